@@ -1,0 +1,151 @@
+# Amuddu Gateway — one Makefile for build, tests, demo, benchmarks and fuzzing.
+#
+#   make                 build the gateway, the sandbox provider and the tools
+#   make test            install what is missing, build with -Werror, run every test
+#   make demo            install what is missing, run a real campaign against the sandbox
+#   make bench           end-to-end throughput, latency, CPU and memory figures
+#   make fuzz            build the libFuzzer targets and run each for FUZZ_SECONDS
+#   make SANITIZE=address,undefined test
+#   make valgrind-test   unit tests under valgrind
+#   make format          clang-format every source file
+
+CC       ?= cc
+SANITIZE ?=
+WERROR   ?= 1
+OPT      ?= -O2
+
+PKGS := libevent hiredis libcurl jansson inih libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+ifneq ($(SANITIZE),)
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+BUILD := build/san
+else
+SAN_FLAGS :=
+BUILD := build/default
+endif
+
+CFLAGS   := -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(SAN_FLAGS) -MMD -MP -I. $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS  := $(SAN_FLAGS) $(EXTRA_LDFLAGS)
+
+UTIL_SRC     := $(wildcard gateway/util/*.c)
+HANDLERS_SRC := $(wildcard handlers/*.c)
+QUEUES_SRC   := $(wildcard queues/*.c)
+LOCALES_SRC  := $(wildcard locales/*.c)
+GATEWAY_SRC  := $(filter-out gateway/main.c,$(wildcard gateway/*.c))
+CORE_SRC     := $(UTIL_SRC) $(LOCALES_SRC) $(HANDLERS_SRC) $(QUEUES_SRC) $(GATEWAY_SRC)
+CORE_OBJ     := $(CORE_SRC:%.c=$(BUILD)/%.o)
+UTIL_OBJ     := $(UTIL_SRC:%.c=$(BUILD)/%.o)
+
+GATEWAY_BIN := $(BUILD)/amuddu-gateway
+SANDBOX_SRC := $(wildcard tests/sandbox/*.c)
+SANDBOX_BIN := $(BUILD)/amuddu-sandbox
+TOOLS_SRC   := $(wildcard tests/tools/*.c)
+TOOLS_BIN   := $(TOOLS_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+INTEG_BIN := $(INTEG_SRC:%.c=$(BUILD)/%)
+HARNESS_SRC := tests/integration/harness.c
+HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
+
+ALL_BIN := $(GATEWAY_BIN) $(SANDBOX_BIN) $(TOOLS_BIN)
+
+.PHONY: all deps test unit integration demo bench fuzz valgrind-test format clean
+.DEFAULT_GOAL := all
+
+all: $(ALL_BIN)
+	@ln -sf $(GATEWAY_BIN) amuddu-gateway
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
+
+$(GATEWAY_BIN): $(BUILD)/gateway/main.o $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(SANDBOX_BIN): $(SANDBOX_SRC:%.c=$(BUILD)/%.o) $(UTIL_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+$(BUILD)/tests/integration/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+deps:
+	@scripts/install-deps
+
+# The test target installs what is missing first, then builds in a sub-make so
+# that pkg-config sees the freshly installed libraries.
+test: deps
+	@$(MAKE) --no-print-directory all-tests
+	@scripts/run-tests $(BUILD)
+
+.PHONY: all-tests
+all-tests: $(ALL_BIN) $(UNIT_BIN) $(INTEG_BIN)
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do $$t || exit 1; done
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo $(BUILD)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/bench $(BUILD)
+
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_CORE := $(CORE_SRC:%.c=build/fuzz/%.o)
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -fsanitize=fuzzer-no-link,address,undefined \
+	-I. $(PKG_CFLAGS) -MMD -MP
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_CORE)
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@scripts/run-fuzz $(FUZZ_SECONDS)
+
+.PHONY: fuzz-build
+fuzz-build: $(FUZZ_BIN)
+
+valgrind-test: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do valgrind --error-exitcode=1 --leak-check=full -q $$t || exit 1; done
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build amuddu-gateway
+
+-include $(shell find build -name '*.d' 2>/dev/null)

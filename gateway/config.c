@@ -1,0 +1,339 @@
+/*
+ * Configuration parsing and validation. Every key is declared once in a
+ * table with its type and bounds, so unknown keys, bad numbers and missing
+ * values are refused with the line they are on. Secrets may come from the
+ * environment (AMUDDU_* variables, see README.md) and are never logged.
+ */
+#include "gateway/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway/util/xmalloc.h"
+
+enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_LONG, CONFIG_LLONG };
+
+struct config_key {
+	const char *section;
+	const char *name;
+	enum config_type type;
+	size_t offset;
+	long long min, max;
+	const char *env; /* environment variable that overrides the file, or NULL */
+};
+
+#define OFF(f) offsetof(struct config, f)
+static const struct config_key config_keys[] = {
+	{ "redis", "url", CONFIG_STRING, OFF(redis_url), 0, 0, "AMUDDU_REDIS_URL" },
+	{ "redis", "prefix", CONFIG_STRING, OFF(prefix), 0, 0, NULL },
+	{ "redis", "log_maxlen", CONFIG_LLONG, OFF(log_maxlen), 0, 1000000000000LL, NULL },
+	{ "twilio", "base_url", CONFIG_STRING, OFF(twilio_base_url), 0, 0, NULL },
+	{ "twilio", "account_sid", CONFIG_STRING, OFF(twilio_account_sid), 0, 0, "AMUDDU_TWILIO_ACCOUNT_SID" },
+	{ "twilio", "auth_token", CONFIG_STRING, OFF(twilio_auth_token), 0, 0, "AMUDDU_TWILIO_AUTH_TOKEN" },
+	{ "twilio", "from", CONFIG_STRING, OFF(twilio_from), 0, 0, NULL },
+	{ "twilio", "messaging_service_sid", CONFIG_STRING, OFF(twilio_messaging_service_sid), 0, 0, NULL },
+	{ "twilio", "status_callback", CONFIG_STRING, OFF(twilio_status_callback), 0, 0, NULL },
+	{ "gateway", "max_inflight", CONFIG_INT, OFF(max_inflight), 1, 100000, NULL },
+	{ "gateway", "consumer", CONFIG_STRING, OFF(consumer), 0, 0, NULL },
+	{ "gateway", "group", CONFIG_STRING, OFF(group), 0, 0, NULL },
+	{ "gateway", "max_attempts", CONFIG_INT, OFF(max_attempts), 1, 1000, NULL },
+	{ "gateway", "claim_idle_ms", CONFIG_LONG, OFF(claim_idle_ms), 100, 86400000, NULL },
+	{ "gateway", "retry_base_ms", CONFIG_LONG, OFF(retry_base_ms), 1, 86400000, NULL },
+	{ "gateway", "retry_max_ms", CONFIG_LONG, OFF(retry_max_ms), 1, 604800000, NULL },
+	{ "gateway", "connect_timeout_ms", CONFIG_LONG, OFF(connect_timeout_ms), 1, 600000, NULL },
+	{ "gateway", "request_timeout_ms", CONFIG_LONG, OFF(request_timeout_ms), 1, 600000, NULL },
+	{ "gateway", "shutdown_timeout_ms", CONFIG_LONG, OFF(shutdown_timeout_ms), 0, 600000, NULL },
+	{ "gateway", "message_ttl_s", CONFIG_LONG, OFF(msg_ttl_s), 60, 315360000, NULL },
+	{ "gateway", "max_connections", CONFIG_INT, OFF(max_connections), 0, 100000, NULL },
+	{ "gateway", "log_level", CONFIG_STRING, OFF(log_level), 0, 0, NULL },
+	{ "gateway", "pseudonym_key", CONFIG_STRING, OFF(pseudonym_key), 0, 0, "AMUDDU_PSEUDONYM_KEY" },
+};
+#undef OFF
+
+struct config_parse {
+	struct config *c;
+	const char *name;
+	FILE *file;	  /* read from file, or */
+	const char *text; /* from text */
+	int lineno;	  /* the line the reader returned last */
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+static int config_handler(void *user, const char *section, const char *name, const char *value);
+static char *config_reader(char *line, int size, void *stream);
+static int config_set(struct config *c, const struct config_key *k, const char *value, char *why, size_t whylen);
+static struct config *config_new_defaults(void);
+static struct config *config_load_common(FILE *f, const char *text, const char *name, char *err, size_t errlen);
+static int config_finish(struct config *c, const char *name, char *err, size_t errlen);
+static char **config_string_at(struct config *c, size_t offset);
+
+static char **
+config_string_at(struct config *c, size_t offset)
+{
+	return (char **)(void *)((char *)c + offset);
+}
+
+static struct config *
+config_new_defaults(void)
+{
+	struct config *c = xcalloc(1, sizeof *c);
+	char host[256];
+
+	c->redis_url = xstrdup("redis://127.0.0.1:6379/0");
+	c->prefix = xstrdup("amuddu:");
+	c->twilio_base_url = xstrdup("https://api.twilio.com");
+	c->max_inflight = 512;
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "gateway");
+	host[sizeof host - 1] = '\0';
+	c->consumer = xasprintf("%s-%ld", host, (long)getpid());
+	c->group = xstrdup("amuddu-gateway");
+	c->max_attempts = 8;
+	c->claim_idle_ms = 60000;
+	c->retry_base_ms = 2000;
+	c->retry_max_ms = 900000;
+	c->connect_timeout_ms = 5000;
+	c->request_timeout_ms = 20000;
+	c->shutdown_timeout_ms = 15000;
+	c->msg_ttl_s = 30L * 86400;
+	c->max_connections = 0;
+	c->log_level = xstrdup("info");
+	c->pseudonym_key = xstrdup("");
+	return c;
+}
+
+static int
+config_set(struct config *c, const struct config_key *k, const char *value, char *why, size_t whylen)
+{
+	char *end;
+	long long v;
+
+	if (k->type == CONFIG_STRING) {
+		char **slot = config_string_at(c, k->offset);
+
+		free(*slot);
+		*slot = xstrdup(value);
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0') {
+		snprintf(why, whylen, "'%s' is not a whole number", value);
+		return -1;
+	}
+	if (v < k->min || v > k->max) {
+		snprintf(why, whylen, "%lld is out of range %lld..%lld", v, k->min, k->max);
+		return -1;
+	}
+	switch (k->type) {
+	case CONFIG_INT:
+		*(int *)(void *)((char *)c + k->offset) = (int)v;
+		break;
+	case CONFIG_LONG:
+		*(long *)(void *)((char *)c + k->offset) = (long)v;
+		break;
+	case CONFIG_LLONG:
+		*(long long *)(void *)((char *)c + k->offset) = v;
+		break;
+	case CONFIG_STRING:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Debian's libinih is built without INI_HANDLER_LINENO, so the reader counts
+ * lines itself: the handler always runs for the line the reader gave last.
+ */
+static char *
+config_reader(char *line, int size, void *stream)
+{
+	struct config_parse *p = stream;
+	const char *nl;
+	size_t n;
+
+	if (p->file != NULL) {
+		if (fgets(line, size, p->file) == NULL)
+			return NULL;
+	} else {
+		if (*p->text == '\0' || size < 2)
+			return NULL;
+		nl = strchr(p->text, '\n');
+		n = nl != NULL ? (size_t)(nl - p->text) + 1 : strlen(p->text);
+		if (n > (size_t)size - 1)
+			n = (size_t)size - 1;
+		memcpy(line, p->text, n);
+		line[n] = '\0';
+		p->text += n;
+	}
+	p->lineno++;
+	return line;
+}
+
+static int
+config_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct config_parse *p = user;
+	char why[160];
+	int lineno = p->lineno;
+
+	if (p->failed)
+		return 0;
+	if (name == NULL) /* a section header alone */
+		return 1;
+	for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (strcmp(k->section, section) != 0 || strcmp(k->name, name) != 0)
+			continue;
+		if (config_set(p->c, k, value, why, sizeof why) != 0) {
+			snprintf(p->err, p->errlen, "%s:%d: [%s] %s: %s", p->name, lineno, section, name, why);
+			p->failed = true;
+			return 0;
+		}
+		return 1;
+	}
+	snprintf(p->err, p->errlen, "%s:%d: unknown key '%s' in section [%s]", p->name, lineno, name, section);
+	p->failed = true;
+	return 0;
+}
+
+/* Environment overrides, then checks that need more than one key. */
+static int
+config_finish(struct config *c, const char *name, char *err, size_t errlen)
+{
+	char why[160];
+	const char *e;
+
+	for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (k->env == NULL || (e = getenv(k->env)) == NULL || *e == '\0')
+			continue;
+		if (config_set(c, k, e, why, sizeof why) != 0) {
+			snprintf(err, errlen, "environment %s: %s", k->env, why);
+			return -1;
+		}
+	}
+	if (c->prefix[0] == '\0' || strchr(c->prefix, ' ') != NULL) {
+		snprintf(err, errlen, "%s: [redis] prefix must be non-empty and without spaces", name);
+		return -1;
+	}
+	if (strncmp(c->redis_url, "redis://", 8) != 0 && strncmp(c->redis_url, "unix://", 7) != 0) {
+		snprintf(err, errlen, "%s: [redis] url must start with redis:// or unix://", name);
+		return -1;
+	}
+	if (c->consumer[0] == '\0' || c->group[0] == '\0') {
+		snprintf(err, errlen, "%s: [gateway] consumer and group must not be empty", name);
+		return -1;
+	}
+	if (c->retry_max_ms < c->retry_base_ms) {
+		snprintf(err, errlen, "%s: [gateway] retry_max_ms must be at least retry_base_ms", name);
+		return -1;
+	}
+	/*
+	 * An entry whose request is still running must never look abandoned to
+	 * another gateway process, or both would send it.
+	 */
+	if (c->claim_idle_ms <= c->request_timeout_ms + c->connect_timeout_ms) {
+		snprintf(err, errlen,
+		    "%s: [gateway] claim_idle_ms (%ld) must exceed request_timeout_ms + connect_timeout_ms (%ld)",
+		    name, c->claim_idle_ms, c->request_timeout_ms + c->connect_timeout_ms);
+		return -1;
+	}
+	if (strcmp(c->log_level, "debug") != 0 && strcmp(c->log_level, "info") != 0 &&
+	    strcmp(c->log_level, "warn") != 0 && strcmp(c->log_level, "error") != 0) {
+		snprintf(err, errlen, "%s: [gateway] log_level must be debug, info, warn or error", name);
+		return -1;
+	}
+	if (c->twilio_account_sid != NULL || c->twilio_auth_token != NULL) {
+		if (c->twilio_account_sid == NULL || c->twilio_auth_token == NULL) {
+			snprintf(err, errlen, "%s: [twilio] needs both account_sid and auth_token "
+					      "(or AMUDDU_TWILIO_AUTH_TOKEN)", name);
+			return -1;
+		}
+		if ((c->twilio_from == NULL || c->twilio_from[0] == '\0') &&
+		    (c->twilio_messaging_service_sid == NULL || c->twilio_messaging_service_sid[0] == '\0')) {
+			snprintf(err, errlen, "%s: [twilio] needs from or messaging_service_sid", name);
+			return -1;
+		}
+		if (strncmp(c->twilio_base_url, "http://", 7) != 0 && strncmp(c->twilio_base_url, "https://", 8) != 0) {
+			snprintf(err, errlen, "%s: [twilio] base_url must be an http:// or https:// URL", name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static struct config *
+config_load_common(FILE *f, const char *text, const char *name, char *err, size_t errlen)
+{
+	struct config_parse p = { .c = config_new_defaults(), .name = name, .file = f, .text = text,
+		.err = err, .errlen = errlen };
+	int rc;
+
+	err[0] = '\0';
+	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
+	if (rc != 0 && !p.failed)
+		snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", name, rc);
+	if (rc != 0 || p.failed)
+		goto fail;
+	if (config_finish(p.c, name, err, errlen) != 0)
+		goto fail;
+	return p.c;
+fail:
+	config_free(p.c);
+	return NULL;
+}
+
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	struct config *c;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	c = config_load_common(f, NULL, path, err, errlen);
+	fclose(f);
+	return c;
+}
+
+struct config *
+config_load_string(const char *text, const char *name, char *err, size_t errlen)
+{
+	return config_load_common(NULL, text, name, err, errlen);
+}
+
+bool
+config_twilio_enabled(const struct config *c)
+{
+	return c->twilio_account_sid != NULL && c->twilio_auth_token != NULL;
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
+		if (config_keys[i].type == CONFIG_STRING) {
+			char **slot = config_string_at(c, config_keys[i].offset);
+
+			if (*slot != NULL && config_keys[i].env != NULL)
+				explicit_bzero(*slot, strlen(*slot));
+			free(*slot);
+		}
+	}
+	free(c);
+}

@@ -1,0 +1,365 @@
+/*
+ * libcurl multi on libevent, after the pattern of curl's multi-event
+ * example: CURLMOPT_SOCKETFUNCTION keeps one event per socket,
+ * CURLMOPT_TIMERFUNCTION keeps one replaceable timer, and finished
+ * transfers are read (with CURLINFO_PRIVATE) before their handle is
+ * removed. Easy handles are pooled; connections live in the multi handle's
+ * cache, so requests to one provider reuse them (keep-alive, and HTTP/2
+ * multiplexing over TLS where the provider offers it).
+ */
+#include "gateway/dispatch.h"
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include "gateway/util/log.h"
+#include "gateway/util/xmalloc.h"
+
+struct dispatch_transfer {
+	struct dispatch *d;
+	CURL *easy;
+	struct provider_request req;
+	struct curl_slist *headers;
+	struct buf answer;
+	char retry_after[64];
+	bool answer_truncated;
+	char errbuf[CURL_ERROR_SIZE];
+	long long started_us;
+	dispatch_done_cb *cb;
+	void *arg;
+	TAILQ_ENTRY(dispatch_transfer) entry;
+};
+TAILQ_HEAD(dispatch_transfer_list, dispatch_transfer);
+
+struct dispatch_socket {
+	struct dispatch *d;
+	curl_socket_t fd;
+	struct event *ev;
+};
+
+struct dispatch {
+	struct event_base *base;
+	struct dispatch_settings s;
+	CURLM *multi;
+	struct event *timer_ev;
+	struct dispatch_transfer_list active;
+	size_t inflight;
+	CURL **pool;
+	size_t npool, pool_cap;
+};
+
+static int dispatch_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp);
+static int dispatch_timer_cb(CURLM *multi, long timeout_ms, void *userp);
+static void dispatch_event_cb(evutil_socket_t fd, short what, void *arg);
+static void dispatch_timeout_cb(evutil_socket_t fd, short what, void *arg);
+static void dispatch_check_done(struct dispatch *d);
+static void dispatch_finish(struct dispatch_transfer *t, CURLcode rc);
+static size_t dispatch_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata);
+static size_t dispatch_header_cb(char *ptr, size_t size, size_t nmemb, void *userdata);
+static long long dispatch_now_us(void);
+static void dispatch_transfer_free(struct dispatch_transfer *t);
+
+static long long
+dispatch_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct dispatch *
+dispatch_new(struct event_base *base, const struct dispatch_settings *s)
+{
+	struct dispatch *d = xcalloc(1, sizeof *d);
+
+	d->base = base;
+	d->s = *s;
+	if (d->s.max_answer_bytes == 0)
+		d->s.max_answer_bytes = 65536;
+	TAILQ_INIT(&d->active);
+	if ((d->multi = curl_multi_init()) == NULL)
+		fatalx("dispatch_new: curl_multi_init failed");
+	if ((d->timer_ev = evtimer_new(base, dispatch_timeout_cb, d)) == NULL)
+		fatalx("dispatch_new: cannot create timer");
+	curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, dispatch_socket_cb);
+	curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
+	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, dispatch_timer_cb);
+	curl_multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
+	curl_multi_setopt(d->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	/*
+	 * No CURLMOPT_MAX_HOST_CONNECTIONS: a transfer queued inside libcurl
+	 * for a free connection spends its connect and total timeouts waiting.
+	 * The caller bounds concurrency instead; the cache keeps that many.
+	 */
+	if (s->max_connections > 0)
+		curl_multi_setopt(d->multi, CURLMOPT_MAXCONNECTS, (long)s->max_connections);
+	return d;
+}
+
+void
+dispatch_free(struct dispatch *d)
+{
+	if (d == NULL)
+		return;
+	dispatch_abort_all(d);
+	for (size_t i = 0; i < d->npool; i++)
+		curl_easy_cleanup(d->pool[i]);
+	free(d->pool);
+	curl_multi_cleanup(d->multi);
+	event_free(d->timer_ev);
+	free(d);
+}
+
+size_t
+dispatch_inflight(const struct dispatch *d)
+{
+	return d->inflight;
+}
+
+static size_t
+dispatch_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct dispatch_transfer *t = userdata;
+	size_t n = size * nmemb;
+
+	if (t->answer.len + n > t->d->s.max_answer_bytes) {
+		t->answer_truncated = true;
+		n = t->d->s.max_answer_bytes > t->answer.len ? t->d->s.max_answer_bytes - t->answer.len : 0;
+	}
+	buf_append(&t->answer, ptr, n);
+	return size * nmemb;
+}
+
+static size_t
+dispatch_header_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct dispatch_transfer *t = userdata;
+	size_t n = size * nmemb, vlen;
+	const char *v;
+
+	if (n > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
+		v = ptr + 12;
+		while (v < ptr + n && (*v == ' ' || *v == '\t'))
+			v++;
+		vlen = (size_t)(ptr + n - v);
+		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+			vlen--;
+		if (vlen >= sizeof t->retry_after)
+			vlen = sizeof t->retry_after - 1;
+		memcpy(t->retry_after, v, vlen);
+		t->retry_after[vlen] = '\0';
+	}
+	return n;
+}
+
+int
+dispatch_submit(struct dispatch *d, struct provider_request *req, dispatch_done_cb *cb, void *arg)
+{
+	struct dispatch_transfer *t = xcalloc(1, sizeof *t);
+	CURL *e;
+
+	t->d = d;
+	t->req = *req;
+	provider_request_init(req);
+	buf_init(&t->answer);
+	t->cb = cb;
+	t->arg = arg;
+	if (d->npool > 0) {
+		e = d->pool[--d->npool];
+		curl_easy_reset(e);
+	} else if ((e = curl_easy_init()) == NULL) {
+		log_error("curl_easy_init failed");
+		goto fail;
+	}
+	t->easy = e;
+	for (size_t i = 0; i < t->req.nheaders; i++)
+		t->headers = curl_slist_append(t->headers, t->req.headers[i]);
+	/* No "Expect: 100-continue" round trip; an empty Accept-Encoding keeps answers plain. */
+	t->headers = curl_slist_append(t->headers, "Expect:");
+	t->headers = curl_slist_append(t->headers, "Accept: application/json");
+	curl_easy_setopt(e, CURLOPT_URL, t->req.url);
+	curl_easy_setopt(e, CURLOPT_POST, 1L);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->req.body.data != NULL ? t->req.body.data : "");
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)t->req.body.len);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, dispatch_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, dispatch_header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, d->s.connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, d->s.request_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "amuddu-gateway/1");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (curl_multi_add_handle(d->multi, e) != CURLM_OK) {
+		log_error("curl_multi_add_handle failed");
+		goto fail;
+	}
+	t->started_us = dispatch_now_us();
+	TAILQ_INSERT_TAIL(&d->active, t, entry);
+	d->inflight++;
+	return 0;
+fail:
+	if (t->easy != NULL)
+		curl_easy_cleanup(t->easy);
+	t->easy = NULL;
+	dispatch_transfer_free(t);
+	return -1;
+}
+
+static void
+dispatch_transfer_free(struct dispatch_transfer *t)
+{
+	curl_slist_free_all(t->headers);
+	provider_request_free(&t->req);
+	buf_free(&t->answer);
+	free(t);
+}
+
+/* Reports a finished transfer and returns its handle to the pool. */
+static void
+dispatch_finish(struct dispatch_transfer *t, CURLcode rc)
+{
+	struct dispatch *d = t->d;
+	struct provider_answer a;
+	long status = 0;
+
+	memset(&a, 0, sizeof a);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(d->multi, t->easy);
+	TAILQ_REMOVE(&d->active, t, entry);
+	d->inflight--;
+	a.status = status;
+	a.retry_after = t->retry_after[0] != '\0' ? t->retry_after : NULL;
+	a.body = t->answer.data != NULL ? t->answer.data : "";
+	a.body_len = t->answer.len;
+	if (rc != CURLE_OK)
+		a.transport_error = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
+	if (d->npool == d->pool_cap) {
+		d->pool_cap = d->pool_cap == 0 ? 64 : d->pool_cap * 2;
+		d->pool = xreallocarray(d->pool, d->pool_cap, sizeof *d->pool);
+	}
+	d->pool[d->npool++] = t->easy;
+	t->easy = NULL;
+	t->cb(t->arg, &a, dispatch_now_us() - t->started_us);
+	dispatch_transfer_free(t);
+}
+
+static void
+dispatch_check_done(struct dispatch *d)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(d->multi, &left)) != NULL) {
+		struct dispatch_transfer *t = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		if (t == NULL)
+			fatalx("dispatch: finished transfer without its state");
+		dispatch_finish(t, msg->data.result);
+	}
+}
+
+void
+dispatch_abort_all(struct dispatch *d)
+{
+	struct dispatch_transfer *t;
+
+	while ((t = TAILQ_FIRST(&d->active)) != NULL) {
+		snprintf(t->errbuf, sizeof t->errbuf, "aborted");
+		dispatch_finish(t, CURLE_ABORTED_BY_CALLBACK);
+	}
+}
+
+static void
+dispatch_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dispatch_socket *s = arg;
+	struct dispatch *d = s->d;
+	int flags = 0, running;
+
+	if (what & EV_READ)
+		flags |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		flags |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(d->multi, fd, flags, &running);
+	dispatch_check_done(d);
+	if (running <= 0 && evtimer_pending(d->timer_ev, NULL))
+		evtimer_del(d->timer_ev);
+}
+
+static void
+dispatch_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dispatch *d = arg;
+	int running;
+
+	(void)fd;
+	(void)what;
+	curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	dispatch_check_done(d);
+}
+
+/* libcurl asks for a timer: -1 deletes it, 0 means "as soon as possible". */
+static int
+dispatch_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct dispatch *d = userp;
+	struct timeval tv;
+
+	(void)multi;
+	if (timeout_ms < 0) {
+		evtimer_del(d->timer_ev);
+		return 0;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(d->timer_ev, &tv);
+	return 0;
+}
+
+static int
+dispatch_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct dispatch *d = userp;
+	struct dispatch_socket *s = socketp;
+	short kind;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (s != NULL) {
+			event_free(s->ev);
+			free(s);
+			curl_multi_assign(d->multi, fd, NULL);
+		}
+		return 0;
+	}
+	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) | ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	if (s == NULL) {
+		s = xcalloc(1, sizeof *s);
+		s->d = d;
+		s->fd = fd;
+		curl_multi_assign(d->multi, fd, s);
+	} else
+		event_free(s->ev);
+	if ((s->ev = event_new(d->base, fd, kind, dispatch_event_cb, s)) == NULL)
+		fatalx("dispatch: cannot create socket event");
+	event_add(s->ev, NULL);
+	return 0;
+}

@@ -1,0 +1,33 @@
+/*
+ * A growable byte buffer, always NUL-terminated, for building request bodies,
+ * URLs and log fields. The owner of a struct buf calls buf_free().
+ */
+#ifndef AMUDDU_BUF_H
+#define AMUDDU_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void buf_init(struct buf *b);
+void buf_free(struct buf *b);
+void buf_reset(struct buf *b);
+void buf_append(struct buf *b, const void *data, size_t len);
+void buf_puts(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s percent-encoded as application/x-www-form-urlencoded (space as +). */
+void buf_append_form(struct buf *b, const char *s, size_t len);
+/* Appends name=value form-encoded, with a leading & unless the buffer is empty. */
+void buf_add_form_field(struct buf *b, const char *name, const char *value);
+/* Takes the data out of the buffer; the caller frees it. The buffer is left empty. */
+char *buf_release(struct buf *b);
+
+/* True when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
+bool utf8_valid(const char *s, size_t len);
+
+#endif

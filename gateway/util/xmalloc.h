@@ -1,0 +1,19 @@
+/*
+ * Allocation wrappers that abort with a message on out-of-memory, so no
+ * caller has to handle a NULL from malloc. Everything they return is freed
+ * with free().
+ */
+#ifndef AMUDDU_XMALLOC_H
+#define AMUDDU_XMALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *ptr, size_t size);
+void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

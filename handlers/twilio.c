@@ -1,0 +1,150 @@
+/*
+ * Twilio Messages API (2010-04-01): POST form-encoded To, From or
+ * MessagingServiceSid, Body and StatusCallback to
+ * {base}/2010-04-01/Accounts/{AccountSid}/Messages.json with HTTP Basic
+ * auth; a 201 carries the Message resource whose "sid" identifies it.
+ * Twilio's error messages can quote the phone number, so only the numeric
+ * error code is kept.
+ */
+#include "handlers/twilio.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gateway/util/xmalloc.h"
+
+static int twilio_build_request(const void *ctx, const struct provider_message *m,
+    struct provider_request *req, char *error, size_t errorlen);
+static void twilio_classify(const void *ctx, const struct provider_answer *a, struct provider_result *out);
+
+const struct provider_ops twilio_ops = {
+	.name = "twilio",
+	.build_request = twilio_build_request,
+	.classify = twilio_classify,
+};
+
+static const char twilio_form_header[] = "Content-Type: application/x-www-form-urlencoded";
+
+struct twilio *
+twilio_new(const char *base_url, const char *account_sid, const char *auth_token, const char *from,
+    const char *messaging_service_sid, const char *status_callback)
+{
+	struct twilio *t = xcalloc(1, sizeof *t);
+	char *cred;
+	unsigned char *b64;
+	size_t len, blen;
+
+	t->base_url = xstrdup(base_url);
+	len = strlen(t->base_url);
+	while (len > 0 && t->base_url[len - 1] == '/')
+		t->base_url[--len] = '\0';
+	t->account_sid = xstrdup(account_sid);
+	t->from = from != NULL && *from != '\0' ? xstrdup(from) : NULL;
+	t->messaging_service_sid =
+	    messaging_service_sid != NULL && *messaging_service_sid != '\0' ? xstrdup(messaging_service_sid) : NULL;
+	t->status_callback = status_callback != NULL && *status_callback != '\0' ? xstrdup(status_callback) : NULL;
+	t->messages_url = xasprintf("%s/2010-04-01/Accounts/%s/Messages.json", t->base_url, account_sid);
+
+	cred = xasprintf("%s:%s", account_sid, auth_token);
+	len = strlen(cred);
+	blen = 4 * ((len + 2) / 3) + 1;
+	b64 = xmalloc(blen);
+	EVP_EncodeBlock(b64, (const unsigned char *)cred, (int)len);
+	t->auth_header = xasprintf("Authorization: Basic %s", (char *)b64);
+	explicit_bzero(cred, len);
+	explicit_bzero(b64, blen);
+	free(cred);
+	free(b64);
+	return t;
+}
+
+void
+twilio_free(struct twilio *t)
+{
+	if (t == NULL)
+		return;
+	free(t->base_url);
+	free(t->account_sid);
+	free(t->from);
+	free(t->messaging_service_sid);
+	free(t->status_callback);
+	free(t->messages_url);
+	if (t->auth_header != NULL) {
+		explicit_bzero(t->auth_header, strlen(t->auth_header));
+		free(t->auth_header);
+	}
+	free(t);
+}
+
+static int
+twilio_build_request(const void *ctx, const struct provider_message *m, struct provider_request *req,
+    char *error, size_t errorlen)
+{
+	const struct twilio *t = ctx;
+
+	if (t->from == NULL && t->messaging_service_sid == NULL) {
+		snprintf(error, errorlen, "twilio: neither from nor messaging_service_sid is configured");
+		return -1;
+	}
+	req->url = xstrdup(t->messages_url);
+	buf_add_form_field(&req->body, "To", m->to);
+	/* MessagingServiceSid wins when both are set: Twilio picks the sender from the pool. */
+	if (t->messaging_service_sid != NULL)
+		buf_add_form_field(&req->body, "MessagingServiceSid", t->messaging_service_sid);
+	else
+		buf_add_form_field(&req->body, "From", t->from);
+	buf_add_form_field(&req->body, "Body", m->text);
+	if (t->status_callback != NULL)
+		buf_add_form_field(&req->body, "StatusCallback", t->status_callback);
+	req->headers[0] = t->auth_header;
+	req->headers[1] = twilio_form_header;
+	req->nheaders = 2;
+	return 0;
+}
+
+static void
+twilio_classify(const void *ctx, const struct provider_answer *a, struct provider_result *out)
+{
+	json_t *root = NULL, *v;
+	json_error_t jerr;
+	const char *sid;
+	long long code = 0;
+
+	(void)ctx;
+	if (provider_classify_transport(a, out, (long long)time(NULL)))
+		return;
+	root = json_loadb(a->body, a->body_len, 0, &jerr);
+	if (a->status >= 200 && a->status < 300) {
+		v = root != NULL ? json_object_get(root, "sid") : NULL;
+		sid = v != NULL ? json_string_value(v) : NULL;
+		if (sid == NULL || strlen(sid) < 3 || strlen(sid) >= sizeof out->provider_id) {
+			/* The outcome is unknown: resending is the at-least-once choice. */
+			out->verdict = PROVIDER_RETRY;
+			snprintf(out->error, sizeof out->error, "http %ld: answer without a message sid", a->status);
+		} else {
+			out->verdict = PROVIDER_ACCEPTED;
+			snprintf(out->provider_id, sizeof out->provider_id, "%s", sid);
+		}
+		goto out;
+	}
+	if (root != NULL && (v = json_object_get(root, "code")) != NULL && json_is_integer(v))
+		code = json_integer_value(v);
+	if (a->status == 401 || a->status == 403) {
+		/* Credentials are configuration, not the message's fault: keep it for later. */
+		out->verdict = PROVIDER_RETRY;
+		snprintf(out->error, sizeof out->error, "twilio %lld: http %ld: credentials refused", code,
+		    a->status);
+		goto out;
+	}
+	out->verdict = PROVIDER_PERMANENT;
+	if (code != 0)
+		snprintf(out->error, sizeof out->error, "twilio %lld: http %ld", code, a->status);
+	else
+		snprintf(out->error, sizeof out->error, "http %ld: rejected", a->status);
+out:
+	json_decref(root);
+}

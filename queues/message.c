@@ -1,0 +1,226 @@
+/*
+ * Parsing of outbox stream entries (intake contract version 1). Pure: no
+ * Redis here, so it is unit-tested and fuzzed directly. Rejections name the
+ * field and the reason; nothing the producer wrote is dropped.
+ */
+#include "queues/message.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/util/buf.h"
+#include "gateway/util/xmalloc.h"
+
+static const char *lane_names[] = { "reply", "notify", "bulk" };
+static const char *channel_names[] = { "auto", "sms", "whatsapp" };
+static const char *kind_names[] = { "custom", "training_offer", "residency_followup", "covid_info",
+	"event", "reply" };
+
+static int message_fail(struct message *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int message_parse_epoch(const char *s, int64_t *out);
+static int message_lookup(const char *s, const char **names, size_t n);
+static bool message_token_ok(const char *s, size_t max);
+static size_t message_utf8_chars(const char *s);
+
+const char *
+message_lane_name(enum message_lane lane)
+{
+	return lane < MESSAGE_LANE_COUNT ? lane_names[lane] : "?";
+}
+
+const char *
+message_channel_name(enum message_channel channel)
+{
+	return (size_t)channel < sizeof channel_names / sizeof channel_names[0] ? channel_names[channel] : "?";
+}
+
+const char *
+message_kind_name(enum message_kind kind)
+{
+	return (size_t)kind < sizeof kind_names / sizeof kind_names[0] ? kind_names[kind] : "?";
+}
+
+static int
+message_fail(struct message *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->error, sizeof m->error, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+message_parse_epoch(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 32503680000LL)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+message_lookup(const char *s, const char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Ids and campaign names end up inside Redis key names and log lines. */
+static bool
+message_token_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c == '@'))
+			return false;
+	}
+	return true;
+}
+
+static size_t
+message_utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+int
+message_parse(struct message *m, enum message_lane lane, const char *entry_id,
+    const char *const *values, const size_t *lens, size_t nvalues)
+{
+	const char *to = NULL, *channel = NULL, *kind = NULL, *id = NULL;
+	const char *not_before = NULL, *expires = NULL, *contact = NULL, *template = NULL;
+	const char *reason;
+	int v;
+
+	memset(m, 0, sizeof *m);
+	m->lane = lane;
+	snprintf(m->entry_id, sizeof m->entry_id, "%s", entry_id);
+	m->campaign = "";
+	m->nfields = nvalues / 2;
+	m->fields = xcalloc(m->nfields * 2 + 1, sizeof *m->fields);
+	m->field_lens = xcalloc(m->nfields * 2 + 1, sizeof *m->field_lens);
+	for (size_t i = 0; i < m->nfields * 2; i++) {
+		m->fields[i] = xstrndup(values[i], lens[i]);
+		m->field_lens[i] = lens[i];
+	}
+	if (nvalues % 2 != 0)
+		return message_fail(m, "entry has an odd number of field/value items");
+
+	for (size_t i = 0; i < m->nfields; i++) {
+		const char *name = m->fields[2 * i], *value = m->fields[2 * i + 1];
+
+		if (memchr(value, '\0', m->field_lens[2 * i + 1]) != NULL)
+			return message_fail(m, "field '%.32s' contains a NUL byte", name);
+		if (strcmp(name, "to") == 0)
+			to = value;
+		else if (strcmp(name, "id") == 0)
+			id = value;
+		else if (strcmp(name, "channel") == 0)
+			channel = value;
+		else if (strcmp(name, "text") == 0)
+			m->text = value;
+		else if (strcmp(name, "campaign") == 0)
+			m->campaign = value;
+		else if (strcmp(name, "kind") == 0)
+			kind = value;
+		else if (strcmp(name, "not_before") == 0)
+			not_before = value;
+		else if (strcmp(name, "expires") == 0)
+			expires = value;
+		else if (strcmp(name, "contact") == 0)
+			contact = value;
+		else if (strcmp(name, "template") == 0)
+			template = value;
+		/* Anything else is kept in fields and ignored. */
+	}
+
+	if (id != NULL) {
+		if (!message_token_ok(id, MESSAGE_ID_MAX))
+			return message_fail(m, "field 'id' must be 1-%d characters of A-Z a-z 0-9 - _ . : / @",
+			    MESSAGE_ID_MAX);
+		m->id = xstrdup(id);
+		m->has_id = true;
+	} else
+		m->id = xasprintf("%s-%s", lane_names[lane], m->entry_id);
+
+	if (to == NULL) {
+		if (contact != NULL)
+			return message_fail(m, "field 'contact' needs the contact store, which this version "
+					       "does not have; give 'to'");
+		return message_fail(m, "field 'to' is missing");
+	}
+	if (phone_normalise(to, m->to, &reason) != 0)
+		return message_fail(m, "field 'to' is not a valid phone number: %s", reason);
+	phone_mask(m->to, m->to_masked);
+
+	if (channel != NULL) {
+		if ((v = message_lookup(channel, channel_names, 3)) < 0)
+			return message_fail(m, "field 'channel' has unknown value '%.32s' (sms, whatsapp, auto)",
+			    channel);
+		m->channel = (enum message_channel)v;
+	}
+	if (kind != NULL) {
+		if ((v = message_lookup(kind, kind_names, sizeof kind_names / sizeof kind_names[0])) < 0)
+			return message_fail(m, "field 'kind' has unknown value '%.32s'", kind);
+		m->kind = (enum message_kind)v;
+	}
+	if (m->campaign[0] != '\0' && !message_token_ok(m->campaign, MESSAGE_CAMPAIGN_MAX))
+		return message_fail(m, "field 'campaign' must be 1-%d characters of A-Z a-z 0-9 - _ . : / @",
+		    MESSAGE_CAMPAIGN_MAX);
+	if (not_before != NULL && message_parse_epoch(not_before, &m->not_before) != 0)
+		return message_fail(m, "field 'not_before' is not epoch seconds");
+	if (expires != NULL && message_parse_epoch(expires, &m->expires) != 0)
+		return message_fail(m, "field 'expires' is not epoch seconds");
+
+	if (m->text == NULL) {
+		if (template != NULL)
+			return message_fail(m, "field 'template' needs template rendering, which this "
+					       "version does not have; give 'text'");
+		return message_fail(m, "field 'text' is missing");
+	}
+	if (!utf8_valid(m->text, strlen(m->text)))
+		return message_fail(m, "field 'text' is not valid UTF-8");
+	if (m->text[0] == '\0')
+		return message_fail(m, "field 'text' is empty");
+	if (message_utf8_chars(m->text) > MESSAGE_TEXT_MAX_CHARS)
+		return message_fail(m, "field 'text' is longer than %d characters", MESSAGE_TEXT_MAX_CHARS);
+	return 0;
+}
+
+void
+message_free(struct message *m)
+{
+	if (m->fields != NULL) {
+		for (size_t i = 0; i < m->nfields * 2; i++)
+			free(m->fields[i]);
+	}
+	free(m->fields);
+	free(m->field_lens);
+	free(m->id);
+	m->fields = NULL;
+	m->field_lens = NULL;
+	m->id = NULL;
+}

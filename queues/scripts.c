@@ -1,0 +1,227 @@
+/*
+ * Lua scripts run by EVALSHA. Each takes the key prefix and the consumer
+ * group first, so one gateway binary serves any prefix. Keys are built
+ * inside the scripts (Redis is not run in cluster mode here; see
+ * docs/redis.md). Helpers shared by all scripts are prepended to each.
+ */
+#include "queues/scripts.h"
+
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gateway/util/xmalloc.h"
+
+/* Common prologue: ARGV[1] prefix, ARGV[2] group, ARGV[3] now (ms), ARGV[4] log maxlen. */
+#define SCRIPTS_PROLOGUE \
+	"local P, G, now, maxlen = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])\n" \
+	"local function logev(f)\n" \
+	"  if maxlen > 0 then\n" \
+	"    redis.call('XADD', P..'log', 'MAXLEN', '~', maxlen, '*', unpack(f))\n" \
+	"  else\n" \
+	"    redis.call('XADD', P..'log', '*', unpack(f))\n" \
+	"  end\n" \
+	"end\n" \
+	"local function count(c, field, by)\n" \
+	"  redis.call('HINCRBY', P..'stats', field, by or 1)\n" \
+	"  if c ~= '' then redis.call('HINCRBY', P..'campaign:'..c, field, by or 1) end\n" \
+	"end\n" \
+	"local terminal = {sent=true, delivered=true, read=true, failed=true, skipped=true, expired=true}\n"
+
+/*
+ * begin: ARGV[5] message ttl (s), ARGV[6] n, then n groups of 9:
+ * lane, entry, id, person, campaign, expires (s), kind, channel, deferred.
+ * Returns per message: attempt (>0) to send now; -1 duplicate id; -2
+ * expired; -3 opted out; -4 already finished.
+ */
+static const char script_begin[] = SCRIPTS_PROLOGUE
+	"local ttl, n = tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+	"local out = {}\n"
+	"for i = 0, n - 1 do\n"
+	"  local b = 7 + i * 9\n"
+	"  local lane, entry, id, person, c = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3], ARGV[b+4]\n"
+	"  local expires, kind, channel = tonumber(ARGV[b+5]), ARGV[b+6], ARGV[b+7]\n"
+	"  local stream, key = P..'outbox:'..lane, P..'msg:'..id\n"
+	"  local st = redis.call('HMGET', key, 'state', 'entry')\n"
+	"  local res\n"
+	"  if st[1] and st[2] ~= entry then\n"
+	"    redis.call('XACK', stream, G, entry)\n"
+	"    count(c, 'duplicates')\n"
+	"    res = -1\n"
+	"  elseif st[1] and terminal[st[1]] then\n"
+	"    redis.call('XACK', stream, G, entry)\n"
+	"    res = -4\n"
+	"  else\n"
+	"    if not st[1] then\n"
+	"      redis.call('HSET', key, 'state', 'queued', 'entry', entry, 'lane', lane, 'campaign', c,\n"
+	"        'kind', kind, 'person', person, 'channel', channel, 'created', now, 'attempts', 0)\n"
+	"      if c ~= '' then redis.call('SADD', P..'campaigns', c) end\n"
+	"      count(c, 'queued')\n"
+	"      logev({'id', id, 'state', 'queued', 'campaign', c, 'kind', kind, 'lane', lane,\n"
+	"        'channel', channel, 'person', person})\n"
+	"    elseif st[1] == 'sending' then\n"
+	"      count(c, 'resent')\n"
+	"    end\n"
+	"    if expires > 0 and now >= expires * 1000 then\n"
+	"      redis.call('HSET', key, 'state', 'expired', 'updated', now, 'error', 'expired')\n"
+	"      redis.call('EXPIRE', key, ttl)\n"
+	"      redis.call('XACK', stream, G, entry)\n"
+	"      count(c, 'expired')\n"
+	"      logev({'id', id, 'state', 'expired', 'campaign', c, 'kind', kind, 'lane', lane,\n"
+	"        'channel', channel, 'person', person, 'error', 'expired'})\n"
+	"      res = -2\n"
+	"    elseif redis.call('SISMEMBER', P..'optout', person) == 1 then\n"
+	"      redis.call('HSET', key, 'state', 'skipped', 'updated', now, 'error', 'opted_out')\n"
+	"      redis.call('EXPIRE', key, ttl)\n"
+	"      redis.call('XACK', stream, G, entry)\n"
+	"      count(c, 'skipped')\n"
+	"      logev({'id', id, 'state', 'skipped', 'campaign', c, 'kind', kind, 'lane', lane,\n"
+	"        'channel', channel, 'person', person, 'error', 'opted_out'})\n"
+	"      res = -3\n"
+	"    else\n"
+	"      res = redis.call('HINCRBY', key, 'attempts', 1)\n"
+	"      redis.call('HSET', key, 'state', 'sending', 'updated', now)\n"
+	"    end\n"
+	"  end\n"
+	"  out[#out + 1] = res\n"
+	"end\n"
+	"return out\n";
+
+/*
+ * finish: ARGV[5] message ttl (s), ARGV[6] provider-id ttl (s), then lane,
+ * entry, id, outcome (sent|retry|failed), channel, provider, provider_id,
+ * error, attempt, retry_at (ms), person, campaign, kind, then the entry's
+ * fields (for retry and failed). Returns 1, or 0 when already finished.
+ */
+static const char script_finish[] = SCRIPTS_PROLOGUE
+	"local ttl, pidttl = tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+	"local lane, entry, id, outcome = ARGV[7], ARGV[8], ARGV[9], ARGV[10]\n"
+	"local channel, provider, pid, err = ARGV[11], ARGV[12], ARGV[13], ARGV[14]\n"
+	"local attempt, retry_at, person, c, kind = ARGV[15], tonumber(ARGV[16]), ARGV[17], ARGV[18], ARGV[19]\n"
+	"local stream, key = P..'outbox:'..lane, P..'msg:'..id\n"
+	"redis.call('XACK', stream, G, entry)\n"
+	"local st = redis.call('HGET', key, 'state')\n"
+	"if st and terminal[st] then return 0 end\n"
+	"local ev = {'id', id, 'state', '', 'campaign', c, 'kind', kind, 'lane', lane, 'channel', channel,\n"
+	"  'provider', provider, 'attempt', attempt, 'person', person}\n"
+	"if outcome == 'sent' then\n"
+	"  redis.call('HSET', key, 'state', 'sent', 'channel', channel, 'provider', provider,\n"
+	"    'provider_id', pid, 'updated', now, 'error', '')\n"
+	"  redis.call('EXPIRE', key, ttl)\n"
+	"  if pid ~= '' then redis.call('SET', P..'pid:'..provider..':'..pid, id, 'EX', pidttl) end\n"
+	"  count(c, 'sent')\n"
+	"  if c ~= '' then redis.call('SADD', P..'campaign:'..c..':sent', person) end\n"
+	"  ev[4] = 'sent'\n"
+	"  ev[#ev + 1] = 'provider_id'; ev[#ev + 1] = pid\n"
+	"elseif outcome == 'retry' then\n"
+	"  local fk = P..'fields:'..id\n"
+	"  redis.call('HSET', key, 'state', 'retry_wait', 'updated', now, 'error', err, 'due', retry_at)\n"
+	"  redis.call('DEL', fk)\n"
+	"  redis.call('HSET', fk, unpack(ARGV, 20))\n"
+	"  redis.call('ZADD', P..'scheduled', retry_at, id)\n"
+	"  count(c, 'retries')\n"
+	"  ev[4] = 'retry_wait'\n"
+	"  ev[#ev + 1] = 'error'; ev[#ev + 1] = err\n"
+	"else\n"
+	"  redis.call('HSET', key, 'state', 'failed', 'updated', now, 'error', err)\n"
+	"  redis.call('EXPIRE', key, ttl)\n"
+	"  redis.call('XADD', P..'deadletter', '*', 'dl_reason', err, 'dl_id', id, 'dl_lane', lane,\n"
+	"    'dl_entry', entry, 'dl_attempts', attempt, 'dl_at', now, unpack(ARGV, 20))\n"
+	"  count(c, 'failed')\n"
+	"  count(c, 'deadletter')\n"
+	"  ev[4] = 'failed'\n"
+	"  ev[#ev + 1] = 'error'; ev[#ev + 1] = err\n"
+	"end\n"
+	"logev(ev)\n"
+	"return 1\n";
+
+/*
+ * schedule: lane, entry, id, person, campaign, kind, channel, due (ms),
+ * then the entry's fields. Returns 1 parked, -1 duplicate id.
+ */
+static const char script_schedule[] = SCRIPTS_PROLOGUE
+	"local lane, entry, id, person, c = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]\n"
+	"local kind, channel, due = ARGV[10], ARGV[11], tonumber(ARGV[12])\n"
+	"local stream, key, fk = P..'outbox:'..lane, P..'msg:'..id, P..'fields:'..id\n"
+	"local st = redis.call('HMGET', key, 'state', 'entry')\n"
+	"redis.call('XACK', stream, G, entry)\n"
+	"if st[1] and st[2] ~= entry then\n"
+	"  count(c, 'duplicates')\n"
+	"  return -1\n"
+	"end\n"
+	"redis.call('HSET', key, 'state', 'scheduled', 'entry', entry, 'lane', lane, 'campaign', c,\n"
+	"  'kind', kind, 'person', person, 'channel', channel, 'created', now, 'attempts', 0, 'due', due)\n"
+	"redis.call('DEL', fk)\n"
+	"redis.call('HSET', fk, unpack(ARGV, 13))\n"
+	"redis.call('ZADD', P..'scheduled', due, id)\n"
+	"if c ~= '' then redis.call('SADD', P..'campaigns', c) end\n"
+	"count(c, 'queued')\n"
+	"logev({'id', id, 'state', 'queued', 'campaign', c, 'kind', kind, 'lane', lane, 'channel', channel,\n"
+	"  'person', person, 'not_before', tostring(due)})\n"
+	"return 1\n";
+
+/*
+ * reject: lane, entry, reason, id (or ''), campaign (or ''), then the
+ * entry's fields. Always returns 1.
+ */
+static const char script_reject[] = SCRIPTS_PROLOGUE
+	"local lane, entry, reason, id, c = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]\n"
+	"redis.call('XACK', P..'outbox:'..lane, G, entry)\n"
+	"local dl = {'dl_reason', reason, 'dl_id', id, 'dl_lane', lane, 'dl_entry', entry, 'dl_at', now}\n"
+	"for i = 10, #ARGV do dl[#dl + 1] = ARGV[i] end\n"
+	"redis.call('XADD', P..'deadletter', '*', unpack(dl))\n"
+	"count(c, 'malformed')\n"
+	"count(c, 'deadletter')\n"
+	"logev({'id', id, 'state', 'failed', 'campaign', c, 'lane', lane, 'error', 'malformed: '..reason})\n"
+	"return 1\n";
+
+/*
+ * due: ARGV[5] limit. Moves up to limit messages whose time has come from
+ * the scheduled set back into their lane as new entries (the message
+ * record follows the new entry id). Returns how many were moved.
+ */
+static const char script_due[] = SCRIPTS_PROLOGUE
+	"local limit = tonumber(ARGV[5])\n"
+	"local ids = redis.call('ZRANGEBYSCORE', P..'scheduled', '-inf', now, 'LIMIT', 0, limit)\n"
+	"for _, id in ipairs(ids) do\n"
+	"  local key, fk = P..'msg:'..id, P..'fields:'..id\n"
+	"  local lane = redis.call('HGET', key, 'lane')\n"
+	"  local f = redis.call('HGETALL', fk)\n"
+	"  redis.call('ZREM', P..'scheduled', id)\n"
+	"  if lane and #f > 0 then\n"
+	"    local e = redis.call('XADD', P..'outbox:'..lane, '*', unpack(f))\n"
+	"    redis.call('HSET', key, 'entry', e, 'state', 'queued')\n"
+	"  else\n"
+	"    redis.call('HINCRBY', P..'stats', 'lost_scheduled', 1)\n"
+	"  end\n"
+	"  redis.call('DEL', fk)\n"
+	"end\n"
+	"return #ids\n";
+
+static const char *const scripts[SCRIPTS_COUNT] = {
+	script_begin,
+	script_finish,
+	script_schedule,
+	script_reject,
+	script_due,
+};
+static char script_shas[SCRIPTS_COUNT][41];
+
+const char *
+scripts_text(enum scripts_id id)
+{
+	return scripts[id];
+}
+
+const char *
+scripts_sha(enum scripts_id id)
+{
+	unsigned char md[SHA_DIGEST_LENGTH];
+
+	if (script_shas[id][0] == '\0') {
+		SHA1((const unsigned char *)scripts[id], strlen(scripts[id]), md);
+		for (int i = 0; i < SHA_DIGEST_LENGTH; i++)
+			snprintf(script_shas[id] + 2 * i, 3, "%02x", md[i]);
+	}
+	return script_shas[id];
+}

@@ -1,0 +1,607 @@
+/*
+ * The integration harness: real processes on a temporary run directory,
+ * killed and cleaned up at the end of each test (set AMUDDU_KEEP=1 to keep
+ * the directory and its logs for a look after a failure).
+ */
+#include "tests/integration/harness.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gateway/util/buf.h"
+
+static pid_t harness_spawn(struct harness *h, const char *logname, char *const argv[]);
+static void harness_kill(pid_t *pid, int sig);
+static int harness_wait_pid(pid_t pid, int timeout_ms);
+static void harness_die(const char *what) __attribute__((noreturn));
+static int harness_read_port(const char *path, int timeout_ms);
+static int harness_free_port(void);
+static size_t harness_curl_write(char *p, size_t sz, size_t n, void *u);
+static long harness_http(int port, const char *path, const char *body, struct buf *out);
+static long harness_http_auth(int port, const char *path, const char *body, const char *userpwd, struct buf *out);
+
+static void
+harness_die(const char *what)
+{
+	fprintf(stderr, "harness: %s\n", what);
+	abort();
+}
+
+void
+harness_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+long long
+harness_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+void
+harness_init(struct harness *h, const char *name)
+{
+	const char *b = getenv("AMUDDU_BUILD_DIR");
+
+	memset(h, 0, sizeof *h);
+	snprintf(h->dir, sizeof h->dir, "/tmp/amuddu-%s.XXXXXX", name);
+	if (mkdtemp(h->dir) == NULL)
+		harness_die("mkdtemp failed");
+	snprintf(h->build, sizeof h->build, "%s", b != NULL ? b : "build/default");
+	snprintf(h->redis_sock, sizeof h->redis_sock, "%s/redis.sock", h->dir);
+	snprintf(h->config, sizeof h->config, "%s/gateway.ini", h->dir);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void
+harness_cleanup(struct harness *h)
+{
+	char cmd[400];
+
+	harness_kill(&h->gateway_pid, SIGKILL);
+	harness_prism_stop(h);
+	harness_sandbox_stop(h);
+	if (h->r != NULL)
+		redisFree(h->r);
+	h->r = NULL;
+	harness_kill(&h->redis_pid, SIGKILL);
+	if (getenv("AMUDDU_KEEP") == NULL) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", h->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "harness: cannot remove %s\n", h->dir);
+	} else
+		fprintf(stderr, "harness: kept %s\n", h->dir);
+}
+
+static pid_t
+harness_spawn(struct harness *h, const char *logname, char *const argv[])
+{
+	char path[400];
+	pid_t pid;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s", h->dir, logname);
+	if ((pid = fork()) < 0)
+		harness_die("fork failed");
+	if (pid == 0) {
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		setpgid(0, 0);
+		execvp(argv[0], argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+static int
+harness_wait_pid(pid_t pid, int timeout_ms)
+{
+	long long end = harness_now_ms() + timeout_ms;
+	int status;
+	pid_t r;
+
+	do {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (r < 0)
+			return -2;
+		harness_sleep_ms(10);
+	} while (harness_now_ms() < end);
+	return -1;
+}
+
+static void
+harness_kill(pid_t *pid, int sig)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, sig);
+	if (harness_wait_pid(*pid, 10000) == -1) {
+		kill(*pid, SIGKILL);
+		harness_wait_pid(*pid, 5000);
+	}
+	*pid = 0;
+}
+
+void
+harness_redis_start(struct harness *h, bool aof)
+{
+	char *argv[] = { "redis-server", "--port", "0", "--unixsocket", h->redis_sock, "--unixsocketperm", "700",
+		"--dir", h->dir, "--save", "", "--appendonly", aof ? "yes" : "no", "--appendfsync", "everysec",
+		NULL };
+	long long end = harness_now_ms() + 10000;
+
+	if (h->r != NULL) {
+		redisFree(h->r);
+		h->r = NULL;
+	}
+	h->redis_pid = harness_spawn(h, "redis.log", argv);
+	while (harness_now_ms() < end) {
+		redisContext *c = redisConnectUnix(h->redis_sock);
+		redisReply *rep;
+
+		if (c != NULL && c->err == 0) {
+			rep = redisCommand(c, "PING");
+			if (rep != NULL && rep->type == REDIS_REPLY_STATUS) {
+				freeReplyObject(rep);
+				h->r = c;
+				return;
+			}
+			if (rep != NULL)
+				freeReplyObject(rep);
+		}
+		if (c != NULL)
+			redisFree(c);
+		harness_sleep_ms(20);
+	}
+	harness_die("redis-server did not start");
+}
+
+void
+harness_redis_stop(struct harness *h)
+{
+	redisReply *rep;
+
+	if (h->r != NULL) {
+		rep = redisCommand(h->r, "SHUTDOWN");
+		if (rep != NULL)
+			freeReplyObject(rep);
+		redisFree(h->r);
+		h->r = NULL;
+	}
+	if (h->redis_pid > 0 && harness_wait_pid(h->redis_pid, 10000) == -1)
+		kill(h->redis_pid, SIGKILL);
+	h->redis_pid = 0;
+}
+
+static int
+harness_read_port(const char *path, int timeout_ms)
+{
+	long long end = harness_now_ms() + timeout_ms;
+	FILE *f;
+	int port;
+
+	while (harness_now_ms() < end) {
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fscanf(f, "%d", &port) == 1 && port > 0) {
+				fclose(f);
+				return port;
+			}
+			fclose(f);
+		}
+		harness_sleep_ms(20);
+	}
+	return -1;
+}
+
+void
+harness_sandbox_start(struct harness *h, const char *const *extra)
+{
+	char portfile[400], record[400], sandbox[400];
+	char *argv[64];
+	int argc = 0;
+
+	snprintf(portfile, sizeof portfile, "%s/sandbox.port", h->dir);
+	snprintf(record, sizeof record, "%s/sandbox.record", h->dir);
+	snprintf(sandbox, sizeof sandbox, "%s/amuddu-sandbox", h->build);
+	unlink(portfile);
+	argv[argc++] = sandbox;
+	argv[argc++] = "--listen";
+	argv[argc++] = "127.0.0.1:0";
+	argv[argc++] = "--port-file";
+	argv[argc++] = portfile;
+	argv[argc++] = "--record";
+	argv[argc++] = record;
+	argv[argc++] = "--account-sid";
+	argv[argc++] = HARNESS_SID;
+	argv[argc++] = "--auth-token";
+	argv[argc++] = HARNESS_TOKEN;
+	for (int i = 0; extra != NULL && extra[i] != NULL && argc < 62; i++)
+		argv[argc++] = (char *)extra[i];
+	argv[argc] = NULL;
+	h->sandbox_pid = harness_spawn(h, "sandbox.log", argv);
+	if ((h->sandbox_port = harness_read_port(portfile, 10000)) < 0)
+		harness_die("sandbox did not start");
+}
+
+void
+harness_sandbox_stop(struct harness *h)
+{
+	harness_kill(&h->sandbox_pid, SIGTERM);
+}
+
+static int
+harness_free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+		harness_die("cannot find a free port");
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+const char *
+harness_spec_path(const char *name)
+{
+	static char path[512];
+	const char *dir = getenv("AMUDDU_SPECS");
+
+	snprintf(path, sizeof path, "%s/%s", dir != NULL ? dir : "../shared/specs", name);
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "harness: provider description %s not found; set AMUDDU_SPECS to the folder "
+				"holding the providers' OpenAPI files\n", path);
+		abort();
+	}
+	return path;
+}
+
+void
+harness_prism_start(struct harness *h, const char *spec)
+{
+	char port[16], prism[400];
+	char *argv[] = { prism, "mock", "-h", "127.0.0.1", "-p", port, "--errors", (char *)spec, NULL };
+	long long end = harness_now_ms() + 120000;
+
+	snprintf(prism, sizeof prism, ".deps/node_modules/.bin/prism");
+	/* Prism cannot report the port it took, so take one the kernel says is free now. */
+	h->prism_port = harness_free_port();
+	snprintf(port, sizeof port, "%d", h->prism_port);
+	h->prism_pid = harness_spawn(h, "prism.log", argv);
+	while (harness_now_ms() < end) {
+		if (harness_http(h->prism_port, "/", NULL, NULL) > 0)
+			return;
+		if (waitpid(h->prism_pid, NULL, WNOHANG) == h->prism_pid)
+			harness_die("prism exited at start (see prism.log)");
+		harness_sleep_ms(200);
+	}
+	harness_die("prism did not start");
+}
+
+void
+harness_prism_stop(struct harness *h)
+{
+	if (h->prism_pid > 0)
+		kill(-h->prism_pid, SIGTERM);
+	harness_kill(&h->prism_pid, SIGTERM);
+}
+
+void
+harness_gateway_config(struct harness *h, int provider_port, const char *extra)
+{
+	FILE *f = fopen(h->config, "w");
+
+	if (f == NULL)
+		harness_die("cannot write gateway config");
+	fprintf(f,
+	    "[redis]\nurl = unix://%s\nprefix = " HARNESS_PREFIX "\n\n"
+	    "[twilio]\nbase_url = http://127.0.0.1:%d\naccount_sid = " HARNESS_SID "\n"
+	    "auth_token = " HARNESS_TOKEN "\nfrom = +15005550006\n\n"
+	    "[gateway]\nmax_inflight = 64\nclaim_idle_ms = 3000\nrequest_timeout_ms = 1500\n"
+	    "connect_timeout_ms = 500\nretry_base_ms = 100\nretry_max_ms = 1000\nmax_attempts = 4\n"
+	    "shutdown_timeout_ms = 5000\npseudonym_key = test-key\nconsumer = gw-test\n\n%s\n",
+	    h->redis_sock, provider_port > 0 ? provider_port : h->sandbox_port, extra != NULL ? extra : "");
+	fclose(f);
+}
+
+void
+harness_gateway_start(struct harness *h)
+{
+	char gw[400];
+	char *argv[] = { gw, "--config", h->config, NULL };
+
+	snprintf(gw, sizeof gw, "%s/amuddu-gateway", h->build);
+	h->gateway_starts++;
+	h->gateway_pid = harness_spawn(h, "gateway.log", argv);
+}
+
+void
+harness_gateway_signal(struct harness *h, int sig)
+{
+	if (h->gateway_pid > 0)
+		kill(h->gateway_pid, sig);
+}
+
+int
+harness_gateway_wait(struct harness *h, int timeout_ms)
+{
+	int rc;
+
+	if (h->gateway_pid <= 0)
+		return -2;
+	rc = harness_wait_pid(h->gateway_pid, timeout_ms);
+	if (rc == -1) {
+		kill(h->gateway_pid, SIGKILL);
+		harness_wait_pid(h->gateway_pid, 5000);
+	}
+	h->gateway_pid = 0;
+	return rc;
+}
+
+redisReply *
+harness_cmd(struct harness *h, const char *fmt, ...)
+{
+	va_list ap;
+	redisReply *r;
+
+	va_start(ap, fmt);
+	r = redisvCommand(h->r, fmt, ap);
+	va_end(ap);
+	if (r == NULL)
+		harness_die("redis command failed");
+	return r;
+}
+
+const char *
+harness_xadd(struct harness *h, const char *lane, ...)
+{
+	static char id[64];
+	const char *argv[64];
+	size_t lens[64];
+	char key[64];
+	int argc = 0;
+	va_list ap;
+	const char *s;
+	redisReply *r;
+
+	snprintf(key, sizeof key, HARNESS_PREFIX "outbox:%s", lane);
+	argv[argc++] = "XADD";
+	argv[argc++] = key;
+	argv[argc++] = "*";
+	va_start(ap, lane);
+	while ((s = va_arg(ap, const char *)) != NULL && argc < 63)
+		argv[argc++] = s;
+	va_end(ap);
+	for (int i = 0; i < argc; i++)
+		lens[i] = strlen(argv[i]);
+	r = redisCommandArgv(h->r, argc, argv, lens);
+	if (r == NULL || r->type != REDIS_REPLY_STRING)
+		harness_die("XADD failed");
+	snprintf(id, sizeof id, "%s", r->str);
+	freeReplyObject(r);
+	return id;
+}
+
+long long
+harness_log_count(struct harness *h, const char *state)
+{
+	long long n = 0;
+	char start[64] = "-";
+
+	for (;;) {
+		redisReply *r = harness_cmd(h, "XRANGE " HARNESS_PREFIX "log %s + COUNT 5000", start);
+		size_t i;
+
+		if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+			freeReplyObject(r);
+			return n;
+		}
+		for (i = 0; i < r->elements; i++) {
+			redisReply *e = r->element[i], *f = e->element[1];
+
+			for (size_t j = 0; j + 1 < f->elements; j += 2) {
+				if (strcmp(f->element[j]->str, "state") == 0) {
+					if (state == NULL || strcmp(f->element[j + 1]->str, state) == 0)
+						n++;
+					break;
+				}
+			}
+		}
+		snprintf(start, sizeof start, "(%s", r->element[r->elements - 1]->element[0]->str);
+		freeReplyObject(r);
+	}
+}
+
+long long
+harness_hget_ll(struct harness *h, const char *key, const char *field)
+{
+	redisReply *r = harness_cmd(h, "HGET %s %s", key, field);
+	long long v = r->type == REDIS_REPLY_STRING ? atoll(r->str) : 0;
+
+	freeReplyObject(r);
+	return v;
+}
+
+long long
+harness_stream_len(struct harness *h, const char *key)
+{
+	redisReply *r = harness_cmd(h, "XLEN %s", key);
+	long long v = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+
+	freeReplyObject(r);
+	return v;
+}
+
+long long
+harness_wait_log(struct harness *h, const char *state, long long n, int timeout_ms)
+{
+	long long end = harness_now_ms() + timeout_ms, c;
+
+	for (;;) {
+		c = harness_log_count(h, state);
+		if (c >= n || harness_now_ms() > end)
+			return c;
+		harness_sleep_ms(50);
+	}
+}
+
+static size_t
+harness_curl_write(char *p, size_t sz, size_t n, void *u)
+{
+	if (u != NULL)
+		buf_append(u, p, sz * n);
+	return sz * n;
+}
+
+static long
+harness_http(int port, const char *path, const char *body, struct buf *out)
+{
+	return harness_http_auth(port, path, body, NULL, out);
+}
+
+static long
+harness_http_auth(int port, const char *path, const char *body, const char *userpwd, struct buf *out)
+{
+	CURL *c = curl_easy_init();
+	char url[512];
+	long code = 0;
+
+	if (c == NULL)
+		return -1;
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_curl_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	if (body != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if (userpwd != NULL)
+		curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	else
+		code = -1;
+	curl_easy_cleanup(c);
+	return code;
+}
+
+long
+harness_http_post(int port, const char *path, const char *body, const char *userpwd)
+{
+	return harness_http_auth(port, path, body, userpwd, NULL);
+}
+
+json_t *
+harness_sandbox_get(struct harness *h, const char *path)
+{
+	struct buf b;
+	json_t *j = NULL;
+
+	buf_init(&b);
+	if (harness_http(h->sandbox_port, path, NULL, &b) == 200 && b.data != NULL)
+		j = json_loads(b.data, 0, NULL);
+	buf_free(&b);
+	return j;
+}
+
+long long
+harness_sandbox_stat(struct harness *h, const char *name)
+{
+	json_t *j = harness_sandbox_get(h, "/sandbox/stats");
+	long long v = -1;
+
+	if (j != NULL) {
+		v = json_integer_value(json_object_get(j, name));
+		json_decref(j);
+	}
+	return v;
+}
+
+void
+harness_xadd_burst(struct harness *h, const char *lane, const char *tag, int n, const char *suffix)
+{
+	char key[64], id[64], to[32], text[160];
+	redisReply *r;
+
+	snprintf(key, sizeof key, HARNESS_PREFIX "outbox:%s", lane);
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "%s-%d", tag, i);
+		snprintf(to, sizeof to, "06%08d", i % 100000000);
+		snprintf(text, sizeof text, "%s message %d%s", tag, i, suffix != NULL ? suffix : "");
+		redisAppendCommand(h->r, "XADD %s * id %s to %s text %s campaign %s kind training_offer", key, id, to,
+		    text, tag);
+		if ((i + 1) % 1000 == 0 || i == n - 1) {
+			for (int j = 0; j <= i % 1000; j++) {
+				if (redisGetReply(h->r, (void **)&r) != REDIS_OK || r == NULL)
+					harness_die("pipelined XADD failed");
+				freeReplyObject(r);
+			}
+		}
+	}
+}
+
+long long
+harness_accepted_unrecorded(struct harness *h, const char *tag)
+{
+	char path[400], line[2048], prefix[80], id[96];
+	long long missing = 0;
+	FILE *f;
+
+	json_decref(harness_sandbox_get(h, "/sandbox/stats")); /* flushes the record file */
+	snprintf(path, sizeof path, "%s/sandbox.record", h->dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	snprintf(prefix, sizeof prefix, "%s message ", tag);
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *body = line, *p;
+		redisReply *r;
+
+		for (int i = 0; i < 3 && body != NULL; i++)
+			body = (p = strchr(body, '\t')) != NULL ? p + 1 : NULL;
+		if (body == NULL || strncmp(body, prefix, strlen(prefix)) != 0)
+			continue;
+		snprintf(id, sizeof id, "%s-%ld", tag, strtol(body + strlen(prefix), NULL, 10));
+		r = harness_cmd(h, "HGET " HARNESS_PREFIX "msg:%s state", id);
+		if (r->type != REDIS_REPLY_STRING ||
+		    (strcmp(r->str, "sent") != 0 && strcmp(r->str, "retry_wait") != 0 && strcmp(r->str, "queued") != 0))
+			missing++;
+		freeReplyObject(r);
+	}
+	fclose(f);
+	return missing;
+}

@@ -1,0 +1,83 @@
+/*
+ * Integration test harness: starts a private redis-server (unix socket in
+ * a temporary run directory), the sandbox provider and the gateway as real
+ * processes, and gives tests synchronous Redis and HTTP access to them.
+ */
+#ifndef AMUDDU_HARNESS_H
+#define AMUDDU_HARNESS_H
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define HARNESS_PREFIX "t:"
+#define HARNESS_SID "AC00000000000000000000000000000000"
+#define HARNESS_TOKEN "sandbox-token"
+
+struct harness {
+	char dir[256];
+	char build[256];
+	char redis_sock[320];
+	char config[320];
+	pid_t redis_pid, sandbox_pid, gateway_pid, prism_pid;
+	int sandbox_port, prism_port;
+	redisContext *r;
+	int gateway_starts;
+};
+
+void harness_init(struct harness *h, const char *name);
+void harness_cleanup(struct harness *h);
+
+void harness_redis_start(struct harness *h, bool aof);
+/* Graceful SHUTDOWN (persists the AOF), then waits for the process to end. */
+void harness_redis_stop(struct harness *h);
+
+/* extra: NULL-terminated list of extra sandbox arguments. */
+void harness_sandbox_start(struct harness *h, const char *const *extra);
+void harness_sandbox_stop(struct harness *h);
+/* The path of a provider's OpenAPI file: $AMUDDU_SPECS, else ../shared/specs. */
+const char *harness_spec_path(const char *name);
+/* Serves a provider's OpenAPI description with Prism (validating, --errors). */
+void harness_prism_start(struct harness *h, const char *spec);
+void harness_prism_stop(struct harness *h);
+
+/* Writes the gateway config aimed at the sandbox (or Prism when port > 0), plus extra INI text. */
+void harness_gateway_config(struct harness *h, int provider_port, const char *extra);
+void harness_gateway_start(struct harness *h);
+void harness_gateway_signal(struct harness *h, int sig);
+/* Waits for the gateway to exit; returns its exit status, or -1 on timeout (then kills it). */
+int harness_gateway_wait(struct harness *h, int timeout_ms);
+
+redisReply *harness_cmd(struct harness *h, const char *fmt, ...);
+/* XADD t:outbox:<lane> * name value ... (NULL-terminated); returns the entry id (static buffer). */
+const char *harness_xadd(struct harness *h, const char *lane, ...) __attribute__((sentinel));
+/* Number of delivery log events with this state (all states when NULL). */
+long long harness_log_count(struct harness *h, const char *state);
+long long harness_hget_ll(struct harness *h, const char *key, const char *field);
+long long harness_stream_len(struct harness *h, const char *key);
+/* Polls until harness_log_count(state) >= n or the timeout; returns the last count. */
+long long harness_wait_log(struct harness *h, const char *state, long long n, int timeout_ms);
+
+/* GET or POST to the sandbox; returns the JSON answer (caller json_decref) or NULL. */
+json_t *harness_sandbox_get(struct harness *h, const char *path);
+long long harness_sandbox_stat(struct harness *h, const char *name);
+/* POSTs a form body, with Basic credentials "user:password" when userpwd is set; returns the status. */
+long harness_http_post(int port, const char *path, const char *body, const char *userpwd);
+
+void harness_sleep_ms(int ms);
+long long harness_now_ms(void);
+
+/*
+ * Pipelined XADD of n messages to lane: id "<tag>-<i>", a Moroccan mobile
+ * number varying with i, text "<tag> message <i><suffix>", campaign tag.
+ */
+void harness_xadd_burst(struct harness *h, const char *lane, const char *tag, int n, const char *suffix);
+/*
+ * Of the messages "<tag> message <i>" the sandbox accepted (its record
+ * file), how many have no recorded outcome (state not sent, retry_wait
+ * or queued again for a retry). 0 is what every test wants.
+ */
+long long harness_accepted_unrecorded(struct harness *h, const char *tag);
+
+#endif

@@ -1,0 +1,348 @@
+/*
+ * Every outcome of the dispatch pipeline, end to end: a real redis-server,
+ * the sandbox provider over loopback HTTP and the gateway process. Each
+ * test checks what a user of the gateway would look at: the delivery log,
+ * the message record, the dead-letter stream, the counters, and what the
+ * provider received.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tests/integration/harness.h"
+
+static int setup(void **state);
+static int teardown(void **state);
+static char *msg_field(struct harness *h, const char *id, const char *field);
+static long long event_time_ms(struct harness *h, const char *id, const char *state);
+static char *deadletter_reason(struct harness *h, const char *dl_id_or_to);
+
+static int
+setup(void **state)
+{
+	struct harness *h = calloc(1, sizeof *h);
+
+	harness_init(h, "outcomes");
+	harness_redis_start(h, false);
+	harness_sandbox_start(h, NULL);
+	harness_gateway_config(h, 0, NULL);
+	harness_gateway_start(h);
+	*state = h;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct harness *h = *state;
+
+	harness_gateway_signal(h, SIGTERM);
+	assert_int_equal(harness_gateway_wait(h, 10000), 0);
+	harness_cleanup(h);
+	free(h);
+	return 0;
+}
+
+/* The message record's field, or NULL; caller frees. */
+static char *
+msg_field(struct harness *h, const char *id, const char *field)
+{
+	redisReply *r = harness_cmd(h, "HGET " HARNESS_PREFIX "msg:%s %s", id, field);
+	char *v = r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+
+	freeReplyObject(r);
+	return v;
+}
+
+/* The time (stream id ms) of the first log event for id with state, or -1. */
+static long long
+event_time_ms(struct harness *h, const char *id, const char *state)
+{
+	redisReply *r = harness_cmd(h, "XRANGE " HARNESS_PREFIX "log - +");
+	long long t = -1;
+
+	for (size_t i = 0; i < r->elements && t < 0; i++) {
+		redisReply *f = r->element[i]->element[1];
+		bool id_ok = false, st_ok = false;
+
+		for (size_t j = 0; j + 1 < f->elements; j += 2) {
+			if (strcmp(f->element[j]->str, "id") == 0 && strcmp(f->element[j + 1]->str, id) == 0)
+				id_ok = true;
+			if (strcmp(f->element[j]->str, "state") == 0 && strcmp(f->element[j + 1]->str, state) == 0)
+				st_ok = true;
+		}
+		if (id_ok && st_ok)
+			t = atoll(r->element[i]->element[0]->str);
+	}
+	freeReplyObject(r);
+	return t;
+}
+
+/* The dl_reason of the dead-letter entry whose dl_id or original "to" matches; caller frees. */
+static char *
+deadletter_reason(struct harness *h, const char *key)
+{
+	redisReply *r = harness_cmd(h, "XRANGE " HARNESS_PREFIX "deadletter - +");
+	char *reason = NULL;
+
+	for (size_t i = 0; i < r->elements && reason == NULL; i++) {
+		redisReply *f = r->element[i]->element[1];
+		const char *why = NULL;
+		bool match = false;
+
+		for (size_t j = 0; j + 1 < f->elements; j += 2) {
+			const char *n = f->element[j]->str, *v = f->element[j + 1]->str;
+
+			if (strcmp(n, "dl_reason") == 0)
+				why = v;
+			if ((strcmp(n, "dl_id") == 0 || strcmp(n, "to") == 0) && strcmp(v, key) == 0)
+				match = true;
+		}
+		if (match && why != NULL)
+			reason = strdup(why);
+	}
+	freeReplyObject(r);
+	return reason;
+}
+
+static void
+test_success(void **state)
+{
+	struct harness *h = *state;
+	char *s;
+
+	harness_xadd(h, "bulk", "id", "ok-fr", "to", "0612345678", "text", "Formation en électricité à Salé, inscrivez-vous",
+	    "campaign", "train-2026", "kind", "training_offer", NULL);
+	harness_xadd(h, "bulk", "id", "ok-ar", "to", "+212612345679", "text", "تكوين مهني مجاني في الرباط",
+	    "campaign", "train-2026", "kind", "training_offer", NULL);
+	harness_xadd(h, "notify", "id", "ok-ary", "to", "00212612345680", "text", "Salam, l'formation ghadi tbda nhar letnin",
+	    "campaign", "train-2026", "channel", "sms", "producer_note", "unknown fields are kept", NULL);
+	assert_int_equal(harness_wait_log(h, "sent", 3, 10000), 3);
+	assert_int_equal(harness_sandbox_stat(h, "accepted"), 3);
+	s = msg_field(h, "ok-fr", "state");
+	assert_string_equal(s, "sent");
+	free(s);
+	s = msg_field(h, "ok-ar", "provider_id");
+	assert_non_null(s);
+	assert_true(strncmp(s, "SM", 2) == 0);
+	free(s);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:train-2026", "sent"), 3);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:train-2026", "queued"), 3);
+	assert_int_equal(harness_log_count(h, "queued"), 3);
+	/* Pending list empty: every entry acknowledged. */
+	{
+		redisReply *r = harness_cmd(h, "XPENDING " HARNESS_PREFIX "outbox:bulk amuddu-gateway");
+
+		assert_int_equal(r->element[0]->integer, 0);
+		freeReplyObject(r);
+	}
+}
+
+static void
+test_retry_then_success(void **state)
+{
+	struct harness *h = *state;
+	char *s;
+
+	harness_xadd(h, "bulk", "id", "flaky", "to", "0612345678", "text", "retry me [[500x2]]", NULL);
+	assert_int_equal(harness_wait_log(h, "sent", 1, 15000), 1);
+	assert_int_equal(harness_log_count(h, "retry_wait"), 2);
+	s = msg_field(h, "flaky", "attempts");
+	assert_string_equal(s, "3");
+	free(s);
+	assert_int_equal(harness_sandbox_stat(h, "accepted"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "retries"), 2);
+}
+
+static void
+test_retry_after_honoured(void **state)
+{
+	struct harness *h = *state;
+	long long t_retry, t_sent;
+
+	harness_xadd(h, "reply", "id", "throttled", "to", "0612345678", "text", "slow down [[429x1:2]]", NULL);
+	assert_int_equal(harness_wait_log(h, "sent", 1, 15000), 1);
+	t_retry = event_time_ms(h, "throttled", "retry_wait");
+	t_sent = event_time_ms(h, "throttled", "sent");
+	assert_true(t_retry > 0);
+	/* retry_base_ms is 100 here: only Retry-After: 2 explains a 2-second wait. */
+	assert_true(t_sent - t_retry >= 2000);
+	assert_true(t_sent - t_retry < 4000);
+}
+
+static void
+test_permanent_failure(void **state)
+{
+	struct harness *h = *state;
+	char *s;
+
+	harness_xadd(h, "bulk", "id", "refused", "to", "0612345678", "text", "never [[400]]", "campaign", "c-fail", NULL);
+	assert_int_equal(harness_wait_log(h, "failed", 1, 10000), 1);
+	s = msg_field(h, "refused", "attempts");
+	assert_string_equal(s, "1");
+	free(s);
+	s = deadletter_reason(h, "refused");
+	assert_non_null(s);
+	assert_non_null(strstr(s, "21211"));
+	assert_null(strstr(s, "612345678")); /* no phone number in the reason */
+	free(s);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:c-fail", "failed"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:c-fail", "deadletter"), 1);
+}
+
+static void
+test_retries_exhausted(void **state)
+{
+	struct harness *h = *state;
+	char *s;
+
+	/* max_attempts is 4 in the harness config. */
+	harness_xadd(h, "bulk", "id", "down", "to", "0612345678", "text", "provider down [[500x99]]", NULL);
+	assert_int_equal(harness_wait_log(h, "failed", 1, 20000), 1);
+	s = msg_field(h, "down", "attempts");
+	assert_string_equal(s, "4");
+	free(s);
+	s = deadletter_reason(h, "down");
+	assert_non_null(s);
+	assert_non_null(strstr(s, "gave up after 4 attempts"));
+	free(s);
+	assert_int_equal(harness_sandbox_stat(h, "accepted"), 0);
+}
+
+static void
+test_malformed_entries(void **state)
+{
+	struct harness *h = *state;
+	static const struct {
+		const char *to, *field, *value, *reason;
+	} bad[] = {
+		{ NULL, "text", "no recipient", "'to' is missing" },
+		{ "06123", "text", "short number", "not a valid phone number" },
+		{ "0612345601", "text", "caf\xc3\x28 invalid", "not valid UTF-8" },
+		{ "0612345602", "channel", "pigeon", "unknown value 'pigeon'" },
+		{ "0612345603", "kind", "spam", "'kind' has unknown value" },
+		{ "0612345604", "channel", "whatsapp", "whatsapp is not configured" },
+		{ "0612345605", "not_before", "tomorrow", "not_before" },
+	};
+	char good_id[32], good_text[64];
+	size_t nbad = sizeof bad / sizeof bad[0];
+
+	for (size_t i = 0; i < nbad; i++) {
+		char bad_id[32];
+
+		snprintf(bad_id, sizeof bad_id, "bad-%zu", i);
+		if (bad[i].to == NULL)
+			harness_xadd(h, "bulk", "id", bad_id, bad[i].field, bad[i].value, NULL);
+		else if (strcmp(bad[i].field, "text") == 0)
+			harness_xadd(h, "bulk", "id", bad_id, "to", bad[i].to, "text", bad[i].value, NULL);
+		else
+			harness_xadd(h, "bulk", "id", bad_id, "to", bad[i].to, "text", "x", bad[i].field, bad[i].value,
+			    NULL);
+		snprintf(good_id, sizeof good_id, "good-%zu", i);
+		snprintf(good_text, sizeof good_text, "good message %zu", i);
+		harness_xadd(h, "bulk", "id", good_id, "to", "0612345678", "text", good_text, NULL);
+	}
+	assert_int_equal(harness_wait_log(h, "sent", (long long)nbad, 10000), (long long)nbad);
+	assert_int_equal(harness_stream_len(h, HARNESS_PREFIX "deadletter"), (long long)nbad);
+	for (size_t i = 0; i < nbad; i++) {
+		char bad_id[32], *why;
+
+		snprintf(bad_id, sizeof bad_id, "bad-%zu", i);
+		why = deadletter_reason(h, bad_id);
+		assert_non_null(why);
+		if (strstr(why, bad[i].reason) == NULL)
+			fail_msg("dead-letter reason for %s is \"%s\", expected it to mention \"%s\"", bad_id, why,
+			    bad[i].reason);
+		free(why);
+	}
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "malformed"), (long long)nbad);
+	assert_int_equal(harness_sandbox_stat(h, "accepted"), (long long)nbad);
+}
+
+static void
+test_duplicate_sent_once(void **state)
+{
+	struct harness *h = *state;
+
+	harness_xadd(h, "bulk", "id", "twice", "to", "0612345678", "text", "only once please", NULL);
+	harness_xadd(h, "bulk", "id", "twice", "to", "0612345678", "text", "only once please", NULL);
+	harness_xadd(h, "notify", "id", "marker", "to", "0612345678", "text", "after the duplicate", NULL);
+	assert_int_equal(harness_wait_log(h, "sent", 2, 10000), 2);
+	harness_sleep_ms(300);
+	assert_int_equal(harness_log_count(h, "sent"), 2);
+	assert_int_equal(harness_sandbox_stat(h, "accepted"), 2);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "duplicates"), 1);
+	/* The duplicate comes again later, after the first was sent: still not sent. */
+	harness_xadd(h, "reply", "id", "twice", "to", "0612345678", "text", "only once please", NULL);
+	harness_sleep_ms(500);
+	assert_int_equal(harness_sandbox_stat(h, "accepted"), 2);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "duplicates"), 2);
+}
+
+static void
+test_expired_skipped(void **state)
+{
+	struct harness *h = *state;
+	char past[32], *s;
+
+	snprintf(past, sizeof past, "%lld", (long long)time(NULL) - 60);
+	harness_xadd(h, "bulk", "id", "late", "to", "0612345678", "text", "the training already started", "expires",
+	    past, "campaign", "c-exp", NULL);
+	harness_xadd(h, "bulk", "id", "ontime", "to", "0612345678", "text", "still useful", NULL);
+	assert_int_equal(harness_wait_log(h, "sent", 1, 10000), 1);
+	assert_int_equal(harness_wait_log(h, "expired", 1, 5000), 1);
+	s = msg_field(h, "late", "state");
+	assert_string_equal(s, "expired");
+	free(s);
+	assert_int_equal(harness_sandbox_stat(h, "accepted"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:c-exp", "expired"), 1);
+}
+
+static void
+test_not_before_waits_alone(void **state)
+{
+	struct harness *h = *state;
+	char later[32];
+	long long t_queued, t_sent, t_other;
+
+	snprintf(later, sizeof later, "%lld", (long long)time(NULL) + 2);
+	harness_xadd(h, "bulk", "id", "wait", "to", "0612345678", "text", "see you in two seconds", "not_before", later,
+	    NULL);
+	harness_xadd(h, "bulk", "id", "now", "to", "0612345678", "text", "right now", NULL);
+	assert_int_equal(harness_wait_log(h, "sent", 1, 5000), 1);
+	t_other = event_time_ms(h, "now", "sent");
+	assert_true(t_other > 0);
+	assert_int_equal(event_time_ms(h, "wait", "sent"), -1);
+	assert_int_equal(harness_wait_log(h, "sent", 2, 10000), 2);
+	t_queued = event_time_ms(h, "wait", "queued");
+	t_sent = event_time_ms(h, "wait", "sent");
+	assert_true(t_sent >= atoll(later) * 1000);
+	assert_true(t_other < t_sent);
+	assert_true(t_queued <= t_other);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_success, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_then_success, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_after_honoured, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_permanent_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retries_exhausted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_sent_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expired_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_before_waits_alone, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("outcomes", tests, NULL, NULL);
+}

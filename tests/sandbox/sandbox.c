@@ -1,0 +1,509 @@
+/*
+ * amuddu-sandbox: a local stand-in for the SMS and WhatsApp providers that
+ * tests, the demo and benchmarks point the gateway at. This file owns
+ * main(): options, the listening socket, signals, routing, and the order in
+ * which everything is torn down.
+ */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+
+#include "gateway/util/log.h"
+#include "gateway/util/xmalloc.h"
+#include "sandbox_control.h"
+#include "sandbox_fault.h"
+#include "sandbox_record.h"
+#include "sandbox_reply.h"
+#include "sandbox_stats.h"
+#include "sandbox_twilio.h"
+
+#define SANDBOX_NAME "amuddu-sandbox"
+#define SANDBOX_BACKLOG 4096
+#define SANDBOX_MAX_BODY (1 << 20)
+#define SANDBOX_MAX_HEADERS 16384
+/*
+ * evhttp closes a keep-alive connection idle for this many seconds. A held
+ * ("timeout") request is not affected: evhttp neither reads nor writes
+ * while the request is ours, so no timeout runs for it.
+ */
+#ifndef SANDBOX_IDLE_SECONDS
+#define SANDBOX_IDLE_SECONDS 120
+#endif
+
+enum {
+	SANDBOX_OPT_LISTEN = 256,
+	SANDBOX_OPT_PORT_FILE,
+	SANDBOX_OPT_RECORD,
+	SANDBOX_OPT_ACCOUNT_SID,
+	SANDBOX_OPT_AUTH_TOKEN,
+	SANDBOX_OPT_SEED,
+	SANDBOX_OPT_QUIET,
+	SANDBOX_OPT_HELP,
+	SANDBOX_OPT_FAULT, /* every fault setting; the option name says which */
+};
+
+static const struct option sandbox_options[] = {
+	{ "listen", required_argument, NULL, SANDBOX_OPT_LISTEN },
+	{ "port-file", required_argument, NULL, SANDBOX_OPT_PORT_FILE },
+	{ "record", required_argument, NULL, SANDBOX_OPT_RECORD },
+	{ "account-sid", required_argument, NULL, SANDBOX_OPT_ACCOUNT_SID },
+	{ "auth-token", required_argument, NULL, SANDBOX_OPT_AUTH_TOKEN },
+	{ "seed", required_argument, NULL, SANDBOX_OPT_SEED },
+	{ "fail-500", required_argument, NULL, SANDBOX_OPT_FAULT },
+	{ "fail-429", required_argument, NULL, SANDBOX_OPT_FAULT },
+	{ "retry-after", required_argument, NULL, SANDBOX_OPT_FAULT },
+	{ "fail-400", required_argument, NULL, SANDBOX_OPT_FAULT },
+	{ "garbage", required_argument, NULL, SANDBOX_OPT_FAULT },
+	{ "timeout", required_argument, NULL, SANDBOX_OPT_FAULT },
+	{ "delay", required_argument, NULL, SANDBOX_OPT_FAULT },
+	{ "delay-ms", required_argument, NULL, SANDBOX_OPT_FAULT },
+	{ "quiet", no_argument, NULL, SANDBOX_OPT_QUIET },
+	{ "help", no_argument, NULL, SANDBOX_OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct sandbox_options {
+	const char *listen;
+	const char *port_file;
+	const char *record;
+	const char *account_sid;
+	const char *auth_token;
+	uint64_t seed;
+	bool quiet;
+	struct sandbox_fault_config fault;
+};
+
+/*
+ * The timer that resumes accepting after EMFILE. evhttp owns the listener
+ * and its callback argument, so the error callback can only find it here.
+ */
+static struct event *sandbox_accept_resume;
+
+/* What main() owns besides the shared struct sandbox. */
+struct sandbox_server {
+	struct sandbox sb;
+	struct evconnlistener *listener;
+	struct event *sigterm;
+	struct event *sigint;
+};
+
+static void sandbox_usage(int status) __attribute__((noreturn));
+static void sandbox_bad_option(const char *option, const char *why) __attribute__((noreturn));
+static void sandbox_parse_options(int argc, char **argv, struct sandbox_options *opt);
+static int sandbox_listen(struct sandbox_server *srv, const char *spec, int *port)
+    __attribute__((warn_unused_result));
+static int sandbox_write_port_file(const char *path, int port)
+    __attribute__((warn_unused_result));
+static void sandbox_route(struct evhttp_request *req, void *arg);
+static void sandbox_signal_cb(evutil_socket_t sig, short what, void *arg);
+static void sandbox_accept_error_cb(struct evconnlistener *lev, void *arg);
+static void sandbox_accept_resume_cb(evutil_socket_t fd, short what, void *arg);
+static void sandbox_event_log(int severity, const char *msg);
+static void sandbox_raise_nofile(void);
+static void sandbox_teardown(struct sandbox_server *srv);
+
+int64_t
+sandbox_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+sandbox_set_json(struct evhttp_request *req)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "application/json");
+}
+
+static void
+sandbox_usage(int status)
+{
+	fprintf(stderr,
+	    "usage: " SANDBOX_NAME " [--listen HOST:PORT] [--port-file FILE] [--record FILE]\n"
+	    "       [--account-sid AC...] [--auth-token TOKEN] [--seed N]\n"
+	    "       [--fail-500 P] [--fail-429 P] [--retry-after SECONDS] [--fail-400 P]\n"
+	    "       [--garbage P] [--timeout P] [--delay P] [--delay-ms MS] [--quiet]\n"
+	    "P is a share from 0 to 1; shares add up to at most 1. PORT 0 picks a free port.\n"
+	    "The auth token may also come from SANDBOX_AUTH_TOKEN.\n");
+	exit(status);
+}
+
+static void
+sandbox_bad_option(const char *option, const char *why)
+{
+	fprintf(stderr, SANDBOX_NAME ": %s: %s\n", option, why);
+	sandbox_usage(2);
+}
+
+static void
+sandbox_parse_options(int argc, char **argv, struct sandbox_options *opt)
+{
+	const char *why;
+	int ch, index;
+
+	memset(opt, 0, sizeof *opt);
+	opt->listen = "127.0.0.1:0";
+	opt->seed = 1;
+	sandbox_fault_config_init(&opt->fault);
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", sandbox_options, &index)) != -1) {
+		char key[32], *end;
+		unsigned long long seed;
+
+		switch (ch) {
+		case SANDBOX_OPT_LISTEN:
+			opt->listen = optarg;
+			break;
+		case SANDBOX_OPT_PORT_FILE:
+			opt->port_file = optarg;
+			break;
+		case SANDBOX_OPT_RECORD:
+			opt->record = optarg;
+			break;
+		case SANDBOX_OPT_ACCOUNT_SID:
+			if (*optarg == '\0' || strchr(optarg, '/') != NULL)
+				sandbox_bad_option("--account-sid", "must be a non-empty SID");
+			opt->account_sid = optarg;
+			break;
+		case SANDBOX_OPT_AUTH_TOKEN:
+			if (*optarg == '\0')
+				sandbox_bad_option("--auth-token", "must not be empty");
+			opt->auth_token = optarg;
+			break;
+		case SANDBOX_OPT_SEED:
+			errno = 0;
+			seed = strtoull(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0)
+				sandbox_bad_option("--seed", "must be a whole number");
+			opt->seed = seed;
+			break;
+		case SANDBOX_OPT_FAULT:
+			/* --fail-500 sets fail_500: the same names as POST /sandbox/config. */
+			snprintf(key, sizeof key, "%s", sandbox_options[index].name);
+			for (char *p = key; *p != '\0'; p++) {
+				if (*p == '-')
+					*p = '_';
+			}
+			if (sandbox_fault_config_set(&opt->fault, key, optarg, &why) == -1) {
+				snprintf(key, sizeof key, "--%s", sandbox_options[index].name);
+				sandbox_bad_option(key, why);
+			}
+			break;
+		case SANDBOX_OPT_QUIET:
+			opt->quiet = true;
+			break;
+		case SANDBOX_OPT_HELP:
+			sandbox_usage(0);
+		case ':':
+			sandbox_bad_option(argv[optind - 1], "needs a value");
+		default:
+			sandbox_bad_option(argv[optind - 1], "unknown option");
+		}
+	}
+	if (optind < argc)
+		sandbox_bad_option(argv[optind], "unexpected argument");
+	if (sandbox_fault_config_check(&opt->fault, &why) == -1)
+		sandbox_bad_option("fault options", why);
+	if (opt->auth_token == NULL) {
+		const char *env = getenv("SANDBOX_AUTH_TOKEN");
+
+		if (env != NULL && *env != '\0')
+			opt->auth_token = env;
+	}
+}
+
+static void
+sandbox_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	/* Benchmarks hold hundreds of connections; 1024 descriptors is too tight a default. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("cannot raise descriptor limit error=\"%s\"", strerror(errno));
+	}
+}
+
+/*
+ * Binds spec ("HOST:PORT", "[V6]:PORT") with our own socket so that the
+ * backlog fits hundreds of simultaneous connects; evhttp's own bind uses a
+ * small one.
+ */
+static int
+sandbox_listen(struct sandbox_server *srv, const char *spec, int *port)
+{
+	struct addrinfo hints, *res = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	struct evhttp_bound_socket *bound;
+	char *host = NULL, *colon;
+	const char *service;
+	int fd = -1, on = 1, rc = -1, gai;
+
+	host = xstrdup(spec);
+	if ((colon = strrchr(host, ':')) == NULL) {
+		log_error("bad listen address listen=%s reason=\"no port\"", spec);
+		goto fail;
+	}
+	*colon = '\0';
+	service = colon + 1;
+	if (host[0] == '[' && colon > host && colon[-1] == ']') {
+		colon[-1] = '\0';
+		memmove(host, host + 1, strlen(host + 1) + 1);
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((gai = getaddrinfo(host[0] != '\0' ? host : NULL, service, &hints, &res)) != 0) {
+		log_error("bad listen address listen=%s reason=\"%s\"", spec, gai_strerror(gai));
+		goto fail;
+	}
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 || listen(fd, SANDBOX_BACKLOG) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
+		log_error("cannot listen listen=%s error=\"%s\"", spec, strerror(errno));
+		goto fail;
+	}
+	if ((bound = evhttp_accept_socket_with_handle(srv->sb.http, fd)) == NULL) {
+		log_error("cannot accept on listen=%s", spec);
+		goto fail;
+	}
+	fd = -1; /* the listener closes it */
+	srv->listener = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(srv->listener, sandbox_accept_error_cb);
+	*port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	rc = 0;
+
+fail:
+	if (fd != -1)
+		close(fd);
+	if (res != NULL)
+		freeaddrinfo(res);
+	free(host);
+	return rc;
+}
+
+/* Written to a temporary name and renamed, so a reader never sees half a number. */
+static int
+sandbox_write_port_file(const char *path, int port)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	FILE *f = NULL;
+	int rc = -1;
+
+	if ((f = fopen(tmp, "w")) == NULL)
+		goto fail;
+	if (fprintf(f, "%d\n", port) < 0) {
+		fclose(f);
+		goto fail;
+	}
+	if (fclose(f) == EOF || rename(tmp, path) == -1)
+		goto fail;
+	rc = 0;
+
+fail:
+	if (rc == -1) {
+		log_error("cannot write port file path=%s error=\"%s\"", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+static void
+sandbox_route(struct evhttp_request *req, void *arg)
+{
+	struct sandbox *sb = arg;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+
+	if (path == NULL || *path == '\0')
+		path = "/";
+	if (strncmp(path, "/sandbox/", 9) == 0) {
+		sandbox_control_handle(sb, req, path);
+		return;
+	}
+	sandbox_stats_count_received(sb->stats);
+	if (sandbox_twilio_handle(sb->twilio, req, path))
+		return;
+	sandbox_twilio_reply_not_found(sb, req, path);
+}
+
+static void
+sandbox_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct sandbox_server *srv = arg;
+
+	(void)what;
+	log_info("shutting down signal=%d", (int)sig);
+	event_base_loopexit(srv->sb.base, NULL);
+}
+
+/* Out of descriptors: pause accepting for a second instead of spinning on accept(). */
+static void
+sandbox_accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = { 1, 0 };
+
+	(void)arg; /* evhttp's, not ours */
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+		log_warn("accept failed error=\"%s\"", evutil_socket_error_to_string(err));
+		return;
+	}
+	log_warn("accept paused for 1s error=\"%s\"", evutil_socket_error_to_string(err));
+	evconnlistener_disable(lev);
+	if (sandbox_accept_resume == NULL || evtimer_add(sandbox_accept_resume, &tv) == -1)
+		evconnlistener_enable(lev);
+}
+
+static void
+sandbox_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct evconnlistener *lev = arg;
+
+	(void)fd;
+	(void)what;
+	if (evconnlistener_enable(lev) == -1)
+		log_error("cannot resume accepting");
+}
+
+static void
+sandbox_event_log(int severity, const char *msg)
+{
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("libevent: %s", msg);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("libevent: %s", msg);
+		break;
+	case EVENT_LOG_WARN:
+		log_warn("libevent: %s", msg);
+		break;
+	default:
+		log_error("libevent: %s", msg);
+		break;
+	}
+}
+
+/*
+ * evhttp_free() goes first: closing each connection hands deferred
+ * requests back to sandbox_reply, which still needs the stats.
+ */
+static void
+sandbox_teardown(struct sandbox_server *srv)
+{
+	struct sandbox *sb = &srv->sb;
+
+	if (sb->http != NULL)
+		evhttp_free(sb->http);
+	sandbox_reply_free(sb->reply);
+	sandbox_twilio_free(sb->twilio);
+	sandbox_record_close(sb->rec);
+	sandbox_stats_free(sb->stats);
+	sandbox_fault_free(sb->fault);
+	sandbox_form_free(&sb->form);
+	if (sandbox_accept_resume != NULL)
+		event_free(sandbox_accept_resume);
+	sandbox_accept_resume = NULL;
+	if (srv->sigterm != NULL)
+		event_free(srv->sigterm);
+	if (srv->sigint != NULL)
+		event_free(srv->sigint);
+	if (sb->base != NULL)
+		event_base_free(sb->base);
+	libevent_global_shutdown();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sandbox_options opt;
+	struct sandbox_server srv;
+	struct sandbox *sb = &srv.sb;
+	int port, rc = 1;
+
+	sandbox_parse_options(argc, argv, &opt);
+	if (opt.quiet)
+		log_set_level(LOG_LEVEL_WARN);
+	memset(&srv, 0, sizeof srv);
+	sandbox_form_init(&sb->form);
+	event_set_log_callback(sandbox_event_log);
+	signal(SIGPIPE, SIG_IGN);
+	sandbox_raise_nofile();
+
+	if ((sb->base = event_base_new()) == NULL) {
+		log_error("cannot create event base");
+		goto fail;
+	}
+	sb->stats = sandbox_stats_new();
+	sb->fault = sandbox_fault_new(&opt.fault, opt.seed);
+	if (opt.record != NULL && (sb->rec = sandbox_record_open(sb->base, opt.record)) == NULL)
+		goto fail;
+	sb->reply = sandbox_reply_new(sb->base, sb->stats, sb->rec);
+	sb->twilio = sandbox_twilio_new(sb, opt.account_sid, opt.auth_token);
+
+	if ((sb->http = evhttp_new(sb->base)) == NULL) {
+		log_error("cannot create http server");
+		goto fail;
+	}
+	evhttp_set_allowed_methods(sb->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_max_body_size(sb->http, SANDBOX_MAX_BODY);
+	evhttp_set_max_headers_size(sb->http, SANDBOX_MAX_HEADERS);
+	evhttp_set_timeout(sb->http, SANDBOX_IDLE_SECONDS);
+	evhttp_set_default_content_type(sb->http, "application/json");
+	evhttp_set_gencb(sb->http, sandbox_route, sb);
+
+	srv.sigterm = evsignal_new(sb->base, SIGTERM, sandbox_signal_cb, &srv);
+	srv.sigint = evsignal_new(sb->base, SIGINT, sandbox_signal_cb, &srv);
+	if (srv.sigterm == NULL || srv.sigint == NULL ||
+	    evsignal_add(srv.sigterm, NULL) == -1 || evsignal_add(srv.sigint, NULL) == -1) {
+		log_error("cannot set up signal events");
+		goto fail;
+	}
+	if (sandbox_listen(&srv, opt.listen, &port) == -1)
+		goto fail;
+	if ((sandbox_accept_resume = evtimer_new(sb->base, sandbox_accept_resume_cb,
+	    srv.listener)) == NULL) {
+		log_error("cannot create accept timer");
+		goto fail;
+	}
+	if (opt.port_file != NULL && sandbox_write_port_file(opt.port_file, port) == -1)
+		goto fail;
+	log_info("listening addr=%.*s port=%d", (int)(strrchr(opt.listen, ':') - opt.listen),
+	    opt.listen, port);
+
+	if (event_base_dispatch(sb->base) == -1) {
+		log_error("event loop failed");
+		goto fail;
+	}
+	rc = 0;
+
+fail:
+	sandbox_teardown(&srv);
+	return rc;
+}

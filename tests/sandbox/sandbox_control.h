@@ -1,0 +1,15 @@
+/*
+ * The sandbox's own endpoints under /sandbox/: GET stats, POST reset, and
+ * GET or POST config (fault settings at runtime). They are not provider
+ * traffic, so nothing here is counted in the stats. Owns nothing.
+ */
+#ifndef AMUDDU_SANDBOX_CONTROL_H
+#define AMUDDU_SANDBOX_CONTROL_H
+
+struct evhttp_request;
+struct sandbox;
+
+/* Answers req, whose path starts with /sandbox/. */
+void sandbox_control_handle(struct sandbox *sb, struct evhttp_request *req, const char *path);
+
+#endif

@@ -1,0 +1,461 @@
+/*
+ * Unit tests for queues/message.c: the intake contract of an outbox entry,
+ * each field parsed, each rejection named, and the raw fields kept so a
+ * dead-letter carries everything the producer wrote.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "queues/message.h"
+
+#define ENTRY_ID "1700000000000-0"
+#define MAX_ITEMS 32
+
+static int parse_items(struct message *m, enum message_lane lane, const char *const *items);
+static void expect_error(const char *const *items, const char *needle);
+static char *repeat(const char *unit, size_t times);
+static void test_full_entry(void **state);
+static void test_minimal_entry_defaults(void **state);
+static void test_each_channel(void **state);
+static void test_each_kind(void **state);
+static void test_unknown_fields_kept(void **state);
+static void test_missing_to(void **state);
+static void test_invalid_number(void **state);
+static void test_invalid_utf8(void **state);
+static void test_empty_text(void **state);
+static void test_missing_text(void **state);
+static void test_text_length_in_characters(void **state);
+static void test_unknown_channel(void **state);
+static void test_unknown_kind(void **state);
+static void test_bad_not_before(void **state);
+static void test_bad_expires(void **state);
+static void test_odd_number_of_items(void **state);
+static void test_nul_inside_value(void **state);
+static void test_id_rejected(void **state);
+static void test_missing_id(void **state);
+static void test_template_without_text(void **state);
+static void test_contact_without_to(void **state);
+static void test_bad_campaign(void **state);
+
+/* Parses a NULL-terminated name, value, ... list of C strings. */
+static int
+parse_items(struct message *m, enum message_lane lane, const char *const *items)
+{
+	size_t lens[MAX_ITEMS], n = 0;
+
+	while (items[n] != NULL) {
+		assert_true(n < MAX_ITEMS);
+		lens[n] = strlen(items[n]);
+		n++;
+	}
+	return message_parse(m, lane, ENTRY_ID, items, lens, n);
+}
+
+/* The entry must be refused, with needle in the error. */
+static void
+expect_error(const char *const *items, const char *needle)
+{
+	struct message m;
+
+	if (parse_items(&m, MESSAGE_LANE_NOTIFY, items) == 0) {
+		message_free(&m);
+		fail_msg("entry accepted, expected an error about '%s'", needle);
+	}
+	if (strstr(m.error, needle) == NULL) {
+		char copy[sizeof m.error];
+
+		memcpy(copy, m.error, sizeof copy);
+		message_free(&m);
+		fail_msg("error '%s' does not mention '%s'", copy, needle);
+	}
+	message_free(&m);
+}
+
+static char *
+repeat(const char *unit, size_t times)
+{
+	size_t ulen = strlen(unit);
+	char *s = malloc(ulen * times + 1);
+
+	assert_non_null(s);
+	for (size_t i = 0; i < times; i++)
+		memcpy(s + i * ulen, unit, ulen);
+	s[ulen * times] = '\0';
+	return s;
+}
+
+static void
+test_full_entry(void **state)
+{
+	const char *items[] = { "id", "offer-2024:42", "to", "0612345678", "text", "Salam, dorat jdida",
+		"channel", "sms", "kind", "training_offer", "campaign", "spring-2024", "not_before",
+		"1700000000", "expires", "1700086400", NULL };
+	struct message m;
+
+	(void)state;
+	assert_int_equal(parse_items(&m, MESSAGE_LANE_BULK, items), 0);
+	assert_int_equal(m.lane, MESSAGE_LANE_BULK);
+	assert_string_equal(m.entry_id, ENTRY_ID);
+	assert_string_equal(m.id, "offer-2024:42");
+	assert_true(m.has_id);
+	assert_string_equal(m.to, "+212612345678");
+	assert_string_equal(m.to_masked, "+2126******78");
+	assert_string_equal(m.text, "Salam, dorat jdida");
+	assert_int_equal(m.channel, MESSAGE_CHANNEL_SMS);
+	assert_int_equal(m.kind, MESSAGE_KIND_TRAINING_OFFER);
+	assert_string_equal(m.campaign, "spring-2024");
+	assert_int_equal(m.not_before, 1700000000);
+	assert_int_equal(m.expires, 1700086400);
+	assert_int_equal(m.nfields, 8);
+	assert_string_equal(m.fields[0], "id");
+	assert_string_equal(m.fields[15], "1700086400");
+	assert_int_equal(m.field_lens[5], strlen("Salam, dorat jdida"));
+	message_free(&m);
+	assert_null(m.fields);
+	assert_null(m.id);
+}
+
+static void
+test_minimal_entry_defaults(void **state)
+{
+	const char *items[] = { "to", "+33612345678", "text", "Bonjour", NULL };
+	struct message m;
+
+	(void)state;
+	assert_int_equal(parse_items(&m, MESSAGE_LANE_REPLY, items), 0);
+	assert_string_equal(m.to, "+33612345678");
+	assert_int_equal(m.channel, MESSAGE_CHANNEL_AUTO);
+	assert_int_equal(m.kind, MESSAGE_KIND_CUSTOM);
+	assert_string_equal(m.campaign, "");
+	assert_int_equal(m.not_before, 0);
+	assert_int_equal(m.expires, 0);
+	message_free(&m);
+}
+
+static void
+test_each_channel(void **state)
+{
+	static const struct {
+		const char *name;
+		enum message_channel want;
+	} cases[] = {
+		{ "auto", MESSAGE_CHANNEL_AUTO },
+		{ "sms", MESSAGE_CHANNEL_SMS },
+		{ "whatsapp", MESSAGE_CHANNEL_WHATSAPP },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *items[] = { "to", "0612345678", "text", "x", "channel", cases[i].name, NULL };
+		struct message m;
+
+		assert_int_equal(parse_items(&m, MESSAGE_LANE_NOTIFY, items), 0);
+		assert_int_equal(m.channel, cases[i].want);
+		assert_string_equal(message_channel_name(m.channel), cases[i].name);
+		message_free(&m);
+	}
+}
+
+static void
+test_each_kind(void **state)
+{
+	static const struct {
+		const char *name;
+		enum message_kind want;
+	} cases[] = {
+		{ "custom", MESSAGE_KIND_CUSTOM },
+		{ "training_offer", MESSAGE_KIND_TRAINING_OFFER },
+		{ "residency_followup", MESSAGE_KIND_RESIDENCY_FOLLOWUP },
+		{ "covid_info", MESSAGE_KIND_COVID_INFO },
+		{ "event", MESSAGE_KIND_EVENT },
+		{ "reply", MESSAGE_KIND_REPLY },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *items[] = { "to", "0612345678", "text", "x", "kind", cases[i].name, NULL };
+		struct message m;
+
+		assert_int_equal(parse_items(&m, MESSAGE_LANE_NOTIFY, items), 0);
+		assert_int_equal(m.kind, cases[i].want);
+		assert_string_equal(message_kind_name(m.kind), cases[i].name);
+		message_free(&m);
+	}
+}
+
+static void
+test_unknown_fields_kept(void **state)
+{
+	const char *items[] = { "to", "0612345678", "x_trace", "abc123", "text", "hi", "v", "2", NULL };
+	struct message m;
+
+	(void)state;
+	assert_int_equal(parse_items(&m, MESSAGE_LANE_NOTIFY, items), 0);
+	assert_int_equal(m.nfields, 4);
+	assert_string_equal(m.fields[2], "x_trace");
+	assert_string_equal(m.fields[3], "abc123");
+	assert_string_equal(m.fields[6], "v");
+	assert_string_equal(m.fields[7], "2");
+	message_free(&m);
+}
+
+static void
+test_missing_to(void **state)
+{
+	const char *items[] = { "text", "hi", NULL };
+
+	(void)state;
+	expect_error(items, "'to'");
+}
+
+static void
+test_invalid_number(void **state)
+{
+	const char *items[] = { "to", "0312345678", "text", "hi", NULL };
+	const char *letters[] = { "to", "not a number", "text", "hi", NULL };
+	struct message m;
+
+	(void)state;
+	expect_error(items, "'to'");
+	expect_error(letters, "'to'");
+	/* The raw fields stay for the dead-letter even when parsing fails. */
+	assert_int_not_equal(parse_items(&m, MESSAGE_LANE_NOTIFY, items), 0);
+	assert_int_equal(m.nfields, 2);
+	assert_string_equal(m.fields[1], "0312345678");
+	message_free(&m);
+}
+
+static void
+test_invalid_utf8(void **state)
+{
+	static const char *bad[] = {
+		"over\xC0\xAFlong",	  /* overlong "/" */
+		"over\xE0\x80\xAFlong",	  /* overlong 3-byte */
+		"lone \x80 continuation",
+		"surrogate \xED\xA0\x80", /* U+D800 */
+		"truncated \xE2\x82",	  /* euro sign cut short */
+		"truncated at end \xF0\x9F\x98",
+		"bad lead \xFF",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *items[] = { "to", "0612345678", "text", bad[i], NULL };
+
+		expect_error(items, "UTF-8");
+	}
+}
+
+static void
+test_empty_text(void **state)
+{
+	const char *items[] = { "to", "0612345678", "text", "", NULL };
+
+	(void)state;
+	expect_error(items, "'text'");
+}
+
+static void
+test_missing_text(void **state)
+{
+	const char *items[] = { "to", "0612345678", NULL };
+
+	(void)state;
+	expect_error(items, "'text'");
+}
+
+/* Twilio's limit is in characters: 1,600 Arabic letters are 3,200 bytes and fine. */
+static void
+test_text_length_in_characters(void **state)
+{
+	struct message m;
+	char *arabic_ok = repeat("\xD8\xA8", MESSAGE_TEXT_MAX_CHARS);
+	char *arabic_long = repeat("\xD8\xA8", MESSAGE_TEXT_MAX_CHARS + 1);
+	char *ascii_ok = repeat("a", MESSAGE_TEXT_MAX_CHARS);
+	char *ascii_long = repeat("a", MESSAGE_TEXT_MAX_CHARS + 1);
+	const char *items[] = { "to", "0612345678", "text", NULL, NULL };
+
+	(void)state;
+	items[3] = arabic_ok;
+	assert_int_equal(parse_items(&m, MESSAGE_LANE_BULK, items), 0);
+	assert_int_equal(strlen(m.text), 2 * MESSAGE_TEXT_MAX_CHARS);
+	message_free(&m);
+	items[3] = ascii_ok;
+	assert_int_equal(parse_items(&m, MESSAGE_LANE_BULK, items), 0);
+	message_free(&m);
+	items[3] = arabic_long;
+	expect_error(items, "longer than 1600");
+	items[3] = ascii_long;
+	expect_error(items, "longer than 1600");
+	free(arabic_ok);
+	free(arabic_long);
+	free(ascii_ok);
+	free(ascii_long);
+}
+
+static void
+test_unknown_channel(void **state)
+{
+	const char *items[] = { "to", "0612345678", "text", "hi", "channel", "pigeon", NULL };
+	const char *upper[] = { "to", "0612345678", "text", "hi", "channel", "SMS", NULL };
+
+	(void)state;
+	expect_error(items, "'channel'");
+	expect_error(upper, "'channel'");
+}
+
+static void
+test_unknown_kind(void **state)
+{
+	const char *items[] = { "to", "0612345678", "text", "hi", "kind", "spam", NULL };
+
+	(void)state;
+	expect_error(items, "'kind'");
+}
+
+static void
+test_bad_not_before(void **state)
+{
+	static const char *bad[] = { "abc", "-1", "12x", "", "99999999999999999999" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *items[] = { "to", "0612345678", "text", "hi", "not_before", bad[i], NULL };
+
+		expect_error(items, "'not_before'");
+	}
+}
+
+static void
+test_bad_expires(void **state)
+{
+	const char *items[] = { "to", "0612345678", "text", "hi", "expires", "tomorrow", NULL };
+
+	(void)state;
+	expect_error(items, "'expires'");
+}
+
+static void
+test_odd_number_of_items(void **state)
+{
+	const char *items[] = { "to", "0612345678", "text", "hi", "campaign", NULL };
+	struct message m;
+
+	(void)state;
+	expect_error(items, "odd number");
+	assert_int_not_equal(parse_items(&m, MESSAGE_LANE_NOTIFY, items), 0);
+	assert_int_equal(m.nfields, 2);
+	message_free(&m);
+}
+
+static void
+test_nul_inside_value(void **state)
+{
+	const char *values[] = { "to", "0612345678", "text", "hello\0world" };
+	const size_t lens[] = { 2, 10, 4, 11 };
+	struct message m;
+
+	(void)state;
+	assert_int_not_equal(message_parse(&m, MESSAGE_LANE_NOTIFY, ENTRY_ID, values, lens, 4), 0);
+	assert_non_null(strstr(m.error, "NUL"));
+	assert_non_null(strstr(m.error, "text"));
+	/* The raw field is kept whole, with its length, for the dead-letter. */
+	assert_int_equal(m.field_lens[3], 11);
+	assert_memory_equal(m.fields[3], "hello\0world", 11);
+	message_free(&m);
+}
+
+static void
+test_id_rejected(void **state)
+{
+	char *long_id = repeat("a", MESSAGE_ID_MAX + 1);
+	const char *spaces[] = { "id", "my id", "to", "0612345678", "text", "hi", NULL };
+	const char *empty[] = { "id", "", "to", "0612345678", "text", "hi", NULL };
+	const char *toolong[] = { "id", long_id, "to", "0612345678", "text", "hi", NULL };
+
+	(void)state;
+	expect_error(spaces, "'id'");
+	expect_error(empty, "'id'");
+	expect_error(toolong, "'id'");
+	free(long_id);
+}
+
+static void
+test_missing_id(void **state)
+{
+	const char *items[] = { "to", "0612345678", "text", "hi", NULL };
+	struct message m;
+
+	(void)state;
+	assert_int_equal(parse_items(&m, MESSAGE_LANE_BULK, items), 0);
+	assert_false(m.has_id);
+	assert_string_equal(m.id, "bulk-" ENTRY_ID);
+	message_free(&m);
+	assert_int_equal(parse_items(&m, MESSAGE_LANE_REPLY, items), 0);
+	assert_string_equal(m.id, "reply-" ENTRY_ID);
+	message_free(&m);
+}
+
+static void
+test_template_without_text(void **state)
+{
+	const char *items[] = { "to", "0612345678", "template", "offer_v2", NULL };
+
+	(void)state;
+	expect_error(items, "template");
+}
+
+static void
+test_contact_without_to(void **state)
+{
+	const char *items[] = { "contact", "c-1234", "text", "hi", NULL };
+
+	(void)state;
+	expect_error(items, "contact");
+}
+
+static void
+test_bad_campaign(void **state)
+{
+	const char *items[] = { "to", "0612345678", "text", "hi", "campaign", "spring 2024", NULL };
+
+	(void)state;
+	expect_error(items, "'campaign'");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_entry),
+		cmocka_unit_test(test_minimal_entry_defaults),
+		cmocka_unit_test(test_each_channel),
+		cmocka_unit_test(test_each_kind),
+		cmocka_unit_test(test_unknown_fields_kept),
+		cmocka_unit_test(test_missing_to),
+		cmocka_unit_test(test_invalid_number),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_empty_text),
+		cmocka_unit_test(test_missing_text),
+		cmocka_unit_test(test_text_length_in_characters),
+		cmocka_unit_test(test_unknown_channel),
+		cmocka_unit_test(test_unknown_kind),
+		cmocka_unit_test(test_bad_not_before),
+		cmocka_unit_test(test_bad_expires),
+		cmocka_unit_test(test_odd_number_of_items),
+		cmocka_unit_test(test_nul_inside_value),
+		cmocka_unit_test(test_id_rejected),
+		cmocka_unit_test(test_missing_id),
+		cmocka_unit_test(test_template_without_text),
+		cmocka_unit_test(test_contact_without_to),
+		cmocka_unit_test(test_bad_campaign),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

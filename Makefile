@@ -61,6 +61,8 @@ ALL_BIN := $(GATEWAY_BIN) $(SANDBOX_BIN) $(TOOLS_BIN)
 
 .PHONY: all deps test unit integration demo bench fuzz valgrind-test format clean
 .DEFAULT_GOAL := all
+# Keep objects that pattern rules made on the way to a binary.
+.SECONDARY:
 
 all: $(ALL_BIN)
 	@ln -sf $(GATEWAY_BIN) amuddu-gateway

@@ -62,6 +62,7 @@ struct config_parse {
 	FILE *file;	  /* read from file, or */
 	const char *text; /* from text */
 	int lineno;	  /* the line the reader returned last */
+	int fail_line;	  /* the line of the first error the handler or reader saw */
 	char *err;
 	size_t errlen;
 	bool failed;
@@ -160,9 +161,12 @@ config_reader(char *line, int size, void *stream)
 	const char *nl;
 	size_t n;
 
+	if (p->failed)
+		return NULL;
 	if (p->file != NULL) {
 		if (fgets(line, size, p->file) == NULL)
 			return NULL;
+		n = strlen(line);
 	} else {
 		if (*p->text == '\0' || size < 2)
 			return NULL;
@@ -175,6 +179,14 @@ config_reader(char *line, int size, void *stream)
 		p->text += n;
 	}
 	p->lineno++;
+	/* libinih would take the rest of an over-long line as a line of its own. */
+	if (n == (size_t)size - 1 && line[n - 1] != '\n' &&
+	    (p->file != NULL ? !feof(p->file) : *p->text != '\0')) {
+		snprintf(p->err, p->errlen, "%s:%d: line longer than %d characters", p->name, p->lineno, size - 2);
+		p->failed = true;
+		p->fail_line = p->lineno;
+		return NULL;
+	}
 	return line;
 }
 
@@ -197,12 +209,14 @@ config_handler(void *user, const char *section, const char *name, const char *va
 		if (config_set(p->c, k, value, why, sizeof why) != 0) {
 			snprintf(p->err, p->errlen, "%s:%d: [%s] %s: %s", p->name, lineno, section, name, why);
 			p->failed = true;
+			p->fail_line = lineno;
 			return 0;
 		}
 		return 1;
 	}
 	snprintf(p->err, p->errlen, "%s:%d: unknown key '%s' in section [%s]", p->name, lineno, name, section);
 	p->failed = true;
+	p->fail_line = lineno;
 	return 0;
 }
 
@@ -282,7 +296,8 @@ config_load_common(FILE *f, const char *text, const char *name, char *err, size_
 
 	err[0] = '\0';
 	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
-	if (rc != 0 && !p.failed)
+	/* libinih returns the first syntax error's line, which may come before the handler's error. */
+	if (rc > 0 && (!p.failed || rc < p.fail_line))
 		snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", name, rc);
 	if (rc != 0 || p.failed)
 		goto fail;

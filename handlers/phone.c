@@ -83,12 +83,12 @@ phone_normalise(const char *in, char *out, const char **reason)
 	}
 	if (strncmp(d, "212", 3) == 0) {
 		/* Morocco: exactly 9 national digits, starting 5, 6, 7 or 8. */
-		if (n != 12) {
-			*reason = "Moroccan number must have 9 digits after +212";
-			return -1;
-		}
 		if (d[3] == '0') {
 			*reason = "Moroccan number must not keep the trunk 0 after +212";
+			return -1;
+		}
+		if (n != 12) {
+			*reason = "Moroccan number must have 9 digits after +212";
 			return -1;
 		}
 		if (d[3] < '5' || d[3] > '8') {

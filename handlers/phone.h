@@ -19,7 +19,7 @@
  * with *reason set to a static description.
  */
 int phone_normalise(const char *in, char *out, const char **reason) __attribute__((warn_unused_result));
-/* Writes a masked copy of an E.164 number (+2126*****78) to out (PHONE_MASK_MAX bytes). */
+/* Writes a masked copy of an E.164 number (+2126******78, same length) to out (PHONE_MASK_MAX bytes). */
 void phone_mask(const char *e164, char *out);
 
 

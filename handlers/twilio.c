@@ -133,11 +133,14 @@ twilio_classify(const void *ctx, const struct provider_answer *a, struct provide
 	}
 	if (root != NULL && (v = json_object_get(root, "code")) != NULL && json_is_integer(v))
 		code = json_integer_value(v);
-	if (a->status == 401 || a->status == 403) {
-		/* Credentials are configuration, not the message's fault: keep it for later. */
+	if (a->status == 401 || a->status == 403 || a->status == 404) {
+		/*
+		 * Credentials and the account SID in the URL are configuration,
+		 * not the message's fault: keep the message for later.
+		 */
 		out->verdict = PROVIDER_RETRY;
-		snprintf(out->error, sizeof out->error, "twilio %lld: http %ld: credentials refused", code,
-		    a->status);
+		snprintf(out->error, sizeof out->error, "twilio %lld: http %ld: account or credentials refused",
+		    code, a->status);
 		goto out;
 	}
 	out->verdict = PROVIDER_PERMANENT;

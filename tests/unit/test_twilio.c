@@ -410,6 +410,10 @@ test_401_credentials(void **state)
 	assert_non_null(strstr(r.error, "20003"));
 	classify(403, NULL, "", NULL, &r);
 	assert_int_equal(r.verdict, PROVIDER_RETRY);
+	/* A wrong account SID in the URL: Twilio answers 404 for every message alike. */
+	classify(404, NULL, "{\"code\":20404,\"message\":\"The requested resource was not found\"}", NULL, &r);
+	assert_int_equal(r.verdict, PROVIDER_RETRY);
+	assert_non_null(strstr(r.error, "20404"));
 }
 
 static void

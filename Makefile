@@ -129,7 +129,8 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -fsanitize=fuzzer-no-link,a
 
 build/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -c -o $@ $<
+	@echo "  CC $< (fuzz)"
+	@clang $(FUZZ_CFLAGS) -c -o $@ $<
 
 build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_CORE)
 	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)

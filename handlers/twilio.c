@@ -8,7 +8,6 @@
  */
 #include "handlers/twilio.h"
 
-#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 
 #include "gateway/util/xmalloc.h"
+#include "handlers/json_scan.h"
 
 static int twilio_build_request(const void *ctx, const struct provider_message *m,
     struct provider_request *req, char *error, size_t errorlen);
@@ -109,45 +109,39 @@ twilio_build_request(const void *ctx, const struct provider_message *m, struct p
 static void
 twilio_classify(const void *ctx, const struct provider_answer *a, struct provider_result *out)
 {
-	json_t *root = NULL, *v;
-	json_error_t jerr;
-	const char *sid;
-	long long code = 0;
+	char sid[sizeof out->provider_id], code[24];
 
 	(void)ctx;
 	if (provider_classify_transport(a, out, (long long)time(NULL)))
 		return;
-	root = json_loadb(a->body, a->body_len, 0, &jerr);
 	if (a->status >= 200 && a->status < 300) {
-		v = root != NULL ? json_object_get(root, "sid") : NULL;
-		sid = v != NULL ? json_string_value(v) : NULL;
-		if (sid == NULL || strlen(sid) < 3 || strlen(sid) >= sizeof out->provider_id) {
+		if (json_scan_member(a->body, a->body_len, "sid", sid, sizeof sid) != JSON_SCAN_FOUND ||
+		    strlen(sid) < 3) {
 			/* The outcome is unknown: resending is the at-least-once choice. */
 			out->verdict = PROVIDER_RETRY;
 			snprintf(out->error, sizeof out->error, "http %ld: answer without a message sid", a->status);
 		} else {
 			out->verdict = PROVIDER_ACCEPTED;
-			snprintf(out->provider_id, sizeof out->provider_id, "%s", sid);
+			memcpy(out->provider_id, sid, sizeof sid);
 		}
-		goto out;
+		return;
 	}
-	if (root != NULL && (v = json_object_get(root, "code")) != NULL && json_is_integer(v))
-		code = json_integer_value(v);
+	if (json_scan_member(a->body, a->body_len, "code", code, sizeof code) != JSON_SCAN_FOUND ||
+	    code[0] == '-')
+		code[0] = '\0';
 	if (a->status == 401 || a->status == 403 || a->status == 404) {
 		/*
 		 * Credentials and the account SID in the URL are configuration,
 		 * not the message's fault: keep the message for later.
 		 */
 		out->verdict = PROVIDER_RETRY;
-		snprintf(out->error, sizeof out->error, "twilio %lld: http %ld: account or credentials refused",
-		    code, a->status);
-		goto out;
+		snprintf(out->error, sizeof out->error, "twilio %s: http %ld: account or credentials refused",
+		    code[0] != '\0' ? code : "0", a->status);
+		return;
 	}
 	out->verdict = PROVIDER_PERMANENT;
-	if (code != 0)
-		snprintf(out->error, sizeof out->error, "twilio %lld: http %ld", code, a->status);
+	if (code[0] != '\0')
+		snprintf(out->error, sizeof out->error, "twilio %s: http %ld", code, a->status);
 	else
 		snprintf(out->error, sizeof out->error, "http %ld: rejected", a->status);
-out:
-	json_decref(root);
 }

@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -79,7 +81,8 @@ static const struct option sandbox_options[] = {
 };
 
 struct sandbox_options {
-	const char *listen;
+	char listen_host[256]; /* empty: every address */
+	unsigned int listen_port;
 	const char *port_file;
 	const char *record;
 	const char *account_sid;
@@ -106,8 +109,10 @@ struct sandbox_server {
 static void sandbox_usage(int status) __attribute__((noreturn));
 static void sandbox_bad_option(const char *option, const char *why) __attribute__((noreturn));
 static void sandbox_parse_options(int argc, char **argv, struct sandbox_options *opt);
-static int sandbox_listen(struct sandbox_server *srv, const char *spec, int *port)
+static int sandbox_parse_listen(const char *spec, struct sandbox_options *opt)
     __attribute__((warn_unused_result));
+static int sandbox_listen(struct sandbox_server *srv, const char *host, unsigned int port,
+    int *bound_port) __attribute__((warn_unused_result));
 static int sandbox_write_port_file(const char *path, int port)
     __attribute__((warn_unused_result));
 static void sandbox_route(struct evhttp_request *req, void *arg);
@@ -161,7 +166,7 @@ sandbox_parse_options(int argc, char **argv, struct sandbox_options *opt)
 	int ch, index;
 
 	memset(opt, 0, sizeof *opt);
-	opt->listen = "127.0.0.1:0";
+	snprintf(opt->listen_host, sizeof opt->listen_host, "127.0.0.1");
 	opt->seed = 1;
 	sandbox_fault_config_init(&opt->fault);
 	opterr = 0;
@@ -171,7 +176,9 @@ sandbox_parse_options(int argc, char **argv, struct sandbox_options *opt)
 
 		switch (ch) {
 		case SANDBOX_OPT_LISTEN:
-			opt->listen = optarg;
+			if (sandbox_parse_listen(optarg, opt) == -1)
+				sandbox_bad_option("--listen",
+				    "must be HOST:PORT with PORT from 0 to 65535");
 			break;
 		case SANDBOX_OPT_PORT_FILE:
 			opt->port_file = optarg;
@@ -231,6 +238,34 @@ sandbox_parse_options(int argc, char **argv, struct sandbox_options *opt)
 	}
 }
 
+/* "HOST:PORT" or "[V6]:PORT"; an empty HOST means every address. */
+static int
+sandbox_parse_listen(const char *spec, struct sandbox_options *opt)
+{
+	const char *colon = strrchr(spec, ':'), *host = spec;
+	size_t host_len;
+	char *end;
+	unsigned long port;
+
+	if (colon == NULL || colon[1] < '0' || colon[1] > '9')
+		return -1;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || port > 65535)
+		return -1;
+	host_len = (size_t)(colon - spec);
+	if (host_len >= 2 && host[0] == '[' && host[host_len - 1] == ']') {
+		host++;
+		host_len -= 2;
+	}
+	if (host_len >= sizeof opt->listen_host)
+		return -1;
+	memcpy(opt->listen_host, host, host_len);
+	opt->listen_host[host_len] = '\0';
+	opt->listen_port = (unsigned int)port;
+	return 0;
+}
+
 static void
 sandbox_raise_nofile(void)
 {
@@ -245,55 +280,44 @@ sandbox_raise_nofile(void)
 }
 
 /*
- * Binds spec ("HOST:PORT", "[V6]:PORT") with our own socket so that the
- * backlog fits hundreds of simultaneous connects; evhttp's own bind uses a
- * small one.
+ * Binds host:port with our own socket so that the backlog fits hundreds of
+ * simultaneous connects; evhttp's own bind uses a small one.
  */
 static int
-sandbox_listen(struct sandbox_server *srv, const char *spec, int *port)
+sandbox_listen(struct sandbox_server *srv, const char *host, unsigned int port, int *bound_port)
 {
 	struct addrinfo hints, *res = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof ss;
 	struct evhttp_bound_socket *bound;
-	char *host = NULL, *colon;
-	const char *service;
+	char service[8];
 	int fd = -1, on = 1, rc = -1, gai;
 
-	host = xstrdup(spec);
-	if ((colon = strrchr(host, ':')) == NULL) {
-		log_error("bad listen address listen=%s reason=\"no port\"", spec);
-		goto fail;
-	}
-	*colon = '\0';
-	service = colon + 1;
-	if (host[0] == '[' && colon > host && colon[-1] == ']') {
-		colon[-1] = '\0';
-		memmove(host, host + 1, strlen(host + 1) + 1);
-	}
+	snprintf(service, sizeof service, "%u", port);
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((gai = getaddrinfo(host[0] != '\0' ? host : NULL, service, &hints, &res)) != 0) {
-		log_error("bad listen address listen=%s reason=\"%s\"", spec, gai_strerror(gai));
+		log_error("bad listen address host=%s reason=\"%s\"", host, gai_strerror(gai));
 		goto fail;
 	}
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 || listen(fd, SANDBOX_BACKLOG) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1) {
-		log_error("cannot listen listen=%s error=\"%s\"", spec, strerror(errno));
+		log_error("cannot listen host=%s port=%u error=\"%s\"", host, port, strerror(errno));
 		goto fail;
 	}
 	if ((bound = evhttp_accept_socket_with_handle(srv->sb.http, fd)) == NULL) {
-		log_error("cannot accept on listen=%s", spec);
+		log_error("cannot accept host=%s port=%u", host, port);
 		goto fail;
 	}
 	fd = -1; /* the listener closes it */
 	srv->listener = evhttp_bound_socket_get_listener(bound);
 	evconnlistener_set_error_cb(srv->listener, sandbox_accept_error_cb);
-	*port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
+	*bound_port = ss.ss_family == AF_INET6 ?
+	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
 	    ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	rc = 0;
 
@@ -302,7 +326,6 @@ fail:
 		close(fd);
 	if (res != NULL)
 		freeaddrinfo(res);
-	free(host);
 	return rc;
 }
 
@@ -485,7 +508,7 @@ main(int argc, char **argv)
 		log_error("cannot set up signal events");
 		goto fail;
 	}
-	if (sandbox_listen(&srv, opt.listen, &port) == -1)
+	if (sandbox_listen(&srv, opt.listen_host, opt.listen_port, &port) == -1)
 		goto fail;
 	if ((sandbox_accept_resume = evtimer_new(sb->base, sandbox_accept_resume_cb,
 	    srv.listener)) == NULL) {
@@ -494,8 +517,8 @@ main(int argc, char **argv)
 	}
 	if (opt.port_file != NULL && sandbox_write_port_file(opt.port_file, port) == -1)
 		goto fail;
-	log_info("listening addr=%.*s port=%d", (int)(strrchr(opt.listen, ':') - opt.listen),
-	    opt.listen, port);
+	log_info("listening addr=%s port=%d", opt.listen_host[0] != '\0' ? opt.listen_host : "*",
+	    port);
 
 	if (event_base_dispatch(sb->base) == -1) {
 		log_error("event loop failed");

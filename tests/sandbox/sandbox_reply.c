@@ -1,21 +1,14 @@
 /*
- * Sending and deferring answers. A deferred request is tied to its
- * connection's close callback: evhttp handles one request at a time per
- * connection, so at most one deferral per connection is outstanding.
- *
- * evhttp stops reading a connection while the user holds its request, so
- * it would not notice a client hanging up until the process exits. We
- * watch the socket ourselves and, on end of file, free the connection,
- * which frees the request and calls back sandbox_reply_closed(). Should
- * evhttp itself ever fail the connection first, it detaches the request
- * (its connection becomes NULL) and leaves freeing it to us.
+ * Sending and deferring answers. A deferred request lives in a pending
+ * entry tied to its connection, with a timer (delays) and a watch on the
+ * socket that notices when the client hangs up first.
  */
 #include "sandbox_reply.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 
@@ -132,6 +125,16 @@ sandbox_reply_send(struct sandbox_reply *reply, struct evhttp_request *req, int 
 	evhttp_send_reply(req, code, sandbox_reply_reason(code), NULL);
 }
 
+/*
+ * evhttp handles one request at a time per connection, so at most one
+ * deferral per connection is outstanding and the connection's single close
+ * callback can point at it. While the user holds a request evhttp neither
+ * reads nor writes the connection, so it would not notice a hang-up until
+ * exit: we watch the socket ourselves and, on end of file, free the
+ * connection, which frees the request and calls sandbox_reply_closed().
+ * Should evhttp fail the connection first, it detaches the request (its
+ * connection becomes NULL) and leaves freeing it to us.
+ */
 static struct sandbox_reply_pending *
 sandbox_reply_defer(struct sandbox_reply *reply, struct evhttp_request *req)
 {

@@ -105,7 +105,7 @@ config_new_defaults(void)
 	c->request_timeout_ms = 20000;
 	c->shutdown_timeout_ms = 15000;
 	c->msg_ttl_s = 30L * 86400;
-	c->max_connections = 0;
+	c->max_connections = 64;
 	c->log_level = xstrdup("info");
 	c->pseudonym_key = xstrdup("");
 	return c;

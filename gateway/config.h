@@ -34,7 +34,7 @@ struct config {
 	long request_timeout_ms;
 	long shutdown_timeout_ms;
 	long msg_ttl_s;
-	int max_connections;	/* concurrent requests to providers, 0 = max_inflight */
+	int max_connections;	/* concurrent requests to providers (default 64), 0 = max_inflight */
 	char *log_level;
 	char *pseudonym_key; /* HMAC key for person pseudonyms in the delivery log */
 };

@@ -10,6 +10,7 @@
 #include "gateway/dispatch.h"
 
 #include <curl/curl.h>
+#include <event2/event_struct.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,8 @@ TAILQ_HEAD(dispatch_transfer_list, dispatch_transfer);
 struct dispatch_socket {
 	struct dispatch *d;
 	curl_socket_t fd;
-	struct event *ev;
+	short kind;
+	struct event ev;
 };
 
 struct dispatch {
@@ -344,7 +346,7 @@ dispatch_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *so
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
 		if (s != NULL) {
-			event_free(s->ev);
+			event_del(&s->ev);
 			free(s);
 			curl_multi_assign(d->multi, fd, NULL);
 		}
@@ -356,10 +358,15 @@ dispatch_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *so
 		s->d = d;
 		s->fd = fd;
 		curl_multi_assign(d->multi, fd, s);
-	} else
-		event_free(s->ev);
-	if ((s->ev = event_new(d->base, fd, kind, dispatch_event_cb, s)) == NULL)
-		fatalx("dispatch: cannot create socket event");
-	event_add(s->ev, NULL);
+	} else {
+		if (s->kind == kind)
+			return 0;
+		event_del(&s->ev);
+	}
+	/* The event lives inside the socket state: changing interest allocates nothing. */
+	s->kind = kind;
+	if (event_assign(&s->ev, d->base, fd, kind, dispatch_event_cb, s) != 0)
+		fatalx("dispatch: cannot set up socket event");
+	event_add(&s->ev, NULL);
 	return 0;
 }

@@ -21,7 +21,7 @@ provider_request_init(struct provider_request *req)
 void
 provider_request_free(struct provider_request *req)
 {
-	free(req->url);
+	free(req->url_owned);
 	buf_free(&req->body);
 	memset(req, 0, sizeof *req);
 }

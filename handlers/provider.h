@@ -22,7 +22,8 @@ struct provider_message {
 
 /* An HTTP request, owned by the caller; release with provider_request_free(). */
 struct provider_request {
-	char *url;
+	const char *url;   /* the provider's own string, or url_owned */
+	char *url_owned;   /* set when the URL is built per message */
 	struct buf body;
 	const char *headers[PROVIDER_MAX_HEADERS]; /* "Name: value", owned by the provider */
 	size_t nheaders;

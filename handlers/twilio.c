@@ -90,7 +90,7 @@ twilio_build_request(const void *ctx, const struct provider_message *m, struct p
 		snprintf(error, errorlen, "twilio: neither from nor messaging_service_sid is configured");
 		return -1;
 	}
-	req->url = xstrdup(t->messages_url);
+	req->url = t->messages_url;
 	buf_add_form_field(&req->body, "To", m->to);
 	/* MessagingServiceSid wins when both are set: Twilio picks the sender from the pool. */
 	if (t->messaging_service_sid != NULL)

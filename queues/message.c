@@ -120,11 +120,26 @@ message_parse(struct message *m, enum message_lane lane, const char *entry_id,
 	snprintf(m->entry_id, sizeof m->entry_id, "%s", entry_id);
 	m->campaign = "";
 	m->nfields = nvalues / 2;
-	m->fields = xcalloc(m->nfields * 2 + 1, sizeof *m->fields);
-	m->field_lens = xcalloc(m->nfields * 2 + 1, sizeof *m->field_lens);
-	for (size_t i = 0; i < m->nfields * 2; i++) {
-		m->fields[i] = xstrndup(values[i], lens[i]);
-		m->field_lens[i] = lens[i];
+	/* One block for the pointers, the lengths and the NUL-terminated copies. */
+	{
+		size_t n = m->nfields * 2, bytes = 0;
+		char *p;
+
+		for (size_t i = 0; i < n; i++)
+			bytes += lens[i] + 1;
+		m->storage = xmalloc((n + 1) * (sizeof *m->fields + sizeof *m->field_lens) + bytes);
+		m->fields = (char **)(void *)m->storage;
+		m->field_lens = (size_t *)(void *)(m->fields + n + 1);
+		p = (char *)(m->field_lens + n + 1);
+		for (size_t i = 0; i < n; i++) {
+			memcpy(p, values[i], lens[i]);
+			p[lens[i]] = '\0';
+			m->fields[i] = p;
+			m->field_lens[i] = lens[i];
+			p += lens[i] + 1;
+		}
+		m->fields[n] = NULL;
+		m->field_lens[n] = 0;
 	}
 	if (nvalues % 2 != 0)
 		return message_fail(m, "entry has an odd number of field/value items");
@@ -213,13 +228,9 @@ message_parse(struct message *m, enum message_lane lane, const char *entry_id,
 void
 message_free(struct message *m)
 {
-	if (m->fields != NULL) {
-		for (size_t i = 0; i < m->nfields * 2; i++)
-			free(m->fields[i]);
-	}
-	free(m->fields);
-	free(m->field_lens);
+	free(m->storage);
 	free(m->id);
+	m->storage = NULL;
 	m->fields = NULL;
 	m->field_lens = NULL;
 	m->id = NULL;

@@ -55,9 +55,10 @@ struct message {
 	int64_t not_before;	     /* epoch seconds, 0 when absent */
 	int64_t expires;	     /* epoch seconds, 0 when absent */
 	int attempt;		     /* set when the claim is recorded */
-	char **fields;		     /* name, value, name, value, ... as received */
+	char **fields;		     /* name, value, name, value, ... as received (in storage) */
 	size_t *field_lens;
 	size_t nfields;		     /* number of name/value pairs */
+	void *storage;		     /* one allocation holding fields, field_lens and the copies */
 	char error[192];	     /* why parsing failed */
 };
 

@@ -25,12 +25,27 @@
 #include "queues/backoff.h"
 #include "queues/scripts.h"
 
-/* A growable argument vector of owned strings for one Redis command. */
+/*
+ * A growable argument vector for one Redis command. Strings are borrowed:
+ * hiredis copies them into its output buffer when the command is sent, so
+ * they need only outlive the send (or, for finish records, the item that
+ * holds them). Numbers are formatted into the vector's own chunks.
+ */
+struct outbox_numchunk {
+	struct outbox_numchunk *next;
+	int used;
+	char num[32][24];
+};
+
 struct outbox_argv {
-	char **v;
+	const char **v;
 	size_t *lens;
 	int n, cap;
+	struct outbox_numchunk *nums;
 };
+
+/* Outcomes written by one finish call at most. */
+#define OUTBOX_FINISH_BATCH 256
 
 enum outbox_stage {
 	OUTBOX_STAGE_PARSE = 0,
@@ -45,7 +60,12 @@ struct outbox_item {
 	struct outbox *ob;
 	enum outbox_stage stage;
 	char held_key[64];
-	struct outbox_argv finish;
+	/* The outcome as the finish script takes it; strings live here until recorded. */
+	const char *outcome;
+	const char *channel, *provider;
+	char provider_id[96];
+	char error[320];
+	char attempt_s[16], retry_at_s[24];
 	TAILQ_ENTRY(outbox_item) entry;
 };
 TAILQ_HEAD(outbox_item_list, outbox_item);
@@ -77,6 +97,9 @@ struct outbox {
 	size_t held;
 	struct strset held_ids;
 	struct outbox_item_list unrecorded;
+	struct outbox_item_list to_record; /* outcomes waiting for the next finish batch */
+	size_t nto_record;
+	struct event *flush_ev;
 	struct event *reclaim_ev, *due_ev, *read_retry_ev, *replay_ev;
 	uint64_t rng;
 	struct outbox_stats stats;
@@ -108,7 +131,9 @@ static void outbox_schedule(struct outbox_item *it, long long due_ms);
 static void outbox_item_reply(struct redis_conn *rc, redisReply *r, void *privdata);
 static void outbox_begin(struct outbox *ob, struct outbox_item **items, size_t n);
 static void outbox_begin_reply(struct redis_conn *rc, redisReply *r, void *privdata);
-static void outbox_finish_send(struct outbox_item *it);
+static void outbox_finish_queue(struct outbox_item *it);
+static void outbox_finish_send(struct outbox *ob);
+static void outbox_flush_cb(evutil_socket_t fd, short what, void *arg);
 static void outbox_finish_reply(struct redis_conn *rc, redisReply *r, void *privdata);
 static void outbox_replay_cb(evutil_socket_t fd, short what, void *arg);
 static void outbox_reclaim_cb(evutil_socket_t fd, short what, void *arg);
@@ -154,7 +179,7 @@ outbox_argv_add(struct outbox_argv *a, const char *s, size_t len)
 		a->v = xreallocarray(a->v, (size_t)a->cap, sizeof *a->v);
 		a->lens = xreallocarray(a->lens, (size_t)a->cap, sizeof *a->lens);
 	}
-	a->v[a->n] = xstrndup(s, len);
+	a->v[a->n] = s;
 	a->lens[a->n] = len;
 	a->n++;
 }
@@ -168,17 +193,27 @@ outbox_argv_str(struct outbox_argv *a, const char *s)
 static void
 outbox_argv_num(struct outbox_argv *a, long long v)
 {
-	char num[32];
+	struct outbox_numchunk *c = a->nums;
+	int len;
 
-	snprintf(num, sizeof num, "%lld", v);
-	outbox_argv_str(a, num);
+	if (c == NULL || c->used == (int)(sizeof c->num / sizeof c->num[0])) {
+		c = xcalloc(1, sizeof *c);
+		c->next = a->nums;
+		a->nums = c;
+	}
+	len = snprintf(c->num[c->used], sizeof c->num[0], "%lld", v);
+	outbox_argv_add(a, c->num[c->used++], (size_t)len);
 }
 
 static void
 outbox_argv_free(struct outbox_argv *a)
 {
-	for (int i = 0; i < a->n; i++)
-		free(a->v[i]);
+	struct outbox_numchunk *c, *next;
+
+	for (c = a->nums; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
 	free(a->v);
 	free(a->lens);
 	memset(a, 0, sizeof *a);
@@ -212,7 +247,7 @@ outbox_argv_fields(struct outbox_argv *a, const struct message *m)
 static int
 outbox_eval(struct outbox *ob, struct outbox_argv *a, redis_conn_reply_cb *cb, void *privdata)
 {
-	return redis_conn_command(ob->cmd, cb, privdata, a->n, (const char **)a->v, a->lens);
+	return redis_conn_command(ob->cmd, cb, privdata, a->n, a->v, a->lens);
 }
 
 static bool
@@ -255,6 +290,7 @@ outbox_new(struct event_base *base, const struct outbox_settings *s, const struc
 	}
 	strset_init(&ob->held_ids);
 	TAILQ_INIT(&ob->unrecorded);
+	TAILQ_INIT(&ob->to_record);
 	if (getrandom(&ob->rng, sizeof ob->rng, 0) != (ssize_t)sizeof ob->rng || ob->rng == 0)
 		ob->rng = (uint64_t)outbox_now_ms() | 1;
 
@@ -266,7 +302,9 @@ outbox_new(struct event_base *base, const struct outbox_settings *s, const struc
 	ob->due_ev = event_new(base, -1, EV_PERSIST, outbox_due_cb, ob);
 	ob->read_retry_ev = evtimer_new(base, outbox_read_retry_cb, ob);
 	ob->replay_ev = event_new(base, -1, EV_PERSIST, outbox_replay_cb, ob);
-	if (ob->reclaim_ev == NULL || ob->due_ev == NULL || ob->read_retry_ev == NULL || ob->replay_ev == NULL)
+	ob->flush_ev = event_new(base, -1, 0, outbox_flush_cb, ob);
+	if (ob->reclaim_ev == NULL || ob->due_ev == NULL || ob->read_retry_ev == NULL || ob->replay_ev == NULL ||
+	    ob->flush_ev == NULL)
 		fatalx("outbox_new: cannot create timers");
 	return ob;
 }
@@ -330,12 +368,17 @@ outbox_free(struct outbox *ob)
 		TAILQ_REMOVE(&ob->unrecorded, it, entry);
 		outbox_item_release(it);
 	}
+	while ((it = TAILQ_FIRST(&ob->to_record)) != NULL) {
+		TAILQ_REMOVE(&ob->to_record, it, entry);
+		outbox_item_release(it);
+	}
 	if (ob->held != 0)
 		log_warn("outbox freed with messages held held=%zu (they stay pending in Redis)", ob->held);
 	event_free(ob->reclaim_ev);
 	event_free(ob->due_ev);
 	event_free(ob->read_retry_ev);
 	event_free(ob->replay_ev);
+	event_free(ob->flush_ev);
 	for (int i = 0; i < MESSAGE_LANE_COUNT; i++)
 		free(ob->keys[i]);
 	strset_free(&ob->held_ids);
@@ -720,7 +763,6 @@ outbox_item_release(struct outbox_item *it)
 	strset_del(&ob->held_ids, it->held_key);
 	ob->held--;
 	message_free(&it->msg);
-	outbox_argv_free(&it->finish);
 	free(it);
 	outbox_read_more(ob);
 	outbox_check_drained(ob);
@@ -846,15 +888,12 @@ void
 outbox_record(struct outbox *ob, struct message *m, const struct outbox_result *r)
 {
 	struct outbox_item *it = (struct outbox_item *)m;
-	struct outbox_argv *a = &it->finish;
-	const char *outcome;
-	char err[320];
 	long long now = outbox_now_ms(), retry_at = 0;
 	enum outbox_outcome oc = r->outcome;
 
-	snprintf(err, sizeof err, "%s", r->error != NULL ? r->error : "");
+	snprintf(it->error, sizeof it->error, "%s", r->error != NULL ? r->error : "");
 	if (oc == OUTBOX_RETRY && m->attempt >= ob->s.max_attempts) {
-		snprintf(err, sizeof err, "gave up after %d attempts: %s", m->attempt,
+		snprintf(it->error, sizeof it->error, "gave up after %d attempts: %s", m->attempt,
 		    r->error != NULL ? r->error : "retryable error");
 		oc = OUTBOX_FAILED;
 	}
@@ -863,73 +902,125 @@ outbox_record(struct outbox *ob, struct message *m, const struct outbox_result *
 				     r->retry_after_ms, outbox_random(ob));
 	switch (oc) {
 	case OUTBOX_SENT:
-		outcome = "sent";
+		it->outcome = "sent";
 		ob->stats.sent++;
 		break;
 	case OUTBOX_RETRY:
-		outcome = "retry";
+		it->outcome = "retry";
 		ob->stats.retried++;
 		break;
 	default:
-		outcome = "failed";
+		it->outcome = "failed";
 		ob->stats.failed++;
 		break;
 	}
-	outbox_argv_prologue(ob, a, SCRIPTS_FINISH, now);
-	outbox_argv_num(a, ob->s.msg_ttl_s);
-	outbox_argv_num(a, ob->s.msg_ttl_s);
-	outbox_argv_str(a, message_lane_name(m->lane));
-	outbox_argv_str(a, m->entry_id);
-	outbox_argv_str(a, m->id);
-	outbox_argv_str(a, outcome);
-	outbox_argv_str(a, r->channel != NULL ? r->channel : "");
-	outbox_argv_str(a, r->provider != NULL ? r->provider : "");
-	outbox_argv_str(a, oc == OUTBOX_SENT && r->provider_id != NULL ? r->provider_id : "");
-	outbox_argv_str(a, err);
-	outbox_argv_num(a, m->attempt);
-	outbox_argv_num(a, retry_at);
-	outbox_argv_str(a, m->person);
-	outbox_argv_str(a, m->campaign);
-	outbox_argv_str(a, message_kind_name(m->kind));
-	if (oc != OUTBOX_SENT)
-		outbox_argv_fields(a, m);
-	outbox_finish_send(it);
+	/* Channel and provider names are static strings of the gateway's. */
+	it->channel = r->channel != NULL ? r->channel : "";
+	it->provider = r->provider != NULL ? r->provider : "";
+	snprintf(it->provider_id, sizeof it->provider_id, "%s",
+	    oc == OUTBOX_SENT && r->provider_id != NULL ? r->provider_id : "");
+	snprintf(it->attempt_s, sizeof it->attempt_s, "%d", m->attempt);
+	snprintf(it->retry_at_s, sizeof it->retry_at_s, "%lld", retry_at);
+	outbox_finish_queue(it);
 }
 
+/*
+ * Outcomes are written in batches: every outcome recorded during one turn
+ * of the event loop goes into one finish call (up to OUTBOX_FINISH_BATCH),
+ * which saves a script call and a reply per message.
+ */
 static void
-outbox_finish_send(struct outbox_item *it)
+outbox_finish_queue(struct outbox_item *it)
 {
 	struct outbox *ob = it->ob;
 
 	it->stage = OUTBOX_STAGE_RECORDING;
-	if (outbox_eval(ob, &it->finish, outbox_finish_reply, it) != 0) {
-		it->stage = OUTBOX_STAGE_UNRECORDED;
-		TAILQ_INSERT_TAIL(&ob->unrecorded, it, entry);
+	TAILQ_INSERT_TAIL(&ob->to_record, it, entry);
+	if (ob->nto_record++ == 0)
+		event_active(ob->flush_ev, EV_TIMEOUT, 0);
+}
+
+static void
+outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct outbox *ob = arg;
+
+	(void)fd;
+	(void)what;
+	while (!TAILQ_EMPTY(&ob->to_record))
+		outbox_finish_send(ob);
+}
+
+/* Sends one batch from the head of to_record. */
+static void
+outbox_finish_send(struct outbox *ob)
+{
+	struct outbox_argv a = { 0 };
+	struct outbox_batch *b = xcalloc(1, sizeof *b);
+	struct outbox_item *it;
+	size_t nitems = ob->nto_record < OUTBOX_FINISH_BATCH ? ob->nto_record : OUTBOX_FINISH_BATCH;
+
+	b->ob = ob;
+	b->items = xcalloc(nitems, sizeof *b->items);
+	outbox_argv_prologue(ob, &a, SCRIPTS_FINISH, outbox_now_ms());
+	outbox_argv_num(&a, ob->s.msg_ttl_s);
+	outbox_argv_num(&a, ob->s.msg_ttl_s);
+	outbox_argv_num(&a, (long long)nitems);
+	while (b->n < nitems && (it = TAILQ_FIRST(&ob->to_record)) != NULL) {
+		const struct message *m = &it->msg;
+		bool with_fields = strcmp(it->outcome, "sent") != 0;
+
+		TAILQ_REMOVE(&ob->to_record, it, entry);
+		ob->nto_record--;
+		b->items[b->n++] = it;
+		outbox_argv_str(&a, message_lane_name(m->lane));
+		outbox_argv_str(&a, m->entry_id);
+		outbox_argv_str(&a, m->id);
+		outbox_argv_str(&a, it->outcome);
+		outbox_argv_str(&a, it->channel);
+		outbox_argv_str(&a, it->provider);
+		outbox_argv_str(&a, it->provider_id);
+		outbox_argv_str(&a, it->error);
+		outbox_argv_str(&a, it->attempt_s);
+		outbox_argv_str(&a, it->retry_at_s);
+		outbox_argv_str(&a, m->person);
+		outbox_argv_str(&a, m->campaign);
+		outbox_argv_str(&a, message_kind_name(m->kind));
+		outbox_argv_num(&a, with_fields ? (long long)(m->nfields * 2 + (m->has_id ? 0 : 2)) : 0);
+		if (with_fields)
+			outbox_argv_fields(&a, m);
 	}
+	if (outbox_eval(ob, &a, outbox_finish_reply, b) != 0)
+		outbox_finish_reply(NULL, NULL, b);
+	outbox_argv_free(&a);
 }
 
 static void
 outbox_finish_reply(struct redis_conn *rc, redisReply *r, void *privdata)
 {
-	struct outbox_item *it = privdata;
-	struct outbox *ob = it->ob;
+	struct outbox_batch *b = privdata;
+	struct outbox *ob = b->ob;
 
 	(void)rc;
-	if (outbox_reply_is_error(r, "finish")) {
-		/* Keep the outcome: it is written again when Redis answers. */
-		ob->stats.record_retries++;
-		it->stage = OUTBOX_STAGE_UNRECORDED;
-		TAILQ_INSERT_TAIL(&ob->unrecorded, it, entry);
-		return;
+	if (r == NULL || outbox_reply_is_error(r, "finish")) {
+		/* Keep the outcomes: they are written again when Redis answers. */
+		for (size_t i = 0; i < b->n; i++) {
+			ob->stats.record_retries++;
+			b->items[i]->stage = OUTBOX_STAGE_UNRECORDED;
+			TAILQ_INSERT_TAIL(&ob->unrecorded, b->items[i], entry);
+		}
+	} else {
+		for (size_t i = 0; i < b->n; i++)
+			outbox_item_release(b->items[i]);
 	}
-	outbox_item_release(it);
+	free(b->items);
+	free(b);
 }
 
 static void
 outbox_replay_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct outbox *ob = arg;
-	struct outbox_item_list todo;
 	struct outbox_item *it;
 	size_t n = 0;
 
@@ -937,12 +1028,10 @@ outbox_replay_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (TAILQ_EMPTY(&ob->unrecorded) || !redis_conn_is_up(ob->cmd))
 		return;
-	TAILQ_INIT(&todo);
-	TAILQ_CONCAT(&todo, &ob->unrecorded, entry);
-	while ((it = TAILQ_FIRST(&todo)) != NULL) {
-		TAILQ_REMOVE(&todo, it, entry);
+	while ((it = TAILQ_FIRST(&ob->unrecorded)) != NULL) {
+		TAILQ_REMOVE(&ob->unrecorded, it, entry);
 		n++;
-		outbox_finish_send(it);
+		outbox_finish_queue(it);
 	}
 	log_info("recording outcomes again after a Redis error count=%zu", n);
 }

@@ -22,9 +22,26 @@
 	"    redis.call('XADD', P..'log', '*', unpack(f))\n" \
 	"  end\n" \
 	"end\n" \
-	"local function count(c, field, by)\n" \
-	"  redis.call('HINCRBY', P..'stats', field, by or 1)\n" \
-	"  if c ~= '' then redis.call('HINCRBY', P..'campaign:'..c, field, by or 1) end\n" \
+	"local counts, acks = {}, {}\n" \
+	"local function count(c, field)\n" \
+	"  local k = c..'\\0'..field\n" \
+	"  counts[k] = (counts[k] or 0) + 1\n" \
+	"end\n" \
+	"local function ack(stream, entry)\n" \
+	"  local l = acks[stream]\n" \
+	"  if not l then l = {}; acks[stream] = l end\n" \
+	"  l[#l + 1] = entry\n" \
+	"end\n" \
+	"local function flush()\n" \
+	"  for stream, l in pairs(acks) do redis.call('XACK', stream, G, unpack(l)) end\n" \
+	"  local total = {}\n" \
+	"  for k, by in pairs(counts) do\n" \
+	"    local z = string.find(k, '\\0', 1, true)\n" \
+	"    local c, field = string.sub(k, 1, z - 1), string.sub(k, z + 1)\n" \
+	"    total[field] = (total[field] or 0) + by\n" \
+	"    if c ~= '' then redis.call('HINCRBY', P..'campaign:'..c, field, by) end\n" \
+	"  end\n" \
+	"  for field, by in pairs(total) do redis.call('HINCRBY', P..'stats', field, by) end\n" \
 	"end\n" \
 	"local terminal = {sent=true, delivered=true, read=true, failed=true, skipped=true, expired=true}\n"
 
@@ -36,7 +53,7 @@
  */
 static const char script_begin[] = SCRIPTS_PROLOGUE
 	"local ttl, n = tonumber(ARGV[5]), tonumber(ARGV[6])\n"
-	"local out = {}\n"
+	"local out, seen = {}, {}\n"
 	"for i = 0, n - 1 do\n"
 	"  local b = 7 + i * 9\n"
 	"  local lane, entry, id, person, c = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3], ARGV[b+4]\n"
@@ -45,39 +62,43 @@ static const char script_begin[] = SCRIPTS_PROLOGUE
 	"  local st = redis.call('HMGET', key, 'state', 'entry')\n"
 	"  local res\n"
 	"  if st[1] and st[2] ~= entry then\n"
-	"    redis.call('XACK', stream, G, entry)\n"
+	"    ack(stream, entry)\n"
 	"    count(c, 'duplicates')\n"
 	"    res = -1\n"
 	"  elseif st[1] and terminal[st[1]] then\n"
-	"    redis.call('XACK', stream, G, entry)\n"
+	"    ack(stream, entry)\n"
 	"    res = -4\n"
 	"  else\n"
-	"    if not st[1] then\n"
-	"      redis.call('HSET', key, 'state', 'queued', 'entry', entry, 'lane', lane, 'campaign', c,\n"
-	"        'kind', kind, 'person', person, 'channel', channel, 'created', now, 'attempts', 0)\n"
-	"      if c ~= '' then redis.call('SADD', P..'campaigns', c) end\n"
+	"    local fresh = not st[1]\n"
+	"    if fresh then\n"
+	"      if c ~= '' and not seen[c] then seen[c] = true; redis.call('SADD', P..'campaigns', c) end\n"
 	"      count(c, 'queued')\n"
 	"      logev({'id', id, 'state', 'queued', 'campaign', c, 'kind', kind, 'lane', lane,\n"
 	"        'channel', channel, 'person', person})\n"
 	"    elseif st[1] == 'sending' then\n"
 	"      count(c, 'resent')\n"
 	"    end\n"
+	"    local final\n"
 	"    if expires > 0 and now >= expires * 1000 then\n"
-	"      redis.call('HSET', key, 'state', 'expired', 'updated', now, 'error', 'expired')\n"
-	"      redis.call('EXPIRE', key, ttl)\n"
-	"      redis.call('XACK', stream, G, entry)\n"
-	"      count(c, 'expired')\n"
-	"      logev({'id', id, 'state', 'expired', 'campaign', c, 'kind', kind, 'lane', lane,\n"
-	"        'channel', channel, 'person', person, 'error', 'expired'})\n"
-	"      res = -2\n"
+	"      final = 'expired'\n"
 	"    elseif redis.call('SISMEMBER', P..'optout', person) == 1 then\n"
-	"      redis.call('HSET', key, 'state', 'skipped', 'updated', now, 'error', 'opted_out')\n"
+	"      final = 'skipped'\n"
+	"    end\n"
+	"    if final then\n"
+	"      local why = final == 'expired' and 'expired' or 'opted_out'\n"
+	"      redis.call('HSET', key, 'state', final, 'entry', entry, 'lane', lane, 'campaign', c, 'kind', kind,\n"
+	"        'person', person, 'channel', channel, 'updated', now, 'error', why)\n"
+	"      if fresh then redis.call('HSET', key, 'created', now, 'attempts', 0) end\n"
 	"      redis.call('EXPIRE', key, ttl)\n"
-	"      redis.call('XACK', stream, G, entry)\n"
-	"      count(c, 'skipped')\n"
-	"      logev({'id', id, 'state', 'skipped', 'campaign', c, 'kind', kind, 'lane', lane,\n"
-	"        'channel', channel, 'person', person, 'error', 'opted_out'})\n"
-	"      res = -3\n"
+	"      ack(stream, entry)\n"
+	"      count(c, final)\n"
+	"      logev({'id', id, 'state', final, 'campaign', c, 'kind', kind, 'lane', lane,\n"
+	"        'channel', channel, 'person', person, 'error', why})\n"
+	"      res = final == 'expired' and -2 or -3\n"
+	"    elseif fresh then\n"
+	"      redis.call('HSET', key, 'state', 'sending', 'entry', entry, 'lane', lane, 'campaign', c,\n"
+	"        'kind', kind, 'person', person, 'channel', channel, 'created', now, 'updated', now, 'attempts', 1)\n"
+	"      res = 1\n"
 	"    else\n"
 	"      res = redis.call('HINCRBY', key, 'attempts', 1)\n"
 	"      redis.call('HSET', key, 'state', 'sending', 'updated', now)\n"
@@ -85,55 +106,69 @@ static const char script_begin[] = SCRIPTS_PROLOGUE
 	"  end\n"
 	"  out[#out + 1] = res\n"
 	"end\n"
+	"flush()\n"
 	"return out\n";
 
 /*
- * finish: ARGV[5] message ttl (s), ARGV[6] provider-id ttl (s), then lane,
- * entry, id, outcome (sent|retry|failed), channel, provider, provider_id,
- * error, attempt, retry_at (ms), person, campaign, kind, then the entry's
- * fields (for retry and failed). Returns 1, or 0 when already finished.
+ * finish: ARGV[5] message ttl (s), ARGV[6] provider-id ttl (s), ARGV[7] n,
+ * then n outcomes, each: lane, entry, id, outcome (sent|retry|failed),
+ * channel, provider, provider_id, error, attempt, retry_at (ms), person,
+ * campaign, kind, nf, then nf field names and values (for retry and
+ * failed). Returns per outcome 1, or 0 when it was already finished.
  */
 static const char script_finish[] = SCRIPTS_PROLOGUE
-	"local ttl, pidttl = tonumber(ARGV[5]), tonumber(ARGV[6])\n"
-	"local lane, entry, id, outcome = ARGV[7], ARGV[8], ARGV[9], ARGV[10]\n"
-	"local channel, provider, pid, err = ARGV[11], ARGV[12], ARGV[13], ARGV[14]\n"
-	"local attempt, retry_at, person, c, kind = ARGV[15], tonumber(ARGV[16]), ARGV[17], ARGV[18], ARGV[19]\n"
-	"local stream, key = P..'outbox:'..lane, P..'msg:'..id\n"
-	"redis.call('XACK', stream, G, entry)\n"
-	"local st = redis.call('HGET', key, 'state')\n"
-	"if st and terminal[st] then return 0 end\n"
-	"local ev = {'id', id, 'state', '', 'campaign', c, 'kind', kind, 'lane', lane, 'channel', channel,\n"
-	"  'provider', provider, 'attempt', attempt, 'person', person}\n"
-	"if outcome == 'sent' then\n"
-	"  redis.call('HSET', key, 'state', 'sent', 'channel', channel, 'provider', provider,\n"
-	"    'provider_id', pid, 'updated', now, 'error', '')\n"
-	"  redis.call('EXPIRE', key, ttl)\n"
-	"  if pid ~= '' then redis.call('SET', P..'pid:'..provider..':'..pid, id, 'EX', pidttl) end\n"
-	"  count(c, 'sent')\n"
-	"  if c ~= '' then redis.call('SADD', P..'campaign:'..c..':sent', person) end\n"
-	"  ev[4] = 'sent'\n"
-	"  ev[#ev + 1] = 'provider_id'; ev[#ev + 1] = pid\n"
-	"elseif outcome == 'retry' then\n"
-	"  local fk = P..'fields:'..id\n"
-	"  redis.call('HSET', key, 'state', 'retry_wait', 'updated', now, 'error', err, 'due', retry_at)\n"
-	"  redis.call('DEL', fk)\n"
-	"  redis.call('HSET', fk, unpack(ARGV, 20))\n"
-	"  redis.call('ZADD', P..'scheduled', retry_at, id)\n"
-	"  count(c, 'retries')\n"
-	"  ev[4] = 'retry_wait'\n"
-	"  ev[#ev + 1] = 'error'; ev[#ev + 1] = err\n"
-	"else\n"
-	"  redis.call('HSET', key, 'state', 'failed', 'updated', now, 'error', err)\n"
-	"  redis.call('EXPIRE', key, ttl)\n"
-	"  redis.call('XADD', P..'deadletter', '*', 'dl_reason', err, 'dl_id', id, 'dl_lane', lane,\n"
-	"    'dl_entry', entry, 'dl_attempts', attempt, 'dl_at', now, unpack(ARGV, 20))\n"
-	"  count(c, 'failed')\n"
-	"  count(c, 'deadletter')\n"
-	"  ev[4] = 'failed'\n"
-	"  ev[#ev + 1] = 'error'; ev[#ev + 1] = err\n"
+	"local ttl, pidttl, n = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])\n"
+	"local out, b = {}, 8\n"
+	"for i = 1, n do\n"
+	"  local lane, entry, id, outcome = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]\n"
+	"  local channel, provider, pid, err = ARGV[b+4], ARGV[b+5], ARGV[b+6], ARGV[b+7]\n"
+	"  local attempt, retry_at, person = ARGV[b+8], tonumber(ARGV[b+9]), ARGV[b+10]\n"
+	"  local c, kind, nf = ARGV[b+11], ARGV[b+12], tonumber(ARGV[b+13])\n"
+	"  local fields = {}\n"
+	"  for j = 1, nf do fields[j] = ARGV[b+13+j] end\n"
+	"  b = b + 14 + nf\n"
+	"  local stream, key = P..'outbox:'..lane, P..'msg:'..id\n"
+	"  ack(stream, entry)\n"
+	"  local st = redis.call('HGET', key, 'state')\n"
+	"  if st and terminal[st] then\n"
+	"    out[i] = 0\n"
+	"  else\n"
+	"    local ev = {'id', id, 'state', '', 'campaign', c, 'kind', kind, 'lane', lane, 'channel', channel,\n"
+	"      'provider', provider, 'attempt', attempt, 'person', person}\n"
+	"    if outcome == 'sent' then\n"
+	"      redis.call('HSET', key, 'state', 'sent', 'channel', channel, 'provider', provider,\n"
+	"        'provider_id', pid, 'updated', now, 'error', '')\n"
+	"      redis.call('EXPIRE', key, ttl)\n"
+	"      if pid ~= '' then redis.call('SET', P..'pid:'..provider..':'..pid, id, 'EX', pidttl) end\n"
+	"      count(c, 'sent')\n"
+	"      if c ~= '' then redis.call('SADD', P..'campaign:'..c..':sent', person) end\n"
+	"      ev[4] = 'sent'\n"
+	"      ev[#ev + 1] = 'provider_id'; ev[#ev + 1] = pid\n"
+	"    elseif outcome == 'retry' then\n"
+	"      local fk = P..'fields:'..id\n"
+	"      redis.call('HSET', key, 'state', 'retry_wait', 'updated', now, 'error', err, 'due', retry_at)\n"
+	"      redis.call('DEL', fk)\n"
+	"      redis.call('HSET', fk, unpack(fields))\n"
+	"      redis.call('ZADD', P..'scheduled', retry_at, id)\n"
+	"      count(c, 'retries')\n"
+	"      ev[4] = 'retry_wait'\n"
+	"      ev[#ev + 1] = 'error'; ev[#ev + 1] = err\n"
+	"    else\n"
+	"      redis.call('HSET', key, 'state', 'failed', 'updated', now, 'error', err)\n"
+	"      redis.call('EXPIRE', key, ttl)\n"
+	"      redis.call('XADD', P..'deadletter', '*', 'dl_reason', err, 'dl_id', id, 'dl_lane', lane,\n"
+	"        'dl_entry', entry, 'dl_attempts', attempt, 'dl_at', now, unpack(fields))\n"
+	"      count(c, 'failed')\n"
+	"      count(c, 'deadletter')\n"
+	"      ev[4] = 'failed'\n"
+	"      ev[#ev + 1] = 'error'; ev[#ev + 1] = err\n"
+	"    end\n"
+	"    logev(ev)\n"
+	"    out[i] = 1\n"
+	"  end\n"
 	"end\n"
-	"logev(ev)\n"
-	"return 1\n";
+	"flush()\n"
+	"return out\n";
 
 /*
  * schedule: lane, entry, id, person, campaign, kind, channel, due (ms),
@@ -144,9 +179,10 @@ static const char script_schedule[] = SCRIPTS_PROLOGUE
 	"local kind, channel, due = ARGV[10], ARGV[11], tonumber(ARGV[12])\n"
 	"local stream, key, fk = P..'outbox:'..lane, P..'msg:'..id, P..'fields:'..id\n"
 	"local st = redis.call('HMGET', key, 'state', 'entry')\n"
-	"redis.call('XACK', stream, G, entry)\n"
+	"ack(stream, entry)\n"
 	"if st[1] and st[2] ~= entry then\n"
 	"  count(c, 'duplicates')\n"
+	"  flush()\n"
 	"  return -1\n"
 	"end\n"
 	"redis.call('HSET', key, 'state', 'scheduled', 'entry', entry, 'lane', lane, 'campaign', c,\n"
@@ -158,6 +194,7 @@ static const char script_schedule[] = SCRIPTS_PROLOGUE
 	"count(c, 'queued')\n"
 	"logev({'id', id, 'state', 'queued', 'campaign', c, 'kind', kind, 'lane', lane, 'channel', channel,\n"
 	"  'person', person, 'not_before', tostring(due)})\n"
+	"flush()\n"
 	"return 1\n";
 
 /*
@@ -166,13 +203,14 @@ static const char script_schedule[] = SCRIPTS_PROLOGUE
  */
 static const char script_reject[] = SCRIPTS_PROLOGUE
 	"local lane, entry, reason, id, c = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]\n"
-	"redis.call('XACK', P..'outbox:'..lane, G, entry)\n"
+	"ack(P..'outbox:'..lane, entry)\n"
 	"local dl = {'dl_reason', reason, 'dl_id', id, 'dl_lane', lane, 'dl_entry', entry, 'dl_at', now}\n"
 	"for i = 10, #ARGV do dl[#dl + 1] = ARGV[i] end\n"
 	"redis.call('XADD', P..'deadletter', '*', unpack(dl))\n"
 	"count(c, 'malformed')\n"
 	"count(c, 'deadletter')\n"
 	"logev({'id', id, 'state', 'failed', 'campaign', c, 'lane', lane, 'error', 'malformed: '..reason})\n"
+	"flush()\n"
 	"return 1\n";
 
 /*

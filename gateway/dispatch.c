@@ -49,7 +49,8 @@ struct dispatch {
 	struct dispatch_settings s;
 	CURLM *multi;
 	struct event *timer_ev;
-	struct dispatch_transfer_list active;
+	struct event *stall_ev;
+	struct dispatch_transfer_list active; /* oldest first */
 	size_t inflight;
 	CURL **pool;
 	size_t npool, pool_cap;
@@ -65,6 +66,7 @@ static size_t dispatch_write_cb(char *ptr, size_t size, size_t nmemb, void *user
 static size_t dispatch_header_cb(char *ptr, size_t size, size_t nmemb, void *userdata);
 static long long dispatch_now_us(void);
 static void dispatch_transfer_free(struct dispatch_transfer *t);
+static void dispatch_stall_cb(evutil_socket_t fd, short what, void *arg);
 
 static long long
 dispatch_now_us(void)
@@ -87,8 +89,14 @@ dispatch_new(struct event_base *base, const struct dispatch_settings *s)
 	TAILQ_INIT(&d->active);
 	if ((d->multi = curl_multi_init()) == NULL)
 		fatalx("dispatch_new: curl_multi_init failed");
-	if ((d->timer_ev = evtimer_new(base, dispatch_timeout_cb, d)) == NULL)
-		fatalx("dispatch_new: cannot create timer");
+	if ((d->timer_ev = evtimer_new(base, dispatch_timeout_cb, d)) == NULL ||
+	    (d->stall_ev = event_new(base, -1, EV_PERSIST, dispatch_stall_cb, d)) == NULL)
+		fatalx("dispatch_new: cannot create timers");
+	{
+		struct timeval tv = { 1, 0 };
+
+		evtimer_add(d->stall_ev, &tv);
+	}
 	curl_multi_setopt(d->multi, CURLMOPT_SOCKETFUNCTION, dispatch_socket_cb);
 	curl_multi_setopt(d->multi, CURLMOPT_SOCKETDATA, d);
 	curl_multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, dispatch_timer_cb);
@@ -115,6 +123,7 @@ dispatch_free(struct dispatch *d)
 	free(d->pool);
 	curl_multi_cleanup(d->multi);
 	event_free(d->timer_ev);
+	event_free(d->stall_ev);
 	free(d);
 }
 
@@ -202,7 +211,6 @@ dispatch_submit(struct dispatch *d, struct provider_request *req, dispatch_done_
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "amuddu-gateway/1");
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (curl_multi_add_handle(d->multi, e) != CURLM_OK) {
@@ -289,6 +297,28 @@ dispatch_abort_all(struct dispatch *d)
 	}
 }
 
+/*
+ * A safety net under libcurl's own timeouts: a transfer still running well
+ * past its total timeout (which libcurl should have ended) is ended here,
+ * so its message is retried instead of being held for ever.
+ */
+static void
+dispatch_stall_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dispatch *d = arg;
+	struct dispatch_transfer *t;
+	long long limit_us = (d->s.connect_timeout_ms + d->s.request_timeout_ms) * 1000LL + 5000000LL;
+	long long now = dispatch_now_us();
+
+	(void)fd;
+	(void)what;
+	while ((t = TAILQ_FIRST(&d->active)) != NULL && now - t->started_us > limit_us) {
+		log_warn("transfer stalled past its timeout; ending it waited_ms=%lld", (now - t->started_us) / 1000);
+		snprintf(t->errbuf, sizeof t->errbuf, "stalled past the request timeout");
+		dispatch_finish(t, CURLE_OPERATION_TIMEDOUT);
+	}
+}
+
 static void
 dispatch_event_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -301,9 +331,12 @@ dispatch_event_cb(evutil_socket_t fd, short what, void *arg)
 	if (what & EV_WRITE)
 		flags |= CURL_CSELECT_OUT;
 	curl_multi_socket_action(d->multi, fd, flags, &running);
+	/*
+	 * The timer is libcurl's alone (CURLMOPT_TIMERFUNCTION). Never delete
+	 * it here: check_done may have started new transfers, whose first
+	 * step libcurl has just scheduled on it.
+	 */
 	dispatch_check_done(d);
-	if (running <= 0 && evtimer_pending(d->timer_ev, NULL))
-		evtimer_del(d->timer_ev);
 }
 
 static void

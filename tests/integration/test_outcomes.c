@@ -19,24 +19,38 @@
 
 #include "tests/integration/harness.h"
 
+static int setup_with(void **state, const char *extra);
 static int setup(void **state);
+static int setup_one_connection(void **state);
 static int teardown(void **state);
 static char *msg_field(struct harness *h, const char *id, const char *field);
 static long long event_time_ms(struct harness *h, const char *id, const char *state);
 static char *deadletter_reason(struct harness *h, const char *dl_id_or_to);
 
 static int
-setup(void **state)
+setup_with(void **state, const char *extra)
 {
 	struct harness *h = calloc(1, sizeof *h);
 
 	harness_init(h, "outcomes");
 	harness_redis_start(h, false);
 	harness_sandbox_start(h, NULL);
-	harness_gateway_config(h, 0, NULL);
+	harness_gateway_config(h, 0, extra);
 	harness_gateway_start(h);
 	*state = h;
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_with(state, NULL);
+}
+
+static int
+setup_one_connection(void **state)
+{
+	return setup_with(state, "[gateway]\nmax_connections = 1\n");
 }
 
 static int
@@ -329,6 +343,23 @@ test_not_before_waits_alone(void **state)
 	assert_true(t_queued <= t_other);
 }
 
+/*
+ * One connection: every answer leaves no transfer running and starts the
+ * next from inside the completion. Each must go out at once, not wait for
+ * a timeout (a lost libcurl timer once stalled exactly this).
+ */
+static void
+test_one_connection_in_turn(void **state)
+{
+	struct harness *h = *state;
+	long long start;
+
+	start = harness_now_ms();
+	harness_xadd_burst(h, "bulk", "serial", 50, NULL);
+	assert_int_equal(harness_wait_log(h, "sent", 50, 10000), 50);
+	assert_true(harness_now_ms() - start < 5000);
+}
+
 int
 main(void)
 {
@@ -342,6 +373,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_duplicate_sent_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_before_waits_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_connection_in_turn, setup_one_connection, teardown),
 	};
 
 	return cmocka_run_group_tests_name("outcomes", tests, NULL, NULL);

@@ -41,7 +41,7 @@ static void
 bench_usage(void)
 {
 	fprintf(stderr, "usage: bench_load --socket PATH [--prefix P] [--lane L] [--n N] [--tag T] [--no-wait] "
-			"[--timeout SECONDS]\n");
+			"[--timeout SECONDS] [--rate MSGS_PER_S]\n");
 	exit(2);
 }
 
@@ -49,7 +49,7 @@ int
 main(int argc, char **argv)
 {
 	const char *sock = NULL, *prefix = "amuddu:", *lane = "bulk", *tag = "bench";
-	long n = 100000, timeout_s = 600;
+	long n = 100000, timeout_s = 600, rate = 0;
 	int wait = 1;
 	char key[128], stats[128], id[64], to[32], text[128];
 	long long t0, t1, base_sent, base_failed, done = 0, last_ms = 0;
@@ -69,6 +69,8 @@ main(int argc, char **argv)
 			n = atol(argv[++i]);
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
 			timeout_s = atol(argv[++i]);
+		else if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc)
+			rate = atol(argv[++i]);
 		else if (strcmp(argv[i], "--no-wait") == 0)
 			wait = 0;
 		else
@@ -91,7 +93,32 @@ main(int argc, char **argv)
 		snprintf(text, sizeof text, "Formation ANAPEC a Rabat, message %ld @t=%lld", i, bench_now_us());
 		redisAppendCommand(c, "XADD %s * id %s to %s text %s campaign %s kind training_offer", key, id, to, text,
 		    tag);
-		if ((i + 1) % 500 == 0 || i == n - 1) {
+		if (rate > 0 && (i + 1) % 100 == 0) {
+			/* Paced: flush this batch, then wait until its time has come. */
+			long long due = t0 + (long long)((double)(i + 1) * 1e6 / (double)rate);
+
+			for (long j = 0; j < 100; j++) {
+				if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
+					fprintf(stderr, "bench_load: XADD failed\n");
+					return 1;
+				}
+				freeReplyObject(r);
+			}
+			while (bench_now_us() < due)
+				usleep(200);
+			continue;
+		}
+		if (rate > 0 && i == n - 1) {
+			for (long j = 0; j <= i % 100; j++) {
+				if (redisGetReply(c, (void **)&r) != REDIS_OK || r == NULL) {
+					fprintf(stderr, "bench_load: XADD failed\n");
+					return 1;
+				}
+				freeReplyObject(r);
+			}
+			continue;
+		}
+		if (rate == 0 && ((i + 1) % 500 == 0 || i == n - 1)) {
 			long k = i % 500 + 1;
 
 			for (long j = 0; j < k; j++) {

@@ -47,18 +47,9 @@ struct outbox_argv {
 /* Outcomes written by one finish call at most. */
 #define OUTBOX_FINISH_BATCH 256
 
-enum outbox_stage {
-	OUTBOX_STAGE_PARSE = 0,
-	OUTBOX_STAGE_BEGIN,	/* waiting for the begin script */
-	OUTBOX_STAGE_SENDING,	/* handed to the gateway */
-	OUTBOX_STAGE_RECORDING, /* finish script sent */
-	OUTBOX_STAGE_UNRECORDED /* finish failed: waiting for Redis */
-};
-
 struct outbox_item {
 	struct message msg; /* first: the gateway's pointer is ours */
 	struct outbox *ob;
-	enum outbox_stage stage;
 	char held_key[64];
 	/* The outcome as the finish script takes it; strings live here until recorded. */
 	const char *outcome;
@@ -839,7 +830,6 @@ outbox_begin(struct outbox *ob, struct outbox_item **items, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct message *m = &items[i]->msg;
 
-		items[i]->stage = OUTBOX_STAGE_BEGIN;
 		outbox_argv_str(&a, message_lane_name(m->lane));
 		outbox_argv_str(&a, m->entry_id);
 		outbox_argv_str(&a, m->id);
@@ -870,7 +860,6 @@ outbox_begin_reply(struct redis_conn *rc, redisReply *r, void *privdata)
 
 		if (res > 0) {
 			it->msg.attempt = (int)res;
-			it->stage = OUTBOX_STAGE_SENDING;
 			ob->h.send(ob->arg, &it->msg);
 			continue;
 		}
@@ -934,7 +923,6 @@ outbox_finish_queue(struct outbox_item *it)
 {
 	struct outbox *ob = it->ob;
 
-	it->stage = OUTBOX_STAGE_RECORDING;
 	TAILQ_INSERT_TAIL(&ob->to_record, it, entry);
 	if (ob->nto_record++ == 0)
 		event_active(ob->flush_ev, EV_TIMEOUT, 0);
@@ -1006,7 +994,6 @@ outbox_finish_reply(struct redis_conn *rc, redisReply *r, void *privdata)
 		/* Keep the outcomes: they are written again when Redis answers. */
 		for (size_t i = 0; i < b->n; i++) {
 			ob->stats.record_retries++;
-			b->items[i]->stage = OUTBOX_STAGE_UNRECORDED;
 			TAILQ_INSERT_TAIL(&ob->unrecorded, b->items[i], entry);
 		}
 	} else {

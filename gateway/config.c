@@ -59,10 +59,10 @@ static const struct config_key config_keys[] = {
 struct config_parse {
 	struct config *c;
 	const char *name;
-	FILE *file;	  /* read from file, or */
+	FILE *file;       /* read from file, or */
 	const char *text; /* from text */
-	int lineno;	  /* the line the reader returned last */
-	int fail_line;	  /* the line of the first error the handler or reader saw */
+	int lineno;       /* the line the reader returned last */
+	int fail_line;    /* the line of the first error the handler or reader saw */
 	char *err;
 	size_t errlen;
 	bool failed;
@@ -180,8 +180,7 @@ config_reader(char *line, int size, void *stream)
 	}
 	p->lineno++;
 	/* libinih would take the rest of an over-long line as a line of its own. */
-	if (n == (size_t)size - 1 && line[n - 1] != '\n' &&
-	    (p->file != NULL ? !feof(p->file) : *p->text != '\0')) {
+	if (n == (size_t)size - 1 && line[n - 1] != '\n' && (p->file != NULL ? !feof(p->file) : *p->text != '\0')) {
 		snprintf(p->err, p->errlen, "%s:%d: line longer than %d characters", p->name, p->lineno, size - 2);
 		p->failed = true;
 		p->fail_line = p->lineno;
@@ -259,8 +258,8 @@ config_finish(struct config *c, const char *name, char *err, size_t errlen)
 	 */
 	if (c->claim_idle_ms <= c->request_timeout_ms + c->connect_timeout_ms) {
 		snprintf(err, errlen,
-		    "%s: [gateway] claim_idle_ms (%ld) must exceed request_timeout_ms + connect_timeout_ms (%ld)",
-		    name, c->claim_idle_ms, c->request_timeout_ms + c->connect_timeout_ms);
+		    "%s: [gateway] claim_idle_ms (%ld) must exceed request_timeout_ms + connect_timeout_ms (%ld)", name,
+		    c->claim_idle_ms, c->request_timeout_ms + c->connect_timeout_ms);
 		return -1;
 	}
 	if (strcmp(c->log_level, "debug") != 0 && strcmp(c->log_level, "info") != 0 &&
@@ -270,8 +269,10 @@ config_finish(struct config *c, const char *name, char *err, size_t errlen)
 	}
 	if (c->twilio_account_sid != NULL || c->twilio_auth_token != NULL) {
 		if (c->twilio_account_sid == NULL || c->twilio_auth_token == NULL) {
-			snprintf(err, errlen, "%s: [twilio] needs both account_sid and auth_token "
-					      "(or AMUDDU_TWILIO_AUTH_TOKEN)", name);
+			snprintf(err, errlen,
+			    "%s: [twilio] needs both account_sid and auth_token "
+			    "(or AMUDDU_TWILIO_AUTH_TOKEN)",
+			    name);
 			return -1;
 		}
 		if ((c->twilio_from == NULL || c->twilio_from[0] == '\0') &&
@@ -290,8 +291,9 @@ config_finish(struct config *c, const char *name, char *err, size_t errlen)
 static struct config *
 config_load_common(FILE *f, const char *text, const char *name, char *err, size_t errlen)
 {
-	struct config_parse p = { .c = config_new_defaults(), .name = name, .file = f, .text = text,
-		.err = err, .errlen = errlen };
+	struct config_parse p = {
+		.c = config_new_defaults(), .name = name, .file = f, .text = text, .err = err, .errlen = errlen
+	};
 	int rc;
 
 	err[0] = '\0';

@@ -14,7 +14,7 @@ struct config {
 	/* [redis] */
 	char *redis_url;
 	char *prefix;
-	long long log_maxlen;	/* delivery log trimming (~), 0 = keep all */
+	long long log_maxlen; /* delivery log trimming (~), 0 = keep all */
 	/* [twilio] */
 	char *twilio_base_url;
 	char *twilio_account_sid;
@@ -34,7 +34,7 @@ struct config {
 	long request_timeout_ms;
 	long shutdown_timeout_ms;
 	long msg_ttl_s;
-	int max_connections;	/* concurrent requests to providers (default 64), 0 = max_inflight */
+	int max_connections; /* concurrent requests to providers (default 64), 0 = max_inflight */
 	char *log_level;
 	char *pseudonym_key; /* HMAC key for person pseudonyms in the delivery log */
 };

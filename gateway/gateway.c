@@ -91,8 +91,8 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "no channel is configured: [twilio] needs account_sid and auth_token");
 		goto fail;
 	}
-	gw->twilio = twilio_new(cfg->twilio_base_url, cfg->twilio_account_sid, cfg->twilio_auth_token,
-	    cfg->twilio_from, cfg->twilio_messaging_service_sid, cfg->twilio_status_callback);
+	gw->twilio = twilio_new(cfg->twilio_base_url, cfg->twilio_account_sid, cfg->twilio_auth_token, cfg->twilio_from,
+	    cfg->twilio_messaging_service_sid, cfg->twilio_status_callback);
 	event_set_log_callback(gateway_libevent_log);
 	if ((gw->base = event_base_new()) == NULL) {
 		snprintf(err, errlen, "cannot create the event loop");
@@ -118,8 +118,9 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 	memset(&ds, 0, sizeof ds);
 	ds.connect_timeout_ms = cfg->connect_timeout_ms;
 	ds.request_timeout_ms = cfg->request_timeout_ms;
-	gw->max_concurrent = cfg->max_connections > 0 && cfg->max_connections < cfg->max_inflight ?
-	    (size_t)cfg->max_connections : (size_t)cfg->max_inflight;
+	gw->max_concurrent = cfg->max_connections > 0 && cfg->max_connections < cfg->max_inflight
+	    ? (size_t)cfg->max_connections
+	    : (size_t)cfg->max_inflight;
 	ds.max_connections = (int)gw->max_concurrent;
 	gw->dispatch = dispatch_new(gw->base, &ds);
 	gw->sigterm_ev = evsignal_new(gw->base, SIGTERM, gateway_signal_cb, gw);
@@ -225,8 +226,7 @@ gateway_pump(struct gateway *gw)
 	struct outbox_result r;
 	char err[192];
 
-	while (dispatch_inflight(gw->dispatch) < gw->max_concurrent &&
-	    (s = TAILQ_FIRST(&gw->waiting)) != NULL) {
+	while (dispatch_inflight(gw->dispatch) < gw->max_concurrent && (s = TAILQ_FIRST(&gw->waiting)) != NULL) {
 		TAILQ_REMOVE(&gw->waiting, s, entry);
 		gw->nwaiting--;
 		pm.id = s->m->id;

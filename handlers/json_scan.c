@@ -57,13 +57,25 @@ json_scan_string(struct json_scan *js, char *out, size_t outlen, size_t *n)
 				return false;
 			c = (unsigned char)*js->p++;
 			switch (c) {
-			case '"': case '\\': case '/':
+			case '"':
+			case '\\':
+			case '/':
 				break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'n': c = '\n'; break;
-			case 'r': c = '\r'; break;
-			case 't': c = '\t'; break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 't':
+				c = '\t';
+				break;
 			case 'u': {
 				unsigned v = 0;
 
@@ -107,8 +119,9 @@ json_scan_number(struct json_scan *js)
 		js->p++;
 	if (js->p >= js->end || *js->p < '0' || *js->p > '9')
 		return false;
-	while (js->p < js->end && ((*js->p >= '0' && *js->p <= '9') || *js->p == '.' || *js->p == 'e' ||
-				      *js->p == 'E' || *js->p == '+' || *js->p == '-'))
+	while (js->p < js->end &&
+	    ((*js->p >= '0' && *js->p <= '9') || *js->p == '.' || *js->p == 'e' || *js->p == 'E' || *js->p == '+' ||
+		*js->p == '-'))
 		js->p++;
 	return js->p > start;
 }
@@ -207,7 +220,8 @@ json_scan_member(const char *s, size_t len, const char *key, char *out, size_t o
 			return JSON_SCAN_MALFORMED;
 		json_scan_ws(&js);
 		if (match && js.p < js.end && *js.p == '"')
-			return json_scan_string(&js, out, outlen, &n) && n < outlen ? JSON_SCAN_FOUND : JSON_SCAN_MALFORMED;
+			return json_scan_string(&js, out, outlen, &n) && n < outlen ? JSON_SCAN_FOUND
+										    : JSON_SCAN_MALFORMED;
 		if (match && js.p < js.end && (*js.p == '-' || (*js.p >= '0' && *js.p <= '9'))) {
 			const char *start = js.p;
 

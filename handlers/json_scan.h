@@ -12,8 +12,8 @@
 
 enum json_scan_result {
 	JSON_SCAN_FOUND = 0,
-	JSON_SCAN_ABSENT,     /* well-formed object without that member (or not a string/integer) */
-	JSON_SCAN_MALFORMED,  /* not a JSON object, truncated, or the value does not fit out */
+	JSON_SCAN_ABSENT,    /* well-formed object without that member (or not a string/integer) */
+	JSON_SCAN_MALFORMED, /* not a JSON object, truncated, or the value does not fit out */
 };
 
 /*

@@ -22,8 +22,6 @@ int phone_normalise(const char *in, char *out, const char **reason) __attribute_
 /* Writes a masked copy of an E.164 number (+2126******78, same length) to out (PHONE_MASK_MAX bytes). */
 void phone_mask(const char *e164, char *out);
 
-
-
 /* Hex length of a pseudonym, and a NUL. */
 #define PHONE_PSEUDONYM_MAX 25
 /*

@@ -13,8 +13,8 @@
 
 /* What a provider needs to know of a message. */
 struct provider_message {
-	const char *id;	  /* producer's id, for providers that take a reference */
-	const char *to;	  /* E.164 */
+	const char *id;   /* producer's id, for providers that take a reference */
+	const char *to;   /* E.164 */
 	const char *text; /* UTF-8 */
 };
 
@@ -22,8 +22,8 @@ struct provider_message {
 
 /* An HTTP request, owned by the caller; release with provider_request_free(). */
 struct provider_request {
-	const char *url;   /* the provider's own string, or url_owned */
-	char *url_owned;   /* set when the URL is built per message */
+	const char *url; /* the provider's own string, or url_owned */
+	char *url_owned; /* set when the URL is built per message */
 	struct buf body;
 	const char *headers[PROVIDER_MAX_HEADERS]; /* "Name: value", owned by the provider */
 	size_t nheaders;
@@ -31,7 +31,7 @@ struct provider_request {
 
 enum provider_verdict {
 	PROVIDER_ACCEPTED = 0, /* the provider took it; provider_id is set */
-	PROVIDER_RETRY,	       /* try again after retry_after_ms (0: use backoff) */
+	PROVIDER_RETRY,        /* try again after retry_after_ms (0: use backoff) */
 	PROVIDER_PERMANENT,    /* will never succeed as it is; error says why */
 };
 

@@ -17,8 +17,8 @@
 #include "gateway/util/xmalloc.h"
 #include "handlers/json_scan.h"
 
-static int twilio_build_request(const void *ctx, const struct provider_message *m,
-    struct provider_request *req, char *error, size_t errorlen);
+static int twilio_build_request(
+    const void *ctx, const struct provider_message *m, struct provider_request *req, char *error, size_t errorlen);
 static void twilio_classify(const void *ctx, const struct provider_answer *a, struct provider_result *out);
 
 const struct provider_ops twilio_ops = {
@@ -81,8 +81,8 @@ twilio_free(struct twilio *t)
 }
 
 static int
-twilio_build_request(const void *ctx, const struct provider_message *m, struct provider_request *req,
-    char *error, size_t errorlen)
+twilio_build_request(
+    const void *ctx, const struct provider_message *m, struct provider_request *req, char *error, size_t errorlen)
 {
 	const struct twilio *t = ctx;
 
@@ -126,8 +126,7 @@ twilio_classify(const void *ctx, const struct provider_answer *a, struct provide
 		}
 		return;
 	}
-	if (json_scan_member(a->body, a->body_len, "code", code, sizeof code) != JSON_SCAN_FOUND ||
-	    code[0] == '-')
+	if (json_scan_member(a->body, a->body_len, "code", code, sizeof code) != JSON_SCAN_FOUND || code[0] == '-')
 		code[0] = '\0';
 	if (a->status == 401 || a->status == 403 || a->status == 404) {
 		/*

@@ -11,18 +11,18 @@
 struct twilio {
 	char *base_url;
 	char *account_sid;
-	char *from;		     /* or NULL */
+	char *from;                  /* or NULL */
 	char *messaging_service_sid; /* or NULL */
-	char *status_callback;	     /* or NULL */
-	char *messages_url;	     /* derived */
-	char *auth_header;	     /* derived: "Authorization: Basic …" */
+	char *status_callback;       /* or NULL */
+	char *messages_url;          /* derived */
+	char *auth_header;           /* derived: "Authorization: Basic …" */
 };
 
 extern const struct provider_ops twilio_ops;
 
 /* Copies the settings; auth_token is only kept inside the derived header. */
-struct twilio *twilio_new(const char *base_url, const char *account_sid, const char *auth_token,
-    const char *from, const char *messaging_service_sid, const char *status_callback);
+struct twilio *twilio_new(const char *base_url, const char *account_sid, const char *auth_token, const char *from,
+    const char *messaging_service_sid, const char *status_callback);
 void twilio_free(struct twilio *t);
 
 #endif

@@ -16,8 +16,7 @@
 
 static const char *lane_names[] = { "reply", "notify", "bulk" };
 static const char *channel_names[] = { "auto", "sms", "whatsapp" };
-static const char *kind_names[] = { "custom", "training_offer", "residency_followup", "covid_info",
-	"event", "reply" };
+static const char *kind_names[] = { "custom", "training_offer", "residency_followup", "covid_info", "event", "reply" };
 
 static int message_fail(struct message *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int message_parse_epoch(const char *s, int64_t *out);
@@ -88,8 +87,8 @@ message_token_ok(const char *s, size_t max)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c == '@'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+			c == '_' || c == '.' || c == ':' || c == '/' || c == '@'))
 			return false;
 	}
 	return true;
@@ -107,8 +106,8 @@ message_utf8_chars(const char *s)
 }
 
 int
-message_parse(struct message *m, enum message_lane lane, const char *entry_id,
-    const char *const *values, const size_t *lens, size_t nvalues)
+message_parse(struct message *m, enum message_lane lane, const char *entry_id, const char *const *values,
+    const size_t *lens, size_t nvalues)
 {
 	const char *to = NULL, *channel = NULL, *kind = NULL, *id = NULL;
 	const char *not_before = NULL, *expires = NULL, *contact = NULL, *template = NULL;
@@ -174,8 +173,8 @@ message_parse(struct message *m, enum message_lane lane, const char *entry_id,
 
 	if (id != NULL) {
 		if (!message_token_ok(id, MESSAGE_ID_MAX))
-			return message_fail(m, "field 'id' must be 1-%d characters of A-Z a-z 0-9 - _ . : / @",
-			    MESSAGE_ID_MAX);
+			return message_fail(
+			    m, "field 'id' must be 1-%d characters of A-Z a-z 0-9 - _ . : / @", MESSAGE_ID_MAX);
 		m->id = xstrdup(id);
 		m->has_id = true;
 	} else
@@ -183,8 +182,9 @@ message_parse(struct message *m, enum message_lane lane, const char *entry_id,
 
 	if (to == NULL) {
 		if (contact != NULL)
-			return message_fail(m, "field 'contact' needs the contact store, which this version "
-					       "does not have; give 'to'");
+			return message_fail(m,
+			    "field 'contact' needs the contact store, which this version "
+			    "does not have; give 'to'");
 		return message_fail(m, "field 'to' is missing");
 	}
 	if (phone_normalise(to, m->to, &reason) != 0)
@@ -193,8 +193,8 @@ message_parse(struct message *m, enum message_lane lane, const char *entry_id,
 
 	if (channel != NULL) {
 		if ((v = message_lookup(channel, channel_names, 3)) < 0)
-			return message_fail(m, "field 'channel' has unknown value '%.32s' (sms, whatsapp, auto)",
-			    channel);
+			return message_fail(
+			    m, "field 'channel' has unknown value '%.32s' (sms, whatsapp, auto)", channel);
 		m->channel = (enum message_channel)v;
 	}
 	if (kind != NULL) {
@@ -203,8 +203,8 @@ message_parse(struct message *m, enum message_lane lane, const char *entry_id,
 		m->kind = (enum message_kind)v;
 	}
 	if (m->campaign[0] != '\0' && !message_token_ok(m->campaign, MESSAGE_CAMPAIGN_MAX))
-		return message_fail(m, "field 'campaign' must be 1-%d characters of A-Z a-z 0-9 - _ . : / @",
-		    MESSAGE_CAMPAIGN_MAX);
+		return message_fail(
+		    m, "field 'campaign' must be 1-%d characters of A-Z a-z 0-9 - _ . : / @", MESSAGE_CAMPAIGN_MAX);
 	if (not_before != NULL && message_parse_epoch(not_before, &m->not_before) != 0)
 		return message_fail(m, "field 'not_before' is not epoch seconds");
 	if (expires != NULL && message_parse_epoch(expires, &m->expires) != 0)
@@ -212,8 +212,9 @@ message_parse(struct message *m, enum message_lane lane, const char *entry_id,
 
 	if (m->text == NULL) {
 		if (template != NULL)
-			return message_fail(m, "field 'template' needs template rendering, which this "
-					       "version does not have; give 'text'");
+			return message_fail(m,
+			    "field 'template' needs template rendering, which this "
+			    "version does not have; give 'text'");
 		return message_fail(m, "field 'text' is missing");
 	}
 	if (!utf8_valid(m->text, strlen(m->text)))

@@ -42,24 +42,24 @@ enum message_kind {
 
 struct message {
 	enum message_lane lane;
-	char entry_id[48];	     /* stream entry id, "ms-seq" */
-	char *id;		     /* producer's id, or "<lane>-<entry id>" */
-	char to[PHONE_E164_MAX];     /* normalised E.164 */
+	char entry_id[48];       /* stream entry id, "ms-seq" */
+	char *id;                /* producer's id, or "<lane>-<entry id>" */
+	char to[PHONE_E164_MAX]; /* normalised E.164 */
 	char to_masked[PHONE_MASK_MAX];
 	char person[PHONE_PSEUDONYM_MAX]; /* keyed pseudonym of to, set by the outbox */
 	enum message_channel channel;
 	enum message_kind kind;
-	const char *text;	     /* points into fields */
-	const char *campaign;	     /* points into fields, or "" */
-	bool has_id;		     /* the producer gave an id field */
-	int64_t not_before;	     /* epoch seconds, 0 when absent */
-	int64_t expires;	     /* epoch seconds, 0 when absent */
-	int attempt;		     /* set when the claim is recorded */
-	char **fields;		     /* name, value, name, value, ... as received (in storage) */
+	const char *text;     /* points into fields */
+	const char *campaign; /* points into fields, or "" */
+	bool has_id;          /* the producer gave an id field */
+	int64_t not_before;   /* epoch seconds, 0 when absent */
+	int64_t expires;      /* epoch seconds, 0 when absent */
+	int attempt;          /* set when the claim is recorded */
+	char **fields;        /* name, value, name, value, ... as received (in storage) */
 	size_t *field_lens;
-	size_t nfields;		     /* number of name/value pairs */
-	void *storage;		     /* one allocation holding fields, field_lens and the copies */
-	char error[192];	     /* why parsing failed */
+	size_t nfields;  /* number of name/value pairs */
+	void *storage;   /* one allocation holding fields, field_lens and the copies */
+	char error[192]; /* why parsing failed */
 };
 
 /*
@@ -67,8 +67,8 @@ struct message {
  * or -1 with m->error naming the field and the reason; on -1 m still holds
  * the raw fields (for the dead-letter) and must be freed with message_free().
  */
-int message_parse(struct message *m, enum message_lane lane, const char *entry_id,
-    const char *const *values, const size_t *lens, size_t nvalues) __attribute__((warn_unused_result));
+int message_parse(struct message *m, enum message_lane lane, const char *entry_id, const char *const *values,
+    const size_t *lens, size_t nvalues) __attribute__((warn_unused_result));
 /* Frees what message_parse() allocated inside m (not m itself). */
 void message_free(struct message *m);
 

@@ -287,8 +287,8 @@ outbox_new(struct event_base *base, const struct outbox_settings *s, const struc
 
 	reply_timeout = 10000;
 	ob->cmd = redis_conn_new(base, s->target, "cmd", reply_timeout, outbox_cmd_up, outbox_cmd_down, ob);
-	ob->reader = redis_conn_new(base, s->target, "reader", reply_timeout + ob->s.block_ms, outbox_reader_up,
-	    outbox_reader_down, ob);
+	ob->reader = redis_conn_new(
+	    base, s->target, "reader", reply_timeout + ob->s.block_ms, outbox_reader_up, outbox_reader_down, ob);
 	ob->reclaim_ev = event_new(base, -1, EV_PERSIST, outbox_reclaim_cb, ob);
 	ob->due_ev = event_new(base, -1, EV_PERSIST, outbox_due_cb, ob);
 	ob->read_retry_ev = evtimer_new(base, outbox_read_retry_cb, ob);
@@ -636,8 +636,8 @@ outbox_read_reply(struct redis_conn *rc, redisReply *r, void *privdata)
 
 					if (last->type == REDIS_REPLY_ARRAY && last->elements >= 1 &&
 					    last->element[0]->type == REDIS_REPLY_STRING)
-						snprintf(ob->history_cursor[lane], sizeof ob->history_cursor[lane], "%s",
-						    last->element[0]->str);
+						snprintf(ob->history_cursor[lane], sizeof ob->history_cursor[lane],
+						    "%s", last->element[0]->str);
 				}
 			}
 			outbox_take_entries(ob, lane, st->element[1], false);
@@ -776,8 +776,8 @@ outbox_reject(struct outbox_item *it)
 	struct outbox *ob = it->ob;
 	struct outbox_argv a = { 0 };
 	const struct message *m = &it->msg;
-	bool campaign_ok = m->campaign[0] != '\0' && strlen(m->campaign) <= MESSAGE_CAMPAIGN_MAX &&
-	    strchr(m->campaign, ' ') == NULL;
+	bool campaign_ok =
+	    m->campaign[0] != '\0' && strlen(m->campaign) <= MESSAGE_CAMPAIGN_MAX && strchr(m->campaign, ' ') == NULL;
 
 	outbox_argv_prologue(ob, &a, SCRIPTS_REJECT, outbox_now_ms());
 	outbox_argv_str(&a, message_lane_name(m->lane));
@@ -887,8 +887,9 @@ outbox_record(struct outbox *ob, struct message *m, const struct outbox_result *
 		oc = OUTBOX_FAILED;
 	}
 	if (oc == OUTBOX_RETRY)
-		retry_at = now + backoff_delay_ms(m->attempt, ob->s.retry_base_ms, ob->s.retry_max_ms,
-				     r->retry_after_ms, outbox_random(ob));
+		retry_at = now +
+		    backoff_delay_ms(
+			m->attempt, ob->s.retry_base_ms, ob->s.retry_max_ms, r->retry_after_ms, outbox_random(ob));
 	switch (oc) {
 	case OUTBOX_SENT:
 		it->outcome = "sent";

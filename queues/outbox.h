@@ -24,15 +24,15 @@ struct outbox_settings {
 	const char *group;
 	const char *consumer;
 	const char *pseudonym_key;
-	int max_inflight;  /* messages held at once: claimed and not yet recorded */
+	int max_inflight; /* messages held at once: claimed and not yet recorded */
 	int max_attempts;
 	long claim_idle_ms;
 	long retry_base_ms;
 	long retry_max_ms;
 	long msg_ttl_s;
 	long long log_maxlen;
-	long block_ms;	   /* XREADGROUP BLOCK; default 1000 */
-	long due_poll_ms;  /* scheduled-set poll; default 200 */
+	long block_ms;    /* XREADGROUP BLOCK; default 1000 */
+	long due_poll_ms; /* scheduled-set poll; default 200 */
 };
 
 struct outbox_handlers {
@@ -52,11 +52,11 @@ enum outbox_outcome {
 
 struct outbox_result {
 	enum outbox_outcome outcome;
-	const char *channel;	 /* "sms", "whatsapp" */
-	const char *provider;	 /* "twilio", … */
+	const char *channel;     /* "sms", "whatsapp" */
+	const char *provider;    /* "twilio", … */
 	const char *provider_id; /* for SENT */
-	const char *error;	 /* for RETRY and FAILED; no personal data */
-	long retry_after_ms;	 /* provider's hint for RETRY, 0 for none */
+	const char *error;       /* for RETRY and FAILED; no personal data */
+	long retry_after_ms;     /* provider's hint for RETRY, 0 for none */
 };
 
 struct outbox_stats {
@@ -72,8 +72,8 @@ struct outbox_stats {
 	size_t held;
 };
 
-struct outbox *outbox_new(struct event_base *base, const struct outbox_settings *s, const struct outbox_handlers *h,
-    void *arg);
+struct outbox *outbox_new(
+    struct event_base *base, const struct outbox_settings *s, const struct outbox_handlers *h, void *arg);
 void outbox_start(struct outbox *ob);
 /* Stops claiming; what is held is still recorded; handlers->drained follows. */
 void outbox_stop(struct outbox *ob);

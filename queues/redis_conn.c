@@ -25,7 +25,7 @@ struct redis_conn {
 	struct redis_target target;
 	char *name;
 	redisAsyncContext *ac;
-	bool up;	 /* connected and usable */
+	bool up; /* connected and usable */
 	bool ever_up;
 	bool ever_up_since_connect; /* this connection reached "up" */
 	bool freeing;
@@ -356,8 +356,8 @@ redis_conn_reply(redisAsyncContext *ac, void *reply, void *privdata)
 }
 
 int
-redis_conn_command(struct redis_conn *rc, redis_conn_reply_cb *cb, void *privdata, int argc, const char **argv,
-    const size_t *lens)
+redis_conn_command(
+    struct redis_conn *rc, redis_conn_reply_cb *cb, void *privdata, int argc, const char **argv, const size_t *lens)
 {
 	struct redis_conn_call *call;
 

@@ -16,7 +16,7 @@ struct redis_conn;
 
 /* Where and how to connect, parsed from a redis:// or unix:// URL. */
 struct redis_target {
-	char *host;     /* NULL for a unix socket */
+	char *host; /* NULL for a unix socket */
 	int port;
 	char *path;     /* unix socket path, or NULL */
 	char *password; /* or NULL */
@@ -56,7 +56,7 @@ size_t redis_conn_outstanding(const struct redis_conn *rc);
  * Sends a command. Returns 0 when queued (cb will be called exactly once),
  * -1 when the connection is down (cb will not be called).
  */
-int redis_conn_command(struct redis_conn *rc, redis_conn_reply_cb *cb, void *privdata, int argc,
-    const char **argv, const size_t *lens) __attribute__((warn_unused_result));
+int redis_conn_command(struct redis_conn *rc, redis_conn_reply_cb *cb, void *privdata, int argc, const char **argv,
+    const size_t *lens) __attribute__((warn_unused_result));
 
 #endif

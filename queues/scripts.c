@@ -12,6 +12,9 @@
 
 #include "gateway/util/xmalloc.h"
 
+/* The Lua text is laid out as Lua, not as C. */
+/* clang-format off */
+
 /* Common prologue: ARGV[1] prefix, ARGV[2] group, ARGV[3] now (ms), ARGV[4] log maxlen. */
 #define SCRIPTS_PROLOGUE \
 	"local P, G, now, maxlen = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])\n" \
@@ -235,6 +238,8 @@ static const char script_due[] = SCRIPTS_PROLOGUE
 	"  redis.call('DEL', fk)\n"
 	"end\n"
 	"return #ids\n";
+
+/* clang-format on */
 
 static const char *const scripts[SCRIPTS_COUNT] = {
 	script_begin,

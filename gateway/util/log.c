@@ -15,8 +15,7 @@
 static enum log_level log_level = LOG_LEVEL_INFO;
 static const char *log_names[] = { "debug", "info", "warn", "error" };
 
-static void log_vwrite(enum log_level level, const char *func, const char *suffix, const char *fmt,
-    va_list ap);
+static void log_vwrite(enum log_level level, const char *func, const char *suffix, const char *fmt, va_list ap);
 
 void
 log_set_level(enum log_level level)

@@ -17,8 +17,7 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Parses "debug", "info", "warn", "error"; returns -1 on anything else. */
 int log_parse_level(const char *name, enum log_level *out) __attribute__((warn_unused_result));
-void log_msg(enum log_level level, const char *func, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void log_msg(enum log_level level, const char *func, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 

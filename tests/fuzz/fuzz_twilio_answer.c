@@ -59,13 +59,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a.retry_after = hlen > 0 ? header : NULL;
 	a.body = body;
 	a.body_len = blen;
-	t = twilio_new("https://api.twilio.com", "AC0123456789abcdef0123456789abcdef", "token", "+15005550006",
-	    NULL, NULL);
+	t = twilio_new(
+	    "https://api.twilio.com", "AC0123456789abcdef0123456789abcdef", "token", "+15005550006", NULL, NULL);
 	twilio_ops.classify(t, &a, &r);
 	if (r.verdict != PROVIDER_ACCEPTED && r.verdict != PROVIDER_RETRY && r.verdict != PROVIDER_PERMANENT)
 		abort();
-	if (memchr(r.provider_id, '\0', sizeof r.provider_id) == NULL ||
-	    memchr(r.error, '\0', sizeof r.error) == NULL)
+	if (memchr(r.provider_id, '\0', sizeof r.provider_id) == NULL || memchr(r.error, '\0', sizeof r.error) == NULL)
 		abort();
 	if (r.verdict == PROVIDER_ACCEPTED && (a.status < 200 || a.status > 299 || r.provider_id[0] == '\0'))
 		abort();

@@ -154,8 +154,7 @@ void
 harness_redis_start(struct harness *h, bool aof)
 {
 	char *argv[] = { "redis-server", "--port", "0", "--unixsocket", h->redis_sock, "--unixsocketperm", "700",
-		"--dir", h->dir, "--save", "", "--appendonly", aof ? "yes" : "no", "--appendfsync", "everysec",
-		NULL };
+		"--dir", h->dir, "--save", "", "--appendonly", aof ? "yes" : "no", "--appendfsync", "everysec", NULL };
 	long long end = harness_now_ms() + 10000;
 
 	if (h->r != NULL) {
@@ -283,8 +282,10 @@ harness_spec_path(const char *name)
 
 	snprintf(path, sizeof path, "%s/%s", dir != NULL ? dir : "../shared/specs", name);
 	if (access(path, R_OK) != 0) {
-		fprintf(stderr, "harness: provider description %s not found; set AMUDDU_SPECS to the folder "
-				"holding the providers' OpenAPI files\n", path);
+		fprintf(stderr,
+		    "harness: provider description %s not found; set AMUDDU_SPECS to the folder "
+		    "holding the providers' OpenAPI files\n",
+		    path);
 		abort();
 	}
 	return path;
@@ -563,8 +564,8 @@ harness_xadd_burst(struct harness *h, const char *lane, const char *tag, int n, 
 		snprintf(id, sizeof id, "%s-%d", tag, i);
 		snprintf(to, sizeof to, "06%08d", i % 100000000);
 		snprintf(text, sizeof text, "%s message %d%s", tag, i, suffix != NULL ? suffix : "");
-		redisAppendCommand(h->r, "XADD %s * id %s to %s text %s campaign %s kind training_offer", key, id, to,
-		    text, tag);
+		redisAppendCommand(
+		    h->r, "XADD %s * id %s to %s text %s campaign %s kind training_offer", key, id, to, text, tag);
 		if ((i + 1) % 1000 == 0 || i == n - 1) {
 			for (int j = 0; j <= i % 1000; j++) {
 				if (redisGetReply(h->r, (void **)&r) != REDIS_OK || r == NULL)

@@ -55,8 +55,9 @@ test_prism_refuses_bad_requests(void **state)
 	assert_int_equal(harness_http_post(h->prism_port, MESSAGES, "Body=no+recipient&From=%2B15005550006",
 			     HARNESS_SID ":" HARNESS_TOKEN),
 	    422);
-	assert_int_equal(harness_http_post(h->prism_port, MESSAGES,
-			     "To=%2B212612345678&Body=x&MessagingServiceSid=MGnot-a-sid", HARNESS_SID ":" HARNESS_TOKEN),
+	assert_int_equal(
+	    harness_http_post(h->prism_port, MESSAGES, "To=%2B212612345678&Body=x&MessagingServiceSid=MGnot-a-sid",
+		HARNESS_SID ":" HARNESS_TOKEN),
 	    422);
 	assert_int_equal(harness_http_post(h->prism_port, MESSAGES, "To=%2B212612345678&From=%2B15005550006&Body=ok",
 			     HARNESS_SID ":" HARNESS_TOKEN),
@@ -107,15 +108,15 @@ send_all_and_check(struct harness *h, const char *config, const char *tag)
 static void
 test_requests_with_from(void **state)
 {
-	send_all_and_check(*state, "[twilio]\nstatus_callback = https://gateway.example.org/webhooks/twilio/status\n",
-	    "from");
+	send_all_and_check(
+	    *state, "[twilio]\nstatus_callback = https://gateway.example.org/webhooks/twilio/status\n", "from");
 }
 
 static void
 test_requests_with_messaging_service(void **state)
 {
-	send_all_and_check(*state, "[twilio]\nfrom =\nmessaging_service_sid = MG0123456789abcdef0123456789abcdef\n",
-	    "mgs");
+	send_all_and_check(
+	    *state, "[twilio]\nfrom =\nmessaging_service_sid = MG0123456789abcdef0123456789abcdef\n", "mgs");
 }
 
 int

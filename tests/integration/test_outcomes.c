@@ -133,12 +133,14 @@ test_success(void **state)
 	struct harness *h = *state;
 	char *s;
 
-	harness_xadd(h, "bulk", "id", "ok-fr", "to", "0612345678", "text", "Formation en électricité à Salé, inscrivez-vous",
-	    "campaign", "train-2026", "kind", "training_offer", NULL);
-	harness_xadd(h, "bulk", "id", "ok-ar", "to", "+212612345679", "text", "تكوين مهني مجاني في الرباط",
-	    "campaign", "train-2026", "kind", "training_offer", NULL);
-	harness_xadd(h, "notify", "id", "ok-ary", "to", "00212612345680", "text", "Salam, l'formation ghadi tbda nhar letnin",
-	    "campaign", "train-2026", "channel", "sms", "producer_note", "unknown fields are kept", NULL);
+	harness_xadd(h, "bulk", "id", "ok-fr", "to", "0612345678", "text",
+	    "Formation en électricité à Salé, inscrivez-vous", "campaign", "train-2026", "kind", "training_offer",
+	    NULL);
+	harness_xadd(h, "bulk", "id", "ok-ar", "to", "+212612345679", "text", "تكوين مهني مجاني في الرباط", "campaign",
+	    "train-2026", "kind", "training_offer", NULL);
+	harness_xadd(h, "notify", "id", "ok-ary", "to", "00212612345680", "text",
+	    "Salam, l'formation ghadi tbda nhar letnin", "campaign", "train-2026", "channel", "sms", "producer_note",
+	    "unknown fields are kept", NULL);
 	assert_int_equal(harness_wait_log(h, "sent", 3, 10000), 3);
 	assert_int_equal(harness_sandbox_stat(h, "accepted"), 3);
 	s = msg_field(h, "ok-fr", "state");
@@ -198,7 +200,8 @@ test_permanent_failure(void **state)
 	struct harness *h = *state;
 	char *s;
 
-	harness_xadd(h, "bulk", "id", "refused", "to", "0612345678", "text", "never [[400]]", "campaign", "c-fail", NULL);
+	harness_xadd(
+	    h, "bulk", "id", "refused", "to", "0612345678", "text", "never [[400]]", "campaign", "c-fail", NULL);
 	assert_int_equal(harness_wait_log(h, "failed", 1, 10000), 1);
 	s = msg_field(h, "refused", "attempts");
 	assert_string_equal(s, "1");
@@ -258,8 +261,8 @@ test_malformed_entries(void **state)
 		else if (strcmp(bad[i].field, "text") == 0)
 			harness_xadd(h, "bulk", "id", bad_id, "to", bad[i].to, "text", bad[i].value, NULL);
 		else
-			harness_xadd(h, "bulk", "id", bad_id, "to", bad[i].to, "text", "x", bad[i].field, bad[i].value,
-			    NULL);
+			harness_xadd(
+			    h, "bulk", "id", bad_id, "to", bad[i].to, "text", "x", bad[i].field, bad[i].value, NULL);
 		snprintf(good_id, sizeof good_id, "good-%zu", i);
 		snprintf(good_text, sizeof good_text, "good message %zu", i);
 		harness_xadd(h, "bulk", "id", good_id, "to", "0612345678", "text", good_text, NULL);
@@ -328,8 +331,8 @@ test_not_before_waits_alone(void **state)
 	long long t_queued, t_sent, t_other;
 
 	snprintf(later, sizeof later, "%lld", (long long)time(NULL) + 2);
-	harness_xadd(h, "bulk", "id", "wait", "to", "0612345678", "text", "see you in two seconds", "not_before", later,
-	    NULL);
+	harness_xadd(
+	    h, "bulk", "id", "wait", "to", "0612345678", "text", "see you in two seconds", "not_before", later, NULL);
 	harness_xadd(h, "bulk", "id", "now", "to", "0612345678", "text", "right now", NULL);
 	assert_int_equal(harness_wait_log(h, "sent", 1, 5000), 1);
 	t_other = event_time_ms(h, "now", "sent");

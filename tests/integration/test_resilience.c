@@ -118,8 +118,8 @@ test_redis_restart_mid_burst(void **state)
 	assert_int_equal(harness_wait_log(h, "sent", 5000, 120000), 5000);
 	harness_sleep_ms(500);
 	unique = harness_sandbox_stat(h, "unique");
-	print_message("redis restart: provider got %lld unique, %lld resent; gateway reported %lld resent\n",
-	    unique, harness_sandbox_stat(h, "duplicates"), harness_hget_ll(h, HARNESS_PREFIX "stats", "resent"));
+	print_message("redis restart: provider got %lld unique, %lld resent; gateway reported %lld resent\n", unique,
+	    harness_sandbox_stat(h, "duplicates"), harness_hget_ll(h, HARNESS_PREFIX "stats", "resent"));
 	assert_int_equal(unique, 5000);
 	assert_int_equal(harness_log_count(h, "sent"), 5000);
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:restart", "sent"), 5000);
@@ -138,7 +138,8 @@ test_sigterm_drains(void **state)
 
 	harness_redis_start(h, false);
 	harness_sandbox_start(h, slow);
-	harness_gateway_config(h, 0, "[gateway]\nmax_inflight = 200\nrequest_timeout_ms = 5000\nclaim_idle_ms = 8000\n");
+	harness_gateway_config(
+	    h, 0, "[gateway]\nmax_inflight = 200\nrequest_timeout_ms = 5000\nclaim_idle_ms = 8000\n");
 	harness_gateway_start(h);
 	harness_xadd_burst(h, "bulk", "drain", 3000, NULL);
 	assert_true(harness_wait_log(h, "sent", 300, 30000) >= 300);
@@ -148,8 +149,8 @@ test_sigterm_drains(void **state)
 	accepted = harness_sandbox_stat(h, "accepted");
 	sent = harness_log_count(h, "sent");
 	pending = pending_count(h);
-	print_message("SIGTERM: provider accepted %lld, log has %lld sent, %lld left pending\n", accepted, sent,
-	    pending);
+	print_message(
+	    "SIGTERM: provider accepted %lld, log has %lld sent, %lld left pending\n", accepted, sent, pending);
 	/* Everything the provider accepted is recorded; nothing else was claimed and left. */
 	assert_int_equal(harness_accepted_unrecorded(h, "drain"), 0);
 	assert_int_equal(accepted, sent);

@@ -109,12 +109,10 @@ struct sandbox_server {
 static void sandbox_usage(int status) __attribute__((noreturn));
 static void sandbox_bad_option(const char *option, const char *why) __attribute__((noreturn));
 static void sandbox_parse_options(int argc, char **argv, struct sandbox_options *opt);
-static int sandbox_parse_listen(const char *spec, struct sandbox_options *opt)
+static int sandbox_parse_listen(const char *spec, struct sandbox_options *opt) __attribute__((warn_unused_result));
+static int sandbox_listen(struct sandbox_server *srv, const char *host, unsigned int port, int *bound_port)
     __attribute__((warn_unused_result));
-static int sandbox_listen(struct sandbox_server *srv, const char *host, unsigned int port,
-    int *bound_port) __attribute__((warn_unused_result));
-static int sandbox_write_port_file(const char *path, int port)
-    __attribute__((warn_unused_result));
+static int sandbox_write_port_file(const char *path, int port) __attribute__((warn_unused_result));
 static void sandbox_route(struct evhttp_request *req, void *arg);
 static void sandbox_signal_cb(evutil_socket_t sig, short what, void *arg);
 static void sandbox_accept_error_cb(struct evconnlistener *lev, void *arg);
@@ -135,8 +133,7 @@ sandbox_now_us(void)
 void
 sandbox_set_json(struct evhttp_request *req)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-	    "application/json");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
 }
 
 static void
@@ -177,8 +174,7 @@ sandbox_parse_options(int argc, char **argv, struct sandbox_options *opt)
 		switch (ch) {
 		case SANDBOX_OPT_LISTEN:
 			if (sandbox_parse_listen(optarg, opt) == -1)
-				sandbox_bad_option("--listen",
-				    "must be HOST:PORT with PORT from 0 to 65535");
+				sandbox_bad_option("--listen", "must be HOST:PORT with PORT from 0 to 65535");
 			break;
 		case SANDBOX_OPT_PORT_FILE:
 			opt->port_file = optarg;
@@ -316,9 +312,8 @@ sandbox_listen(struct sandbox_server *srv, const char *host, unsigned int port, 
 	fd = -1; /* the listener closes it */
 	srv->listener = evhttp_bound_socket_get_listener(bound);
 	evconnlistener_set_error_cb(srv->listener, sandbox_accept_error_cb);
-	*bound_port = ss.ss_family == AF_INET6 ?
-	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
-	    ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	*bound_port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+					       : ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	rc = 0;
 
 fail:
@@ -493,8 +488,9 @@ main(int argc, char **argv)
 		log_error("cannot create http server");
 		goto fail;
 	}
-	evhttp_set_allowed_methods(sb->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(sb->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+		EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_max_body_size(sb->http, SANDBOX_MAX_BODY);
 	evhttp_set_max_headers_size(sb->http, SANDBOX_MAX_HEADERS);
 	evhttp_set_timeout(sb->http, SANDBOX_IDLE_SECONDS);
@@ -503,22 +499,20 @@ main(int argc, char **argv)
 
 	srv.sigterm = evsignal_new(sb->base, SIGTERM, sandbox_signal_cb, &srv);
 	srv.sigint = evsignal_new(sb->base, SIGINT, sandbox_signal_cb, &srv);
-	if (srv.sigterm == NULL || srv.sigint == NULL ||
-	    evsignal_add(srv.sigterm, NULL) == -1 || evsignal_add(srv.sigint, NULL) == -1) {
+	if (srv.sigterm == NULL || srv.sigint == NULL || evsignal_add(srv.sigterm, NULL) == -1 ||
+	    evsignal_add(srv.sigint, NULL) == -1) {
 		log_error("cannot set up signal events");
 		goto fail;
 	}
 	if (sandbox_listen(&srv, opt.listen_host, opt.listen_port, &port) == -1)
 		goto fail;
-	if ((sandbox_accept_resume = evtimer_new(sb->base, sandbox_accept_resume_cb,
-	    srv.listener)) == NULL) {
+	if ((sandbox_accept_resume = evtimer_new(sb->base, sandbox_accept_resume_cb, srv.listener)) == NULL) {
 		log_error("cannot create accept timer");
 		goto fail;
 	}
 	if (opt.port_file != NULL && sandbox_write_port_file(opt.port_file, port) == -1)
 		goto fail;
-	log_info("listening addr=%s port=%d", opt.listen_host[0] != '\0' ? opt.listen_host : "*",
-	    port);
+	log_info("listening addr=%s port=%d", opt.listen_host[0] != '\0' ? opt.listen_host : "*", port);
 
 	if (event_base_dispatch(sb->base) == -1) {
 		log_error("event loop failed");

@@ -18,8 +18,8 @@
 #include "sandbox_stats.h"
 
 static void sandbox_control_send(struct evhttp_request *req, int code);
-static void sandbox_control_error(struct evhttp_request *req, int code, const char *what,
-    const char *name, const char *why);
+static void sandbox_control_error(
+    struct evhttp_request *req, int code, const char *what, const char *name, const char *why);
 static void sandbox_control_stats(struct sandbox *sb, struct evhttp_request *req);
 static void sandbox_control_reset(struct sandbox *sb, struct evhttp_request *req);
 static void sandbox_control_config(struct sandbox *sb, struct evhttp_request *req);
@@ -33,8 +33,7 @@ sandbox_control_send(struct evhttp_request *req, int code)
 
 /* {"ok":false,"error":"<what> '<name>': <why>"}; name may be NULL. */
 static void
-sandbox_control_error(struct evhttp_request *req, int code, const char *what, const char *name,
-    const char *why)
+sandbox_control_error(struct evhttp_request *req, int code, const char *what, const char *name, const char *why)
 {
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 	struct evbuffer *text = evbuffer_new();
@@ -50,8 +49,7 @@ sandbox_control_error(struct evhttp_request *req, int code, const char *what, co
 	} else
 		evbuffer_add_printf(text, "%s: %s", what, why);
 	evbuffer_add(out, "{\"ok\":false,\"error\":", 20);
-	sandbox_json_add_string(out, (const char *)evbuffer_pullup(text, -1),
-	    evbuffer_get_length(text));
+	sandbox_json_add_string(out, (const char *)evbuffer_pullup(text, -1), evbuffer_get_length(text));
 	evbuffer_add(out, "}\n", 2);
 	evbuffer_free(text);
 	sandbox_control_send(req, code);
@@ -105,8 +103,7 @@ sandbox_control_config(struct sandbox *sb, struct evhttp_request *req)
 		sandbox_control_error(req, 405, "method", NULL, "use GET or POST");
 		return;
 	}
-	if (sandbox_form_parse(&sb->form, len > 0 ? (const char *)evbuffer_pullup(in, -1) : "",
-	    len) == -1) {
+	if (sandbox_form_parse(&sb->form, len > 0 ? (const char *)evbuffer_pullup(in, -1) : "", len) == -1) {
 		sandbox_control_error(req, 400, "form", NULL, "too many fields");
 		return;
 	}

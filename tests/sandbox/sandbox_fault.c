@@ -48,14 +48,10 @@ struct sandbox_fault_marker {
 static int sandbox_fault_parse_share(const char *value, double *out);
 static int sandbox_fault_parse_uint(const char *value, unsigned int max, unsigned int *out);
 static uint64_t sandbox_fault_next(struct sandbox_fault *fault);
-static bool sandbox_fault_parse_marker(const char *p, const char *end,
-    struct sandbox_fault_marker *m);
-static bool sandbox_fault_find_marker(const char *body, size_t len,
-    struct sandbox_fault_marker *m);
-static const char *sandbox_fault_number(const char *p, const char *end, unsigned int max,
-    unsigned int *out);
-static struct sandbox_fault_count *sandbox_fault_count_get(struct sandbox_fault *fault,
-    const char *body, size_t len);
+static bool sandbox_fault_parse_marker(const char *p, const char *end, struct sandbox_fault_marker *m);
+static bool sandbox_fault_find_marker(const char *body, size_t len, struct sandbox_fault_marker *m);
+static const char *sandbox_fault_number(const char *p, const char *end, unsigned int max, unsigned int *out);
+static struct sandbox_fault_count *sandbox_fault_count_get(struct sandbox_fault *fault, const char *body, size_t len);
 static void sandbox_fault_count_grow(struct sandbox_fault *fault);
 static void sandbox_fault_counts_clear(struct sandbox_fault *fault);
 
@@ -97,8 +93,7 @@ sandbox_fault_parse_uint(const char *value, unsigned int max, unsigned int *out)
 }
 
 int
-sandbox_fault_config_set(struct sandbox_fault_config *config, const char *key, const char *value,
-    const char **why)
+sandbox_fault_config_set(struct sandbox_fault_config *config, const char *key, const char *value, const char **why)
 {
 	const struct {
 		const char *key;
@@ -122,16 +117,14 @@ sandbox_fault_config_set(struct sandbox_fault_config *config, const char *key, c
 		return 0;
 	}
 	if (strcmp(key, "retry_after") == 0) {
-		if (sandbox_fault_parse_uint(value, SANDBOX_FAULT_MAX_RETRY_AFTER,
-		    &config->retry_after) == -1) {
+		if (sandbox_fault_parse_uint(value, SANDBOX_FAULT_MAX_RETRY_AFTER, &config->retry_after) == -1) {
 			*why = "must be a whole number of seconds from 0 to 86400";
 			return -1;
 		}
 		return 0;
 	}
 	if (strcmp(key, "delay_ms") == 0) {
-		if (sandbox_fault_parse_uint(value, SANDBOX_FAULT_MAX_DELAY_MS, &config->delay_ms) ==
-		    -1) {
+		if (sandbox_fault_parse_uint(value, SANDBOX_FAULT_MAX_DELAY_MS, &config->delay_ms) == -1) {
 			*why = "must be a whole number of milliseconds from 0 to 3600000";
 			return -1;
 		}
@@ -144,8 +137,8 @@ sandbox_fault_config_set(struct sandbox_fault_config *config, const char *key, c
 int
 sandbox_fault_config_check(const struct sandbox_fault_config *config, const char **why)
 {
-	double sum = config->fail_500 + config->fail_429 + config->fail_400 + config->garbage +
-	    config->timeout + config->delay;
+	double sum =
+	    config->fail_500 + config->fail_429 + config->fail_400 + config->garbage + config->timeout + config->delay;
 
 	/* Allow for rounding in shares such as 0.1 + 0.2 + 0.7. */
 	if (sum > 1.0 + 1e-9) {
@@ -161,8 +154,8 @@ sandbox_fault_config_write_json(const struct sandbox_fault_config *config, struc
 	evbuffer_add_printf(out,
 	    "{\"fail_500\":%g,\"fail_429\":%g,\"retry_after\":%u,\"fail_400\":%g,"
 	    "\"garbage\":%g,\"timeout\":%g,\"delay\":%g,\"delay_ms\":%u}",
-	    config->fail_500, config->fail_429, config->retry_after, config->fail_400,
-	    config->garbage, config->timeout, config->delay, config->delay_ms);
+	    config->fail_500, config->fail_429, config->retry_after, config->fail_400, config->garbage, config->timeout,
+	    config->delay, config->delay_ms);
 }
 
 struct sandbox_fault *
@@ -262,13 +255,12 @@ sandbox_fault_parse_marker(const char *p, const char *end, struct sandbox_fault_
 		m->kind = p[0] == '5' ? SANDBOX_FAULT_500 : SANDBOX_FAULT_429;
 		p += 3;
 		if (p < end && *p == 'x') {
-			if ((p = sandbox_fault_number(p + 1, end, 1000000, &m->times)) == NULL ||
-			    m->times == 0)
+			if ((p = sandbox_fault_number(p + 1, end, 1000000, &m->times)) == NULL || m->times == 0)
 				return false;
 		}
 		if (m->kind == SANDBOX_FAULT_429 && p < end && *p == ':') {
-			if ((p = sandbox_fault_number(p + 1, end, SANDBOX_FAULT_MAX_RETRY_AFTER,
-			    &m->retry_after)) == NULL)
+			if ((p = sandbox_fault_number(p + 1, end, SANDBOX_FAULT_MAX_RETRY_AFTER, &m->retry_after)) ==
+			    NULL)
 				return false;
 			m->has_retry_after = true;
 		}
@@ -283,8 +275,7 @@ sandbox_fault_parse_marker(const char *p, const char *end, struct sandbox_fault_
 		p += 7;
 	} else if (left >= 6 && memcmp(p, "delay:", 6) == 0) {
 		m->kind = SANDBOX_FAULT_DELAY;
-		if ((p = sandbox_fault_number(p + 6, end, SANDBOX_FAULT_MAX_DELAY_MS,
-		    &m->delay_ms)) == NULL)
+		if ((p = sandbox_fault_number(p + 6, end, SANDBOX_FAULT_MAX_DELAY_MS, &m->delay_ms)) == NULL)
 			return false;
 	} else
 		return false;
@@ -360,8 +351,7 @@ sandbox_fault_count_get(struct sandbox_fault *fault, const char *body, size_t le
 }
 
 void
-sandbox_fault_decide(struct sandbox_fault *fault, const char *body, size_t len,
-    struct sandbox_fault_decision *out)
+sandbox_fault_decide(struct sandbox_fault *fault, const char *body, size_t len, struct sandbox_fault_decision *out)
 {
 	const struct sandbox_fault_config *cf = &fault->config;
 	struct sandbox_fault_marker m;
@@ -388,8 +378,8 @@ sandbox_fault_decide(struct sandbox_fault *fault, const char *body, size_t len,
 		}
 	}
 
-	if (cf->fail_500 == 0 && cf->fail_429 == 0 && cf->fail_400 == 0 && cf->garbage == 0 &&
-	    cf->timeout == 0 && cf->delay == 0)
+	if (cf->fail_500 == 0 && cf->fail_429 == 0 && cf->fail_400 == 0 && cf->garbage == 0 && cf->timeout == 0 &&
+	    cf->delay == 0)
 		return;
 	/* One draw per request, cut into consecutive slices, one per fault. */
 	u = (double)(sandbox_fault_next(fault) >> 11) * 0x1.0p-53;

@@ -48,14 +48,13 @@ void sandbox_fault_config_init(struct sandbox_fault_config *config);
  * Sets one setting by its name (fail_500, fail_429, retry_after, fail_400,
  * garbage, timeout, delay, delay_ms). On failure *why says what is wrong.
  */
-int sandbox_fault_config_set(struct sandbox_fault_config *config, const char *key,
-    const char *value, const char **why) __attribute__((warn_unused_result));
+int sandbox_fault_config_set(struct sandbox_fault_config *config, const char *key, const char *value, const char **why)
+    __attribute__((warn_unused_result));
 /* Checks what single settings cannot: that the shares add up to at most 1. */
 int sandbox_fault_config_check(const struct sandbox_fault_config *config, const char **why)
     __attribute__((warn_unused_result));
 /* Writes the settings as a JSON object. */
-void sandbox_fault_config_write_json(const struct sandbox_fault_config *config,
-    struct evbuffer *out);
+void sandbox_fault_config_write_json(const struct sandbox_fault_config *config, struct evbuffer *out);
 
 /* The caller frees the result with sandbox_fault_free(). */
 struct sandbox_fault *sandbox_fault_new(const struct sandbox_fault_config *config, uint64_t seed);
@@ -66,7 +65,7 @@ const struct sandbox_fault_config *sandbox_fault_get_config(const struct sandbox
 /* config must already have passed sandbox_fault_config_check(). */
 void sandbox_fault_set_config(struct sandbox_fault *fault, const struct sandbox_fault_config *config);
 /* Decides the fault for one valid request carrying body[0..len). */
-void sandbox_fault_decide(struct sandbox_fault *fault, const char *body, size_t len,
-    struct sandbox_fault_decision *out);
+void sandbox_fault_decide(
+    struct sandbox_fault *fault, const char *body, size_t len, struct sandbox_fault_decision *out);
 
 #endif

@@ -28,11 +28,9 @@ struct sandbox_form {
 void sandbox_form_init(struct sandbox_form *form);
 void sandbox_form_free(struct sandbox_form *form);
 /* Decodes raw[0..len); -1 when it holds more than SANDBOX_FORM_MAX_FIELDS fields. */
-int sandbox_form_parse(struct sandbox_form *form, const char *raw, size_t len)
-    __attribute__((warn_unused_result));
+int sandbox_form_parse(struct sandbox_form *form, const char *raw, size_t len) __attribute__((warn_unused_result));
 /* The first field called name, or NULL. */
-const struct sandbox_form_field *sandbox_form_get(const struct sandbox_form *form,
-    const char *name);
+const struct sandbox_form_field *sandbox_form_get(const struct sandbox_form *form, const char *name);
 /* How many fields are called name. */
 size_t sandbox_form_count(const struct sandbox_form *form, const char *name);
 

@@ -27,7 +27,6 @@ void sandbox_latency_reset(struct sandbox_latency *lat);
 /* Keeps one sample; past SANDBOX_LATENCY_MAX_SAMPLES only the maximum moves. */
 void sandbox_latency_add(struct sandbox_latency *lat, uint32_t us);
 /* Sorts a copy of the samples: O(n), meant for the rare stats request. */
-void sandbox_latency_summarize(const struct sandbox_latency *lat,
-    struct sandbox_latency_summary *out);
+void sandbox_latency_summarize(const struct sandbox_latency *lat, struct sandbox_latency_summary *out);
 
 #endif

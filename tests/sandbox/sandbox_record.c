@@ -93,8 +93,7 @@ sandbox_record_flush(struct sandbox_record *rec)
 		return 0;
 	if (fflush(rec->f) == EOF) {
 		if (!rec->failed)
-			log_error("cannot write record file path=%s error=\"%s\"", rec->path,
-			    strerror(errno));
+			log_error("cannot write record file path=%s error=\"%s\"", rec->path, strerror(errno));
 		rec->failed = true;
 		clearerr(rec->f);
 		return -1;
@@ -105,8 +104,8 @@ sandbox_record_flush(struct sandbox_record *rec)
 }
 
 void
-sandbox_record_message(struct sandbox_record *rec, int64_t receipt_us, const char *sid,
-    const char *to, size_t to_len, const char *body, size_t body_len)
+sandbox_record_message(struct sandbox_record *rec, int64_t receipt_us, const char *sid, const char *to, size_t to_len,
+    const char *body, size_t body_len)
 {
 	FILE *f = rec->f;
 	size_t run = 0;

@@ -16,8 +16,8 @@ struct sandbox_record;
 /* Opens path for appending; NULL (logged) when it cannot be opened. */
 struct sandbox_record *sandbox_record_open(struct event_base *base, const char *path);
 void sandbox_record_close(struct sandbox_record *rec);
-void sandbox_record_message(struct sandbox_record *rec, int64_t receipt_us, const char *sid,
-    const char *to, size_t to_len, const char *body, size_t body_len);
+void sandbox_record_message(struct sandbox_record *rec, int64_t receipt_us, const char *sid, const char *to,
+    size_t to_len, const char *body, size_t body_len);
 /* Pushes buffered lines to the file; -1 (logged) on a write error. */
 int sandbox_record_flush(struct sandbox_record *rec) __attribute__((warn_unused_result));
 

@@ -44,8 +44,7 @@ struct sandbox_reply {
 	LIST_HEAD(, sandbox_reply_pending) pending;
 };
 
-static struct sandbox_reply_pending *sandbox_reply_defer(struct sandbox_reply *reply,
-    struct evhttp_request *req);
+static struct sandbox_reply_pending *sandbox_reply_defer(struct sandbox_reply *reply, struct evhttp_request *req);
 static void sandbox_reply_pending_free(struct sandbox_reply_pending *p);
 static void sandbox_reply_closed(struct evhttp_connection *evcon, void *arg);
 static void sandbox_reply_timer_cb(evutil_socket_t fd, short what, void *arg);
@@ -107,20 +106,18 @@ sandbox_reply_reason(int code)
 }
 
 void
-sandbox_reply_send(struct sandbox_reply *reply, struct evhttp_request *req, int code,
-    const struct sandbox_message *msg)
+sandbox_reply_send(struct sandbox_reply *reply, struct evhttp_request *req, int code, const struct sandbox_message *msg)
 {
 	sandbox_stats_count_status(reply->stats, code);
 	if (msg != NULL) {
 		int64_t latency = -1;
 
 		if (msg->client_us >= 0)
-			latency = msg->receipt_us > msg->client_us ?
-			    msg->receipt_us - msg->client_us : 0;
+			latency = msg->receipt_us > msg->client_us ? msg->receipt_us - msg->client_us : 0;
 		sandbox_stats_count_accepted(reply->stats, msg->body_hash, latency);
 		if (reply->rec != NULL)
-			sandbox_record_message(reply->rec, msg->receipt_us, msg->sid, msg->to,
-			    msg->to_len, msg->body, msg->body_len);
+			sandbox_record_message(
+			    reply->rec, msg->receipt_us, msg->sid, msg->to, msg->to_len, msg->body, msg->body_len);
 	}
 	evhttp_send_reply(req, code, sandbox_reply_reason(code), NULL);
 }
@@ -149,8 +146,7 @@ sandbox_reply_defer(struct sandbox_reply *reply, struct evhttp_request *req)
 	LIST_INSERT_HEAD(&reply->pending, p, entry);
 	bev = evhttp_connection_get_bufferevent(p->evcon);
 	if ((fd = bufferevent_getfd(bev)) != -1) {
-		event_assign(&p->watch, reply->base, fd, EV_READ | EV_PERSIST,
-		    sandbox_reply_watch_cb, p);
+		event_assign(&p->watch, reply->base, fd, EV_READ | EV_PERSIST, sandbox_reply_watch_cb, p);
 		if (event_add(&p->watch, NULL) == 0)
 			p->watching = true;
 		else
@@ -172,8 +168,8 @@ sandbox_reply_pending_free(struct sandbox_reply_pending *p)
 }
 
 void
-sandbox_reply_later(struct sandbox_reply *reply, struct evhttp_request *req, int code,
-    unsigned int ms, const struct sandbox_message *msg)
+sandbox_reply_later(struct sandbox_reply *reply, struct evhttp_request *req, int code, unsigned int ms,
+    const struct sandbox_message *msg)
 {
 	struct sandbox_reply_pending *p = sandbox_reply_defer(reply, req);
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };

@@ -29,8 +29,8 @@ struct sandbox_message {
 };
 
 /* rec may be NULL. The caller frees the result with sandbox_reply_free(). */
-struct sandbox_reply *sandbox_reply_new(struct event_base *base, struct sandbox_stats *stats,
-    struct sandbox_record *rec);
+struct sandbox_reply *sandbox_reply_new(
+    struct event_base *base, struct sandbox_stats *stats, struct sandbox_record *rec);
 /* Call after evhttp_free(), which hands back every deferred request. */
 void sandbox_reply_free(struct sandbox_reply *reply);
 
@@ -41,11 +41,11 @@ void sandbox_reply_free(struct sandbox_reply *reply);
 const char *sandbox_reply_reason(int code);
 
 /* Sends req's output headers and buffer with code; msg is NULL unless accepted. */
-void sandbox_reply_send(struct sandbox_reply *reply, struct evhttp_request *req, int code,
-    const struct sandbox_message *msg);
+void sandbox_reply_send(
+    struct sandbox_reply *reply, struct evhttp_request *req, int code, const struct sandbox_message *msg);
 /* The same, ms milliseconds from now, from an event timer; msg is copied. */
-void sandbox_reply_later(struct sandbox_reply *reply, struct evhttp_request *req, int code,
-    unsigned int ms, const struct sandbox_message *msg);
+void sandbox_reply_later(struct sandbox_reply *reply, struct evhttp_request *req, int code, unsigned int ms,
+    const struct sandbox_message *msg);
 /* Never answers; the connection stays open until the client closes it. */
 void sandbox_reply_never(struct sandbox_reply *reply, struct evhttp_request *req);
 

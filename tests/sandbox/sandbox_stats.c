@@ -38,7 +38,7 @@ struct sandbox_stats {
 	uint64_t abandoned;
 	uint64_t status[SANDBOX_STATS_NSTATUS];
 
-	uint64_t *seen; /* accepted body hashes */
+	uint64_t *seen;  /* accepted body hashes */
 	size_t seen_cap; /* a power of two */
 	size_t seen_used;
 
@@ -46,7 +46,14 @@ struct sandbox_stats {
 };
 
 static const char *sandbox_stats_status_names[SANDBOX_STATS_NSTATUS] = {
-	"200", "201", "400", "401", "404", "429", "500", "other",
+	"200",
+	"201",
+	"400",
+	"401",
+	"404",
+	"429",
+	"500",
+	"other",
 };
 
 static void sandbox_stats_seen_grow(struct sandbox_stats *stats);
@@ -193,8 +200,7 @@ sandbox_stats_count_accepted(struct sandbox_stats *stats, uint64_t body_hash, in
 	else
 		stats->duplicates++;
 	if (latency_us >= 0)
-		sandbox_latency_add(stats->latency,
-		    latency_us > UINT32_MAX ? UINT32_MAX : (uint32_t)latency_us);
+		sandbox_latency_add(stats->latency, latency_us > UINT32_MAX ? UINT32_MAX : (uint32_t)latency_us);
 }
 
 void
@@ -204,16 +210,15 @@ sandbox_stats_write_json(const struct sandbox_stats *stats, struct evbuffer *out
 
 	sandbox_latency_summarize(stats->latency, &lat);
 	evbuffer_add_printf(out,
-	    "{\"received\":%" PRIu64 ",\"accepted\":%" PRIu64 ",\"unique\":%" PRIu64
-	    ",\"duplicates\":%" PRIu64 ",\"timeouts_held\":%" PRIu64 ",\"delayed\":%" PRIu64
-	    ",\"abandoned\":%" PRIu64 ",\"status\":{",
-	    stats->received, stats->accepted, stats->unique, stats->duplicates, stats->held,
-	    stats->delayed, stats->abandoned);
+	    "{\"received\":%" PRIu64 ",\"accepted\":%" PRIu64 ",\"unique\":%" PRIu64 ",\"duplicates\":%" PRIu64
+	    ",\"timeouts_held\":%" PRIu64 ",\"delayed\":%" PRIu64 ",\"abandoned\":%" PRIu64 ",\"status\":{",
+	    stats->received, stats->accepted, stats->unique, stats->duplicates, stats->held, stats->delayed,
+	    stats->abandoned);
 	for (int i = 0; i < SANDBOX_STATS_NSTATUS; i++)
-		evbuffer_add_printf(out, "%s\"%s\":%" PRIu64, i == 0 ? "" : ",",
-		    sandbox_stats_status_names[i], stats->status[i]);
+		evbuffer_add_printf(
+		    out, "%s\"%s\":%" PRIu64, i == 0 ? "" : ",", sandbox_stats_status_names[i], stats->status[i]);
 	evbuffer_add_printf(out,
-	    "},\"latency_us\":{\"count\":%zu,\"p50\":%" PRIu32 ",\"p90\":%" PRIu32
-	    ",\"p99\":%" PRIu32 ",\"max\":%" PRIu32 "}}\n",
+	    "},\"latency_us\":{\"count\":%zu,\"p50\":%" PRIu32 ",\"p90\":%" PRIu32 ",\"p99\":%" PRIu32
+	    ",\"max\":%" PRIu32 "}}\n",
 	    lat.count, lat.p50, lat.p90, lat.p99, lat.max);
 }

@@ -24,8 +24,7 @@ void sandbox_stats_count_delayed(struct sandbox_stats *stats);
 /* A held or delayed request whose client went away before any answer. */
 void sandbox_stats_count_abandoned(struct sandbox_stats *stats);
 /* An accepted message; latency_us < 0 when the body carried no @t= stamp. */
-void sandbox_stats_count_accepted(struct sandbox_stats *stats, uint64_t body_hash,
-    int64_t latency_us);
+void sandbox_stats_count_accepted(struct sandbox_stats *stats, uint64_t body_hash, int64_t latency_us);
 
 /* Writes the GET /sandbox/stats JSON object. */
 void sandbox_stats_write_json(const struct sandbox_stats *stats, struct evbuffer *out);

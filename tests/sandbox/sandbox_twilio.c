@@ -55,22 +55,21 @@ struct sandbox_twilio_request {
 	int64_t receipt_us;
 };
 
-static bool sandbox_twilio_authorized(const struct sandbox_twilio *tw, struct evhttp_request *req,
-    const char *account, size_t account_len);
+static bool sandbox_twilio_authorized(
+    const struct sandbox_twilio *tw, struct evhttp_request *req, const char *account, size_t account_len);
 static int sandbox_twilio_base64_decode(const char *in, char *out, size_t outsz, size_t *outlen)
     __attribute__((warn_unused_result));
 static bool sandbox_twilio_valid_number(const char *s, size_t len);
-static const struct sandbox_form_field *sandbox_twilio_field(const struct sandbox_form *form,
-    const char *name);
+static const struct sandbox_form_field *sandbox_twilio_field(const struct sandbox_form *form, const char *name);
 static int64_t sandbox_twilio_stamp(const char *body, size_t len);
 static void sandbox_twilio_make_sid(struct sandbox_twilio *tw, char *out);
 static const char *sandbox_twilio_date(struct sandbox_twilio *tw, int64_t unix_us);
-static void sandbox_twilio_write_message(struct sandbox_twilio *tw, struct evbuffer *out,
-    const struct sandbox_twilio_request *r, const char *sid);
-static void sandbox_twilio_invalid_to(struct sandbox *sb, struct evhttp_request *req,
-    const struct sandbox_form_field *to);
-static void sandbox_twilio_messages(struct sandbox_twilio *tw, struct evhttp_request *req,
-    struct sandbox_twilio_request *r);
+static void sandbox_twilio_write_message(
+    struct sandbox_twilio *tw, struct evbuffer *out, const struct sandbox_twilio_request *r, const char *sid);
+static void sandbox_twilio_invalid_to(
+    struct sandbox *sb, struct evhttp_request *req, const struct sandbox_form_field *to);
+static void sandbox_twilio_messages(
+    struct sandbox_twilio *tw, struct evhttp_request *req, struct sandbox_twilio_request *r);
 
 struct sandbox_twilio *
 sandbox_twilio_new(struct sandbox *sb, const char *account_sid, const char *auth_token)
@@ -85,8 +84,8 @@ sandbox_twilio_new(struct sandbox *sb, const char *account_sid, const char *auth
 		tw->auth_token = xstrdup(auth_token);
 	/* SIDs are a per-run prefix and a counter: unique in a run, unlikely to repeat across runs. */
 	clock_gettime(CLOCK_REALTIME, &ts);
-	tw->sid_prefix = sandbox_hash_mix((uint64_t)ts.tv_sec * 1000000000ULL +
-	    (uint64_t)ts.tv_nsec + ((uint64_t)getpid() << 48));
+	tw->sid_prefix =
+	    sandbox_hash_mix((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec + ((uint64_t)getpid() << 48));
 	tw->date_second = (time_t)-1;
 	return tw;
 }
@@ -102,16 +101,15 @@ sandbox_twilio_free(struct sandbox_twilio *tw)
 }
 
 void
-sandbox_twilio_reply_error(struct sandbox *sb, struct evhttp_request *req, int status, int code,
-    const char *message)
+sandbox_twilio_reply_error(struct sandbox *sb, struct evhttp_request *req, int status, int code, const char *message)
 {
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 
 	sandbox_set_json(req);
 	evbuffer_add_printf(out, "{\"code\":%d,\"message\":", code);
 	sandbox_json_add_string(out, message, strlen(message));
-	evbuffer_add_printf(out,
-	    ",\"more_info\":\"https://www.twilio.com/docs/errors/%d\",\"status\":%d}", code, status);
+	evbuffer_add_printf(
+	    out, ",\"more_info\":\"https://www.twilio.com/docs/errors/%d\",\"status\":%d}", code, status);
 	sandbox_reply_send(sb->reply, req, status, NULL);
 }
 
@@ -125,8 +123,7 @@ sandbox_twilio_reply_not_found(struct sandbox *sb, struct evhttp_request *req, c
 }
 
 static void
-sandbox_twilio_invalid_to(struct sandbox *sb, struct evhttp_request *req,
-    const struct sandbox_form_field *to)
+sandbox_twilio_invalid_to(struct sandbox *sb, struct evhttp_request *req, const struct sandbox_form_field *to)
 {
 	char *msg = xasprintf("The 'To' number %s is not a valid phone number.", to->value);
 
@@ -176,8 +173,8 @@ sandbox_twilio_base64_decode(const char *in, char *out, size_t outsz, size_t *ou
 
 /* Basic auth: user and password must match exactly (Twilio "Authenticating with HTTP"). */
 static bool
-sandbox_twilio_authorized(const struct sandbox_twilio *tw, struct evhttp_request *req,
-    const char *account, size_t account_len)
+sandbox_twilio_authorized(
+    const struct sandbox_twilio *tw, struct evhttp_request *req, const char *account, size_t account_len)
 {
 	const char *h, *user = account, *colon;
 	char cred[SANDBOX_TWILIO_MAX_AUTH];
@@ -275,8 +272,8 @@ sandbox_twilio_date(struct sandbox_twilio *tw, int64_t unix_us)
 }
 
 static void
-sandbox_twilio_write_message(struct sandbox_twilio *tw, struct evbuffer *out,
-    const struct sandbox_twilio_request *r, const char *sid)
+sandbox_twilio_write_message(
+    struct sandbox_twilio *tw, struct evbuffer *out, const struct sandbox_twilio_request *r, const char *sid)
 {
 	const char *date = sandbox_twilio_date(tw, r->receipt_us);
 	char uri[sizeof SANDBOX_TWILIO_ACCOUNTS + SANDBOX_TWILIO_MAX_SID + 64];
@@ -301,8 +298,8 @@ sandbox_twilio_write_message(struct sandbox_twilio *tw, struct evbuffer *out,
 		sandbox_json_add_string(out, r->body->value, r->body->value_len);
 	else
 		evbuffer_add(out, "\"\"", 2);
-	n = snprintf(uri, sizeof uri, "%s%.*s/Messages/%s", SANDBOX_TWILIO_ACCOUNTS,
-	    (int)r->account_len, r->account, sid);
+	n = snprintf(
+	    uri, sizeof uri, "%s%.*s/Messages/%s", SANDBOX_TWILIO_ACCOUNTS, (int)r->account_len, r->account, sid);
 	if (n < 0 || (size_t)n >= sizeof uri)
 		fatalx("message uri too long");
 	evbuffer_add_printf(out,
@@ -312,14 +309,12 @@ sandbox_twilio_write_message(struct sandbox_twilio *tw, struct evbuffer *out,
 	    "\"error_code\":null,\"error_message\":null,\"price\":null,\"price_unit\":\"USD\","
 	    "\"uri\":",
 	    r->num_media, date, date);
-	evbuffer_add_printf(out, "\"%s.json\",\"subresource_uris\":{\"media\":\"%s/Media.json\"}}",
-	    uri, uri);
+	evbuffer_add_printf(out, "\"%s.json\",\"subresource_uris\":{\"media\":\"%s/Media.json\"}}", uri, uri);
 }
 
 /* A request that passed routing, method, credential and AccountSid checks. */
 static void
-sandbox_twilio_messages(struct sandbox_twilio *tw, struct evhttp_request *req,
-    struct sandbox_twilio_request *r)
+sandbox_twilio_messages(struct sandbox_twilio *tw, struct evhttp_request *req, struct sandbox_twilio_request *r)
 {
 	struct sandbox *sb = tw->sb;
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
@@ -346,13 +341,12 @@ sandbox_twilio_messages(struct sandbox_twilio *tw, struct evhttp_request *req,
 		return;
 	}
 	if (r->from == NULL && r->service == NULL) {
-		sandbox_twilio_reply_error(sb, req, 400, 21603,
-		    "A 'From' phone number is required.");
+		sandbox_twilio_reply_error(sb, req, 400, 21603, "A 'From' phone number is required.");
 		return;
 	}
 	if (r->from != NULL && r->service != NULL) {
-		sandbox_twilio_reply_error(sb, req, 400, 21603,
-		    "Only one of 'From' and 'MessagingServiceSid' may be given.");
+		sandbox_twilio_reply_error(
+		    sb, req, 400, 21603, "Only one of 'From' and 'MessagingServiceSid' may be given.");
 		return;
 	}
 	if (r->body == NULL && sandbox_twilio_field(&sb->form, "MediaUrl") == NULL) {
@@ -369,8 +363,7 @@ sandbox_twilio_messages(struct sandbox_twilio *tw, struct evhttp_request *req,
 	sandbox_fault_decide(sb->fault, body, body_len, &fault);
 	switch (fault.kind) {
 	case SANDBOX_FAULT_500:
-		sandbox_twilio_reply_error(sb, req, 500, 20500,
-		    "An internal server error has occurred");
+		sandbox_twilio_reply_error(sb, req, 500, 20500, "An internal server error has occurred");
 		return;
 	case SANDBOX_FAULT_429:
 		snprintf(retry, sizeof retry, "%u", fault.retry_after);
@@ -381,8 +374,7 @@ sandbox_twilio_messages(struct sandbox_twilio *tw, struct evhttp_request *req,
 		sandbox_twilio_invalid_to(sb, req, r->to);
 		return;
 	case SANDBOX_FAULT_GARBAGE:
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-		    "text/html");
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/html");
 		evbuffer_add(out, "<html>upstream error</html>", 27);
 		sandbox_reply_send(sb->reply, req, 200, NULL);
 		return;
@@ -439,14 +431,13 @@ sandbox_twilio_handle(struct sandbox_twilio *tw, struct evhttp_request *req, con
 		return true;
 	}
 	if (!sandbox_twilio_authorized(tw, req, r.account, r.account_len)) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
-		    "Basic realm=\"Twilio API\"");
-		sandbox_twilio_reply_error(sb, req, 401, 20003,
-		    "Authentication Error - invalid username");
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(req), "WWW-Authenticate", "Basic realm=\"Twilio API\"");
+		sandbox_twilio_reply_error(sb, req, 401, 20003, "Authentication Error - invalid username");
 		return true;
 	}
-	if (tw->account_sid != NULL && (strlen(tw->account_sid) != r.account_len ||
-	    memcmp(tw->account_sid, r.account, r.account_len) != 0))
+	if (tw->account_sid != NULL &&
+	    (strlen(tw->account_sid) != r.account_len || memcmp(tw->account_sid, r.account, r.account_len) != 0))
 		goto not_found;
 	sandbox_twilio_messages(tw, req, &r);
 	return true;

@@ -19,17 +19,14 @@ struct sandbox_twilio;
  * (or, without one, the AccountSid in the path) and the password the
  * token. The caller frees the result with sandbox_twilio_free().
  */
-struct sandbox_twilio *sandbox_twilio_new(struct sandbox *sb, const char *account_sid,
-    const char *auth_token);
+struct sandbox_twilio *sandbox_twilio_new(struct sandbox *sb, const char *account_sid, const char *auth_token);
 void sandbox_twilio_free(struct sandbox_twilio *tw);
 /* Answers req when path is under /2010-04-01/; false leaves it to the caller. */
-bool sandbox_twilio_handle(struct sandbox_twilio *tw, struct evhttp_request *req,
-    const char *path);
+bool sandbox_twilio_handle(struct sandbox_twilio *tw, struct evhttp_request *req, const char *path);
 /* Answers req with a Twilio error object: {"code","message","more_info","status"}. */
-void sandbox_twilio_reply_error(struct sandbox *sb, struct evhttp_request *req, int status,
-    int code, const char *message);
+void sandbox_twilio_reply_error(
+    struct sandbox *sb, struct evhttp_request *req, int status, int code, const char *message);
 /* Answers req with Twilio's 404 object (code 20404) naming path. */
-void sandbox_twilio_reply_not_found(struct sandbox *sb, struct evhttp_request *req,
-    const char *path);
+void sandbox_twilio_reply_not_found(struct sandbox *sb, struct evhttp_request *req, const char *path);
 
 #endif

@@ -40,8 +40,9 @@ bench_hget(redisContext *c, const char *key, const char *field)
 static void
 bench_usage(void)
 {
-	fprintf(stderr, "usage: bench_load --socket PATH [--prefix P] [--lane L] [--n N] [--tag T] [--no-wait] "
-			"[--timeout SECONDS] [--rate MSGS_PER_S]\n");
+	fprintf(stderr,
+	    "usage: bench_load --socket PATH [--prefix P] [--lane L] [--n N] [--tag T] [--no-wait] "
+	    "[--timeout SECONDS] [--rate MSGS_PER_S]\n");
 	exit(2);
 }
 
@@ -91,8 +92,8 @@ main(int argc, char **argv)
 		snprintf(id, sizeof id, "%s-%ld", tag, i);
 		snprintf(to, sizeof to, "+2126%08ld", i % 100000000);
 		snprintf(text, sizeof text, "Formation ANAPEC a Rabat, message %ld @t=%lld", i, bench_now_us());
-		redisAppendCommand(c, "XADD %s * id %s to %s text %s campaign %s kind training_offer", key, id, to, text,
-		    tag);
+		redisAppendCommand(
+		    c, "XADD %s * id %s to %s text %s campaign %s kind training_offer", key, id, to, text, tag);
 		if (rate > 0 && (i + 1) % 100 == 0) {
 			/* Paced: flush this batch, then wait until its time has come. */
 			long long due = t0 + (long long)((double)(i + 1) * 1e6 / (double)rate);

@@ -13,8 +13,8 @@
 
 #include "queues/backoff.h"
 
-static const uint64_t rnds[] = { 0, 1, 2, 499, 500, 501, 1000, 123456789, 0x8000000000000000ULL,
-	UINT64_MAX - 1, UINT64_MAX };
+static const uint64_t rnds[] = { 0, 1, 2, 499, 500, 501, 1000, 123456789, 0x8000000000000000ULL, UINT64_MAX - 1,
+	UINT64_MAX };
 
 static long nominal(int attempt, long base, long max);
 static void test_band_per_attempt(void **state);

@@ -52,8 +52,7 @@ test_form_reserved(void **state)
 	(void)state;
 	expect_form("a b", 3, "a+b");
 	expect_form("&=+%", 4, "%26%3D%2B%25");
-	expect_form("/?#:@!$'(),;[]~\"<>\\", 19,
-	    "%2F%3F%23%3A%40%21%24%27%28%29%2C%3B%5B%5D%7E%22%3C%3E%5C");
+	expect_form("/?#:@!$'(),;[]~\"<>\\", 19, "%2F%3F%23%3A%40%21%24%27%28%29%2C%3B%5B%5D%7E%22%3C%3E%5C");
 	expect_form("\r\n\t", 3, "%0D%0A%09");
 }
 
@@ -178,19 +177,17 @@ static void
 test_utf8_valid(void **state)
 {
 	static const char *good[] = {
-		"",
-		"plain ASCII",
-		"\xC3\xA9t\xC3\xA9",		/* été */
-		"\xD8\xB3\xD9\x84\xD8\xA7\xD9\x85", /* سلام */
-		"\xE2\x82\xAC",			/* € */
-		"\xE2\xB5\xA3",			/* Tifinagh ⵣ */
-		"\xEF\xBF\xBF",			/* U+FFFF */
-		"\xED\x9F\xBF",			/* U+D7FF, just below the surrogates */
-		"\xF0\x9F\x98\x80",		/* 😀 */
-		"\xF4\x8F\xBF\xBF",		/* U+10FFFF */
-		"\xC2\x80",			/* smallest 2-byte */
-		"\xE0\xA0\x80",			/* smallest 3-byte */
-		"\xF0\x90\x80\x80",		/* smallest 4-byte */
+		"", "plain ASCII", "\xC3\xA9t\xC3\xA9", /* été */
+		"\xD8\xB3\xD9\x84\xD8\xA7\xD9\x85",     /* سلام */
+		"\xE2\x82\xAC",                         /* € */
+		"\xE2\xB5\xA3",                         /* Tifinagh ⵣ */
+		"\xEF\xBF\xBF",                         /* U+FFFF */
+		"\xED\x9F\xBF",                         /* U+D7FF, just below the surrogates */
+		"\xF0\x9F\x98\x80",                     /* 😀 */
+		"\xF4\x8F\xBF\xBF",                     /* U+10FFFF */
+		"\xC2\x80",                             /* smallest 2-byte */
+		"\xE0\xA0\x80",                         /* smallest 3-byte */
+		"\xF0\x90\x80\x80",                     /* smallest 4-byte */
 	};
 
 	(void)state;
@@ -207,26 +204,27 @@ static void
 test_utf8_invalid(void **state)
 {
 	static const char *bad[] = {
-		"\x80",			/* lone continuation */
-		"a\xBF" "b",		/* lone continuation inside */
-		"\xC0\xAF",		/* overlong '/' */
-		"\xC1\xBF",		/* overlong 2-byte */
-		"\xE0\x80\xAF",		/* overlong 3-byte */
-		"\xE0\x9F\xBF",		/* overlong 3-byte, top */
-		"\xF0\x80\x80\xAF",	/* overlong 4-byte */
-		"\xF0\x8F\xBF\xBF",	/* overlong 4-byte, top */
-		"\xED\xA0\x80",		/* U+D800 surrogate */
-		"\xED\xBF\xBF",		/* U+DFFF surrogate */
-		"\xF4\x90\x80\x80",	/* U+110000 */
-		"\xF5\x80\x80\x80",	/* lead byte past U+10FFFF */
+		"\x80", /* lone continuation */
+		"a\xBF"
+		"b",                    /* lone continuation inside */
+		"\xC0\xAF",             /* overlong '/' */
+		"\xC1\xBF",             /* overlong 2-byte */
+		"\xE0\x80\xAF",         /* overlong 3-byte */
+		"\xE0\x9F\xBF",         /* overlong 3-byte, top */
+		"\xF0\x80\x80\xAF",     /* overlong 4-byte */
+		"\xF0\x8F\xBF\xBF",     /* overlong 4-byte, top */
+		"\xED\xA0\x80",         /* U+D800 surrogate */
+		"\xED\xBF\xBF",         /* U+DFFF surrogate */
+		"\xF4\x90\x80\x80",     /* U+110000 */
+		"\xF5\x80\x80\x80",     /* lead byte past U+10FFFF */
 		"\xF8\x88\x80\x80\x80", /* 5-byte form */
 		"\xFE",
 		"\xFF",
-		"\xC3",			/* truncated 2-byte */
-		"\xE2\x82",		/* truncated 3-byte */
-		"\xF0\x9F\x98",		/* truncated 4-byte */
-		"\xE2\x28\xA1",		/* bad continuation */
-		"\xC3\x41",		/* ASCII where a continuation belongs */
+		"\xC3",         /* truncated 2-byte */
+		"\xE2\x82",     /* truncated 3-byte */
+		"\xF0\x9F\x98", /* truncated 4-byte */
+		"\xE2\x28\xA1", /* bad continuation */
+		"\xC3\x41",     /* ASCII where a continuation belongs */
 		"\xF0\x9F\x98\x41",
 	};
 

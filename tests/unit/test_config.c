@@ -18,8 +18,8 @@
 
 #define TWILIO_OK "[twilio]\naccount_sid = AC1\nauth_token = tok\nfrom = +15005550006\n"
 
-static const char *const config_env[] = { "AMUDDU_REDIS_URL", "AMUDDU_TWILIO_ACCOUNT_SID",
-	"AMUDDU_TWILIO_AUTH_TOKEN", "AMUDDU_PSEUDONYM_KEY" };
+static const char *const config_env[] = { "AMUDDU_REDIS_URL", "AMUDDU_TWILIO_ACCOUNT_SID", "AMUDDU_TWILIO_AUTH_TOKEN",
+	"AMUDDU_PSEUDONYM_KEY" };
 
 static int clear_env(void **state);
 static struct config *load_ok(const char *text);
@@ -434,8 +434,7 @@ test_small_error_buffer(void **state)
 
 	(void)state;
 	memset(err, 'Z', sizeof err);
-	c = config_load_string("[gateway]\nunknown_key_with_a_long_name = 1\n", "a-rather-long-file-name.ini",
-	    err, 8);
+	c = config_load_string("[gateway]\nunknown_key_with_a_long_name = 1\n", "a-rather-long-file-name.ini", err, 8);
 	assert_null(c);
 	assert_int_equal(strlen(err), 7);
 	for (size_t i = 8; i < sizeof err; i++)
@@ -455,8 +454,7 @@ test_long_line_not_split(void **state)
 	(void)state;
 	memset(comment, 'x', 158);
 	comment[158] = '\0';
-	snprintf(text, sizeof text, TWILIO_OK "status_callback = https://cb.example/s ; %s reports go here\n",
-	    comment);
+	snprintf(text, sizeof text, TWILIO_OK "status_callback = https://cb.example/s ; %s reports go here\n", comment);
 	c = config_load_string(text, "test.ini", err, sizeof err);
 	/* A line libinih cannot hold whole is refused, never split into two. */
 	assert_null(c);

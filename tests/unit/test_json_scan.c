@@ -23,11 +23,12 @@ scan(const char *doc, const char *key, char *out, size_t outlen)
 static void
 test_twilio_answer(void **state)
 {
-	const char *doc = "{\"account_sid\": \"AC00000000000000000000000000000000\", \"api_version\": \"2010-04-01\", "
-			  "\"body\": \"Bonjour \\\"Sal\\u00e9\\\" {not: nested}\", \"subresource_uris\": {\"media\": "
-			  "\"/x\", \"sid\": \"SMnested\"}, \"num_segments\": \"1\", \"price\": null, \"error_code\": null, "
-			  "\"tags\": [1, 2.5, -3e2, true, false, {\"sid\": \"SMinarray\"}], \"sid\": "
-			  "\"SM1f0e8ae6ade43cb3c0ce4525424e404f\", \"status\": \"queued\"}";
+	const char *doc =
+	    "{\"account_sid\": \"AC00000000000000000000000000000000\", \"api_version\": \"2010-04-01\", "
+	    "\"body\": \"Bonjour \\\"Sal\\u00e9\\\" {not: nested}\", \"subresource_uris\": {\"media\": "
+	    "\"/x\", \"sid\": \"SMnested\"}, \"num_segments\": \"1\", \"price\": null, \"error_code\": null, "
+	    "\"tags\": [1, 2.5, -3e2, true, false, {\"sid\": \"SMinarray\"}], \"sid\": "
+	    "\"SM1f0e8ae6ade43cb3c0ce4525424e404f\", \"status\": \"queued\"}";
 	char out[64];
 
 	(void)state;
@@ -93,9 +94,19 @@ static void
 test_malformed(void **state)
 {
 	static const char *bad[] = {
-		"", "<html>upstream error</html>", "[\"sid\", \"SMx\"]", "{", "{\"sid\"", "{\"sid\":", "{\"sid\": \"SMx",
-		"{\"a\": tru, \"sid\": \"SMx\"}", "{\"a\": {\"b\": [1, 2}, \"sid\": \"SMx\"}", "{\"a\" 1, \"sid\": \"SMx\"}",
-		"{\"a\": 1 \"sid\": \"SMx\"}", "{\"a\": \"ctrl\x01char\", \"sid\": \"SMx\"}", "{'sid': 'SMx'}",
+		"",
+		"<html>upstream error</html>",
+		"[\"sid\", \"SMx\"]",
+		"{",
+		"{\"sid\"",
+		"{\"sid\":",
+		"{\"sid\": \"SMx",
+		"{\"a\": tru, \"sid\": \"SMx\"}",
+		"{\"a\": {\"b\": [1, 2}, \"sid\": \"SMx\"}",
+		"{\"a\" 1, \"sid\": \"SMx\"}",
+		"{\"a\": 1 \"sid\": \"SMx\"}",
+		"{\"a\": \"ctrl\x01char\", \"sid\": \"SMx\"}",
+		"{'sid': 'SMx'}",
 	};
 	char out[16];
 

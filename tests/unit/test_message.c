@@ -93,9 +93,9 @@ repeat(const char *unit, size_t times)
 static void
 test_full_entry(void **state)
 {
-	const char *items[] = { "id", "offer-2024:42", "to", "0612345678", "text", "Salam, dorat jdida",
-		"channel", "sms", "kind", "training_offer", "campaign", "spring-2024", "not_before",
-		"1700000000", "expires", "1700086400", NULL };
+	const char *items[] = { "id", "offer-2024:42", "to", "0612345678", "text", "Salam, dorat jdida", "channel",
+		"sms", "kind", "training_offer", "campaign", "spring-2024", "not_before", "1700000000", "expires",
+		"1700086400", NULL };
 	struct message m;
 
 	(void)state;
@@ -235,11 +235,11 @@ static void
 test_invalid_utf8(void **state)
 {
 	static const char *bad[] = {
-		"over\xC0\xAFlong",	  /* overlong "/" */
-		"over\xE0\x80\xAFlong",	  /* overlong 3-byte */
+		"over\xC0\xAFlong",     /* overlong "/" */
+		"over\xE0\x80\xAFlong", /* overlong 3-byte */
 		"lone \x80 continuation",
 		"surrogate \xED\xA0\x80", /* U+D800 */
-		"truncated \xE2\x82",	  /* euro sign cut short */
+		"truncated \xE2\x82",     /* euro sign cut short */
 		"truncated at end \xF0\x9F\x98",
 		"bad lead \xFF",
 	};

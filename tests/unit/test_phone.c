@@ -122,11 +122,11 @@ static void
 test_reject_lengths(void **state)
 {
 	(void)state;
-	expect_reject("+1234567");	    /* 7 digits */
+	expect_reject("+1234567");          /* 7 digits */
 	expect_reject("+1234567890123456"); /* 16 digits */
-	expect_reject("061234567");	    /* 9-digit national */
-	expect_reject("06123456789");	    /* 11-digit national */
-	expect_reject("+21261234567");	    /* 8 national digits */
+	expect_reject("061234567");         /* 9-digit national */
+	expect_reject("06123456789");       /* 11-digit national */
+	expect_reject("+21261234567");      /* 8 national digits */
 	expect_reject("+2126123456789");    /* 10 national digits */
 	expect_reject("+1234567890123456789012345678901234567890");
 }
@@ -185,8 +185,8 @@ test_mask_moroccan(void **state)
 static void
 test_mask_hides_middle_digits(void **state)
 {
-	static const char *numbers[] = { "+212612345678", "+33698765432", "+14155550100",
-		"+882345678901234", "+491701234" };
+	static const char *numbers[] = { "+212612345678", "+33698765432", "+14155550100", "+882345678901234",
+		"+491701234" };
 	char out[PHONE_MASK_MAX];
 
 	(void)state;

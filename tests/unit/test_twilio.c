@@ -23,8 +23,8 @@
 
 static char *base64(const char *s);
 static void build(struct twilio *t, const char *text, struct provider_request *req);
-static void classify(long status, const char *retry_after, const char *body, const char *terr,
-    struct provider_result *out);
+static void classify(
+    long status, const char *retry_after, const char *body, const char *terr, struct provider_result *out);
 static const char *header(const struct provider_request *req, const char *prefix);
 static void http_date(time_t t, char *out, size_t len);
 static void test_url(void **state);
@@ -89,8 +89,11 @@ static void
 classify(long status, const char *retry_after, const char *body, const char *terr, struct provider_result *out)
 {
 	struct twilio *t = twilio_new("https://api.twilio.com", SID, TOKEN, "+15005550006", NULL, NULL);
-	struct provider_answer a = { .status = status, .retry_after = retry_after, .body = body,
-		.body_len = body != NULL ? strlen(body) : 0, .transport_error = terr };
+	struct provider_answer a = { .status = status,
+		.retry_after = retry_after,
+		.body = body,
+		.body_len = body != NULL ? strlen(body) : 0,
+		.transport_error = terr };
 
 	memset(out, 0x55, sizeof *out);
 	twilio_ops.classify(t, &a, out);
@@ -172,14 +175,15 @@ test_body_messaging_service(void **state)
 static void
 test_body_status_callback(void **state)
 {
-	struct twilio *t = twilio_new("https://api.twilio.com", SID, TOKEN, "+15005550006", NULL,
-	    "https://gw.example/twilio/status?x=1");
+	struct twilio *t = twilio_new(
+	    "https://api.twilio.com", SID, TOKEN, "+15005550006", NULL, "https://gw.example/twilio/status?x=1");
 	struct provider_request req;
 
 	(void)state;
 	build(t, "Salam", &req);
-	assert_string_equal(req.body.data, "To=%2B212612345678&From=%2B15005550006&Body=Salam"
-					   "&StatusCallback=https%3A%2F%2Fgw.example%2Ftwilio%2Fstatus%3Fx%3D1");
+	assert_string_equal(req.body.data,
+	    "To=%2B212612345678&From=%2B15005550006&Body=Salam"
+	    "&StatusCallback=https%3A%2F%2Fgw.example%2Ftwilio%2Fstatus%3Fx%3D1");
 	provider_request_free(&req);
 	twilio_free(t);
 	t = twilio_new("https://api.twilio.com", SID, TOKEN, "+15005550006", NULL, NULL);
@@ -382,9 +386,10 @@ test_5xx(void **state)
 static void
 test_400_permanent(void **state)
 {
-	static const char body[] = "{\"code\": 21211, \"message\": \"The 'To' number +212612345678 is not a "
-				   "valid phone number.\", \"more_info\": \"https://www.twilio.com/docs/errors/21211\", "
-				   "\"status\": 400}";
+	static const char body[] =
+	    "{\"code\": 21211, \"message\": \"The 'To' number +212612345678 is not a "
+	    "valid phone number.\", \"more_info\": \"https://www.twilio.com/docs/errors/21211\", "
+	    "\"status\": 400}";
 	struct provider_result r;
 
 	(void)state;

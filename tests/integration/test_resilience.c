@@ -164,6 +164,42 @@ test_sigterm_drains(void **state)
 	assert_int_equal(harness_gateway_wait(h, 15000), 0);
 }
 
+/* A second signal does not wait for slow requests; what it abandons is sent on the next start. */
+static void
+test_second_signal_exits_at_once(void **state)
+{
+	struct harness *h = *state;
+	const char *slow[] = { "--delay", "1", "--delay-ms", "3000", NULL };
+	long long t0;
+	int rc;
+
+	harness_redis_start(h, false);
+	harness_sandbox_start(h, slow);
+	harness_gateway_config(h, 0, "[gateway]\nrequest_timeout_ms = 10000\nclaim_idle_ms = 12000\n");
+	harness_gateway_start(h);
+	harness_xadd_burst(h, "bulk", "twice", 50, NULL);
+	for (t0 = harness_now_ms(); harness_sandbox_stat(h, "received") < 50 && harness_now_ms() - t0 < 10000;)
+		harness_sleep_ms(20);
+	assert_int_equal(harness_sandbox_stat(h, "received"), 50);
+	harness_gateway_signal(h, SIGTERM);
+	harness_sleep_ms(100);
+	t0 = harness_now_ms();
+	harness_gateway_signal(h, SIGINT);
+	rc = harness_gateway_wait(h, 5000);
+	assert_int_equal(rc, 1);
+	assert_true(harness_now_ms() - t0 < 2000);
+	assert_int_equal(harness_log_count(h, "sent"), 0);
+	/* The same consumer name reads its own pending entries at once on the next start. */
+	harness_sandbox_stop(h);
+	harness_sandbox_start(h, NULL);
+	harness_gateway_config(h, 0, NULL);
+	harness_gateway_start(h);
+	assert_int_equal(harness_wait_log(h, "sent", 50, 20000), 50);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:twice", "sent"), 50);
+	harness_gateway_signal(h, SIGTERM);
+	assert_int_equal(harness_gateway_wait(h, 10000), 0);
+}
+
 int
 main(void)
 {
@@ -171,6 +207,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_kill9_mid_burst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redis_restart_mid_burst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigterm_drains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_signal_exits_at_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("resilience", tests, NULL, NULL);

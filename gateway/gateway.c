@@ -45,7 +45,6 @@ struct gateway {
 	int signals;
 	int exit_code;
 	bool draining;
-	unsigned long long permanent, transport_errors;
 };
 
 static void gateway_send(void *arg, struct message *m);
@@ -283,14 +282,11 @@ gateway_done(void *arg, const struct provider_answer *a, long long elapsed_us)
 	case PROVIDER_RETRY:
 		r.outcome = OUTBOX_RETRY;
 		r.retry_after_ms = pr.retry_after_ms;
-		if (a->status == 0)
-			gw->transport_errors++;
 		log_info("retryable failure id=%s to=%s attempt=%d error=\"%s\"", s->m->id, s->m->to_masked,
 		    s->m->attempt, pr.error);
 		break;
 	case PROVIDER_PERMANENT:
 		r.outcome = OUTBOX_FAILED;
-		gw->permanent++;
 		log_warn("permanent failure id=%s to=%s attempt=%d error=\"%s\"", s->m->id, s->m->to_masked,
 		    s->m->attempt, pr.error);
 		break;

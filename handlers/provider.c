@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "gateway/util/xmalloc.h"
+
 void
 provider_request_init(struct provider_request *req)
 {
@@ -89,4 +91,77 @@ provider_classify_transport(const struct provider_answer *a, struct provider_res
 		return 1;
 	}
 	return 0;
+}
+
+const char *
+provider_settings_get(const struct provider_settings *s, const char *key)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].key, key) == 0)
+			return s->v[i].value;
+	return NULL;
+}
+
+void
+provider_events_init(struct provider_events *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	buf_init(&ev->reply);
+}
+
+void
+provider_events_free(struct provider_events *ev)
+{
+	for (size_t i = 0; i < ev->ninbound; i++)
+		free(ev->inbound[i].text);
+	free(ev->status);
+	free(ev->inbound);
+	buf_free(&ev->reply);
+	memset(ev, 0, sizeof *ev);
+}
+
+struct provider_status_event *
+provider_events_add_status(struct provider_events *ev)
+{
+	if (ev->nstatus == ev->capstatus) {
+		ev->capstatus = ev->capstatus == 0 ? 4 : ev->capstatus * 2;
+		ev->status = xreallocarray(ev->status, ev->capstatus, sizeof *ev->status);
+	}
+	memset(&ev->status[ev->nstatus], 0, sizeof ev->status[0]);
+	return &ev->status[ev->nstatus++];
+}
+
+struct provider_inbound_event *
+provider_events_add_inbound(struct provider_events *ev)
+{
+	if (ev->ninbound == ev->capinbound) {
+		ev->capinbound = ev->capinbound == 0 ? 4 : ev->capinbound * 2;
+		ev->inbound = xreallocarray(ev->inbound, ev->capinbound, sizeof *ev->inbound);
+	}
+	memset(&ev->inbound[ev->ninbound], 0, sizeof ev->inbound[0]);
+	return &ev->inbound[ev->ninbound++];
+}
+
+const char *
+provider_status_name(enum provider_status st)
+{
+	switch (st) {
+	case PROVIDER_STATUS_NONE:
+		return "none";
+	case PROVIDER_STATUS_SENT:
+		return "sent";
+	case PROVIDER_STATUS_DELIVERED:
+		return "delivered";
+	case PROVIDER_STATUS_UNDELIVERED:
+		return "undelivered";
+	case PROVIDER_STATUS_READ:
+		return "read";
+	}
+	return "none";
+}
+
+const char *
+provider_channel_name(enum provider_channel ch)
+{
+	return ch == PROVIDER_CHANNEL_WHATSAPP ? "whatsapp" : "sms";
 }

@@ -1,21 +1,35 @@
 /*
- * The provider interface: how a messaging API turns a message into an HTTP
- * request and how its answer is classified. Implementations are pure
- * functions over buffers (no sockets, no Redis); gateway/dispatch.c does the
- * I/O. Adding a provider means one file implementing struct provider_ops.
+ * The provider interface: how a messaging API is configured, turns a
+ * message into an HTTP request, has its answer classified, and how its
+ * webhooks become status events and inbound messages. Implementations are
+ * pure functions over buffers (no sockets, no Redis); gateway/ does the
+ * I/O. Adding a provider means one file with a struct provider_ops, listed
+ * in handlers/providers.c, and one config section named after it.
  */
 #ifndef AMUDDU_PROVIDER_H
 #define AMUDDU_PROVIDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "gateway/util/buf.h"
+#include "handlers/phone.h"
+
+enum provider_channel {
+	PROVIDER_CHANNEL_SMS = 0,
+	PROVIDER_CHANNEL_WHATSAPP,
+	PROVIDER_CHANNEL_COUNT,
+};
 
 /* What a provider needs to know of a message. */
 struct provider_message {
-	const char *id;   /* producer's id, for providers that take a reference */
-	const char *to;   /* E.164 */
-	const char *text; /* UTF-8 */
+	const char *id;     /* producer's id, for providers that take a reference */
+	const char *to;     /* E.164 */
+	const char *text;   /* UTF-8 */
+	const char *kind;   /* training_offer, …, custom */
+	const char *locale; /* the message's or the contact's locale, or "" */
+	const char *vars;   /* the entry's vars field (a JSON object), or NULL */
+	bool window_open;   /* WhatsApp: the person wrote within the last 24 hours */
 };
 
 #define PROVIDER_MAX_HEADERS 4
@@ -27,7 +41,12 @@ struct provider_request {
 	struct buf body;
 	const char *headers[PROVIDER_MAX_HEADERS]; /* "Name: value", owned by the provider */
 	size_t nheaders;
+	const char *mode; /* what was built, for logs and metrics: "text", "template" */
 };
+
+/* build_request results besides 0. */
+#define PROVIDER_BUILD_ERROR (-1)       /* the message cannot be sent this way; error says why */
+#define PROVIDER_BUILD_UNAVAILABLE (-2) /* not on this channel now (WhatsApp window closed, no template) */
 
 enum provider_verdict {
 	PROVIDER_ACCEPTED = 0, /* the provider took it; provider_id is set */
@@ -40,6 +59,7 @@ struct provider_result {
 	char provider_id[96];
 	long retry_after_ms;
 	char error[192]; /* "code: text", no personal data */
+	bool fallback;   /* PERMANENT because the number cannot use this channel: another may work */
 };
 
 /* An HTTP answer as the transport saw it. status 0 means no answer (error says why). */
@@ -51,12 +71,102 @@ struct provider_answer {
 	const char *transport_error;
 };
 
+/* One configuration key a provider reads from its section. */
+struct provider_key {
+	const char *name; /* NULL ends a table */
+	bool secret;      /* may come from AMUDDU_<SECTION>_<NAME>; never logged */
+	bool prefix;      /* name is a prefix: "template." matches "template.event.fr" */
+};
+
+/* The key = value pairs of a provider's section, after environment overrides. */
+struct provider_setting {
+	const char *key;
+	const char *value;
+};
+struct provider_settings {
+	const struct provider_setting *v;
+	size_t n;
+};
+
+/* What a webhook request looks like to a provider. */
+struct provider_webhook_request {
+	const char *method;       /* "GET", "POST" */
+	const char *route;        /* the path after /webhooks/<provider>: "/status", "/inbound", "" */
+	const char *url;          /* public_url + the request URI, as the provider signed it */
+	const char *query;        /* the query string without '?', or "" */
+	const char *content_type; /* or "" */
+	const char *(*header)(void *arg, const char *name); /* a request header's value, or NULL */
+	void *header_arg;
+	const char *body;
+	size_t body_len;
+};
+
+enum provider_webhook_result {
+	PROVIDER_WEBHOOK_OK = 0,     /* 200; events filled, reply possibly set */
+	PROVIDER_WEBHOOK_UNSIGNED,   /* 401: signature missing or wrong */
+	PROVIDER_WEBHOOK_FORBIDDEN,  /* 403: e.g. a wrong verify token */
+	PROVIDER_WEBHOOK_MALFORMED,  /* 400: error says why */
+	PROVIDER_WEBHOOK_NOT_FOUND,  /* 404: no such route */
+	PROVIDER_WEBHOOK_METHOD,     /* 405 */
+	PROVIDER_WEBHOOK_MEDIA_TYPE, /* 415: wrong content type */
+};
+
+/*
+ * Delivery statuses. A message's status only moves forward: sent, then
+ * delivered or undelivered (whichever comes first), then read (read implies
+ * delivered).
+ */
+enum provider_status {
+	PROVIDER_STATUS_NONE = 0, /* queued, accepted, sending…: acknowledged, nothing to record */
+	PROVIDER_STATUS_SENT,
+	PROVIDER_STATUS_DELIVERED,
+	PROVIDER_STATUS_UNDELIVERED, /* failed or undelivered after acceptance */
+	PROVIDER_STATUS_READ,
+};
+
+struct provider_status_event {
+	char provider_id[96];
+	enum provider_status status;
+	char error[32];    /* the provider's error code, or "" */
+	long long time_s;  /* the provider's timestamp, 0 when absent */
+};
+
+struct provider_inbound_event {
+	char provider_id[96];
+	char from[PHONE_E164_MAX]; /* E.164 */
+	char type[16];             /* "text", or the media type (image, audio, …) with text "" */
+	char *text;                /* UTF-8, NUL-terminated; owned by the events */
+	long long time_s;
+};
+
+/* What one webhook request carried. Owner: the caller; provider_events_free(). */
+struct provider_events {
+	struct provider_status_event *status;
+	size_t nstatus, capstatus;
+	struct provider_inbound_event *inbound;
+	size_t ninbound, capinbound;
+	struct buf reply;         /* the body to answer with (verification challenge, TwiML) */
+	const char *reply_type;   /* its Content-Type, or NULL for none */
+};
+
 struct provider_ops {
-	const char *name;
-	/* Builds the request for m into req. Returns 0, or -1 with error filled. */
-	int (*build_request)(const void *ctx, const struct provider_message *m, struct provider_request *req,
-	    char *error, size_t errorlen);
+	const char *name; /* config section, routes (/webhooks/<name>), metrics and log label */
+	enum provider_channel channel;
+	const struct provider_key *keys;
+	/* Builds the provider from its section. Returns NULL with "key: reason" in err. */
+	void *(*create)(const struct provider_settings *s, char *err, size_t errlen);
+	void (*destroy)(void *ctx);
+	/* Builds the request for m into req: 0, PROVIDER_BUILD_ERROR or PROVIDER_BUILD_UNAVAILABLE, error filled. */
+	int (*build_request)(
+	    const void *ctx, const struct provider_message *m, struct provider_request *req, char *error, size_t errorlen);
 	void (*classify)(const void *ctx, const struct provider_answer *a, struct provider_result *out);
+	/*
+	 * Verifies and parses a webhook request (NULL when the provider has
+	 * none). Returns an enum provider_webhook_result; error says why for
+	 * anything but OK, without personal data.
+	 */
+	enum provider_webhook_result (*webhook)(const void *ctx, const struct provider_webhook_request *wr,
+	    struct provider_events *ev, char *error, size_t errorlen);
 };
 
 void provider_request_init(struct provider_request *req);
@@ -68,5 +178,17 @@ void provider_request_free(struct provider_request *req);
 long provider_parse_retry_after(const char *value, long long now_s);
 /* The shared part of classification: transport errors, 429 and 5xx are retryable. */
 int provider_classify_transport(const struct provider_answer *a, struct provider_result *out, long long now_s);
+
+/* A setting's value, or NULL when the section does not have it. */
+const char *provider_settings_get(const struct provider_settings *s, const char *key);
+
+void provider_events_init(struct provider_events *ev);
+void provider_events_free(struct provider_events *ev);
+/* Appends an event and returns it zeroed, for the parser to fill. */
+struct provider_status_event *provider_events_add_status(struct provider_events *ev);
+struct provider_inbound_event *provider_events_add_inbound(struct provider_events *ev);
+
+const char *provider_status_name(enum provider_status st);
+const char *provider_channel_name(enum provider_channel ch);
 
 #endif

@@ -1,0 +1,223 @@
+/*
+ * Twilio webhooks, as in Twilio's "Messaging webhooks" page: a status
+ * callback carries MessageSid, MessageStatus and ErrorCode; an incoming
+ * message carries MessageSid, From, To, Body and NumMedia. The signature
+ * ("Webhooks security") covers the URL and every POST parameter, so the
+ * form is decoded first and nothing in it is believed before it verifies.
+ */
+#include "handlers/twilio_webhook.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gateway/util/xmalloc.h"
+#include "handlers/form.h"
+#include "handlers/signature.h"
+
+static bool twilio_webhook_form_type(const char *content_type);
+static enum provider_status twilio_webhook_status(const char *word);
+static bool twilio_webhook_digits(const char *s, size_t maxlen);
+static enum provider_webhook_result twilio_webhook_sid(
+    const struct form *f, char *out, size_t outlen, char *err, size_t errlen);
+static enum provider_webhook_result twilio_webhook_status_event(
+    const struct form *f, struct provider_events *ev, char *err, size_t errlen);
+static enum provider_webhook_result twilio_webhook_inbound_event(
+    const struct form *f, struct provider_events *ev, char *err, size_t errlen);
+
+/* The media type, case-insensitive, optionally followed by parameters (RFC 9110 section 8.3). */
+static bool
+twilio_webhook_form_type(const char *content_type)
+{
+	static const char want[] = "application/x-www-form-urlencoded";
+	const char *p;
+
+	if (content_type == NULL || strncasecmp(content_type, want, sizeof want - 1) != 0)
+		return false;
+	p = content_type + sizeof want - 1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '\0' || *p == ';';
+}
+
+/*
+ * Twilio's MessageStatus values. An unknown word is acknowledged without
+ * recording anything: a 400 would make Twilio retry it forever.
+ */
+static enum provider_status
+twilio_webhook_status(const char *word)
+{
+	static const struct {
+		const char *word;
+		enum provider_status status;
+	} map[] = {
+		{ "sent", PROVIDER_STATUS_SENT },
+		{ "delivered", PROVIDER_STATUS_DELIVERED },
+		{ "undelivered", PROVIDER_STATUS_UNDELIVERED },
+		{ "failed", PROVIDER_STATUS_UNDELIVERED },
+		{ "canceled", PROVIDER_STATUS_UNDELIVERED },
+		{ "read", PROVIDER_STATUS_READ },
+	};
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(word, map[i].word) == 0)
+			return map[i].status;
+	return PROVIDER_STATUS_NONE; /* queued, accepted, scheduled, sending, receiving, received, … */
+}
+
+static bool
+twilio_webhook_digits(const char *s, size_t maxlen)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n > 0 && s[n] == '\0' && n <= maxlen;
+}
+
+static enum provider_webhook_result
+twilio_webhook_sid(const struct form *f, char *out, size_t outlen, char *err, size_t errlen)
+{
+	const struct form_pair *p = form_find(f, "MessageSid");
+
+	if (p == NULL || p->value_len == 0) {
+		snprintf(err, errlen, "MessageSid: missing");
+		return PROVIDER_WEBHOOK_MALFORMED;
+	}
+	if (p->value_len >= outlen || memchr(p->value, '\0', p->value_len) != NULL) {
+		snprintf(err, errlen, "MessageSid: not a message sid");
+		return PROVIDER_WEBHOOK_MALFORMED;
+	}
+	memcpy(out, p->value, p->value_len + 1);
+	return PROVIDER_WEBHOOK_OK;
+}
+
+static enum provider_webhook_result
+twilio_webhook_status_event(const struct form *f, struct provider_events *ev, char *err, size_t errlen)
+{
+	struct provider_status_event *se;
+	char sid[sizeof se->provider_id];
+	const char *status, *code;
+	enum provider_webhook_result r;
+
+	if ((r = twilio_webhook_sid(f, sid, sizeof sid, err, errlen)) != PROVIDER_WEBHOOK_OK)
+		return r;
+	status = form_get(f, "MessageStatus");
+	if (status == NULL || *status == '\0') {
+		snprintf(err, errlen, "MessageStatus: missing");
+		return PROVIDER_WEBHOOK_MALFORMED;
+	}
+	se = provider_events_add_status(ev);
+	memcpy(se->provider_id, sid, sizeof sid);
+	se->status = twilio_webhook_status(status);
+	code = form_get(f, "ErrorCode");
+	/* Anything but a plain number is ignored: the code is for metrics, not worth a retry loop. */
+	if (code != NULL && twilio_webhook_digits(code, sizeof se->error - 1))
+		snprintf(se->error, sizeof se->error, "%s", code);
+	return PROVIDER_WEBHOOK_OK;
+}
+
+static enum provider_webhook_result
+twilio_webhook_inbound_event(const struct form *f, struct provider_events *ev, char *err, size_t errlen)
+{
+	struct provider_inbound_event *ie;
+	char sid[sizeof ie->provider_id], from[PHONE_E164_MAX];
+	const struct form_pair *p, *body;
+	const char *reason, *nummedia;
+	enum provider_webhook_result r;
+	bool media;
+
+	if ((r = twilio_webhook_sid(f, sid, sizeof sid, err, errlen)) != PROVIDER_WEBHOOK_OK)
+		return r;
+	p = form_find(f, "From");
+	if (p == NULL || p->value_len == 0) {
+		snprintf(err, errlen, "From: missing");
+		return PROVIDER_WEBHOOK_MALFORMED;
+	}
+	if (memchr(p->value, '\0', p->value_len) != NULL) {
+		snprintf(err, errlen, "From: unexpected character in phone number");
+		return PROVIDER_WEBHOOK_MALFORMED;
+	}
+	if (phone_normalise(p->value, from, &reason) != 0) {
+		/* The reason is a static description; the number itself never goes into err. */
+		snprintf(err, errlen, "From: %s", reason);
+		return PROVIDER_WEBHOOK_MALFORMED;
+	}
+	body = form_find(f, "Body");
+	if (body != NULL && !utf8_valid(body->value, body->value_len)) {
+		snprintf(err, errlen, "Body: not valid UTF-8");
+		return PROVIDER_WEBHOOK_MALFORMED;
+	}
+	if (body != NULL && memchr(body->value, '\0', body->value_len) != NULL) {
+		snprintf(err, errlen, "Body: contains a NUL byte");
+		return PROVIDER_WEBHOOK_MALFORMED;
+	}
+	nummedia = form_get(f, "NumMedia");
+	media = nummedia != NULL && twilio_webhook_digits(nummedia, 9) && strspn(nummedia, "0") != strlen(nummedia);
+
+	ie = provider_events_add_inbound(ev);
+	memcpy(ie->provider_id, sid, sizeof sid);
+	memcpy(ie->from, from, sizeof from);
+	ie->text = xstrdup(body != NULL ? body->value : "");
+	snprintf(ie->type, sizeof ie->type, "%s", media && ie->text[0] == '\0' ? "media" : "text");
+	return PROVIDER_WEBHOOK_OK;
+}
+
+enum provider_webhook_result
+twilio_webhook_parse(const char *auth_token, const struct provider_webhook_request *wr, struct provider_events *ev,
+    char *err, size_t errlen)
+{
+	enum provider_webhook_result r;
+	const char *sig;
+	struct form f;
+	bool status;
+
+	form_init(&f);
+	if (wr->route != NULL && strcmp(wr->route, "/status") == 0) {
+		status = true;
+	} else if (wr->route != NULL && strcmp(wr->route, "/inbound") == 0) {
+		status = false;
+	} else {
+		snprintf(err, errlen, "no such route");
+		return PROVIDER_WEBHOOK_NOT_FOUND;
+	}
+	if (wr->method == NULL || strcmp(wr->method, "POST") != 0) {
+		snprintf(err, errlen, "method not allowed: use POST");
+		return PROVIDER_WEBHOOK_METHOD;
+	}
+	if (!twilio_webhook_form_type(wr->content_type)) {
+		snprintf(err, errlen, "content type must be application/x-www-form-urlencoded");
+		return PROVIDER_WEBHOOK_MEDIA_TYPE;
+	}
+	if (form_parse(&f, wr->body, wr->body_len, err, errlen) != 0)
+		return PROVIDER_WEBHOOK_MALFORMED;
+
+	sig = wr->header != NULL ? wr->header(wr->header_arg, "X-Twilio-Signature") : NULL;
+	if (sig == NULL) {
+		snprintf(err, errlen, "X-Twilio-Signature: missing");
+		r = PROVIDER_WEBHOOK_UNSIGNED;
+		goto out;
+	}
+	if (!signature_twilio_verify(auth_token, wr->url, &f, sig)) {
+		snprintf(err, errlen, "X-Twilio-Signature: does not match");
+		r = PROVIDER_WEBHOOK_UNSIGNED;
+		goto out;
+	}
+
+	if (status) {
+		r = twilio_webhook_status_event(&f, ev, err, errlen);
+		if (r == PROVIDER_WEBHOOK_OK) {
+			buf_reset(&ev->reply);
+			ev->reply_type = NULL;
+		}
+	} else {
+		r = twilio_webhook_inbound_event(&f, ev, err, errlen);
+		if (r == PROVIDER_WEBHOOK_OK) {
+			buf_reset(&ev->reply);
+			buf_puts(&ev->reply, TWILIO_WEBHOOK_EMPTY_TWIML);
+			ev->reply_type = "text/xml";
+		}
+	}
+out:
+	form_free(&f);
+	return r;
+}

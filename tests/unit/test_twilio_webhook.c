@@ -1,0 +1,491 @@
+/*
+ * Unit tests for handlers/twilio_webhook.c: status callbacks and incoming
+ * SMS as Twilio posts them become the events the gateway records, and each
+ * kind of bad request gets the HTTP answer Twilio (or an attacker) should
+ * see, with errors that never quote a number or a message.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "handlers/form.h"
+#include "handlers/provider.h"
+#include "handlers/signature.h"
+#include "handlers/twilio_webhook.h"
+
+#define TOKEN "s3cr3t-token"
+#define PUBLIC "https://gw.example.ma/webhooks/twilio"
+#define FORM "application/x-www-form-urlencoded"
+
+struct request {
+	struct provider_webhook_request wr;
+	char url[256];
+	char sig[SIGNATURE_TWILIO_LEN];
+	const char *sig_header; /* what X-Twilio-Signature says, NULL for none */
+};
+
+static const char *header(void *arg, const char *name);
+static void request(struct request *r, const char *route, const char *body);
+static enum provider_webhook_result run(struct request *r, struct provider_events *ev, char *err, size_t errlen);
+static void test_status_delivered(void **state);
+static void test_status_words(void **state);
+static void test_status_error_code(void **state);
+static void test_status_missing_fields(void **state);
+static void test_inbound_text(void **state);
+static void test_inbound_media(void **state);
+static void test_inbound_national_number(void **state);
+static void test_inbound_bad_phone(void **state);
+static void test_inbound_invalid_utf8(void **state);
+static void test_content_type(void **state);
+static void test_signature(void **state);
+static void test_route_and_method(void **state);
+static void test_malformed_form(void **state);
+
+static const char *
+header(void *arg, const char *name)
+{
+	struct request *r = arg;
+
+	return strcasecmp(name, "X-Twilio-Signature") == 0 ? r->sig_header : NULL;
+}
+
+/* A POST to PUBLIC + route with body, signed as Twilio signs it. */
+static void
+request(struct request *r, const char *route, const char *body)
+{
+	size_t len = strlen(body);
+	struct form f;
+	char err[128];
+
+	memset(r, 0, sizeof *r);
+	snprintf(r->url, sizeof r->url, "%s%s", PUBLIC, route);
+	r->wr.method = "POST";
+	r->wr.route = route;
+	r->wr.url = r->url;
+	r->wr.query = "";
+	r->wr.content_type = FORM;
+	r->wr.header = header;
+	r->wr.header_arg = r;
+	r->wr.body = body;
+	r->wr.body_len = len;
+	if (form_parse(&f, body, len, err, sizeof err) == 0)
+		signature_twilio(TOKEN, r->url, &f, r->sig);
+	form_free(&f);
+	r->sig_header = r->sig;
+}
+
+static enum provider_webhook_result
+run(struct request *r, struct provider_events *ev, char *err, size_t errlen)
+{
+	provider_events_init(ev);
+	err[0] = '\0';
+	return twilio_webhook_parse(TOKEN, &r->wr, ev, err, errlen);
+}
+
+static void
+test_status_delivered(void **state)
+{
+	static const char body[] =
+	    "SmsSid=SM1f0e8ae6ade43cb3c0ce4525424e404f&SmsStatus=delivered&MessageStatus=delivered"
+	    "&To=%2B212612345678&MessageSid=SM1f0e8ae6ade43cb3c0ce4525424e404f"
+	    "&AccountSid=AC0123456789abcdef0123456789abcdef&From=%2B15005550006&ApiVersion="
+	    "2010-04-01";
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	request(&r, "/status", body);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+	assert_int_equal(ev.nstatus, 1);
+	assert_int_equal(ev.ninbound, 0);
+	assert_string_equal(ev.status[0].provider_id, "SM1f0e8ae6ade43cb3c0ce4525424e404f");
+	assert_int_equal(ev.status[0].status, PROVIDER_STATUS_DELIVERED);
+	assert_string_equal(ev.status[0].error, "");
+	assert_int_equal(ev.reply.len, 0);
+	assert_null(ev.reply_type);
+	provider_events_free(&ev);
+}
+
+static void
+test_status_words(void **state)
+{
+	static const struct {
+		const char *word;
+		enum provider_status want;
+	} cases[] = {
+		{ "queued", PROVIDER_STATUS_NONE },
+		{ "accepted", PROVIDER_STATUS_NONE },
+		{ "scheduled", PROVIDER_STATUS_NONE },
+		{ "sending", PROVIDER_STATUS_NONE },
+		{ "receiving", PROVIDER_STATUS_NONE },
+		{ "received", PROVIDER_STATUS_NONE },
+		{ "sent", PROVIDER_STATUS_SENT },
+		{ "delivered", PROVIDER_STATUS_DELIVERED },
+		{ "undelivered", PROVIDER_STATUS_UNDELIVERED },
+		{ "failed", PROVIDER_STATUS_UNDELIVERED },
+		{ "canceled", PROVIDER_STATUS_UNDELIVERED },
+		{ "read", PROVIDER_STATUS_READ },
+		/* Unknown words are acknowledged (200), so Twilio does not retry forever. */
+		{ "partially_delivered", PROVIDER_STATUS_NONE },
+		{ "DELIVERED", PROVIDER_STATUS_NONE },
+	};
+	struct provider_events ev;
+	struct request r;
+	char body[128], err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(body, sizeof body, "MessageSid=SMabc&MessageStatus=%s", cases[i].word);
+		request(&r, "/status", body);
+		assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+		assert_int_equal(ev.nstatus, 1);
+		if (ev.status[0].status != cases[i].want)
+			fail_msg("%s: status %d, want %d", cases[i].word, ev.status[0].status, cases[i].want);
+		provider_events_free(&ev);
+	}
+}
+
+static void
+test_status_error_code(void **state)
+{
+	static const struct {
+		const char *code;
+		const char *want;
+	} cases[] = {
+		{ "30003", "30003" },
+		{ "30007", "30007" },
+		{ "", "" },
+		{ "-1", "" },
+		{ "300x3", "" },
+		{ "%3Cscript%3E", "" },
+		{ "123456789012345678901234567890123", "" },
+	};
+	struct provider_events ev;
+	struct request r;
+	char body[128], err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(body, sizeof body, "MessageSid=SMabc&MessageStatus=undelivered&ErrorCode=%s", cases[i].code);
+		request(&r, "/status", body);
+		assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+		assert_int_equal(ev.status[0].status, PROVIDER_STATUS_UNDELIVERED);
+		assert_string_equal(ev.status[0].error, cases[i].want);
+		provider_events_free(&ev);
+	}
+}
+
+static void
+test_status_missing_fields(void **state)
+{
+	static const char *const bodies[] = { "MessageStatus=delivered", "MessageSid=&MessageStatus=delivered",
+		"MessageSid=SMabc", "MessageSid=SMabc&MessageStatus=", "" };
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		request(&r, "/status", bodies[i]);
+		assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_MALFORMED);
+		assert_int_equal(ev.nstatus, 0);
+		assert_true(strstr(err, "MessageSid") != NULL || strstr(err, "MessageStatus") != NULL);
+		provider_events_free(&ev);
+	}
+}
+
+static void
+test_inbound_text(void **state)
+{
+	static const char body[] =
+	    "ToCountry=MA&SmsMessageSid=SM99&NumMedia=0&Body=Salam%2C+bghit+n3ref+%D8%B3%D9%84%D8%A7%D9%85"
+	    "&From=%2B212612345678&To=%2B212522000000&MessageSid=SM99&NumSegments=1"
+	    "&AccountSid=AC0123&ApiVersion=2010-04-01";
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	request(&r, "/inbound", body);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+	assert_int_equal(ev.ninbound, 1);
+	assert_int_equal(ev.nstatus, 0);
+	assert_string_equal(ev.inbound[0].provider_id, "SM99");
+	assert_string_equal(ev.inbound[0].from, "+212612345678");
+	assert_string_equal(ev.inbound[0].type, "text");
+	assert_string_equal(ev.inbound[0].text, "Salam, bghit n3ref \xD8\xB3\xD9\x84\xD8\xA7\xD9\x85");
+	/* An empty TwiML answer: Twilio sends nothing back on its own. */
+	assert_string_equal(ev.reply.data, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>");
+	assert_string_equal(ev.reply_type, "text/xml");
+	provider_events_free(&ev);
+}
+
+static void
+test_inbound_media(void **state)
+{
+	static const char *const bodies[] = {
+		"MessageSid=MM1&From=%2B212612345678&Body=&NumMedia=1&MediaUrl0=https%3A%2F%2Fapi.twilio.com%2Fm",
+		"MessageSid=MM1&From=%2B212612345678&NumMedia=2",
+	};
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		request(&r, "/inbound", bodies[i]);
+		assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+		assert_string_equal(ev.inbound[0].type, "media");
+		assert_string_equal(ev.inbound[0].text, "");
+		provider_events_free(&ev);
+	}
+	/* A caption with the picture is text; no media and no body is an empty text. */
+	request(&r, "/inbound", "MessageSid=MM1&From=%2B212612345678&Body=voila&NumMedia=1");
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+	assert_string_equal(ev.inbound[0].type, "text");
+	assert_string_equal(ev.inbound[0].text, "voila");
+	provider_events_free(&ev);
+	request(&r, "/inbound", "MessageSid=SM1&From=%2B212612345678&Body=&NumMedia=0");
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+	assert_string_equal(ev.inbound[0].type, "text");
+	assert_string_equal(ev.inbound[0].text, "");
+	provider_events_free(&ev);
+}
+
+static void
+test_inbound_national_number(void **state)
+{
+	static const char body[] = "MessageSid=SM1&From=0612345678&Body=hi";
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	request(&r, "/inbound", body);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+	assert_string_equal(ev.inbound[0].from, "+212612345678");
+	provider_events_free(&ev);
+}
+
+static void
+test_inbound_bad_phone(void **state)
+{
+	static const char *const bodies[] = {
+		"MessageSid=SM1&From=%2B2120612345678&Body=hi",
+		"MessageSid=SM1&From=whatsapp%3A%2B212612345678&Body=hi",
+		"MessageSid=SM1&From=%2B21261234567812345&Body=hi",
+		"MessageSid=SM1&From=612345678&Body=hi",
+	};
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		request(&r, "/inbound", bodies[i]);
+		assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_MALFORMED);
+		assert_int_equal(ev.ninbound, 0);
+		assert_non_null(strstr(err, "From: "));
+		/* The reason, never the number. */
+		assert_null(strstr(err, "612345678"));
+		assert_null(strstr(err, "12345"));
+		assert_null(ev.reply_type);
+		provider_events_free(&ev);
+	}
+	request(&r, "/inbound", "MessageSid=SM1&Body=hi");
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_MALFORMED);
+	assert_string_equal(err, "From: missing");
+	provider_events_free(&ev);
+}
+
+static void
+test_inbound_invalid_utf8(void **state)
+{
+	static const char *const bodies[] = {
+		"MessageSid=SM1&From=%2B212612345678&Body=caf%E9",          /* Latin-1 é */
+		"MessageSid=SM1&From=%2B212612345678&Body=%C0%AF",          /* overlong / */
+		"MessageSid=SM1&From=%2B212612345678&Body=%ED%A0%80",       /* a surrogate */
+		"MessageSid=SM1&From=%2B212612345678&Body=%D8",             /* truncated */
+		"MessageSid=SM1&From=%2B212612345678&Body=secret%00hidden", /* a NUL would cut the text */
+	};
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		request(&r, "/inbound", bodies[i]);
+		assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_MALFORMED);
+		assert_int_equal(ev.ninbound, 0);
+		assert_non_null(strstr(err, "Body"));
+		assert_null(strstr(err, "caf"));
+		assert_null(strstr(err, "secret"));
+		provider_events_free(&ev);
+	}
+}
+
+static void
+test_content_type(void **state)
+{
+	static const char body[] = "MessageSid=SMabc&MessageStatus=sent";
+	static const char *const good[] = { FORM, FORM "; charset=utf-8", "Application/X-WWW-Form-URLEncoded",
+		FORM " ;charset=UTF-8" };
+	static const char *const bad[] = { "", "application/json", "multipart/form-data; boundary=x", "text/plain",
+		FORM "x", "application/x-www-form", NULL };
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		request(&r, "/status", body);
+		r.wr.content_type = good[i];
+		assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+		provider_events_free(&ev);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		request(&r, "/status", body);
+		r.wr.content_type = bad[i];
+		assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_MEDIA_TYPE);
+		assert_int_equal(ev.nstatus, 0);
+		provider_events_free(&ev);
+	}
+}
+
+static void
+test_signature(void **state)
+{
+	static const char body[] = "MessageSid=SMabc&MessageStatus=delivered";
+	struct provider_events ev;
+	struct request r;
+	char err[128], sig[SIGNATURE_TWILIO_LEN];
+
+	(void)state;
+	/* Missing. */
+	request(&r, "/status", body);
+	r.sig_header = NULL;
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	assert_int_equal(ev.nstatus, 0);
+	provider_events_free(&ev);
+	r.wr.header = NULL;
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	provider_events_free(&ev);
+
+	/* Signed for another body: the status was changed on the way. */
+	request(&r, "/status", "MessageSid=SMabc&MessageStatus=failed");
+	memcpy(sig, r.sig, sizeof sig);
+	request(&r, "/status", body);
+	r.sig_header = sig;
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	assert_int_equal(ev.nstatus, 0);
+	provider_events_free(&ev);
+
+	/* Signed for another URL (http instead of https, another route). */
+	request(&r, "/status", body);
+	r.wr.url = "http://gw.example.ma/webhooks/twilio/status";
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	provider_events_free(&ev);
+	request(&r, "/inbound", body);
+	memcpy(sig, r.sig, sizeof sig);
+	request(&r, "/status", body);
+	r.sig_header = sig;
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	provider_events_free(&ev);
+
+	/* Truncated. */
+	request(&r, "/status", body);
+	r.sig[10] = '\0';
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	provider_events_free(&ev);
+
+	/* Signed with another token. */
+	request(&r, "/status", body);
+	provider_events_init(&ev);
+	assert_int_equal(twilio_webhook_parse("other-token", &r.wr, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	provider_events_free(&ev);
+	provider_events_init(&ev);
+	assert_int_equal(twilio_webhook_parse("", &r.wr, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	provider_events_free(&ev);
+
+	/* The signature is checked before the fields: a forged bad number is a 401, not a 400. */
+	request(&r, "/inbound", "MessageSid=SM1&From=123&Body=hi");
+	r.sig_header = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	assert_null(strstr(err, "123"));
+	provider_events_free(&ev);
+}
+
+static void
+test_route_and_method(void **state)
+{
+	static const char body[] = "MessageSid=SMabc&MessageStatus=delivered";
+	static const char *const routes[] = { "", "/", "/statuses", "/status/", "/inbound/x", "/STATUS" };
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		request(&r, routes[i], body);
+		assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_NOT_FOUND);
+		provider_events_free(&ev);
+	}
+	request(&r, "/status", body);
+	r.wr.method = "GET";
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_METHOD);
+	provider_events_free(&ev);
+	r.wr.method = "PUT";
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_METHOD);
+	provider_events_free(&ev);
+	request(&r, "/inbound", body);
+	r.wr.method = "GET";
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_METHOD);
+	provider_events_free(&ev);
+}
+
+static void
+test_malformed_form(void **state)
+{
+	static const char body[] = "MessageSid=SMabc&MessageStatus=deliv%ZZered";
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	request(&r, "/status", body);
+	r.sig_header = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_MALFORMED);
+	assert_string_equal(err, "byte 36: bad %-escape");
+	assert_int_equal(ev.nstatus, 0);
+	provider_events_free(&ev);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_delivered),
+		cmocka_unit_test(test_status_words),
+		cmocka_unit_test(test_status_error_code),
+		cmocka_unit_test(test_status_missing_fields),
+		cmocka_unit_test(test_inbound_text),
+		cmocka_unit_test(test_inbound_media),
+		cmocka_unit_test(test_inbound_national_number),
+		cmocka_unit_test(test_inbound_bad_phone),
+		cmocka_unit_test(test_inbound_invalid_utf8),
+		cmocka_unit_test(test_content_type),
+		cmocka_unit_test(test_signature),
+		cmocka_unit_test(test_route_and_method),
+		cmocka_unit_test(test_malformed_form),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

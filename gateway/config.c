@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "gateway/util/xmalloc.h"
+#include "handlers/providers.h"
 
 enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_LONG, CONFIG_LLONG };
 
@@ -33,12 +34,10 @@ static const struct config_key config_keys[] = {
 	{ "redis", "url", CONFIG_STRING, OFF(redis_url), 0, 0, "AMUDDU_REDIS_URL" },
 	{ "redis", "prefix", CONFIG_STRING, OFF(prefix), 0, 0, NULL },
 	{ "redis", "log_maxlen", CONFIG_LLONG, OFF(log_maxlen), 0, 1000000000000LL, NULL },
-	{ "twilio", "base_url", CONFIG_STRING, OFF(twilio_base_url), 0, 0, NULL },
-	{ "twilio", "account_sid", CONFIG_STRING, OFF(twilio_account_sid), 0, 0, "AMUDDU_TWILIO_ACCOUNT_SID" },
-	{ "twilio", "auth_token", CONFIG_STRING, OFF(twilio_auth_token), 0, 0, "AMUDDU_TWILIO_AUTH_TOKEN" },
-	{ "twilio", "from", CONFIG_STRING, OFF(twilio_from), 0, 0, NULL },
-	{ "twilio", "messaging_service_sid", CONFIG_STRING, OFF(twilio_messaging_service_sid), 0, 0, NULL },
-	{ "twilio", "status_callback", CONFIG_STRING, OFF(twilio_status_callback), 0, 0, NULL },
+	{ "http", "listen", CONFIG_STRING, OFF(http_listen), 0, 0, NULL },
+	{ "http", "public_url", CONFIG_STRING, OFF(http_public_url), 0, 0, NULL },
+	{ "http", "max_body_bytes", CONFIG_LONG, OFF(http_max_body_bytes), 256, 64L * 1024 * 1024, NULL },
+	{ "gateway", "sms_provider", CONFIG_STRING, OFF(sms_provider), 0, 0, NULL },
 	{ "gateway", "max_inflight", CONFIG_INT, OFF(max_inflight), 1, 100000, NULL },
 	{ "gateway", "consumer", CONFIG_STRING, OFF(consumer), 0, 0, NULL },
 	{ "gateway", "group", CONFIG_STRING, OFF(group), 0, 0, NULL },
@@ -75,6 +74,11 @@ static struct config *config_new_defaults(void);
 static struct config *config_load_common(FILE *f, const char *text, const char *name, char *err, size_t errlen);
 static int config_finish(struct config *c, const char *name, char *err, size_t errlen);
 static char **config_string_at(struct config *c, size_t offset);
+static int config_provider_set(
+    struct config_parse *p, struct config_provider *cp, const char *name, const char *value, int lineno);
+static void config_provider_put(struct config_provider *cp, const char *key, const char *value);
+static int config_providers_finish(struct config *c, const char *name, char *err, size_t errlen);
+static void config_env_name(char *out, size_t outlen, const char *section, const char *key);
 
 static char **
 config_string_at(struct config *c, size_t offset)
@@ -90,7 +94,13 @@ config_new_defaults(void)
 
 	c->redis_url = xstrdup("redis://127.0.0.1:6379/0");
 	c->prefix = xstrdup("amuddu:");
-	c->twilio_base_url = xstrdup("https://api.twilio.com");
+	c->http_listen = xstrdup("127.0.0.1:8080");
+	c->http_max_body_bytes = 1024L * 1024;
+	c->sms_provider = xstrdup("");
+	c->nproviders = providers_count;
+	c->providers = xcalloc(c->nproviders, sizeof *c->providers);
+	for (size_t i = 0; i < c->nproviders; i++)
+		c->providers[i].ops = providers_all[i];
 	c->max_inflight = 512;
 	if (gethostname(host, sizeof host) != 0)
 		snprintf(host, sizeof host, "gateway");
@@ -198,6 +208,16 @@ config_handler(void *user, const char *section, const char *name, const char *va
 
 	if (p->failed)
 		return 0;
+	for (size_t i = 0; i < p->c->nproviders; i++) {
+		struct config_provider *cp = &p->c->providers[i];
+
+		if (strcmp(cp->ops->name, section) != 0)
+			continue;
+		cp->enabled = true;
+		if (name == NULL)
+			return 1;
+		return config_provider_set(p, cp, name, value, lineno) == 0;
+	}
 	if (name == NULL) /* a section header alone */
 		return 1;
 	for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
@@ -216,6 +236,100 @@ config_handler(void *user, const char *section, const char *name, const char *va
 	snprintf(p->err, p->errlen, "%s:%d: unknown key '%s' in section [%s]", p->name, lineno, name, section);
 	p->failed = true;
 	p->fail_line = lineno;
+	return 0;
+}
+
+static void
+config_provider_put(struct config_provider *cp, const char *key, const char *value)
+{
+	for (size_t i = 0; i < cp->n; i++) {
+		if (strcmp(cp->v[i].key, key) == 0) {
+			explicit_bzero((char *)cp->v[i].value, strlen(cp->v[i].value));
+			free((char *)cp->v[i].value);
+			cp->v[i].value = xstrdup(value);
+			return;
+		}
+	}
+	if (cp->n == cp->cap) {
+		cp->cap = cp->cap == 0 ? 8 : cp->cap * 2;
+		cp->v = xreallocarray(cp->v, cp->cap, sizeof *cp->v);
+	}
+	cp->v[cp->n].key = xstrdup(key);
+	cp->v[cp->n].value = xstrdup(value);
+	cp->n++;
+}
+
+static int
+config_provider_set(struct config_parse *p, struct config_provider *cp, const char *name, const char *value, int lineno)
+{
+	if (providers_key(cp->ops, name) == NULL) {
+		snprintf(
+		    p->err, p->errlen, "%s:%d: unknown key '%s' in section [%s]", p->name, lineno, name, cp->ops->name);
+		p->failed = true;
+		p->fail_line = lineno;
+		return -1;
+	}
+	config_provider_put(cp, name, value);
+	return 0;
+}
+
+/* AMUDDU_<SECTION>_<KEY>, upper case. */
+static void
+config_env_name(char *out, size_t outlen, const char *section, const char *key)
+{
+	size_t n;
+
+	snprintf(out, outlen, "AMUDDU_%s_%s", section, key);
+	for (n = 0; out[n] != '\0'; n++)
+		if (out[n] >= 'a' && out[n] <= 'z')
+			out[n] = (char)(out[n] - 'a' + 'A');
+		else if (out[n] == '.' || out[n] == '-')
+			out[n] = '_';
+}
+
+/*
+ * Secrets from the environment, then each configured provider is built
+ * once so that its own checks run now, with the file named, rather than at
+ * start-up of the loop.
+ */
+static int
+config_providers_finish(struct config *c, const char *name, char *err, size_t errlen)
+{
+	char env[96], why[200];
+	const char *e;
+
+	for (size_t i = 0; i < c->nproviders; i++) {
+		struct config_provider *cp = &c->providers[i];
+		struct provider_settings ps;
+		void *ctx;
+
+		if (!cp->enabled)
+			continue;
+		for (const struct provider_key *k = cp->ops->keys; k->name != NULL; k++) {
+			if (!k->secret || k->prefix)
+				continue;
+			config_env_name(env, sizeof env, cp->ops->name, k->name);
+			if ((e = getenv(env)) != NULL && *e != '\0')
+				config_provider_put(cp, k->name, e);
+		}
+		config_provider_settings(c, cp, &ps);
+		why[0] = '\0';
+		if ((ctx = cp->ops->create(&ps, why, sizeof why)) == NULL) {
+			snprintf(err, errlen, "%s: [%s] %s", name, cp->ops->name, why);
+			return -1;
+		}
+		cp->ops->destroy(ctx);
+	}
+	if (c->sms_provider[0] != '\0') {
+		const struct config_provider *cp = config_provider(c, c->sms_provider);
+
+		if (cp == NULL || cp->ops->channel != PROVIDER_CHANNEL_SMS) {
+			snprintf(err, errlen,
+			    "%s: [gateway] sms_provider '%s' is not a configured SMS provider section", name,
+			    c->sms_provider);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -267,24 +381,20 @@ config_finish(struct config *c, const char *name, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: [gateway] log_level must be debug, info, warn or error", name);
 		return -1;
 	}
-	if (c->twilio_account_sid != NULL || c->twilio_auth_token != NULL) {
-		if (c->twilio_account_sid == NULL || c->twilio_auth_token == NULL) {
-			snprintf(err, errlen,
-			    "%s: [twilio] needs both account_sid and auth_token "
-			    "(or AMUDDU_TWILIO_AUTH_TOKEN)",
-			    name);
-			return -1;
-		}
-		if ((c->twilio_from == NULL || c->twilio_from[0] == '\0') &&
-		    (c->twilio_messaging_service_sid == NULL || c->twilio_messaging_service_sid[0] == '\0')) {
-			snprintf(err, errlen, "%s: [twilio] needs from or messaging_service_sid", name);
-			return -1;
-		}
-		if (strncmp(c->twilio_base_url, "http://", 7) != 0 && strncmp(c->twilio_base_url, "https://", 8) != 0) {
-			snprintf(err, errlen, "%s: [twilio] base_url must be an http:// or https:// URL", name);
-			return -1;
-		}
+	if (c->http_public_url == NULL) {
+		c->http_public_url = xasprintf("http://%s", c->http_listen);
+	} else if (strncmp(c->http_public_url, "http://", 7) != 0 && strncmp(c->http_public_url, "https://", 8) != 0) {
+		snprintf(err, errlen, "%s: [http] public_url must be an http:// or https:// URL", name);
+		return -1;
 	}
+	{
+		size_t n = strlen(c->http_public_url);
+
+		while (n > 0 && c->http_public_url[n - 1] == '/')
+			c->http_public_url[--n] = '\0';
+	}
+	if (config_providers_finish(c, name, err, errlen) != 0)
+		return -1;
 	return 0;
 }
 
@@ -332,10 +442,34 @@ config_load_string(const char *text, const char *name, char *err, size_t errlen)
 	return config_load_common(NULL, text, name, err, errlen);
 }
 
-bool
-config_twilio_enabled(const struct config *c)
+const struct config_provider *
+config_provider(const struct config *c, const char *name)
 {
-	return c->twilio_account_sid != NULL && c->twilio_auth_token != NULL;
+	for (size_t i = 0; i < c->nproviders; i++)
+		if (c->providers[i].enabled && strcmp(c->providers[i].ops->name, name) == 0)
+			return &c->providers[i];
+	return NULL;
+}
+
+const char *
+config_provider_get(const struct config *c, const char *provider, const char *key)
+{
+	const struct config_provider *cp = config_provider(c, provider);
+
+	if (cp == NULL)
+		return NULL;
+	for (size_t i = 0; i < cp->n; i++)
+		if (strcmp(cp->v[i].key, key) == 0)
+			return cp->v[i].value;
+	return NULL;
+}
+
+void
+config_provider_settings(const struct config *c, const struct config_provider *p, struct provider_settings *out)
+{
+	out->v = p->v;
+	out->n = p->n;
+	out->public_url = c->http_public_url != NULL ? c->http_public_url : "";
 }
 
 void
@@ -352,5 +486,16 @@ config_free(struct config *c)
 			free(*slot);
 		}
 	}
+	for (size_t i = 0; i < c->nproviders; i++) {
+		struct config_provider *cp = &c->providers[i];
+
+		for (size_t j = 0; j < cp->n; j++) {
+			explicit_bzero((char *)cp->v[j].value, strlen(cp->v[j].value));
+			free((char *)cp->v[j].key);
+			free((char *)cp->v[j].value);
+		}
+		free(cp->v);
+	}
+	free(c->providers);
 	free(c);
 }

@@ -10,18 +10,29 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "handlers/provider.h"
+
+/* One provider's section: present in the file, with its settings. */
+struct config_provider {
+	const struct provider_ops *ops;
+	bool enabled; /* the section is in the file */
+	struct provider_setting *v;
+	size_t n, cap;
+};
+
 struct config {
 	/* [redis] */
 	char *redis_url;
 	char *prefix;
 	long long log_maxlen; /* delivery log trimming (~), 0 = keep all */
-	/* [twilio] */
-	char *twilio_base_url;
-	char *twilio_account_sid;
-	char *twilio_auth_token;
-	char *twilio_from;
-	char *twilio_messaging_service_sid;
-	char *twilio_status_callback;
+	/* [http] */
+	char *http_listen;     /* host:port, or "off" */
+	char *http_public_url; /* how providers reach us; default http://<listen> */
+	long http_max_body_bytes;
+	/* provider sections, one per registered provider (handlers/providers.c) */
+	struct config_provider *providers;
+	size_t nproviders;
+	char *sms_provider; /* [gateway] sms_provider, or "" for the first one configured */
 	/* [gateway] */
 	int max_inflight;
 	char *consumer;
@@ -47,7 +58,11 @@ struct config *config_load(const char *path, char *err, size_t errlen);
 /* The same from a string, for tests and the fuzzer; name is used in errors. */
 struct config *config_load_string(const char *text, const char *name, char *err, size_t errlen);
 void config_free(struct config *c);
-/* True when the SMS channel has what it needs to send. */
-bool config_twilio_enabled(const struct config *c);
+/* The section of the provider called name, or NULL when it is not in the file. */
+const struct config_provider *config_provider(const struct config *c, const char *name);
+/* A provider setting's value, or NULL. */
+const char *config_provider_get(const struct config *c, const char *provider, const char *key);
+/* The settings of p as the provider's create() takes them. */
+void config_provider_settings(const struct config *c, const struct config_provider *p, struct provider_settings *out);
 
 #endif

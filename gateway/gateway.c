@@ -1,9 +1,11 @@
 /*
- * Wiring: the outbox hands out messages to send; each becomes a provider
- * request on the dispatch; its answer is classified by the provider and
- * recorded by the outbox. Messages wait in a FIFO when all max_inflight
- * transfer slots are busy. Owns the event base, signals and the shutdown
- * sequence (first signal drains, second exits at once).
+ * Wiring: the outbox hands out messages to send; each is routed to a
+ * channel and provider, becomes a provider request on the dispatch, and
+ * its answer is classified by the provider and recorded by the outbox.
+ * Messages wait in a FIFO when all transfer slots are busy. The HTTP
+ * server takes webhooks into the receipts. Owns the event base, the
+ * providers, signals and the shutdown sequence (first signal drains,
+ * second exits at once).
  */
 #include "gateway/gateway.h"
 
@@ -14,19 +16,36 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <time.h>
 
 #include "gateway/dispatch.h"
+#include "gateway/http.h"
+#include "gateway/metrics.h"
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
-#include "handlers/twilio.h"
+#include "gateway/webhook.h"
 #include "queues/outbox.h"
+#include "queues/receipts.h"
+
+/*
+ * Free text on WhatsApp is allowed for 24 hours after the person's last
+ * message; a little is kept back so that a send in flight at the edge does
+ * not fail with 131047.
+ */
+#define GATEWAY_WINDOW_S (24 * 3600 - 300)
+
+/* One configured provider. */
+struct gateway_provider {
+	const struct provider_ops *ops;
+	void *ctx;
+	size_t mi; /* metrics index */
+};
 
 struct gateway_send {
 	struct gateway *gw;
 	struct message *m;
-	const struct provider_ops *ops;
-	const void *ctx;
-	const char *channel;
+	struct gateway_provider *p;
+	bool may_fall_back; /* channel=auto on WhatsApp, with SMS configured */
 	TAILQ_ENTRY(gateway_send) entry;
 };
 TAILQ_HEAD(gateway_send_list, gateway_send);
@@ -37,7 +56,13 @@ struct gateway {
 	struct redis_target target;
 	struct outbox *outbox;
 	struct dispatch *dispatch;
-	struct twilio *twilio;
+	struct receipts *receipts;
+	struct webhook *webhook;
+	struct http *http;
+	struct metrics metrics;
+	struct gateway_provider providers[METRICS_MAX_PROVIDERS];
+	size_t nproviders;
+	struct gateway_provider *sms, *whatsapp;
 	struct gateway_send_list waiting;
 	size_t nwaiting;
 	size_t max_concurrent; /* transfers at once: max_inflight, or max_connections if lower */
@@ -57,6 +82,12 @@ static void gateway_shutdown_timeout_cb(evutil_socket_t fd, short what, void *ar
 static void gateway_progress_cb(evutil_socket_t fd, short what, void *arg);
 static void gateway_libevent_log(int severity, const char *msg);
 static void gateway_release_waiting(struct gateway *gw);
+static int gateway_providers_new(struct gateway *gw, char *err, size_t errlen);
+static void gateway_route(struct gateway *gw, struct gateway_send *s);
+static void gateway_count(struct gateway *gw, const struct gateway_send *s, enum metrics_outcome o);
+static bool gateway_ready(void *arg, char *why, size_t whylen);
+static void gateway_metrics(void *arg, struct buf *out);
+static void gateway_webhook(void *arg, struct evhttp_request *req, const char *name, const char *route);
 
 static void
 gateway_libevent_log(int severity, const char *msg)
@@ -86,12 +117,8 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 		log_set_level(level);
 	if (redis_target_parse(cfg->redis_url, &gw->target, err, errlen) != 0)
 		goto fail;
-	if (!config_twilio_enabled(cfg)) {
-		snprintf(err, errlen, "no channel is configured: [twilio] needs account_sid and auth_token");
+	if (gateway_providers_new(gw, err, errlen) != 0)
 		goto fail;
-	}
-	gw->twilio = twilio_new(cfg->twilio_base_url, cfg->twilio_account_sid, cfg->twilio_auth_token, cfg->twilio_from,
-	    cfg->twilio_messaging_service_sid, cfg->twilio_status_callback);
 	event_set_log_callback(gateway_libevent_log);
 	if ((gw->base = event_base_new()) == NULL) {
 		snprintf(err, errlen, "cannot create the event loop");
@@ -122,6 +149,24 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 	    : (size_t)cfg->max_inflight;
 	ds.max_connections = (int)gw->max_concurrent;
 	gw->dispatch = dispatch_new(gw->base, &ds);
+	{
+		struct receipts_settings rs = { &gw->target, cfg->prefix, cfg->group, cfg->log_maxlen, cfg->log_maxlen,
+			86400, 7 * 86400 };
+		struct webhook_provider wp[METRICS_MAX_PROVIDERS];
+		struct http_handlers hh = { gateway_ready, gateway_metrics, gateway_webhook };
+
+		gw->receipts = receipts_new(gw->base, &rs);
+		for (size_t i = 0; i < gw->nproviders; i++) {
+			wp[i].ops = gw->providers[i].ops;
+			wp[i].ctx = gw->providers[i].ctx;
+			wp[i].metrics_index = gw->providers[i].mi;
+		}
+		gw->webhook = webhook_new(wp, gw->nproviders, gw->receipts, &gw->metrics, cfg->http_public_url, key);
+		if (strcmp(cfg->http_listen, "off") != 0 &&
+		    (gw->http = http_new(gw->base, cfg->http_listen, cfg->http_max_body_bytes, &hh, gw, err, errlen)) ==
+			NULL)
+			goto fail;
+	}
 	gw->sigterm_ev = evsignal_new(gw->base, SIGTERM, gateway_signal_cb, gw);
 	gw->sigint_ev = evsignal_new(gw->base, SIGINT, gateway_signal_cb, gw);
 	gw->shutdown_ev = evtimer_new(gw->base, gateway_shutdown_timeout_cb, gw);
@@ -143,9 +188,12 @@ fail:
 int
 gateway_run(struct gateway *gw)
 {
-	log_info("gateway starting consumer=%s group=%s prefix=%s max_inflight=%d sms=twilio", gw->cfg->consumer,
-	    gw->cfg->group, gw->cfg->prefix, gw->cfg->max_inflight);
+	log_info("gateway starting consumer=%s group=%s prefix=%s max_inflight=%d sms=%s whatsapp=%s http_port=%d",
+	    gw->cfg->consumer, gw->cfg->group, gw->cfg->prefix, gw->cfg->max_inflight,
+	    gw->sms != NULL ? gw->sms->ops->name : "none", gw->whatsapp != NULL ? gw->whatsapp->ops->name : "none",
+	    gw->http != NULL ? http_port(gw->http) : 0);
 	outbox_start(gw->outbox);
+	receipts_start(gw->receipts);
 	event_base_dispatch(gw->base);
 	gateway_progress_cb(-1, 0, gw);
 	log_info("gateway stopped exit=%d", gw->exit_code);
@@ -163,7 +211,12 @@ gateway_free(struct gateway *gw)
 		gateway_release_waiting(gw);
 	outbox_free(gw->outbox);
 	dispatch_free(gw->dispatch);
-	twilio_free(gw->twilio);
+	/* Webhooks still waiting for Redis are answered 503 here, while their connections exist. */
+	receipts_free(gw->receipts);
+	http_free(gw->http);
+	webhook_free(gw->webhook);
+	for (size_t i = 0; i < gw->nproviders; i++)
+		gw->providers[i].ops->destroy(gw->providers[i].ctx);
 	if (gw->sigterm_ev != NULL)
 		event_free(gw->sigterm_ev);
 	if (gw->sigint_ev != NULL)
@@ -179,6 +232,46 @@ gateway_free(struct gateway *gw)
 	free(gw);
 }
 
+/*
+ * Builds each configured provider. The SMS channel is [gateway]
+ * sms_provider, or the first SMS provider configured in registry order.
+ */
+static int
+gateway_providers_new(struct gateway *gw, char *err, size_t errlen)
+{
+	struct config *cfg = gw->cfg;
+	char why[200];
+
+	for (size_t i = 0; i < cfg->nproviders; i++) {
+		const struct config_provider *cp = &cfg->providers[i];
+		struct gateway_provider *p;
+		struct provider_settings ps;
+
+		if (!cp->enabled)
+			continue;
+		p = &gw->providers[gw->nproviders];
+		config_provider_settings(cfg, cp, &ps);
+		if ((p->ctx = cp->ops->create(&ps, why, sizeof why)) == NULL) {
+			snprintf(err, errlen, "[%s] %s", cp->ops->name, why);
+			return -1;
+		}
+		p->ops = cp->ops;
+		p->mi = metrics_add_provider(&gw->metrics, p->ops->name, provider_channel_name(p->ops->channel));
+		gw->nproviders++;
+		if (p->ops->channel == PROVIDER_CHANNEL_WHATSAPP && gw->whatsapp == NULL)
+			gw->whatsapp = p;
+		if (p->ops->channel == PROVIDER_CHANNEL_SMS &&
+		    (cfg->sms_provider[0] != '\0' ? strcmp(cfg->sms_provider, p->ops->name) == 0 : gw->sms == NULL))
+			gw->sms = p;
+	}
+	if (gw->sms == NULL && gw->whatsapp == NULL) {
+		snprintf(err, errlen,
+		    "no channel is configured: add a [twilio], [generic] or [whatsapp] section with its credentials");
+		return -1;
+	}
+	return 0;
+}
+
 static bool
 gateway_channel_available(void *arg, enum message_channel channel, char *why, size_t whylen)
 {
@@ -186,17 +279,53 @@ gateway_channel_available(void *arg, enum message_channel channel, char *why, si
 
 	switch (channel) {
 	case MESSAGE_CHANNEL_SMS:
-	case MESSAGE_CHANNEL_AUTO:
-		if (gw->twilio != NULL)
+		if (gw->sms != NULL)
 			return true;
-		snprintf(why, whylen, "channel %s is not configured", message_channel_name(channel));
-		return false;
+		break;
 	case MESSAGE_CHANNEL_WHATSAPP:
-		snprintf(why, whylen, "channel whatsapp is not configured");
-		return false;
+		if (gw->whatsapp != NULL)
+			return true;
+		break;
+	case MESSAGE_CHANNEL_AUTO:
+		if (gw->sms != NULL || gw->whatsapp != NULL)
+			return true;
+		break;
 	}
-	snprintf(why, whylen, "unknown channel");
+	snprintf(why, whylen, "channel %s is not configured", message_channel_name(channel));
 	return false;
+}
+
+/*
+ * channel=auto takes the contact's preferred channel when it is WhatsApp
+ * and WhatsApp is configured (with SMS kept as the fallback), and SMS
+ * otherwise.
+ */
+static void
+gateway_route(struct gateway *gw, struct gateway_send *s)
+{
+	const struct message *m = s->m;
+
+	switch (m->channel) {
+	case MESSAGE_CHANNEL_SMS:
+		s->p = gw->sms;
+		break;
+	case MESSAGE_CHANNEL_WHATSAPP:
+		s->p = gw->whatsapp;
+		break;
+	case MESSAGE_CHANNEL_AUTO:
+		if (gw->whatsapp != NULL && (gw->sms == NULL || strcmp(m->contact_channel, "whatsapp") == 0)) {
+			s->p = gw->whatsapp;
+			s->may_fall_back = gw->sms != NULL;
+		} else
+			s->p = gw->sms;
+		break;
+	}
+}
+
+static void
+gateway_count(struct gateway *gw, const struct gateway_send *s, enum metrics_outcome o)
+{
+	gw->metrics.messages[s->m->lane][s->p->mi][o]++;
 }
 
 static void
@@ -207,9 +336,7 @@ gateway_send(void *arg, struct message *m)
 
 	s->gw = gw;
 	s->m = m;
-	s->ops = &twilio_ops;
-	s->ctx = gw->twilio;
-	s->channel = "sms";
+	gateway_route(gw, s);
 	TAILQ_INSERT_TAIL(&gw->waiting, s, entry);
 	gw->nwaiting++;
 	gateway_pump(gw);
@@ -224,27 +351,48 @@ gateway_pump(struct gateway *gw)
 	struct provider_message pm;
 	struct outbox_result r;
 	char err[192];
+	int rc;
 
 	while (dispatch_inflight(gw->dispatch) < gw->max_concurrent && (s = TAILQ_FIRST(&gw->waiting)) != NULL) {
 		TAILQ_REMOVE(&gw->waiting, s, entry);
 		gw->nwaiting--;
+		memset(&pm, 0, sizeof pm);
 		pm.id = s->m->id;
 		pm.to = s->m->to;
 		pm.text = s->m->text;
+		pm.kind = message_kind_name(s->m->kind);
+		pm.locale = s->m->locale[0] != '\0' ? s->m->locale : s->m->contact_locale;
+		pm.vars = s->m->vars;
+		pm.window_open =
+		    s->m->wa_last_in_s > 0 && (long long)time(NULL) - s->m->wa_last_in_s < GATEWAY_WINDOW_S;
 		provider_request_init(&req);
 		memset(&r, 0, sizeof r);
-		r.channel = s->channel;
-		r.provider = s->ops->name;
-		if (s->ops->build_request(s->ctx, &pm, &req, err, sizeof err) != 0) {
+		r.channel = provider_channel_name(s->p->ops->channel);
+		r.provider = s->p->ops->name;
+		if ((rc = s->p->ops->build_request(s->p->ctx, &pm, &req, err, sizeof err)) != 0) {
 			provider_request_free(&req);
-			r.outcome = OUTBOX_FAILED;
+			if (rc == PROVIDER_BUILD_UNAVAILABLE && s->may_fall_back) {
+				log_debug("fallback to sms id=%s reason=%s", s->m->id, err);
+				gateway_count(gw, s, METRICS_FALLBACK);
+				s->p = gw->sms;
+				s->may_fall_back = false;
+				TAILQ_INSERT_HEAD(&gw->waiting, s, entry);
+				gw->nwaiting++;
+				continue;
+			}
+			r.outcome = rc == PROVIDER_BUILD_UNAVAILABLE ? OUTBOX_SKIPPED : OUTBOX_FAILED;
 			r.error = err;
-			log_warn("cannot build request id=%s reason=\"%s\"", s->m->id, err);
+			gateway_count(gw, s, rc == PROVIDER_BUILD_UNAVAILABLE ? METRICS_SKIPPED : METRICS_FAILED);
+			if (rc == PROVIDER_BUILD_UNAVAILABLE)
+				log_info("not sent id=%s to=%s reason=%s", s->m->id, s->m->to_masked, err);
+			else
+				log_warn("cannot build request id=%s reason=\"%s\"", s->m->id, err);
 			outbox_record(gw->outbox, s->m, &r);
 			free(s);
 			continue;
 		}
 		if (dispatch_submit(gw->dispatch, &req, gateway_done, s) != 0) {
+			gateway_count(gw, s, METRICS_RETRY);
 			r.outcome = OUTBOX_RETRY;
 			r.error = "transport: cannot start request";
 			outbox_record(gw->outbox, s->m, &r);
@@ -267,25 +415,40 @@ gateway_done(void *arg, const struct provider_answer *a, long long elapsed_us)
 		free(s);
 		return;
 	}
-	s->ops->classify(s->ctx, a, &pr);
+	metrics_latency(&gw->metrics, s->p->mi, elapsed_us);
+	s->p->ops->classify(s->p->ctx, a, &pr);
+	if (pr.verdict == PROVIDER_PERMANENT && pr.fallback && s->may_fall_back) {
+		/* WhatsApp cannot reach this number: SMS may. */
+		log_info("fallback to sms id=%s to=%s reason=\"%s\"", s->m->id, s->m->to_masked, pr.error);
+		gateway_count(gw, s, METRICS_FALLBACK);
+		s->p = gw->sms;
+		s->may_fall_back = false;
+		TAILQ_INSERT_HEAD(&gw->waiting, s, entry);
+		gw->nwaiting++;
+		gateway_pump(gw);
+		return;
+	}
 	memset(&r, 0, sizeof r);
-	r.channel = s->channel;
-	r.provider = s->ops->name;
+	r.channel = provider_channel_name(s->p->ops->channel);
+	r.provider = s->p->ops->name;
 	r.error = pr.error;
 	switch (pr.verdict) {
 	case PROVIDER_ACCEPTED:
+		gateway_count(gw, s, METRICS_SENT);
 		r.outcome = OUTBOX_SENT;
 		r.provider_id = pr.provider_id;
 		log_debug("sent id=%s to=%s provider_id=%s attempt=%d elapsed_us=%lld", s->m->id, s->m->to_masked,
 		    pr.provider_id, s->m->attempt, elapsed_us);
 		break;
 	case PROVIDER_RETRY:
+		gateway_count(gw, s, METRICS_RETRY);
 		r.outcome = OUTBOX_RETRY;
 		r.retry_after_ms = pr.retry_after_ms;
 		log_info("retryable failure id=%s to=%s attempt=%d error=\"%s\"", s->m->id, s->m->to_masked,
 		    s->m->attempt, pr.error);
 		break;
 	case PROVIDER_PERMANENT:
+		gateway_count(gw, s, METRICS_FAILED);
 		r.outcome = OUTBOX_FAILED;
 		log_warn("permanent failure id=%s to=%s attempt=%d error=\"%s\"", s->m->id, s->m->to_masked,
 		    s->m->attempt, pr.error);
@@ -371,4 +534,54 @@ gateway_progress_cb(evutil_socket_t fd, short what, void *arg)
 		 "scheduled=%llu not_sent=%llu held=%zu inflight=%zu redis=%s",
 	    st.claimed, st.reclaimed, st.sent, st.retried, st.failed, st.malformed, st.scheduled, st.not_sent, st.held,
 	    dispatch_inflight(gw->dispatch), outbox_redis_up(gw->outbox) ? "up" : "down");
+}
+
+static bool
+gateway_ready(void *arg, char *why, size_t whylen)
+{
+	struct gateway *gw = arg;
+
+	if (!outbox_redis_up(gw->outbox) || !receipts_up(gw->receipts)) {
+		snprintf(why, whylen, "redis unreachable");
+		return false;
+	}
+	if (gw->draining) {
+		snprintf(why, whylen, "shutting down");
+		return false;
+	}
+	if (gw->nproviders == 0) {
+		snprintf(why, whylen, "no provider configured");
+		return false;
+	}
+	return true;
+}
+
+static void
+gateway_metrics(void *arg, struct buf *out)
+{
+	struct gateway *gw = arg;
+	struct outbox_stats st;
+	struct metrics_gauges g;
+
+	outbox_get_stats(gw->outbox, &st);
+	memset(&g, 0, sizeof g);
+	g.inflight = dispatch_inflight(gw->dispatch);
+	g.waiting = gw->nwaiting;
+	g.held = st.held;
+	g.redis_up = outbox_redis_up(gw->outbox) && receipts_up(gw->receipts);
+	g.redis_reconnects = outbox_redis_reconnects(gw->outbox) + receipts_reconnects(gw->receipts);
+	g.claimed = st.claimed;
+	g.reclaimed = st.reclaimed;
+	g.malformed = st.malformed;
+	g.deadletters = st.failed + st.malformed;
+	g.not_sent = st.not_sent;
+	metrics_render(&gw->metrics, &g, out);
+}
+
+static void
+gateway_webhook(void *arg, struct evhttp_request *req, const char *name, const char *route)
+{
+	struct gateway *gw = arg;
+
+	webhook_handle(gw->webhook, req, name, route);
 }

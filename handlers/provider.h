@@ -86,6 +86,7 @@ struct provider_setting {
 struct provider_settings {
 	const struct provider_setting *v;
 	size_t n;
+	const char *public_url; /* the gateway's [http] public_url, for callback URLs; or "" */
 };
 
 /* What a webhook request looks like to a provider. */
@@ -127,8 +128,8 @@ enum provider_status {
 struct provider_status_event {
 	char provider_id[96];
 	enum provider_status status;
-	char error[32];    /* the provider's error code, or "" */
-	long long time_s;  /* the provider's timestamp, 0 when absent */
+	char error[32];   /* the provider's error code, or "" */
+	long long time_s; /* the provider's timestamp, 0 when absent */
 };
 
 struct provider_inbound_event {
@@ -145,8 +146,8 @@ struct provider_events {
 	size_t nstatus, capstatus;
 	struct provider_inbound_event *inbound;
 	size_t ninbound, capinbound;
-	struct buf reply;         /* the body to answer with (verification challenge, TwiML) */
-	const char *reply_type;   /* its Content-Type, or NULL for none */
+	struct buf reply;       /* the body to answer with (verification challenge, TwiML) */
+	const char *reply_type; /* its Content-Type, or NULL for none */
 };
 
 struct provider_ops {
@@ -157,8 +158,8 @@ struct provider_ops {
 	void *(*create)(const struct provider_settings *s, char *err, size_t errlen);
 	void (*destroy)(void *ctx);
 	/* Builds the request for m into req: 0, PROVIDER_BUILD_ERROR or PROVIDER_BUILD_UNAVAILABLE, error filled. */
-	int (*build_request)(
-	    const void *ctx, const struct provider_message *m, struct provider_request *req, char *error, size_t errorlen);
+	int (*build_request)(const void *ctx, const struct provider_message *m, struct provider_request *req,
+	    char *error, size_t errorlen);
 	void (*classify)(const void *ctx, const struct provider_answer *a, struct provider_result *out);
 	/*
 	 * Verifies and parses a webhook request (NULL when the provider has

@@ -16,15 +16,35 @@
 
 #include "gateway/util/xmalloc.h"
 #include "handlers/json_scan.h"
+#include "handlers/twilio_webhook.h"
 
 static int twilio_build_request(
     const void *ctx, const struct provider_message *m, struct provider_request *req, char *error, size_t errorlen);
 static void twilio_classify(const void *ctx, const struct provider_answer *a, struct provider_result *out);
+static void *twilio_create(const struct provider_settings *s, char *err, size_t errlen);
+static void twilio_destroy(void *ctx);
+static enum provider_webhook_result twilio_webhook(const void *ctx, const struct provider_webhook_request *wr,
+    struct provider_events *ev, char *error, size_t errorlen);
+
+static const struct provider_key twilio_keys[] = {
+	{ "base_url", false, false },
+	{ "account_sid", true, false },
+	{ "auth_token", true, false },
+	{ "from", false, false },
+	{ "messaging_service_sid", false, false },
+	{ "status_callback", false, false },
+	{ NULL, false, false },
+};
 
 const struct provider_ops twilio_ops = {
 	.name = "twilio",
+	.channel = PROVIDER_CHANNEL_SMS,
+	.keys = twilio_keys,
+	.create = twilio_create,
+	.destroy = twilio_destroy,
 	.build_request = twilio_build_request,
 	.classify = twilio_classify,
+	.webhook = twilio_webhook,
 };
 
 static const char twilio_form_header[] = "Content-Type: application/x-www-form-urlencoded";
@@ -55,6 +75,7 @@ twilio_new(const char *base_url, const char *account_sid, const char *auth_token
 	b64 = xmalloc(blen);
 	EVP_EncodeBlock(b64, (const unsigned char *)cred, (int)len);
 	t->auth_header = xasprintf("Authorization: Basic %s", (char *)b64);
+	t->auth_token = xstrdup(auth_token);
 	explicit_bzero(cred, len);
 	explicit_bzero(b64, blen);
 	free(cred);
@@ -77,7 +98,61 @@ twilio_free(struct twilio *t)
 		explicit_bzero(t->auth_header, strlen(t->auth_header));
 		free(t->auth_header);
 	}
+	if (t->auth_token != NULL) {
+		explicit_bzero(t->auth_token, strlen(t->auth_token));
+		free(t->auth_token);
+	}
 	free(t);
+}
+
+/*
+ * Without a status_callback key, callbacks go to the gateway's own webhook
+ * under [http] public_url; an empty status_callback asks for none.
+ */
+static void *
+twilio_create(const struct provider_settings *s, char *err, size_t errlen)
+{
+	const char *base = provider_settings_get(s, "base_url"), *sid = provider_settings_get(s, "account_sid");
+	const char *token = provider_settings_get(s, "auth_token"), *from = provider_settings_get(s, "from");
+	const char *mss = provider_settings_get(s, "messaging_service_sid");
+	const char *cb = provider_settings_get(s, "status_callback");
+	char *derived = NULL;
+	struct twilio *t;
+
+	if (base == NULL)
+		base = "https://api.twilio.com";
+	if (sid == NULL || *sid == '\0' || token == NULL || *token == '\0') {
+		snprintf(err, errlen, "needs both account_sid and auth_token (or AMUDDU_TWILIO_AUTH_TOKEN)");
+		return NULL;
+	}
+	if ((from == NULL || *from == '\0') && (mss == NULL || *mss == '\0')) {
+		snprintf(err, errlen, "needs from or messaging_service_sid");
+		return NULL;
+	}
+	if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) {
+		snprintf(err, errlen, "base_url must be an http:// or https:// URL");
+		return NULL;
+	}
+	if (cb == NULL && s->public_url != NULL && *s->public_url != '\0')
+		cb = derived = xasprintf("%s/webhooks/twilio/status", s->public_url);
+	t = twilio_new(base, sid, token, from, mss, cb);
+	free(derived);
+	return t;
+}
+
+static void
+twilio_destroy(void *ctx)
+{
+	twilio_free(ctx);
+}
+
+static enum provider_webhook_result
+twilio_webhook(const void *ctx, const struct provider_webhook_request *wr, struct provider_events *ev, char *error,
+    size_t errorlen)
+{
+	const struct twilio *t = ctx;
+
+	return twilio_webhook_parse(t->auth_token, wr, ev, error, errorlen);
 }
 
 static int

@@ -16,11 +16,12 @@ struct twilio {
 	char *status_callback;       /* or NULL */
 	char *messages_url;          /* derived */
 	char *auth_header;           /* derived: "Authorization: Basic …" */
+	char *auth_token;            /* for webhook signatures */
 };
 
 extern const struct provider_ops twilio_ops;
 
-/* Copies the settings; auth_token is only kept inside the derived header. */
+/* Copies the settings. */
 struct twilio *twilio_new(const char *base_url, const char *account_sid, const char *auth_token, const char *from,
     const char *messaging_service_sid, const char *status_callback);
 void twilio_free(struct twilio *t);

@@ -118,6 +118,7 @@ message_parse(struct message *m, enum message_lane lane, const char *entry_id, c
 	m->lane = lane;
 	snprintf(m->entry_id, sizeof m->entry_id, "%s", entry_id);
 	m->campaign = "";
+	m->locale = "";
 	m->nfields = nvalues / 2;
 	/* One block for the pointers, the lengths and the NUL-terminated copies. */
 	{
@@ -168,6 +169,10 @@ message_parse(struct message *m, enum message_lane lane, const char *entry_id, c
 			contact = value;
 		else if (strcmp(name, "template") == 0)
 			template = value;
+		else if (strcmp(name, "locale") == 0)
+			m->locale = value;
+		else if (strcmp(name, "vars") == 0)
+			m->vars = value;
 		/* Anything else is kept in fields and ignored. */
 	}
 
@@ -205,6 +210,12 @@ message_parse(struct message *m, enum message_lane lane, const char *entry_id, c
 	if (m->campaign[0] != '\0' && !message_token_ok(m->campaign, MESSAGE_CAMPAIGN_MAX))
 		return message_fail(
 		    m, "field 'campaign' must be 1-%d characters of A-Z a-z 0-9 - _ . : / @", MESSAGE_CAMPAIGN_MAX);
+	if (m->locale[0] != '\0' &&
+	    (strlen(m->locale) > MESSAGE_LOCALE_MAX ||
+		strspn(m->locale, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_") != strlen(m->locale)))
+		return message_fail(m, "field 'locale' must be a language tag such as fr, ar, ary-Latn");
+	if (m->vars != NULL && (m->vars[0] != '{' || !utf8_valid(m->vars, strlen(m->vars))))
+		return message_fail(m, "field 'vars' must be a JSON object");
 	if (not_before != NULL && message_parse_epoch(not_before, &m->not_before) != 0)
 		return message_fail(m, "field 'not_before' is not epoch seconds");
 	if (expires != NULL && message_parse_epoch(expires, &m->expires) != 0)

@@ -39,6 +39,7 @@ enum message_kind {
 #define MESSAGE_TEXT_MAX_CHARS 1600
 #define MESSAGE_ID_MAX 200
 #define MESSAGE_CAMPAIGN_MAX 128
+#define MESSAGE_LOCALE_MAX 15
 
 struct message {
 	enum message_lane lane;
@@ -51,11 +52,17 @@ struct message {
 	enum message_kind kind;
 	const char *text;     /* points into fields */
 	const char *campaign; /* points into fields, or "" */
+	const char *locale;   /* points into fields, or "" */
+	const char *vars;     /* points into fields (a JSON object), or NULL */
 	bool has_id;          /* the producer gave an id field */
 	int64_t not_before;   /* epoch seconds, 0 when absent */
 	int64_t expires;      /* epoch seconds, 0 when absent */
 	int attempt;          /* set when the claim is recorded */
-	char **fields;        /* name, value, name, value, ... as received (in storage) */
+	/* The contact record, read when the claim is recorded (docs/redis.md). */
+	char contact_channel[16]; /* preferred channel, or "" */
+	char contact_locale[16];  /* or "" */
+	int64_t wa_last_in_s;     /* when the person last wrote on WhatsApp, 0 for never */
+	char **fields;            /* name, value, name, value, ... as received (in storage) */
 	size_t *field_lens;
 	size_t nfields;  /* number of name/value pairs */
 	void *storage;   /* one allocation holding fields, field_lens and the copies */

@@ -23,26 +23,8 @@
 #include "gateway/util/strset.h"
 #include "gateway/util/xmalloc.h"
 #include "queues/backoff.h"
+#include "queues/cmdargs.h"
 #include "queues/scripts.h"
-
-/*
- * A growable argument vector for one Redis command. Strings are borrowed:
- * hiredis copies them into its output buffer when the command is sent, so
- * they need only outlive the send (or, for finish records, the item that
- * holds them). Numbers are formatted into the vector's own chunks.
- */
-struct outbox_numchunk {
-	struct outbox_numchunk *next;
-	int used;
-	char num[32][24];
-};
-
-struct outbox_argv {
-	const char **v;
-	size_t *lens;
-	int n, cap;
-	struct outbox_numchunk *nums;
-};
 
 /* Outcomes written by one finish call at most. */
 #define OUTBOX_FINISH_BATCH 256
@@ -96,12 +78,8 @@ struct outbox {
 	struct outbox_stats stats;
 };
 
-static void outbox_argv_add(struct outbox_argv *a, const char *s, size_t len);
-static void outbox_argv_str(struct outbox_argv *a, const char *s);
-static void outbox_argv_num(struct outbox_argv *a, long long v);
-static void outbox_argv_free(struct outbox_argv *a);
-static void outbox_argv_prologue(struct outbox *ob, struct outbox_argv *a, enum scripts_id id, long long now);
-static void outbox_argv_fields(struct outbox_argv *a, const struct message *m);
+static void outbox_argv_prologue(struct outbox *ob, struct cmdargs *a, enum scripts_id id, long long now);
+static void outbox_argv_fields(struct cmdargs *a, const struct message *m);
 static long long outbox_now_ms(void);
 static uint64_t outbox_random(struct outbox *ob);
 static void outbox_cmd_up(struct redis_conn *rc, void *arg);
@@ -122,6 +100,7 @@ static void outbox_schedule(struct outbox_item *it, long long due_ms);
 static void outbox_item_reply(struct redis_conn *rc, redisReply *r, void *privdata);
 static void outbox_begin(struct outbox *ob, struct outbox_item **items, size_t n);
 static void outbox_begin_reply(struct redis_conn *rc, redisReply *r, void *privdata);
+static void outbox_contact_fill(struct message *m, const redisReply *wa, const redisReply *ch, const redisReply *loc);
 static void outbox_finish_queue(struct outbox_item *it);
 static void outbox_finish_send(struct outbox *ob);
 static void outbox_flush_cb(evutil_socket_t fd, short what, void *arg);
@@ -131,7 +110,7 @@ static void outbox_reclaim_cb(evutil_socket_t fd, short what, void *arg);
 static void outbox_reclaim_reply(struct redis_conn *rc, redisReply *r, void *privdata);
 static void outbox_due_cb(evutil_socket_t fd, short what, void *arg);
 static void outbox_due_reply(struct redis_conn *rc, redisReply *r, void *privdata);
-static int outbox_eval(struct outbox *ob, struct outbox_argv *a, redis_conn_reply_cb *cb, void *privdata)
+static int outbox_eval(struct outbox *ob, struct cmdargs *a, redis_conn_reply_cb *cb, void *privdata)
     __attribute__((warn_unused_result));
 static void outbox_check_drained(struct outbox *ob);
 static bool outbox_reply_is_error(redisReply *r, const char *what);
@@ -162,81 +141,33 @@ outbox_random(struct outbox *ob)
 	return ob->rng * 2685821657736338717ULL;
 }
 
-static void
-outbox_argv_add(struct outbox_argv *a, const char *s, size_t len)
-{
-	if (a->n == a->cap) {
-		a->cap = a->cap == 0 ? 32 : a->cap * 2;
-		a->v = xreallocarray(a->v, (size_t)a->cap, sizeof *a->v);
-		a->lens = xreallocarray(a->lens, (size_t)a->cap, sizeof *a->lens);
-	}
-	a->v[a->n] = s;
-	a->lens[a->n] = len;
-	a->n++;
-}
-
-static void
-outbox_argv_str(struct outbox_argv *a, const char *s)
-{
-	outbox_argv_add(a, s, strlen(s));
-}
-
-static void
-outbox_argv_num(struct outbox_argv *a, long long v)
-{
-	struct outbox_numchunk *c = a->nums;
-	int len;
-
-	if (c == NULL || c->used == (int)(sizeof c->num / sizeof c->num[0])) {
-		c = xcalloc(1, sizeof *c);
-		c->next = a->nums;
-		a->nums = c;
-	}
-	len = snprintf(c->num[c->used], sizeof c->num[0], "%lld", v);
-	outbox_argv_add(a, c->num[c->used++], (size_t)len);
-}
-
-static void
-outbox_argv_free(struct outbox_argv *a)
-{
-	struct outbox_numchunk *c, *next;
-
-	for (c = a->nums; c != NULL; c = next) {
-		next = c->next;
-		free(c);
-	}
-	free(a->v);
-	free(a->lens);
-	memset(a, 0, sizeof *a);
-}
-
 /* EVALSHA sha 0 prefix group now maxlen */
 static void
-outbox_argv_prologue(struct outbox *ob, struct outbox_argv *a, enum scripts_id id, long long now)
+outbox_argv_prologue(struct outbox *ob, struct cmdargs *a, enum scripts_id id, long long now)
 {
-	outbox_argv_str(a, "EVALSHA");
-	outbox_argv_str(a, scripts_sha(id));
-	outbox_argv_str(a, "0");
-	outbox_argv_str(a, ob->prefix);
-	outbox_argv_str(a, ob->group);
-	outbox_argv_num(a, now);
-	outbox_argv_num(a, ob->s.log_maxlen);
+	cmdargs_str(a, "EVALSHA");
+	cmdargs_str(a, scripts_sha(id));
+	cmdargs_str(a, "0");
+	cmdargs_str(a, ob->prefix);
+	cmdargs_str(a, ob->group);
+	cmdargs_num(a, now);
+	cmdargs_num(a, ob->s.log_maxlen);
 }
 
 /* The entry's fields as received, plus the derived id when the producer gave none. */
 static void
-outbox_argv_fields(struct outbox_argv *a, const struct message *m)
+outbox_argv_fields(struct cmdargs *a, const struct message *m)
 {
 	for (size_t i = 0; i < m->nfields * 2; i++)
-		outbox_argv_add(a, m->fields[i], m->field_lens[i]);
+		cmdargs_add(a, m->fields[i], m->field_lens[i]);
 	if (!m->has_id && m->id != NULL) {
-		outbox_argv_str(a, "id");
-		outbox_argv_str(a, m->id);
+		cmdargs_str(a, "id");
+		cmdargs_str(a, m->id);
 	}
 }
 
 static int
-outbox_eval(struct outbox *ob, struct outbox_argv *a, redis_conn_reply_cb *cb, void *privdata)
+outbox_eval(struct outbox *ob, struct cmdargs *a, redis_conn_reply_cb *cb, void *privdata)
 {
 	return redis_conn_command(ob->cmd, cb, privdata, a->n, a->v, a->lens);
 }
@@ -774,75 +705,87 @@ static void
 outbox_reject(struct outbox_item *it)
 {
 	struct outbox *ob = it->ob;
-	struct outbox_argv a = { 0 };
+	struct cmdargs a = { 0 };
 	const struct message *m = &it->msg;
 	bool campaign_ok =
 	    m->campaign[0] != '\0' && strlen(m->campaign) <= MESSAGE_CAMPAIGN_MAX && strchr(m->campaign, ' ') == NULL;
 
 	outbox_argv_prologue(ob, &a, SCRIPTS_REJECT, outbox_now_ms());
-	outbox_argv_str(&a, message_lane_name(m->lane));
-	outbox_argv_str(&a, m->entry_id);
-	outbox_argv_str(&a, m->error);
-	outbox_argv_str(&a, m->has_id && m->id != NULL ? m->id : "");
+	cmdargs_str(&a, message_lane_name(m->lane));
+	cmdargs_str(&a, m->entry_id);
+	cmdargs_str(&a, m->error);
+	cmdargs_str(&a, m->has_id && m->id != NULL ? m->id : "");
 	/* A campaign that failed validation is not used as a key. */
-	outbox_argv_str(&a, campaign_ok && !strstr(m->error, "'campaign'") ? m->campaign : "");
+	cmdargs_str(&a, campaign_ok && !strstr(m->error, "'campaign'") ? m->campaign : "");
 	for (size_t i = 0; i < m->nfields * 2; i++)
-		outbox_argv_add(&a, m->fields[i], m->field_lens[i]);
+		cmdargs_add(&a, m->fields[i], m->field_lens[i]);
 	if (outbox_eval(ob, &a, outbox_item_reply, it) != 0)
 		outbox_item_release(it);
-	outbox_argv_free(&a);
+	cmdargs_free(&a);
 }
 
 static void
 outbox_schedule(struct outbox_item *it, long long due_ms)
 {
 	struct outbox *ob = it->ob;
-	struct outbox_argv a = { 0 };
+	struct cmdargs a = { 0 };
 	const struct message *m = &it->msg;
 
 	outbox_argv_prologue(ob, &a, SCRIPTS_SCHEDULE, outbox_now_ms());
-	outbox_argv_str(&a, message_lane_name(m->lane));
-	outbox_argv_str(&a, m->entry_id);
-	outbox_argv_str(&a, m->id);
-	outbox_argv_str(&a, m->person);
-	outbox_argv_str(&a, m->campaign);
-	outbox_argv_str(&a, message_kind_name(m->kind));
-	outbox_argv_str(&a, message_channel_name(m->channel));
-	outbox_argv_num(&a, due_ms);
+	cmdargs_str(&a, message_lane_name(m->lane));
+	cmdargs_str(&a, m->entry_id);
+	cmdargs_str(&a, m->id);
+	cmdargs_str(&a, m->person);
+	cmdargs_str(&a, m->campaign);
+	cmdargs_str(&a, message_kind_name(m->kind));
+	cmdargs_str(&a, message_channel_name(m->channel));
+	cmdargs_num(&a, due_ms);
 	outbox_argv_fields(&a, m);
 	if (outbox_eval(ob, &a, outbox_item_reply, it) != 0)
 		outbox_item_release(it);
-	outbox_argv_free(&a);
+	cmdargs_free(&a);
 }
 
 static void
 outbox_begin(struct outbox *ob, struct outbox_item **items, size_t n)
 {
-	struct outbox_argv a = { 0 };
+	struct cmdargs a = { 0 };
 	struct outbox_batch *b = xcalloc(1, sizeof *b);
 
 	b->ob = ob;
 	b->items = items;
 	b->n = n;
 	outbox_argv_prologue(ob, &a, SCRIPTS_BEGIN, outbox_now_ms());
-	outbox_argv_num(&a, ob->s.msg_ttl_s);
-	outbox_argv_num(&a, (long long)n);
+	cmdargs_num(&a, ob->s.msg_ttl_s);
+	cmdargs_num(&a, (long long)n);
 	for (size_t i = 0; i < n; i++) {
 		const struct message *m = &items[i]->msg;
 
-		outbox_argv_str(&a, message_lane_name(m->lane));
-		outbox_argv_str(&a, m->entry_id);
-		outbox_argv_str(&a, m->id);
-		outbox_argv_str(&a, m->person);
-		outbox_argv_str(&a, m->campaign);
-		outbox_argv_num(&a, m->expires);
-		outbox_argv_str(&a, message_kind_name(m->kind));
-		outbox_argv_str(&a, message_channel_name(m->channel));
-		outbox_argv_str(&a, "");
+		cmdargs_str(&a, message_lane_name(m->lane));
+		cmdargs_str(&a, m->entry_id);
+		cmdargs_str(&a, m->id);
+		cmdargs_str(&a, m->person);
+		cmdargs_str(&a, m->campaign);
+		cmdargs_num(&a, m->expires);
+		cmdargs_str(&a, message_kind_name(m->kind));
+		cmdargs_str(&a, message_channel_name(m->channel));
+		cmdargs_str(&a, "");
 	}
 	if (outbox_eval(ob, &a, outbox_begin_reply, b) != 0)
 		outbox_begin_reply(NULL, NULL, b);
-	outbox_argv_free(&a);
+	cmdargs_free(&a);
+}
+
+/* The contact record as the begin script read it: strings, possibly empty. */
+static void
+outbox_contact_fill(struct message *m, const redisReply *wa, const redisReply *ch, const redisReply *loc)
+{
+	if (wa->type == REDIS_REPLY_STRING)
+		m->wa_last_in_s = strtoll(wa->str, NULL, 10);
+	if (ch->type == REDIS_REPLY_STRING)
+		snprintf(m->contact_channel, sizeof m->contact_channel, "%s", ch->str);
+	if (loc->type == REDIS_REPLY_STRING)
+		snprintf(m->contact_locale, sizeof m->contact_locale, "%s", loc->str);
 }
 
 static void
@@ -856,9 +799,14 @@ outbox_begin_reply(struct redis_conn *rc, redisReply *r, void *privdata)
 	ok = !outbox_reply_is_error(r, "begin") && r->type == REDIS_REPLY_ARRAY && r->elements == b->n;
 	for (size_t i = 0; i < b->n; i++) {
 		struct outbox_item *it = b->items[i];
-		long long res = ok && r->element[i]->type == REDIS_REPLY_INTEGER ? r->element[i]->integer : 0;
+		redisReply *e = ok ? r->element[i] : NULL;
+		long long res = 0;
 
-		if (res > 0) {
+		if (e != NULL && e->type == REDIS_REPLY_ARRAY && e->elements >= 1 &&
+		    e->element[0]->type == REDIS_REPLY_INTEGER)
+			res = e->element[0]->integer;
+		if (res > 0 && e->elements == 4) {
+			outbox_contact_fill(&it->msg, e->element[1], e->element[2], e->element[3]);
 			it->msg.attempt = (int)res;
 			ob->h.send(ob->arg, &it->msg);
 			continue;
@@ -898,6 +846,10 @@ outbox_record(struct outbox *ob, struct message *m, const struct outbox_result *
 	case OUTBOX_RETRY:
 		it->outcome = "retry";
 		ob->stats.retried++;
+		break;
+	case OUTBOX_SKIPPED:
+		it->outcome = "skipped";
+		ob->stats.not_sent++;
 		break;
 	default:
 		it->outcome = "failed";
@@ -944,7 +896,7 @@ outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
 static void
 outbox_finish_send(struct outbox *ob)
 {
-	struct outbox_argv a = { 0 };
+	struct cmdargs a = { 0 };
 	struct outbox_batch *b = xcalloc(1, sizeof *b);
 	struct outbox_item *it;
 	size_t nitems = ob->nto_record < OUTBOX_FINISH_BATCH ? ob->nto_record : OUTBOX_FINISH_BATCH;
@@ -952,36 +904,36 @@ outbox_finish_send(struct outbox *ob)
 	b->ob = ob;
 	b->items = xcalloc(nitems, sizeof *b->items);
 	outbox_argv_prologue(ob, &a, SCRIPTS_FINISH, outbox_now_ms());
-	outbox_argv_num(&a, ob->s.msg_ttl_s);
-	outbox_argv_num(&a, ob->s.msg_ttl_s);
-	outbox_argv_num(&a, (long long)nitems);
+	cmdargs_num(&a, ob->s.msg_ttl_s);
+	cmdargs_num(&a, ob->s.msg_ttl_s);
+	cmdargs_num(&a, (long long)nitems);
 	while (b->n < nitems && (it = TAILQ_FIRST(&ob->to_record)) != NULL) {
 		const struct message *m = &it->msg;
-		bool with_fields = strcmp(it->outcome, "sent") != 0;
+		bool with_fields = strcmp(it->outcome, "retry") == 0 || strcmp(it->outcome, "failed") == 0;
 
 		TAILQ_REMOVE(&ob->to_record, it, entry);
 		ob->nto_record--;
 		b->items[b->n++] = it;
-		outbox_argv_str(&a, message_lane_name(m->lane));
-		outbox_argv_str(&a, m->entry_id);
-		outbox_argv_str(&a, m->id);
-		outbox_argv_str(&a, it->outcome);
-		outbox_argv_str(&a, it->channel);
-		outbox_argv_str(&a, it->provider);
-		outbox_argv_str(&a, it->provider_id);
-		outbox_argv_str(&a, it->error);
-		outbox_argv_str(&a, it->attempt_s);
-		outbox_argv_str(&a, it->retry_at_s);
-		outbox_argv_str(&a, m->person);
-		outbox_argv_str(&a, m->campaign);
-		outbox_argv_str(&a, message_kind_name(m->kind));
-		outbox_argv_num(&a, with_fields ? (long long)(m->nfields * 2 + (m->has_id ? 0 : 2)) : 0);
+		cmdargs_str(&a, message_lane_name(m->lane));
+		cmdargs_str(&a, m->entry_id);
+		cmdargs_str(&a, m->id);
+		cmdargs_str(&a, it->outcome);
+		cmdargs_str(&a, it->channel);
+		cmdargs_str(&a, it->provider);
+		cmdargs_str(&a, it->provider_id);
+		cmdargs_str(&a, it->error);
+		cmdargs_str(&a, it->attempt_s);
+		cmdargs_str(&a, it->retry_at_s);
+		cmdargs_str(&a, m->person);
+		cmdargs_str(&a, m->campaign);
+		cmdargs_str(&a, message_kind_name(m->kind));
+		cmdargs_num(&a, with_fields ? (long long)(m->nfields * 2 + (m->has_id ? 0 : 2)) : 0);
 		if (with_fields)
 			outbox_argv_fields(&a, m);
 	}
 	if (outbox_eval(ob, &a, outbox_finish_reply, b) != 0)
 		outbox_finish_reply(NULL, NULL, b);
-	outbox_argv_free(&a);
+	cmdargs_free(&a);
 }
 
 static void
@@ -1089,17 +1041,17 @@ static void
 outbox_due_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct outbox *ob = arg;
-	struct outbox_argv a = { 0 };
+	struct cmdargs a = { 0 };
 
 	(void)fd;
 	(void)what;
 	if (ob->stopping || ob->due_outstanding || !redis_conn_is_up(ob->cmd))
 		return;
 	outbox_argv_prologue(ob, &a, SCRIPTS_DUE, outbox_now_ms());
-	outbox_argv_num(&a, 1000);
+	cmdargs_num(&a, 1000);
 	if (outbox_eval(ob, &a, outbox_due_reply, ob) == 0)
 		ob->due_outstanding = true;
-	outbox_argv_free(&a);
+	cmdargs_free(&a);
 }
 
 static void

@@ -48,6 +48,7 @@ enum outbox_outcome {
 	OUTBOX_SENT = 0,
 	OUTBOX_RETRY,
 	OUTBOX_FAILED,
+	OUTBOX_SKIPPED, /* not sent by choice: error names why (window_closed) */
 };
 
 struct outbox_result {
@@ -55,7 +56,7 @@ struct outbox_result {
 	const char *channel;     /* "sms", "whatsapp" */
 	const char *provider;    /* "twilio", … */
 	const char *provider_id; /* for SENT */
-	const char *error;       /* for RETRY and FAILED; no personal data */
+	const char *error;       /* for RETRY, FAILED and SKIPPED; no personal data */
 	long retry_after_ms;     /* provider's hint for RETRY, 0 for none */
 };
 

@@ -46,13 +46,40 @@
 	"  end\n" \
 	"  for field, by in pairs(total) do redis.call('HINCRBY', P..'stats', field, by) end\n" \
 	"end\n" \
-	"local terminal = {sent=true, delivered=true, read=true, failed=true, skipped=true, expired=true}\n"
+	"local terminal = {sent=true, delivered=true, undelivered=true, read=true, failed=true, skipped=true,\n" \
+	"  expired=true}\n" \
+	"local rank = {sent=1, delivered=2, undelivered=2, read=3}\n" \
+	"local function apply_status(id, status, err)\n" \
+	"  local key = P..'msg:'..id\n" \
+	"  local m = redis.call('HMGET', key, 'state', 'campaign', 'kind', 'lane', 'channel', 'provider', 'person')\n" \
+	"  if not m[1] then count('', 'status_orphaned'); return 3 end\n" \
+	"  local c, ch = m[2] or '', m[5] or ''\n" \
+	"  local cur, new = rank[m[1]] or 0, rank[status]\n" \
+	"  if not new or new <= cur then count(c, 'status_unchanged'); return 2 end\n" \
+	"  redis.call('HSET', key, 'state', status, 'updated', now)\n" \
+	"  if err ~= '' then redis.call('HSET', key, 'status_error', err) end\n" \
+	"  if status == 'undelivered' then\n" \
+	"    count(c, 'undelivered'); count(c, 'undelivered.'..ch)\n" \
+	"  else\n" \
+	"    if m[1] ~= 'delivered' then\n" \
+	"      count(c, 'delivered'); count(c, 'delivered.'..ch)\n" \
+	"      if c ~= '' then redis.call('SADD', P..'campaign:'..c..':reached', m[7]) end\n" \
+	"    end\n" \
+	"    if status == 'read' then count(c, 'read'); count(c, 'read.'..ch) end\n" \
+	"  end\n" \
+	"  local ev = {'id', id, 'state', status, 'campaign', c, 'kind', m[3] or '', 'lane', m[4] or '',\n" \
+	"    'channel', ch, 'provider', m[6] or '', 'person', m[7] or ''}\n" \
+	"  if err ~= '' then ev[#ev + 1] = 'error'; ev[#ev + 1] = err end\n" \
+	"  logev(ev)\n" \
+	"  return 1\n" \
+	"end\n"
 
 /*
  * begin: ARGV[5] message ttl (s), ARGV[6] n, then n groups of 9:
  * lane, entry, id, person, campaign, expires (s), kind, channel, deferred.
- * Returns per message: attempt (>0) to send now; -1 duplicate id; -2
- * expired; -3 opted out; -4 already finished.
+ * Returns per message an array: {attempt, wa_last_in, channel, locale}
+ * with attempt > 0 to send now (the rest from the contact record), or
+ * {-1} duplicate id, {-2} expired, {-3} opted out, {-4} already finished.
  */
 static const char script_begin[] = SCRIPTS_PROLOGUE
 	"local ttl, n = tonumber(ARGV[5]), tonumber(ARGV[6])\n"
@@ -107,17 +134,24 @@ static const char script_begin[] = SCRIPTS_PROLOGUE
 	"      redis.call('HSET', key, 'state', 'sending', 'updated', now)\n"
 	"    end\n"
 	"  end\n"
-	"  out[#out + 1] = res\n"
+	"  if res > 0 then\n"
+	"    local ct = redis.call('HMGET', P..'contact:'..person, 'wa_last_in', 'channel', 'locale')\n"
+	"    out[#out + 1] = {res, ct[1] or '0', ct[2] or '', ct[3] or ''}\n"
+	"  else\n"
+	"    out[#out + 1] = {res}\n"
+	"  end\n"
 	"end\n"
 	"flush()\n"
 	"return out\n";
 
 /*
  * finish: ARGV[5] message ttl (s), ARGV[6] provider-id ttl (s), ARGV[7] n,
- * then n outcomes, each: lane, entry, id, outcome (sent|retry|failed),
+ * then n outcomes, each: lane, entry, id, outcome (sent|retry|failed|skipped),
  * channel, provider, provider_id, error, attempt, retry_at (ms), person,
  * campaign, kind, nf, then nf field names and values (for retry and
- * failed). Returns per outcome 1, or 0 when it was already finished.
+ * failed). A sent outcome applies any status callback that came before
+ * it (early:<provider>:<id>). Returns per outcome 1, or 0 when it was
+ * already finished.
  */
 static const char script_finish[] = SCRIPTS_PROLOGUE
 	"local ttl, pidttl, n = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])\n"
@@ -138,12 +172,19 @@ static const char script_finish[] = SCRIPTS_PROLOGUE
 	"  else\n"
 	"    local ev = {'id', id, 'state', '', 'campaign', c, 'kind', kind, 'lane', lane, 'channel', channel,\n"
 	"      'provider', provider, 'attempt', attempt, 'person', person}\n"
+	"    local early\n"
 	"    if outcome == 'sent' then\n"
 	"      redis.call('HSET', key, 'state', 'sent', 'channel', channel, 'provider', provider,\n"
 	"        'provider_id', pid, 'updated', now, 'error', '')\n"
 	"      redis.call('EXPIRE', key, ttl)\n"
-	"      if pid ~= '' then redis.call('SET', P..'pid:'..provider..':'..pid, id, 'EX', pidttl) end\n"
+	"      if pid ~= '' then\n"
+	"        redis.call('SET', P..'pid:'..provider..':'..pid, id, 'EX', pidttl)\n"
+	"        local ek = P..'early:'..provider..':'..pid\n"
+	"        early = redis.call('HGETALL', ek)\n"
+	"        if #early > 0 then redis.call('DEL', ek) end\n"
+	"      end\n"
 	"      count(c, 'sent')\n"
+	"      count(c, 'sent.'..channel)\n"
 	"      if c ~= '' then redis.call('SADD', P..'campaign:'..c..':sent', person) end\n"
 	"      ev[4] = 'sent'\n"
 	"      ev[#ev + 1] = 'provider_id'; ev[#ev + 1] = pid\n"
@@ -156,6 +197,12 @@ static const char script_finish[] = SCRIPTS_PROLOGUE
 	"      count(c, 'retries')\n"
 	"      ev[4] = 'retry_wait'\n"
 	"      ev[#ev + 1] = 'error'; ev[#ev + 1] = err\n"
+	"    elseif outcome == 'skipped' then\n"
+	"      redis.call('HSET', key, 'state', 'skipped', 'channel', channel, 'updated', now, 'error', err)\n"
+	"      redis.call('EXPIRE', key, ttl)\n"
+	"      count(c, 'skipped')\n"
+	"      ev[4] = 'skipped'\n"
+	"      ev[#ev + 1] = 'error'; ev[#ev + 1] = err\n"
 	"    else\n"
 	"      redis.call('HSET', key, 'state', 'failed', 'updated', now, 'error', err)\n"
 	"      redis.call('EXPIRE', key, ttl)\n"
@@ -167,6 +214,13 @@ static const char script_finish[] = SCRIPTS_PROLOGUE
 	"      ev[#ev + 1] = 'error'; ev[#ev + 1] = err\n"
 	"    end\n"
 	"    logev(ev)\n"
+	"    if early and #early > 0 then\n"
+	"      local l = {}\n"
+	"      for j = 1, #early, 2 do l[#l + 1] = {early[j], early[j + 1]} end\n"
+	"      table.sort(l, function(x, y) return (rank[x[1]] or 0) < (rank[y[1]] or 0) end)\n"
+	"      for _, st in ipairs(l) do apply_status(id, st[1], st[2]) end\n"
+	"      count(c, 'status_early_applied')\n"
+	"    end\n"
 	"    out[i] = 1\n"
 	"  end\n"
 	"end\n"
@@ -239,6 +293,82 @@ static const char script_due[] = SCRIPTS_PROLOGUE
 	"end\n"
 	"return #ids\n";
 
+/*
+ * status: ARGV[5] ttl (s) of a status kept for a send not yet recorded,
+ * ARGV[6] n, then n groups of 4: provider, provider id, status
+ * (sent|delivered|undelivered|read), error code. Returns per status 1
+ * recorded, 2 unchanged (old or duplicate), 3 the message record is gone,
+ * 0 kept until the send is recorded.
+ */
+static const char script_status[] = SCRIPTS_PROLOGUE
+	"local ttl, n = tonumber(ARGV[5]), tonumber(ARGV[6])\n"
+	"local out = {}\n"
+	"for i = 0, n - 1 do\n"
+	"  local b = 7 + i * 4\n"
+	"  local provider, pid, status, err = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]\n"
+	"  local id = redis.call('GET', P..'pid:'..provider..':'..pid)\n"
+	"  if id then\n"
+	"    out[#out + 1] = apply_status(id, status, err)\n"
+	"  else\n"
+	"    local ek = P..'early:'..provider..':'..pid\n"
+	"    redis.call('HSET', ek, status, err)\n"
+	"    redis.call('EXPIRE', ek, ttl)\n"
+	"    count('', 'status_early')\n"
+	"    out[#out + 1] = 0\n"
+	"  end\n"
+	"end\n"
+	"flush()\n"
+	"return out\n";
+
+/*
+ * inbound: ARGV[5] dedup ttl (s), ARGV[6] inbox maxlen (0: keep all),
+ * ARGV[7] n, then n groups of 9: provider, channel, provider id, person,
+ * phone, text, time (s, 0 unknown), type, guessed locale. Creates the
+ * contact when new, refreshes the WhatsApp window, appends to the inbox.
+ * Returns per message 1 stored, 0 duplicate.
+ */
+static const char script_inbound[] = SCRIPTS_PROLOGUE
+	"local dttl, imax, n = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])\n"
+	"local out = {}\n"
+	"for i = 0, n - 1 do\n"
+	"  local b = 8 + i * 9\n"
+	"  local provider, channel, pid, person = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]\n"
+	"  local phone, text, ts, typ, guess = ARGV[b+4], ARGV[b+5], tonumber(ARGV[b+6]), ARGV[b+7], ARGV[b+8]\n"
+	"  if not redis.call('SET', P..'seen:'..provider..':'..pid, '1', 'NX', 'EX', dttl) then\n"
+	"    count('', 'inbound_duplicates')\n"
+	"    out[#out + 1] = 0\n"
+	"  else\n"
+	"    local ck = P..'contact:'..person\n"
+	"    local ct = redis.call('HMGET', ck, 'created', 'locale', 'channel', 'wa_last_in')\n"
+	"    local loc = ct[2] or ''\n"
+	"    if not ct[1] then\n"
+	"      loc = guess\n"
+	"      redis.call('HSET', ck, 'phone', phone, 'created', now)\n"
+	"      if guess ~= '' then redis.call('HSET', ck, 'locale', guess) end\n"
+	"      count('', 'contacts_created')\n"
+	"    end\n"
+	"    redis.call('HSET', ck, 'last_in', now, 'last_in_channel', channel)\n"
+	"    if channel == 'whatsapp' then\n"
+	"      local t = ts\n"
+	"      if t <= 0 or t * 1000 > now + 300000 then t = math.floor(now / 1000) end\n"
+	"      if not ct[4] or tonumber(ct[4]) < t then redis.call('HSET', ck, 'wa_last_in', t) end\n"
+	"      if not ct[3] then redis.call('HSET', ck, 'channel', 'whatsapp') end\n"
+	"    end\n"
+	"    local f = {'provider_id', pid, 'channel', channel, 'provider', provider, 'contact', person,\n"
+	"      'locale', loc, 'type', typ, 'text', text, 'received', now, 'sent_at', ts}\n"
+	"    if imax > 0 then\n"
+	"      redis.call('XADD', P..'inbox', 'MAXLEN', '~', imax, '*', unpack(f))\n"
+	"    else\n"
+	"      redis.call('XADD', P..'inbox', '*', unpack(f))\n"
+	"    end\n"
+	"    count('', 'inbound')\n"
+	"    count('', 'inbound.'..channel)\n"
+	"    out[#out + 1] = 1\n"
+	"  end\n"
+	"end\n"
+	"flush()\n"
+	"return out\n";
+
 /* clang-format on */
 
 static const char *const scripts[SCRIPTS_COUNT] = {
@@ -247,6 +377,8 @@ static const char *const scripts[SCRIPTS_COUNT] = {
 	script_schedule,
 	script_reject,
 	script_due,
+	script_status,
+	script_inbound,
 };
 static char script_shas[SCRIPTS_COUNT][41];
 

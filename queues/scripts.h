@@ -8,10 +8,12 @@
 
 enum scripts_id {
 	SCRIPTS_BEGIN = 0, /* claim recorded: dedup, expiry, opt-out, attempt++ */
-	SCRIPTS_FINISH,    /* outcome: sent, retry_wait or failed */
+	SCRIPTS_FINISH,    /* outcome: sent, retry_wait, failed or skipped */
 	SCRIPTS_SCHEDULE,  /* not_before in the future: park until due */
 	SCRIPTS_REJECT,    /* malformed entry: dead-letter */
 	SCRIPTS_DUE,       /* move due scheduled messages back into their lane */
+	SCRIPTS_STATUS,    /* provider status callbacks: delivered, read, undelivered */
+	SCRIPTS_INBOUND,   /* inbound messages: dedup, contact, WhatsApp window, inbox */
 	SCRIPTS_COUNT,
 };
 

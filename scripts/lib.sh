@@ -57,12 +57,20 @@ sandbox_start() {
 	return 1
 }
 
-# gateway_config FILE PREFIX [extra INI text]
+# gateway_port BUILD: sets GATEWAY_PORT to a free loopback port (once per run)
+gateway_port() {
+	: "${GATEWAY_PORT:=$("$1/tools/free_port")}"
+}
+
+# gateway_config FILE PREFIX [extra INI text]; call gateway_port first
 gateway_config() {
 	cat >"$1" <<INI
 [redis]
 url = unix://$REDIS_SOCK
 prefix = $2
+
+[http]
+listen = 127.0.0.1:$GATEWAY_PORT
 
 [twilio]
 base_url = http://127.0.0.1:$SANDBOX_PORT

@@ -108,6 +108,27 @@ buf_append_form(struct buf *b, const char *s, size_t len)
 }
 
 void
+buf_append_json(struct buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	buf_reserve(b, len + 2);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			buf_append(b, "\\", 1);
+			buf_append(b, &s[i], 1);
+		} else if (c < 0x20) {
+			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+			buf_append(b, esc, sizeof esc);
+		} else
+			buf_append(b, &s[i], 1);
+	}
+}
+
+void
 buf_add_form_field(struct buf *b, const char *name, const char *value)
 {
 	if (b->len > 0)

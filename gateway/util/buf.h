@@ -22,6 +22,8 @@ void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s percent-encoded as application/x-www-form-urlencoded (space as +). */
 void buf_append_form(struct buf *b, const char *s, size_t len);
+/* Appends s escaped as the inside of a JSON string (no quotes added). */
+void buf_append_json(struct buf *b, const char *s, size_t len);
 /* Appends name=value form-encoded, with a leading & unless the buffer is empty. */
 void buf_add_form_field(struct buf *b, const char *name, const char *value);
 /* Takes the data out of the buffer; the caller frees it. The buffer is left empty. */

@@ -328,14 +328,18 @@ harness_gateway_config(struct harness *h, int provider_port, const char *extra)
 
 	if (f == NULL)
 		harness_die("cannot write gateway config");
+	if (h->gateway_port == 0)
+		h->gateway_port = harness_free_port();
 	fprintf(f,
 	    "[redis]\nurl = unix://%s\nprefix = " HARNESS_PREFIX "\n\n"
+	    "[http]\nlisten = 127.0.0.1:%d\n\n"
 	    "[twilio]\nbase_url = http://127.0.0.1:%d\naccount_sid = " HARNESS_SID "\n"
 	    "auth_token = " HARNESS_TOKEN "\nfrom = +15005550006\n\n"
 	    "[gateway]\nmax_inflight = 64\nclaim_idle_ms = 3000\nrequest_timeout_ms = 1500\n"
 	    "connect_timeout_ms = 500\nretry_base_ms = 100\nretry_max_ms = 1000\nmax_attempts = 4\n"
 	    "shutdown_timeout_ms = 5000\npseudonym_key = test-key\nconsumer = gw-test\n\n%s\n",
-	    h->redis_sock, provider_port > 0 ? provider_port : h->sandbox_port, extra != NULL ? extra : "");
+	    h->redis_sock, h->gateway_port, provider_port > 0 ? provider_port : h->sandbox_port,
+	    extra != NULL ? extra : "");
 	fclose(f);
 }
 

@@ -22,6 +22,7 @@ struct harness {
 	char config[320];
 	pid_t redis_pid, sandbox_pid, gateway_pid, prism_pid;
 	int sandbox_port, prism_port;
+	int gateway_port; /* the gateway's HTTP server, chosen by harness_gateway_config() */
 	redisContext *r;
 	int gateway_starts;
 };

@@ -98,13 +98,13 @@ test_defaults(void **state)
 	assert_int_equal(c->max_inflight, 512);
 	assert_string_equal(c->prefix, "amuddu:");
 	assert_string_equal(c->redis_url, "redis://127.0.0.1:6379/0");
-	assert_string_equal(c->twilio_base_url, "https://api.twilio.com");
+	assert_null(config_provider(c, "twilio"));
 	assert_string_equal(c->group, "amuddu-gateway");
 	assert_string_equal(c->log_level, "info");
 	assert_true(strlen(c->consumer) > 0);
 	assert_true(c->claim_idle_ms > c->request_timeout_ms + c->connect_timeout_ms);
-	assert_null(c->twilio_account_sid);
-	assert_false(config_twilio_enabled(c));
+	assert_null(config_provider_get(c, "twilio", "account_sid"));
+	assert_null(config_provider(c, "twilio"));
 	config_free(c);
 }
 
@@ -144,12 +144,12 @@ test_every_key(void **state)
 	assert_string_equal(c->redis_url, "redis://10.0.0.5:6380/2");
 	assert_string_equal(c->prefix, "test:");
 	assert_int_equal(c->log_maxlen, 100000);
-	assert_string_equal(c->twilio_base_url, "http://127.0.0.1:8080");
-	assert_string_equal(c->twilio_account_sid, "AC0123");
-	assert_string_equal(c->twilio_auth_token, "tok");
-	assert_string_equal(c->twilio_from, "+15005550006");
-	assert_string_equal(c->twilio_messaging_service_sid, "MG0123");
-	assert_string_equal(c->twilio_status_callback, "https://cb.example/status");
+	assert_string_equal(config_provider_get(c, "twilio", "base_url"), "http://127.0.0.1:8080");
+	assert_string_equal(config_provider_get(c, "twilio", "account_sid"), "AC0123");
+	assert_string_equal(config_provider_get(c, "twilio", "auth_token"), "tok");
+	assert_string_equal(config_provider_get(c, "twilio", "from"), "+15005550006");
+	assert_string_equal(config_provider_get(c, "twilio", "messaging_service_sid"), "MG0123");
+	assert_string_equal(config_provider_get(c, "twilio", "status_callback"), "https://cb.example/status");
 	assert_int_equal(c->max_inflight, 64);
 	assert_string_equal(c->consumer, "gw-1");
 	assert_string_equal(c->group, "grp");
@@ -164,7 +164,7 @@ test_every_key(void **state)
 	assert_int_equal(c->max_connections, 16);
 	assert_string_equal(c->log_level, "debug");
 	assert_string_equal(c->pseudonym_key, "pk");
-	assert_true(config_twilio_enabled(c));
+	assert_non_null(config_provider(c, "twilio"));
 	config_free(c);
 }
 
@@ -337,7 +337,7 @@ test_twilio_needs_sender(void **state)
 	(void)state;
 	expect_refused("[twilio]\naccount_sid = AC1\nauth_token = tok\n", "test.ini", needles);
 	c = load_ok("[twilio]\naccount_sid = AC1\nauth_token = tok\nmessaging_service_sid = MG1\n");
-	assert_true(config_twilio_enabled(c));
+	assert_non_null(config_provider(c, "twilio"));
 	config_free(c);
 }
 
@@ -358,7 +358,7 @@ test_token_from_environment(void **state)
 	(void)state;
 	assert_int_equal(setenv("AMUDDU_TWILIO_AUTH_TOKEN", "from-env", 1), 0);
 	c = load_ok(TWILIO_OK);
-	assert_string_equal(c->twilio_auth_token, "from-env");
+	assert_string_equal(config_provider_get(c, "twilio", "auth_token"), "from-env");
 	config_free(c);
 }
 
@@ -370,8 +370,8 @@ test_token_only_in_environment(void **state)
 	(void)state;
 	assert_int_equal(setenv("AMUDDU_TWILIO_AUTH_TOKEN", "from-env", 1), 0);
 	c = load_ok("[twilio]\naccount_sid = AC1\nfrom = +15005550006\n");
-	assert_string_equal(c->twilio_auth_token, "from-env");
-	assert_true(config_twilio_enabled(c));
+	assert_string_equal(config_provider_get(c, "twilio", "auth_token"), "from-env");
+	assert_non_null(config_provider(c, "twilio"));
 	config_free(c);
 	assert_int_equal(unsetenv("AMUDDU_TWILIO_AUTH_TOKEN"), 0);
 	assert_int_equal(setenv("AMUDDU_REDIS_URL", "unix:///run/redis.sock", 1), 0);
@@ -388,7 +388,7 @@ test_empty_environment_ignored(void **state)
 	(void)state;
 	assert_int_equal(setenv("AMUDDU_TWILIO_AUTH_TOKEN", "", 1), 0);
 	c = load_ok(TWILIO_OK);
-	assert_string_equal(c->twilio_auth_token, "tok");
+	assert_string_equal(config_provider_get(c, "twilio", "auth_token"), "tok");
 	config_free(c);
 }
 

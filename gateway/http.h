@@ -1,0 +1,36 @@
+/*
+ * The gateway's HTTP server on the event loop (evhttp): /healthz,
+ * /readyz, /metrics and /webhooks/<provider>[/<route>], the last handed to
+ * the webhook module. The creator owns struct http; http_free().
+ */
+#ifndef AMUDDU_HTTP_H
+#define AMUDDU_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "gateway/util/buf.h"
+
+struct http;
+
+struct http_handlers {
+	/* Whether the gateway can do its work now; why says what is missing. */
+	bool (*ready)(void *arg, char *why, size_t whylen);
+	void (*metrics)(void *arg, struct buf *out);
+	/* A request under /webhooks/: name is the provider, route the rest ("" or "/status"). */
+	void (*webhook)(void *arg, struct evhttp_request *req, const char *name, const char *route);
+};
+
+/* Listens on listen ("host:port"); returns NULL with the reason in err. */
+struct http *http_new(struct event_base *base, const char *listen, long max_body_bytes, const struct http_handlers *h,
+    void *arg, char *err, size_t errlen);
+void http_free(struct http *h);
+/* The port actually bound (for listen ports of 0). */
+int http_port(const struct http *h);
+/* Answers req with code, an optional Content-Type and body (len bytes). */
+void http_reply(struct evhttp_request *req, int code, const char *type, const char *body, size_t len);
+
+#endif

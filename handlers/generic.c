@@ -1,0 +1,311 @@
+/*
+ * Generic HTTP JSON: POST the configured body template to the configured
+ * URL, with ${to}, ${to_digits}, ${text}, ${id} and ${kind} replaced by the
+ * message's values escaped for a JSON string. An answer in 2xx with the
+ * id member (id_field) is accepted. Status webhooks are JSON objects (or
+ * arrays of them) POSTed to /webhooks/generic, signed like Meta's:
+ * X-Signature: sha256=<hex HMAC-SHA256(webhook_secret, body)>.
+ */
+#include "handlers/generic.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gateway/util/xmalloc.h"
+#include "handlers/json_scan.h"
+#include "handlers/signature.h"
+
+struct generic {
+	char *url;
+	char *body;        /* the template */
+	char *id_field;    /* member of the answer holding the provider's id */
+	char *auth_header; /* "Name: value", or NULL */
+	char *content_type_header;
+	char *webhook_secret;
+	char *status_id_field;
+	char *status_field;
+};
+
+static void *generic_create(const struct provider_settings *s, char *err, size_t errlen);
+static void generic_destroy(void *ctx);
+static int generic_build_request(
+    const void *ctx, const struct provider_message *m, struct provider_request *req, char *error, size_t errorlen);
+static void generic_classify(const void *ctx, const struct provider_answer *a, struct provider_result *out);
+static enum provider_webhook_result generic_webhook(const void *ctx, const struct provider_webhook_request *wr,
+    struct provider_events *ev, char *error, size_t errorlen);
+static int generic_render(
+    const char *tpl, const struct provider_message *m, struct buf *out, char *error, size_t errorlen);
+static int generic_status_one(
+    const struct generic *g, json_t *o, size_t i, struct provider_events *ev, char *error, size_t errorlen);
+static void generic_secret_free(char *s);
+
+static const struct provider_key generic_keys[] = {
+	{ "url", false, false },
+	{ "body", false, false },
+	{ "id_field", false, false },
+	{ "auth_header", true, false },
+	{ "content_type", false, false },
+	{ "webhook_secret", true, false },
+	{ "status_id_field", false, false },
+	{ "status_field", false, false },
+	{ NULL, false, false },
+};
+
+const struct provider_ops generic_ops = {
+	.name = "generic",
+	.channel = PROVIDER_CHANNEL_SMS,
+	.keys = generic_keys,
+	.create = generic_create,
+	.destroy = generic_destroy,
+	.build_request = generic_build_request,
+	.classify = generic_classify,
+	.webhook = generic_webhook,
+};
+
+static void
+generic_secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+static void *
+generic_create(const struct provider_settings *s, char *err, size_t errlen)
+{
+	const char *url = provider_settings_get(s, "url"), *body = provider_settings_get(s, "body");
+	const char *idf = provider_settings_get(s, "id_field"), *auth = provider_settings_get(s, "auth_header");
+	const char *ct = provider_settings_get(s, "content_type");
+	const char *secret = provider_settings_get(s, "webhook_secret");
+	const char *sid = provider_settings_get(s, "status_id_field"), *sf = provider_settings_get(s, "status_field");
+	struct provider_message sample = { "id-1", "+212612345678", "sample \"text\"\n", "custom", "fr", NULL, false };
+	struct buf b;
+	json_error_t jerr;
+	json_t *j;
+	struct generic *g;
+	char why[160];
+
+	if (url == NULL || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
+		snprintf(err, errlen, "url must be an http:// or https:// URL");
+		return NULL;
+	}
+	if (body == NULL || *body == '\0') {
+		snprintf(err, errlen, "needs body, a JSON template such as {\"to\":\"${to}\",\"text\":\"${text}\"}");
+		return NULL;
+	}
+	if (auth != NULL && (strchr(auth, ':') == NULL || strpbrk(auth, "\r\n") != NULL)) {
+		snprintf(err, errlen, "auth_header must be 'Name: value' on one line");
+		return NULL;
+	}
+	if (secret == NULL || *secret == '\0') {
+		snprintf(
+		    err, errlen, "needs webhook_secret to verify status webhooks (or AMUDDU_GENERIC_WEBHOOK_SECRET)");
+		return NULL;
+	}
+	/* The template must give valid JSON for any text: try it with quotes and a new line. */
+	buf_init(&b);
+	if (generic_render(body, &sample, &b, why, sizeof why) != 0) {
+		snprintf(err, errlen, "body: %s", why);
+		buf_free(&b);
+		return NULL;
+	}
+	if ((j = json_loadb(b.data, b.len, 0, &jerr)) == NULL) {
+		snprintf(err, errlen, "body does not give valid JSON: %s (column %d)", jerr.text, jerr.column);
+		buf_free(&b);
+		return NULL;
+	}
+	json_decref(j);
+	buf_free(&b);
+	g = xcalloc(1, sizeof *g);
+	g->url = xstrdup(url);
+	g->body = xstrdup(body);
+	g->id_field = xstrdup(idf != NULL && *idf != '\0' ? idf : "id");
+	g->auth_header = auth != NULL && *auth != '\0' ? xstrdup(auth) : NULL;
+	g->content_type_header = xasprintf("Content-Type: %s", ct != NULL && *ct != '\0' ? ct : "application/json");
+	g->webhook_secret = xstrdup(secret);
+	g->status_id_field = xstrdup(sid != NULL && *sid != '\0' ? sid : "id");
+	g->status_field = xstrdup(sf != NULL && *sf != '\0' ? sf : "status");
+	return g;
+}
+
+static void
+generic_destroy(void *ctx)
+{
+	struct generic *g = ctx;
+
+	if (g == NULL)
+		return;
+	free(g->url);
+	free(g->body);
+	free(g->id_field);
+	generic_secret_free(g->auth_header);
+	free(g->content_type_header);
+	generic_secret_free(g->webhook_secret);
+	free(g->status_id_field);
+	free(g->status_field);
+	free(g);
+}
+
+static int
+generic_render(const char *tpl, const struct provider_message *m, struct buf *out, char *error, size_t errorlen)
+{
+	const char *p = tpl, *open, *close;
+
+	while ((open = strstr(p, "${")) != NULL) {
+		const char *v;
+		size_t n;
+
+		buf_append(out, p, (size_t)(open - p));
+		if ((close = strchr(open, '}')) == NULL) {
+			snprintf(error, errorlen, "unclosed ${ at offset %zu", (size_t)(open - tpl));
+			return -1;
+		}
+		n = (size_t)(close - open - 2);
+		if (n == 2 && strncmp(open + 2, "to", 2) == 0)
+			v = m->to;
+		else if (n == 9 && strncmp(open + 2, "to_digits", 9) == 0)
+			v = m->to[0] == '+' ? m->to + 1 : m->to;
+		else if (n == 4 && strncmp(open + 2, "text", 4) == 0)
+			v = m->text;
+		else if (n == 2 && strncmp(open + 2, "id", 2) == 0)
+			v = m->id;
+		else if (n == 4 && strncmp(open + 2, "kind", 4) == 0)
+			v = m->kind != NULL ? m->kind : "custom";
+		else {
+			snprintf(error, errorlen, "unknown placeholder ${%.*s} (to, to_digits, text, id, kind)",
+			    (int)(n > 32 ? 32 : n), open + 2);
+			return -1;
+		}
+		buf_append_json(out, v, strlen(v));
+		p = close + 1;
+	}
+	buf_puts(out, p);
+	return 0;
+}
+
+static int
+generic_build_request(
+    const void *ctx, const struct provider_message *m, struct provider_request *req, char *error, size_t errorlen)
+{
+	const struct generic *g = ctx;
+
+	if (generic_render(g->body, m, &req->body, error, errorlen) != 0)
+		return PROVIDER_BUILD_ERROR;
+	req->url = g->url;
+	req->headers[req->nheaders++] = g->content_type_header;
+	if (g->auth_header != NULL)
+		req->headers[req->nheaders++] = g->auth_header;
+	req->mode = "text";
+	return 0;
+}
+
+static void
+generic_classify(const void *ctx, const struct provider_answer *a, struct provider_result *out)
+{
+	const struct generic *g = ctx;
+	char id[sizeof out->provider_id];
+
+	if (provider_classify_transport(a, out, (long long)time(NULL)))
+		return;
+	if (a->status >= 200 && a->status < 300) {
+		if (json_scan_member(a->body, a->body_len, g->id_field, id, sizeof id) != JSON_SCAN_FOUND ||
+		    id[0] == '\0') {
+			out->verdict = PROVIDER_RETRY;
+			snprintf(
+			    out->error, sizeof out->error, "http %ld: answer without '%s'", a->status, g->id_field);
+		} else {
+			out->verdict = PROVIDER_ACCEPTED;
+			memcpy(out->provider_id, id, sizeof id);
+		}
+		return;
+	}
+	if (a->status == 401 || a->status == 403 || a->status == 404) {
+		out->verdict = PROVIDER_RETRY;
+		snprintf(out->error, sizeof out->error, "generic: http %ld: URL or credentials refused", a->status);
+		return;
+	}
+	out->verdict = PROVIDER_PERMANENT;
+	snprintf(out->error, sizeof out->error, "generic: http %ld: rejected", a->status);
+}
+
+static int
+generic_status_one(
+    const struct generic *g, json_t *o, size_t i, struct provider_events *ev, char *error, size_t errorlen)
+{
+	json_t *id = json_object_get(o, g->status_id_field), *st = json_object_get(o, g->status_field);
+	json_t *code = json_object_get(o, "error");
+	struct provider_status_event *e;
+	const char *s;
+
+	if (!json_is_object(o) || !json_is_string(id) || !json_is_string(st) || json_string_length(id) == 0 ||
+	    json_string_length(id) >= sizeof e->provider_id) {
+		snprintf(error, errorlen, "item %zu: needs string members '%s' and '%s'", i, g->status_id_field,
+		    g->status_field);
+		return -1;
+	}
+	e = provider_events_add_status(ev);
+	snprintf(e->provider_id, sizeof e->provider_id, "%s", json_string_value(id));
+	s = json_string_value(st);
+	if (strcmp(s, "sent") == 0)
+		e->status = PROVIDER_STATUS_SENT;
+	else if (strcmp(s, "delivered") == 0)
+		e->status = PROVIDER_STATUS_DELIVERED;
+	else if (strcmp(s, "read") == 0)
+		e->status = PROVIDER_STATUS_READ;
+	else if (strcmp(s, "failed") == 0 || strcmp(s, "undelivered") == 0 || strcmp(s, "rejected") == 0)
+		e->status = PROVIDER_STATUS_UNDELIVERED;
+	else
+		e->status = PROVIDER_STATUS_NONE;
+	if (json_is_integer(code))
+		snprintf(e->error, sizeof e->error, "%lld", (long long)json_integer_value(code));
+	else if (json_is_string(code) && strspn(json_string_value(code), "0123456789") == json_string_length(code))
+		snprintf(e->error, sizeof e->error, "%s", json_string_value(code));
+	return 0;
+}
+
+static enum provider_webhook_result
+generic_webhook(const void *ctx, const struct provider_webhook_request *wr, struct provider_events *ev, char *error,
+    size_t errorlen)
+{
+	const struct generic *g = ctx;
+	json_t *root;
+	json_error_t jerr;
+	enum provider_webhook_result rc = PROVIDER_WEBHOOK_MALFORMED;
+
+	if (strcmp(wr->route, "") != 0 && strcmp(wr->route, "/status") != 0) {
+		snprintf(error, errorlen, "no such webhook");
+		return PROVIDER_WEBHOOK_NOT_FOUND;
+	}
+	if (strcmp(wr->method, "POST") != 0) {
+		snprintf(error, errorlen, "only POST");
+		return PROVIDER_WEBHOOK_METHOD;
+	}
+	if (strncmp(wr->content_type, "application/json", 16) != 0) {
+		snprintf(error, errorlen, "content type must be application/json");
+		return PROVIDER_WEBHOOK_MEDIA_TYPE;
+	}
+	if (!signature_meta_verify(g->webhook_secret, wr->body, wr->body_len,
+		wr->header != NULL ? wr->header(wr->header_arg, "X-Signature") : NULL)) {
+		snprintf(error, errorlen, "X-Signature missing or wrong");
+		return PROVIDER_WEBHOOK_UNSIGNED;
+	}
+	if ((root = json_loadb(wr->body, wr->body_len, 0, &jerr)) == NULL) {
+		snprintf(error, errorlen, "not JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
+		return PROVIDER_WEBHOOK_MALFORMED;
+	}
+	if (json_is_array(root)) {
+		size_t i;
+		json_t *o;
+
+		json_array_foreach(root, i, o) if (generic_status_one(g, o, i, ev, error, errorlen) != 0) goto out;
+	} else if (generic_status_one(g, root, 0, ev, error, errorlen) != 0)
+		goto out;
+	rc = PROVIDER_WEBHOOK_OK;
+out:
+	json_decref(root);
+	return rc;
+}

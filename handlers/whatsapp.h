@@ -1,0 +1,19 @@
+/*
+ * WhatsApp Business Cloud API: text messages inside the customer service
+ * window, approved templates outside it, the classification of Meta's
+ * answers and error codes, and the webhook. The caller owns struct
+ * whatsapp (through whatsapp_ops.create/destroy).
+ */
+#ifndef AMUDDU_WHATSAPP_H
+#define AMUDDU_WHATSAPP_H
+
+#include "handlers/provider.h"
+
+extern const struct provider_ops whatsapp_ops;
+
+/* Meta error codes that mean "slow down, then try again" (Cloud API error codes page). */
+bool whatsapp_code_retryable(long code);
+/* Meta error codes that mean WhatsApp cannot reach this person now, though another channel may. */
+bool whatsapp_code_fallback(long code);
+
+#endif

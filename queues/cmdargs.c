@@ -1,0 +1,65 @@
+/*
+ * Argument vectors for EVALSHA calls with many arguments, without a copy
+ * of each string.
+ */
+#include "queues/cmdargs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/util/xmalloc.h"
+
+struct cmdargs_numchunk {
+	struct cmdargs_numchunk *next;
+	int used;
+	char num[32][24];
+};
+
+void
+cmdargs_add(struct cmdargs *a, const char *s, size_t len)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap == 0 ? 32 : a->cap * 2;
+		a->v = xreallocarray(a->v, (size_t)a->cap, sizeof *a->v);
+		a->lens = xreallocarray(a->lens, (size_t)a->cap, sizeof *a->lens);
+	}
+	a->v[a->n] = s;
+	a->lens[a->n] = len;
+	a->n++;
+}
+
+void
+cmdargs_str(struct cmdargs *a, const char *s)
+{
+	cmdargs_add(a, s, strlen(s));
+}
+
+void
+cmdargs_num(struct cmdargs *a, long long v)
+{
+	struct cmdargs_numchunk *c = a->nums;
+	int len;
+
+	if (c == NULL || c->used == (int)(sizeof c->num / sizeof c->num[0])) {
+		c = xcalloc(1, sizeof *c);
+		c->next = a->nums;
+		a->nums = c;
+	}
+	len = snprintf(c->num[c->used], sizeof c->num[0], "%lld", v);
+	cmdargs_add(a, c->num[c->used++], (size_t)len);
+}
+
+void
+cmdargs_free(struct cmdargs *a)
+{
+	struct cmdargs_numchunk *c, *next;
+
+	for (c = a->nums; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(a->v);
+	free(a->lens);
+	memset(a, 0, sizeof *a);
+}

@@ -382,7 +382,9 @@ config_finish(struct config *c, const char *name, char *err, size_t errlen)
 		return -1;
 	}
 	if (c->http_public_url == NULL) {
-		c->http_public_url = xasprintf("http://%s", c->http_listen);
+		/* With no HTTP server nothing can be called back: "" asks providers for no callbacks. */
+		c->http_public_url =
+		    strcmp(c->http_listen, "off") == 0 ? xstrdup("") : xasprintf("http://%s", c->http_listen);
 	} else if (strncmp(c->http_public_url, "http://", 7) != 0 && strncmp(c->http_public_url, "https://", 8) != 0) {
 		snprintf(err, errlen, "%s: [http] public_url must be an http:// or https:// URL", name);
 		return -1;

@@ -27,7 +27,7 @@ struct config {
 	long long log_maxlen; /* delivery log trimming (~), 0 = keep all */
 	/* [http] */
 	char *http_listen;     /* host:port, or "off" */
-	char *http_public_url; /* how providers reach us; default http://<listen> */
+	char *http_public_url; /* how providers reach us; default http://<listen>, "" when listen is off */
 	long http_max_body_bytes;
 	/* provider sections, one per registered provider (handlers/providers.c) */
 	struct config_provider *providers;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "gateway/util/xmalloc.h"
@@ -41,6 +42,7 @@ static int generic_render(
 static int generic_status_one(
     const struct generic *g, json_t *o, size_t i, struct provider_events *ev, char *error, size_t errorlen);
 static void generic_secret_free(char *s);
+static bool generic_json_type(const char *content_type);
 
 static const struct provider_key generic_keys[] = {
 	{ "url", false, false },
@@ -148,6 +150,21 @@ generic_destroy(void *ctx)
 	free(g->status_id_field);
 	free(g->status_field);
 	free(g);
+}
+
+/* application/json, in any case, with or without parameters (RFC 9110, section 8.3.1). */
+static bool
+generic_json_type(const char *content_type)
+{
+	static const char want[] = "application/json";
+	const char *p;
+
+	if (content_type == NULL || strncasecmp(content_type, want, sizeof want - 1) != 0)
+		return false;
+	p = content_type + sizeof want - 1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '\0' || *p == ';';
 }
 
 static int
@@ -274,6 +291,7 @@ generic_webhook(const void *ctx, const struct provider_webhook_request *wr, stru
 	const struct generic *g = ctx;
 	json_t *root;
 	json_error_t jerr;
+	const char *near;
 	enum provider_webhook_result rc = PROVIDER_WEBHOOK_MALFORMED;
 
 	if (strcmp(wr->route, "") != 0 && strcmp(wr->route, "/status") != 0) {
@@ -284,7 +302,7 @@ generic_webhook(const void *ctx, const struct provider_webhook_request *wr, stru
 		snprintf(error, errorlen, "only POST");
 		return PROVIDER_WEBHOOK_METHOD;
 	}
-	if (strncmp(wr->content_type, "application/json", 16) != 0) {
+	if (!generic_json_type(wr->content_type)) {
 		snprintf(error, errorlen, "content type must be application/json");
 		return PROVIDER_WEBHOOK_MEDIA_TYPE;
 	}
@@ -294,7 +312,10 @@ generic_webhook(const void *ctx, const struct provider_webhook_request *wr, stru
 		return PROVIDER_WEBHOOK_UNSIGNED;
 	}
 	if ((root = json_loadb(wr->body, wr->body_len, 0, &jerr)) == NULL) {
-		snprintf(error, errorlen, "not JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
+		/* jansson quotes the offending token after " near "; that part could be a number or a text. */
+		near = strstr(jerr.text, " near ");
+		snprintf(error, errorlen, "not JSON: %.*s (line %d, column %d)",
+		    near != NULL ? (int)(near - jerr.text) : (int)strlen(jerr.text), jerr.text, jerr.line, jerr.column);
 		return PROVIDER_WEBHOOK_MALFORMED;
 	}
 	if (json_is_array(root)) {

@@ -256,18 +256,17 @@ whatsapp_destroy(void *ctx)
 
 /*
  * The template for kind in locale: the exact locale, then its base
- * language (ary-Latn → ary), then the default locale.
+ * language (ary-Latn → ary, ar_MA → ar), then the default locale.
  */
 static const struct whatsapp_template *
 whatsapp_template_find(const struct whatsapp *w, const char *kind, const char *locale)
 {
 	char base[32];
 	const char *tries[3];
-	const char *dash;
 
+	/* The queue takes ar_MA as well as ar-MA. */
 	snprintf(base, sizeof base, "%s", locale != NULL ? locale : "");
-	if ((dash = strchr(base, '-')) != NULL)
-		base[dash - base] = '\0';
+	base[strcspn(base, "-_")] = '\0';
 	tries[0] = locale != NULL ? locale : "";
 	tries[1] = base;
 	tries[2] = w->default_locale;
@@ -313,6 +312,7 @@ whatsapp_build_request(
 	const struct whatsapp_template *t = NULL;
 	json_t *root = NULL, *vars = NULL;
 	char *dump = NULL;
+	bool vars_bad = false;
 	int rc = PROVIDER_BUILD_ERROR;
 
 	if (!m->window_open) {
@@ -338,15 +338,16 @@ whatsapp_build_request(
 			json_error_t jerr;
 
 			vars = json_loads(m->vars, 0, &jerr);
-			if (vars != NULL && !json_is_object(vars)) {
+			if (vars == NULL || !json_is_object(vars)) {
 				json_decref(vars);
 				vars = NULL;
+				vars_bad = true;
 			}
 		}
 		for (size_t i = 0; i < t->nparams; i++) {
 			const char *v = NULL;
 			char num[32];
-			json_t *jv;
+			json_t *jv = NULL;
 			char *clean;
 
 			if (strcmp(t->params[i], "text") == 0)
@@ -360,8 +361,18 @@ whatsapp_build_request(
 				}
 			}
 			if (v == NULL) {
-				snprintf(error, errorlen, "template %s needs the variable '%s' in vars", t->name,
-				    t->params[i]);
+				/* Say what is wrong with vars: an operator would otherwise look for a missing name. */
+				if (vars_bad)
+					snprintf(error, errorlen,
+					    "template %s needs the variable '%s', but vars is not a JSON object",
+					    t->name, t->params[i]);
+				else if (jv != NULL)
+					snprintf(error, errorlen,
+					    "template %s: variable '%s' must be a string or a whole number", t->name,
+					    t->params[i]);
+				else
+					snprintf(error, errorlen, "template %s needs the variable '%s' in vars",
+					    t->name, t->params[i]);
 				json_decref(tpl);
 				json_decref(params);
 				goto out;

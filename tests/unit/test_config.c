@@ -15,15 +15,22 @@
 #include <unistd.h>
 
 #include "gateway/config.h"
+#include "handlers/twilio.h"
+#include "handlers/whatsapp.h"
 
 #define TWILIO_OK "[twilio]\naccount_sid = AC1\nauth_token = tok\nfrom = +15005550006\n"
+#define WHATSAPP_OK "[whatsapp]\nphone_number_id = 1065\ntoken = tok\napp_secret = sec\nverify_token = ver\n"
 
 static const char *const config_env[] = { "AMUDDU_REDIS_URL", "AMUDDU_TWILIO_ACCOUNT_SID", "AMUDDU_TWILIO_AUTH_TOKEN",
-	"AMUDDU_PSEUDONYM_KEY" };
+	"AMUDDU_PSEUDONYM_KEY", "AMUDDU_WHATSAPP_TOKEN", "AMUDDU_WHATSAPP_APP_SECRET", "AMUDDU_WHATSAPP_VERIFY_TOKEN",
+	"AMUDDU_GENERIC_AUTH_HEADER", "AMUDDU_GENERIC_WEBHOOK_SECRET" };
 
 static int clear_env(void **state);
 static struct config *load_ok(const char *text);
 static void expect_refused(const char *text, const char *name, const char *const *needles);
+static void *provider_build(const struct config *c, const struct provider_ops *ops, const struct provider_message *m,
+    struct provider_request *req, char *error, size_t errorlen);
+static void twilio_body(const char *text, char *out, size_t outlen);
 static void test_defaults(void **state);
 static void test_every_key(void **state);
 static void test_comments_and_blank_lines(void **state);
@@ -46,6 +53,15 @@ static void test_claim_idle_must_exceed_timeouts(void **state);
 static void test_cross_key_checks(void **state);
 static void test_small_error_buffer(void **state);
 static void test_long_line_not_split(void **state);
+static void test_whatsapp_unknown_key(void **state);
+static void test_whatsapp_secrets_from_environment(void **state);
+static void test_whatsapp_template_keys(void **state);
+static void test_whatsapp_invalid_section(void **state);
+static void test_generic_invalid_section(void **state);
+static void test_sms_provider_must_be_configured(void **state);
+static void test_public_url_scheme_and_slash(void **state);
+static void test_public_url_default(void **state);
+static void test_twilio_status_callback_derived(void **state);
 
 /* The tests must not depend on the environment they are run from. */
 static int
@@ -86,6 +102,48 @@ expect_refused(const char *text, const char *name, const char *const *needles)
 	for (size_t i = 0; needles[i] != NULL; i++)
 		if (strstr(err, needles[i]) == NULL)
 			fail_msg("error '%s' does not contain '%s'", err, needles[i]);
+}
+
+/*
+ * Builds the request for m with the provider made from c's section, as the
+ * gateway does. Returns the provider, which owns the headers: the caller
+ * destroys it after req.
+ */
+static void *
+provider_build(const struct config *c, const struct provider_ops *ops, const struct provider_message *m,
+    struct provider_request *req, char *error, size_t errorlen)
+{
+	const struct config_provider *cp = config_provider(c, ops->name);
+	struct provider_settings ps;
+	char err[256] = "";
+	void *ctx;
+	int rc;
+
+	assert_non_null(cp);
+	config_provider_settings(c, cp, &ps);
+	if ((ctx = ops->create(&ps, err, sizeof err)) == NULL)
+		fail_msg("[%s] refused: %s", ops->name, err);
+	provider_request_init(req);
+	error[0] = '\0';
+	if ((rc = ops->build_request(ctx, m, req, error, errorlen)) != 0)
+		fail_msg("[%s] build_request returned %d: %s", ops->name, rc, error);
+	return ctx;
+}
+
+/* The Twilio request body for a file, as Twilio would receive it. */
+static void
+twilio_body(const char *text, char *out, size_t outlen)
+{
+	struct provider_message m = { .id = "m-1", .to = "+212612345678", .text = "hi" };
+	struct provider_request req;
+	char error[128];
+	struct config *c = load_ok(text);
+	void *t = provider_build(c, &twilio_ops, &m, &req, error, sizeof error);
+
+	snprintf(out, outlen, "%s", req.body.data);
+	provider_request_free(&req);
+	twilio_ops.destroy(t);
+	config_free(c);
 }
 
 static void
@@ -462,6 +520,193 @@ test_long_line_not_split(void **state)
 	assert_non_null(strstr(err, "longer than"));
 }
 
+static void
+test_whatsapp_unknown_key(void **state)
+{
+	const char *typo[] = { "wa.ini:6:", "templat.event.fr", "[whatsapp]", NULL };
+	const char *bare_prefix[] = { "wa.ini:6:", "'template.'", NULL };
+	const char *other_provider[] = { "wa.ini:2:", "auth_token", "[whatsapp]", NULL };
+
+	(void)state;
+	expect_refused(WHATSAPP_OK "templat.event.fr = event_invite fr\n", "wa.ini", typo);
+	expect_refused(WHATSAPP_OK "template. = event_invite fr\n", "wa.ini", bare_prefix);
+	expect_refused("[whatsapp]\nauth_token = tok\n", "wa.ini", other_provider);
+}
+
+/* Secrets kept out of the file reach the provider; the environment wins over the file. */
+static void
+test_whatsapp_secrets_from_environment(void **state)
+{
+	struct provider_message m = { .id = "m-1", .to = "+212612345678", .text = "Salam", .window_open = true };
+	struct provider_request req;
+	char error[128];
+	struct config *c;
+	size_t i;
+	void *w;
+
+	(void)state;
+	assert_int_equal(setenv("AMUDDU_WHATSAPP_TOKEN", "env-token", 1), 0);
+	assert_int_equal(setenv("AMUDDU_WHATSAPP_APP_SECRET", "env-secret", 1), 0);
+	assert_int_equal(setenv("AMUDDU_WHATSAPP_VERIFY_TOKEN", "env-verify", 1), 0);
+	c = load_ok("[whatsapp]\nphone_number_id = 1065\n");
+	assert_string_equal(config_provider_get(c, "whatsapp", "token"), "env-token");
+	assert_string_equal(config_provider_get(c, "whatsapp", "app_secret"), "env-secret");
+	assert_string_equal(config_provider_get(c, "whatsapp", "verify_token"), "env-verify");
+	w = provider_build(c, &whatsapp_ops, &m, &req, error, sizeof error);
+	for (i = 0; i < req.nheaders; i++)
+		if (strcmp(req.headers[i], "Authorization: Bearer env-token") == 0)
+			break;
+	assert_true(i < req.nheaders);
+	provider_request_free(&req);
+	whatsapp_ops.destroy(w);
+	config_free(c);
+	c = load_ok(WHATSAPP_OK);
+	assert_string_equal(config_provider_get(c, "whatsapp", "token"), "env-token");
+	assert_string_equal(config_provider_get(c, "whatsapp", "phone_number_id"), "1065");
+	config_free(c);
+	/* Without the section the variables do not make a provider of it. */
+	c = load_ok("");
+	assert_null(config_provider(c, "whatsapp"));
+	config_free(c);
+}
+
+static void
+test_whatsapp_template_keys(void **state)
+{
+	const char *no_locale[] = { "test.ini", "[whatsapp]", "template.event", NULL };
+	const char *no_language[] = { "test.ini", "[whatsapp]", "template.event.fr", NULL };
+	struct provider_message m = { .id = "m-1",
+		.to = "+212612345678",
+		.text = "Salam",
+		.kind = "training_offer",
+		.locale = "ary-Latn",
+		.window_open = false };
+	struct provider_request req;
+	char error[128];
+	struct config *c;
+	void *w;
+
+	(void)state;
+	c = load_ok(WHATSAPP_OK "template.training_offer.fr = training_offer_v2 fr text\n"
+				"template.training_offer.ary-Latn = training_offer_darija ary text\n");
+	assert_string_equal(
+	    config_provider_get(c, "whatsapp", "template.training_offer.fr"), "training_offer_v2 fr text");
+	assert_string_equal(
+	    config_provider_get(c, "whatsapp", "template.training_offer.ary-Latn"), "training_offer_darija ary text");
+	w = provider_build(c, &whatsapp_ops, &m, &req, error, sizeof error);
+	assert_non_null(strstr(req.body.data, "\"name\":\"training_offer_darija\""));
+	provider_request_free(&req);
+	whatsapp_ops.destroy(w);
+	config_free(c);
+	expect_refused(WHATSAPP_OK "template.event = event_invite fr\n", "test.ini", no_locale);
+	expect_refused(WHATSAPP_OK "template.event.fr = event_invite\n", "test.ini", no_language);
+}
+
+/* A section its provider cannot use is refused at load, not when the first message goes out. */
+static void
+test_whatsapp_invalid_section(void **state)
+{
+	const char *no_token[] = { "test.ini", "[whatsapp]", "token", NULL };
+	const char *bad_id[] = { "test.ini", "[whatsapp]", "phone_number_id", NULL };
+
+	(void)state;
+	expect_refused(
+	    "[whatsapp]\nphone_number_id = 1065\napp_secret = sec\nverify_token = ver\n", "test.ini", no_token);
+	expect_refused(
+	    "[whatsapp]\nphone_number_id = +15550783881\ntoken = tok\napp_secret = sec\nverify_token = ver\n",
+	    "test.ini", bad_id);
+}
+
+static void
+test_generic_invalid_section(void **state)
+{
+	const char *no_secret[] = { "test.ini", "[generic]", "webhook_secret", NULL };
+	struct config *c;
+
+	(void)state;
+	expect_refused(
+	    "[generic]\nurl = https://sms.example.ma/send\nbody = {\"to\":\"${to}\"}\n", "test.ini", no_secret);
+	assert_int_equal(setenv("AMUDDU_GENERIC_WEBHOOK_SECRET", "env-secret", 1), 0);
+	c = load_ok("[generic]\nurl = https://sms.example.ma/send\nbody = {\"to\":\"${to}\"}\n");
+	assert_string_equal(config_provider_get(c, "generic", "webhook_secret"), "env-secret");
+	config_free(c);
+}
+
+static void
+test_sms_provider_must_be_configured(void **state)
+{
+	const char *absent[] = { "test.ini", "sms_provider", "generic", NULL };
+	const char *unknown[] = { "test.ini", "sms_provider", "nosuch", NULL };
+	const char *not_sms[] = { "test.ini", "sms_provider", "whatsapp", NULL };
+	struct config *c;
+
+	(void)state;
+	expect_refused(TWILIO_OK "[gateway]\nsms_provider = generic\n", "test.ini", absent);
+	expect_refused(TWILIO_OK "[gateway]\nsms_provider = nosuch\n", "test.ini", unknown);
+	expect_refused(TWILIO_OK WHATSAPP_OK "[gateway]\nsms_provider = whatsapp\n", "test.ini", not_sms);
+	c = load_ok(TWILIO_OK WHATSAPP_OK "[gateway]\nsms_provider = twilio\n");
+	assert_string_equal(c->sms_provider, "twilio");
+	config_free(c);
+}
+
+static void
+test_public_url_scheme_and_slash(void **state)
+{
+	const char *needles[] = { "test.ini", "public_url", NULL };
+	struct config *c;
+
+	(void)state;
+	expect_refused("[http]\npublic_url = ftp://gw.example\n", "test.ini", needles);
+	expect_refused("[http]\npublic_url = gw.example\n", "test.ini", needles);
+	c = load_ok("[http]\npublic_url = https://gw.example/\n");
+	assert_string_equal(c->http_public_url, "https://gw.example");
+	config_free(c);
+	c = load_ok("[http]\npublic_url = http://10.0.0.5:8080/amuddu//\n");
+	assert_string_equal(c->http_public_url, "http://10.0.0.5:8080/amuddu");
+	config_free(c);
+}
+
+static void
+test_public_url_default(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = load_ok("");
+	assert_string_equal(c->http_public_url, "http://127.0.0.1:8080");
+	config_free(c);
+	c = load_ok("[http]\nlisten = 10.0.0.2:9090\n");
+	assert_string_equal(c->http_public_url, "http://10.0.0.2:9090");
+	config_free(c);
+	/* With no HTTP server there is nothing to call back. */
+	c = load_ok("[http]\nlisten = off\n");
+	assert_string_equal(c->http_public_url, "");
+	config_free(c);
+}
+
+static void
+test_twilio_status_callback_derived(void **state)
+{
+	char body[512];
+
+	(void)state;
+	twilio_body("[http]\npublic_url = https://gw.example/\n" TWILIO_OK, body, sizeof body);
+	assert_string_equal(body,
+	    "To=%2B212612345678&From=%2B15005550006&Body=hi"
+	    "&StatusCallback=https%3A%2F%2Fgw.example%2Fwebhooks%2Ftwilio%2Fstatus");
+	twilio_body(TWILIO_OK, body, sizeof body);
+	assert_non_null(strstr(body, "&StatusCallback=http%3A%2F%2F127.0.0.1%3A8080%2Fwebhooks%2Ftwilio%2Fstatus"));
+	/* The operator's own URL wins; an empty one asks for none. */
+	twilio_body("[http]\npublic_url = https://gw.example\n" TWILIO_OK "status_callback = https://cb.example/s\n",
+	    body, sizeof body);
+	assert_non_null(strstr(body, "&StatusCallback=https%3A%2F%2Fcb.example%2Fs"));
+	assert_null(strstr(body, "gw.example"));
+	twilio_body("[http]\npublic_url = https://gw.example\n" TWILIO_OK "status_callback =\n", body, sizeof body);
+	assert_null(strstr(body, "StatusCallback"));
+	twilio_body("[http]\nlisten = off\n" TWILIO_OK, body, sizeof body);
+	assert_null(strstr(body, "StatusCallback"));
+}
+
 int
 main(void)
 {
@@ -488,6 +733,15 @@ main(void)
 		cmocka_unit_test_setup(test_cross_key_checks, clear_env),
 		cmocka_unit_test_setup(test_small_error_buffer, clear_env),
 		cmocka_unit_test_setup(test_long_line_not_split, clear_env),
+		cmocka_unit_test_setup(test_whatsapp_unknown_key, clear_env),
+		cmocka_unit_test_setup_teardown(test_whatsapp_secrets_from_environment, clear_env, clear_env),
+		cmocka_unit_test_setup(test_whatsapp_template_keys, clear_env),
+		cmocka_unit_test_setup(test_whatsapp_invalid_section, clear_env),
+		cmocka_unit_test_setup_teardown(test_generic_invalid_section, clear_env, clear_env),
+		cmocka_unit_test_setup(test_sms_provider_must_be_configured, clear_env),
+		cmocka_unit_test_setup(test_public_url_scheme_and_slash, clear_env),
+		cmocka_unit_test_setup(test_public_url_default, clear_env),
+		cmocka_unit_test_setup(test_twilio_status_callback_derived, clear_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -211,7 +211,7 @@ dispatch_submit(struct dispatch *d, struct provider_request *req, dispatch_done_
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "amuddu-gateway/1");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "amuddu-gateway/1.0.0");
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (curl_multi_add_handle(d->multi, e) != CURLM_OK) {
 		log_error("curl_multi_add_handle failed");

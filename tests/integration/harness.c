@@ -22,7 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "gateway/util/buf.h"
+#include "handlers/phone.h"
 
 static pid_t harness_spawn(struct harness *h, const char *logname, char *const argv[]);
 static void harness_kill(pid_t *pid, int sig);
@@ -609,4 +613,178 @@ harness_accepted_unrecorded(struct harness *h, const char *tag)
 	}
 	fclose(f);
 	return missing;
+}
+
+int
+harness_gateway_port(struct harness *h)
+{
+	if (h->gateway_port == 0)
+		h->gateway_port = harness_free_port();
+	return h->gateway_port;
+}
+
+long
+harness_request(struct harness_http *hc, int port, const char *method, const char *path, const char *const *headers,
+    const char *body, size_t len, char **out)
+{
+	struct curl_slist *hl = NULL;
+	struct buf b;
+	char url[1024];
+	long code = -1;
+	CURL *c;
+
+	if (hc->curl == NULL && (hc->curl = curl_easy_init()) == NULL)
+		return -1;
+	c = hc->curl;
+	curl_easy_reset(c);
+	buf_init(&b);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_curl_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+	}
+	/* libcurl would otherwise wait for 100-continue on large bodies. */
+	hl = curl_slist_append(hl, "Expect:");
+	for (int i = 0; headers != NULL && headers[i] != NULL; i++)
+		hl = curl_slist_append(hl, headers[i]);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_slist_free_all(hl);
+	if (out != NULL)
+		*out = b.data != NULL ? buf_release(&b) : strdup("");
+	buf_free(&b);
+	return code;
+}
+
+void
+harness_http_close(struct harness_http *hc)
+{
+	if (hc->curl != NULL)
+		curl_easy_cleanup(hc->curl);
+	hc->curl = NULL;
+}
+
+/* Percent-decoding of one form component, + as space. */
+static char *
+harness_form_decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+')
+			*o++ = ' ';
+		else if (s[i] == '%' && i + 2 < n) {
+			char hex[3] = { s[i + 1], s[i + 2], 0 };
+
+			*o++ = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else
+			*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+struct harness_pair {
+	char *name, *value;
+};
+
+static int
+harness_pair_cmp(const void *a, const void *b)
+{
+	const struct harness_pair *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : strcmp(x->value, y->value);
+}
+
+/* Twilio's algorithm: URL, then each POST parameter's name and value, sorted by name. */
+void
+harness_sign_twilio(const char *token, const char *url, const char *form, char out[64])
+{
+	struct harness_pair pairs[64];
+	size_t n = 0;
+	struct buf data;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	const char *p = form;
+
+	while (*p != '\0' && n < 64) {
+		const char *amp = strchr(p, '&'), *end = amp != NULL ? amp : p + strlen(p);
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+
+		if (eq != NULL) {
+			pairs[n].name = harness_form_decode(p, (size_t)(eq - p));
+			pairs[n].value = harness_form_decode(eq + 1, (size_t)(end - eq - 1));
+			n++;
+		}
+		p = amp != NULL ? amp + 1 : end;
+	}
+	qsort(pairs, n, sizeof pairs[0], harness_pair_cmp);
+	buf_init(&data);
+	buf_puts(&data, url);
+	for (size_t i = 0; i < n; i++) {
+		buf_puts(&data, pairs[i].name);
+		buf_puts(&data, pairs[i].value);
+		free(pairs[i].name);
+		free(pairs[i].value);
+	}
+	HMAC(EVP_sha1(), token, (int)strlen(token), (const unsigned char *)data.data, data.len, md, &mdlen);
+	EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
+	buf_free(&data);
+}
+
+void
+harness_sign_meta(const char *secret, const char *body, size_t len, char out[80])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, len, md, &mdlen);
+	strcpy(out, "sha256=");
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+}
+
+void
+harness_person(const char *e164, char out[32])
+{
+	phone_pseudonym("test-key", e164, out);
+}
+
+long long
+harness_sandbox_stat2(struct harness *h, const char *a, const char *b)
+{
+	json_t *j = harness_sandbox_get(h, "/sandbox/stats");
+	long long v = -1;
+
+	if (j != NULL) {
+		json_t *o = json_object_get(json_object_get(j, a), b);
+
+		if (json_is_integer(o))
+			v = json_integer_value(o);
+		json_decref(j);
+	}
+	return v;
+}
+
+void
+harness_gateway_wait_http(struct harness *h)
+{
+	struct harness_http hc = { 0 };
+	long long end = harness_now_ms() + 10000;
+
+	while (harness_request(&hc, h->gateway_port, "GET", "/healthz", NULL, NULL, 0, NULL) != 200) {
+		if (harness_now_ms() > end)
+			harness_die("the gateway's HTTP server did not come up");
+		harness_sleep_ms(20);
+	}
+	harness_http_close(&hc);
 }

@@ -46,6 +46,8 @@ void harness_prism_stop(struct harness *h);
 /* Writes the gateway config aimed at the sandbox (or Prism when port > 0), plus extra INI text. */
 void harness_gateway_config(struct harness *h, int provider_port, const char *extra);
 void harness_gateway_start(struct harness *h);
+/* Waits until the gateway answers GET /healthz; fails the test after 10 s. */
+void harness_gateway_wait_http(struct harness *h);
 void harness_gateway_signal(struct harness *h, int sig);
 /* Waits for the gateway to exit; returns its exit status, or -1 on timeout (then kills it). */
 int harness_gateway_wait(struct harness *h, int timeout_ms);
@@ -65,6 +67,29 @@ json_t *harness_sandbox_get(struct harness *h, const char *path);
 long long harness_sandbox_stat(struct harness *h, const char *name);
 /* POSTs a form body, with Basic credentials "user:password" when userpwd is set; returns the status. */
 long harness_http_post(int port, const char *path, const char *body, const char *userpwd);
+
+/* The gateway's HTTP port, chosen now if it is not yet (so the sandbox can be told before it starts). */
+int harness_gateway_port(struct harness *h);
+
+/* One HTTP exchange on a reusable connection (keep-alive between calls with the same struct). */
+struct harness_http {
+	void *curl;
+};
+/*
+ * method "GET"/"POST"/…; headers NULL-terminated "Name: value" strings or
+ * NULL; body of len bytes or NULL. Returns the status (-1 no answer) and,
+ * when out is set, the answer's body (caller frees).
+ */
+long harness_request(struct harness_http *hc, int port, const char *method, const char *path,
+    const char *const *headers, const char *body, size_t len, char **out);
+void harness_http_close(struct harness_http *hc);
+/* The providers' signatures, computed here independently of the gateway's code. */
+void harness_sign_twilio(const char *token, const char *url, const char *form, char out[64]);
+void harness_sign_meta(const char *secret, const char *body, size_t len, char out[80]);
+/* The keyed pseudonym the gateway gives a number (as the delivery log shows it). */
+void harness_person(const char *e164, char out[32]);
+/* Sandbox stats member a.b (e.g. "callbacks", "pending"), or -1. */
+long long harness_sandbox_stat2(struct harness *h, const char *a, const char *b);
 
 void harness_sleep_ms(int ms);
 long long harness_now_ms(void);

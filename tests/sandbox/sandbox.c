@@ -28,12 +28,14 @@
 
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
+#include "sandbox_callback.h"
 #include "sandbox_control.h"
 #include "sandbox_fault.h"
 #include "sandbox_record.h"
 #include "sandbox_reply.h"
 #include "sandbox_stats.h"
 #include "sandbox_twilio.h"
+#include "sandbox_whatsapp.h"
 
 #define SANDBOX_NAME "amuddu-sandbox"
 #define SANDBOX_BACKLOG 4096
@@ -57,7 +59,9 @@ enum {
 	SANDBOX_OPT_SEED,
 	SANDBOX_OPT_QUIET,
 	SANDBOX_OPT_HELP,
-	SANDBOX_OPT_FAULT, /* every fault setting; the option name says which */
+	SANDBOX_OPT_FAULT,    /* every fault setting; the option name says which */
+	SANDBOX_OPT_CALLBACK, /* likewise for callback settings */
+	SANDBOX_OPT_WHATSAPP, /* and for the WhatsApp endpoint's */
 };
 
 static const struct option sandbox_options[] = {
@@ -75,6 +79,23 @@ static const struct option sandbox_options[] = {
 	{ "timeout", required_argument, NULL, SANDBOX_OPT_FAULT },
 	{ "delay", required_argument, NULL, SANDBOX_OPT_FAULT },
 	{ "delay-ms", required_argument, NULL, SANDBOX_OPT_FAULT },
+	{ "callbacks", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "callback-delay-ms", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "callback-retries", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "callback-retry-ms", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "callback-timeout-ms", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "callback-connections", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "callback-queue", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "callback-header", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "wa-webhook", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "wa-app-secret", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "wa-business-account-id", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "wa-display-phone-number", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "twilio-inbound", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "twilio-status-callback", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "wa-token", required_argument, NULL, SANDBOX_OPT_WHATSAPP },
+	{ "wa-not-on-whatsapp", required_argument, NULL, SANDBOX_OPT_WHATSAPP },
+	{ "wa-phone-number-id", required_argument, NULL, SANDBOX_OPT_WHATSAPP },
 	{ "quiet", no_argument, NULL, SANDBOX_OPT_QUIET },
 	{ "help", no_argument, NULL, SANDBOX_OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -90,6 +111,8 @@ struct sandbox_options {
 	uint64_t seed;
 	bool quiet;
 	struct sandbox_fault_config fault;
+	struct sandbox_callback_config callback;
+	struct sandbox_whatsapp_config whatsapp;
 };
 
 /*
@@ -144,8 +167,20 @@ sandbox_usage(int status)
 	    "       [--account-sid AC...] [--auth-token TOKEN] [--seed N]\n"
 	    "       [--fail-500 P] [--fail-429 P] [--retry-after SECONDS] [--fail-400 P]\n"
 	    "       [--garbage P] [--timeout P] [--delay P] [--delay-ms MS] [--quiet]\n"
+	    "  WhatsApp Cloud API (POST /vX.Y/PHONE_NUMBER_ID/messages):\n"
+	    "       [--wa-token TOKEN] [--wa-phone-number-id ID] [--wa-not-on-whatsapp DIGITS]\n"
+	    "  Callbacks to the gateway (status callbacks, POST /sandbox/inbound):\n"
+	    "       [--callbacks SEQ] [--callback-delay-ms MS] [--wa-webhook URL] [--wa-app-secret SECRET]\n"
+	    "       [--twilio-inbound URL] [--twilio-status-callback URL] [--wa-business-account-id ID]\n"
+	    "       [--wa-display-phone-number DIGITS] [--callback-retries N] [--callback-retry-ms MS]\n"
+	    "       [--callback-timeout-ms MS] [--callback-connections N] [--callback-queue N]\n"
+	    "       [--callback-header 'Name: value']\n"
 	    "P is a share from 0 to 1; shares add up to at most 1. PORT 0 picks a free port.\n"
-	    "The auth token may also come from SANDBOX_AUTH_TOKEN.\n");
+	    "The auth token may also come from SANDBOX_AUTH_TOKEN; it signs Twilio callbacks.\n"
+	    "SEQ is none (the default) or [early:]STATUS[=CODE],... with STATUS one of queued, sending,\n"
+	    "sent, delivered, undelivered, failed, read; a body marker [[cb:SEQ]] overrides it per message.\n"
+	    "Fault, callback and --wa-* settings can also be changed through POST /sandbox/config\n"
+	    "(the option name with _ for -, e.g. callbacks=sent,delivered&wa_webhook=http://...).\n");
 	exit(status);
 }
 
@@ -166,10 +201,13 @@ sandbox_parse_options(int argc, char **argv, struct sandbox_options *opt)
 	snprintf(opt->listen_host, sizeof opt->listen_host, "127.0.0.1");
 	opt->seed = 1;
 	sandbox_fault_config_init(&opt->fault);
+	sandbox_callback_config_init(&opt->callback);
+	sandbox_whatsapp_config_init(&opt->whatsapp);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":", sandbox_options, &index)) != -1) {
 		char key[32], *end;
 		unsigned long long seed;
+		int set;
 
 		switch (ch) {
 		case SANDBOX_OPT_LISTEN:
@@ -200,15 +238,23 @@ sandbox_parse_options(int argc, char **argv, struct sandbox_options *opt)
 			opt->seed = seed;
 			break;
 		case SANDBOX_OPT_FAULT:
+		case SANDBOX_OPT_CALLBACK:
+		case SANDBOX_OPT_WHATSAPP:
 			/* --fail-500 sets fail_500: the same names as POST /sandbox/config. */
 			snprintf(key, sizeof key, "%s", sandbox_options[index].name);
 			for (char *p = key; *p != '\0'; p++) {
 				if (*p == '-')
 					*p = '_';
 			}
-			if (sandbox_fault_config_set(&opt->fault, key, optarg, &why) == -1) {
+			if (ch == SANDBOX_OPT_FAULT)
+				set = sandbox_fault_config_set(&opt->fault, key, optarg, &why);
+			else if (ch == SANDBOX_OPT_CALLBACK)
+				set = sandbox_callback_config_set(&opt->callback, key, optarg, &why);
+			else
+				set = sandbox_whatsapp_config_set(&opt->whatsapp, key, optarg, &why);
+			if (set != 0) {
 				snprintf(key, sizeof key, "--%s", sandbox_options[index].name);
-				sandbox_bad_option(key, why);
+				sandbox_bad_option(key, set == 1 ? "unknown setting" : why);
 			}
 			break;
 		case SANDBOX_OPT_QUIET:
@@ -366,6 +412,8 @@ sandbox_route(struct evhttp_request *req, void *arg)
 	sandbox_stats_count_received(sb->stats);
 	if (sandbox_twilio_handle(sb->twilio, req, path))
 		return;
+	if (sandbox_whatsapp_handle(sb->whatsapp, req, path))
+		return;
 	sandbox_twilio_reply_not_found(sb, req, path);
 }
 
@@ -429,7 +477,8 @@ sandbox_event_log(int severity, const char *msg)
 
 /*
  * evhttp_free() goes first: closing each connection hands deferred
- * requests back to sandbox_reply, which still needs the stats.
+ * requests back to sandbox_reply, which still needs the stats and tells
+ * the callback chains waiting on them.
  */
 static void
 sandbox_teardown(struct sandbox_server *srv)
@@ -439,6 +488,8 @@ sandbox_teardown(struct sandbox_server *srv)
 	if (sb->http != NULL)
 		evhttp_free(sb->http);
 	sandbox_reply_free(sb->reply);
+	sandbox_callback_free(sb->callback);
+	sandbox_whatsapp_free(sb->whatsapp);
 	sandbox_twilio_free(sb->twilio);
 	sandbox_record_close(sb->rec);
 	sandbox_stats_free(sb->stats);
@@ -483,6 +534,9 @@ main(int argc, char **argv)
 		goto fail;
 	sb->reply = sandbox_reply_new(sb->base, sb->stats, sb->rec);
 	sb->twilio = sandbox_twilio_new(sb, opt.account_sid, opt.auth_token);
+	sb->whatsapp = sandbox_whatsapp_new(sb, &opt.whatsapp);
+	sb->callback =
+	    sandbox_callback_new(sb->base, sb->stats, sb->reply, &opt.callback, opt.account_sid, opt.auth_token);
 
 	if ((sb->http = evhttp_new(sb->base)) == NULL) {
 		log_error("cannot create http server");

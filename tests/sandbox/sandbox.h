@@ -1,8 +1,9 @@
 /*
  * The sandbox provider's shared state: one struct sandbox, owned by main(),
  * that every endpoint reaches its counters, faults, record file and reply
- * machinery through. Endpoints live in sandbox_twilio.c and
- * sandbox_control.c (and later sandbox_whatsapp.c).
+ * machinery through. Endpoints live in sandbox_twilio.c,
+ * sandbox_whatsapp.c, sandbox_control.c and sandbox_inbound.c; callbacks
+ * to the gateway go out through sandbox_callback.c.
  */
 #ifndef AMUDDU_SANDBOX_H
 #define AMUDDU_SANDBOX_H
@@ -14,11 +15,13 @@
 struct event_base;
 struct evhttp;
 struct evhttp_request;
+struct sandbox_callback;
 struct sandbox_fault;
 struct sandbox_record;
 struct sandbox_reply;
 struct sandbox_stats;
 struct sandbox_twilio;
+struct sandbox_whatsapp;
 
 struct sandbox {
 	struct event_base *base;
@@ -28,6 +31,8 @@ struct sandbox {
 	struct sandbox_record *rec; /* NULL without --record */
 	struct sandbox_reply *reply;
 	struct sandbox_twilio *twilio;
+	struct sandbox_whatsapp *whatsapp;
+	struct sandbox_callback *callback;
 	struct sandbox_form form; /* scratch for the request being handled */
 };
 

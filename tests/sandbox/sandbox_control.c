@@ -5,17 +5,22 @@
  */
 #include "sandbox_control.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "gateway/util/xmalloc.h"
 #include "sandbox.h"
+#include "sandbox_callback.h"
 #include "sandbox_fault.h"
+#include "sandbox_inbound.h"
 #include "sandbox_json.h"
 #include "sandbox_record.h"
 #include "sandbox_reply.h"
 #include "sandbox_stats.h"
+#include "sandbox_whatsapp.h"
 
 static void sandbox_control_send(struct evhttp_request *req, int code);
 static void sandbox_control_error(
@@ -91,11 +96,24 @@ sandbox_control_config(struct sandbox *sb, struct evhttp_request *req)
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 	size_t len = evbuffer_get_length(in);
 	struct sandbox_fault_config config;
+	struct sandbox_callback_config *cb_config;
+	struct sandbox_whatsapp_config wa_config;
 	const char *why;
 
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
-		sandbox_fault_config_write_json(sandbox_fault_get_config(sb->fault), out);
-		evbuffer_add(out, "\n", 1);
+		struct evbuffer *fault = evbuffer_new();
+
+		if (fault == NULL) {
+			sandbox_control_error(req, 500, "config", NULL, "out of memory");
+			return;
+		}
+		/* The fault object without its closing brace, then the other settings. */
+		sandbox_fault_config_write_json(sandbox_fault_get_config(sb->fault), fault);
+		evbuffer_add(out, evbuffer_pullup(fault, -1), evbuffer_get_length(fault) - 1);
+		evbuffer_free(fault);
+		sandbox_callback_config_write_json(sandbox_callback_get_config(sb->callback), out);
+		sandbox_whatsapp_config_write_json(sandbox_whatsapp_get_config(sb->whatsapp), out);
+		evbuffer_add(out, "}\n", 2);
 		sandbox_control_send(req, 200);
 		return;
 	}
@@ -108,19 +126,31 @@ sandbox_control_config(struct sandbox *sb, struct evhttp_request *req)
 		return;
 	}
 	config = *sandbox_fault_get_config(sb->fault);
+	cb_config = xmalloc(sizeof *cb_config); /* some kilobytes: not for the stack */
+	*cb_config = *sandbox_callback_get_config(sb->callback);
+	wa_config = *sandbox_whatsapp_get_config(sb->whatsapp);
 	for (size_t i = 0; i < sb->form.nfields; i++) {
 		const struct sandbox_form_field *f = &sb->form.fields[i];
+		int set;
 
-		if (sandbox_fault_config_set(&config, f->name, f->value, &why) == -1) {
+		if ((set = sandbox_callback_config_set(cb_config, f->name, f->value, &why)) == 1 &&
+		    (set = sandbox_whatsapp_config_set(&wa_config, f->name, f->value, &why)) == 1)
+			set = sandbox_fault_config_set(&config, f->name, f->value, &why);
+		if (set != 0) {
 			sandbox_control_error(req, 400, "key", f->name, why);
+			free(cb_config);
 			return;
 		}
 	}
 	if (sandbox_fault_config_check(&config, &why) == -1) {
 		sandbox_control_error(req, 400, "config", NULL, why);
+		free(cb_config);
 		return;
 	}
 	sandbox_fault_set_config(sb->fault, &config);
+	sandbox_callback_set_config(sb->callback, cb_config);
+	sandbox_whatsapp_set_config(sb->whatsapp, &wa_config);
+	free(cb_config);
 	evbuffer_add(out, "{\"ok\":true}\n", 12);
 	sandbox_control_send(req, 200);
 }
@@ -134,6 +164,8 @@ sandbox_control_handle(struct sandbox *sb, struct evhttp_request *req, const cha
 		sandbox_control_reset(sb, req);
 	else if (strcmp(path, "/sandbox/config") == 0)
 		sandbox_control_config(sb, req);
+	else if (strcmp(path, "/sandbox/inbound") == 0)
+		sandbox_inbound_handle(sb, req);
 	else
 		sandbox_control_error(req, 404, "path", path, "no such control endpoint");
 }

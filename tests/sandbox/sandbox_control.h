@@ -1,7 +1,8 @@
 /*
- * The sandbox's own endpoints under /sandbox/: GET stats, POST reset, and
- * GET or POST config (fault settings at runtime). They are not provider
- * traffic, so nothing here is counted in the stats. Owns nothing.
+ * The sandbox's own endpoints under /sandbox/: GET stats, POST reset, GET
+ * or POST config (fault, callback and WhatsApp settings at runtime), and
+ * POST inbound (sandbox_inbound.c). They are not provider traffic, so
+ * nothing here is counted in the stats. Owns nothing.
  */
 #ifndef AMUDDU_SANDBOX_CONTROL_H
 #define AMUDDU_SANDBOX_CONTROL_H

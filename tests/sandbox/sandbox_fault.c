@@ -1,6 +1,7 @@
 /*
  * Fault decisions. Markers ("[[500x2]]", "[[429x1:3]]", "[[400]]",
- * "[[timeout]]", "[[garbage]]", "[[delay:MS]]") make tests deterministic;
+ * "[[timeout]]", "[[garbage]]", "[[delay:MS]]", and for WhatsApp
+ * "[[wa:CODE]]" or "[[wa:CODExN]]") make tests deterministic;
  * counted markers are tracked per exact body in an open-addressing table.
  * Random shares use xorshift64*, so a seed replays the same faults.
  */
@@ -18,6 +19,7 @@
 
 #define SANDBOX_FAULT_MAX_RETRY_AFTER 86400U
 #define SANDBOX_FAULT_MAX_DELAY_MS 3600000U
+#define SANDBOX_FAULT_MAX_WA_CODE 9999999U
 
 /* How many requests with one exact body a counted marker has seen. */
 struct sandbox_fault_count {
@@ -43,6 +45,7 @@ struct sandbox_fault_marker {
 	unsigned int retry_after;
 	bool has_retry_after;
 	unsigned int delay_ms;
+	unsigned int wa_code;
 };
 
 static int sandbox_fault_parse_share(const char *value, double *out);
@@ -273,6 +276,14 @@ sandbox_fault_parse_marker(const char *p, const char *end, struct sandbox_fault_
 	} else if (left >= 7 && memcmp(p, "garbage", 7) == 0) {
 		m->kind = SANDBOX_FAULT_GARBAGE;
 		p += 7;
+	} else if (left >= 3 && memcmp(p, "wa:", 3) == 0) {
+		m->kind = SANDBOX_FAULT_WHATSAPP;
+		if ((p = sandbox_fault_number(p + 3, end, SANDBOX_FAULT_MAX_WA_CODE, &m->wa_code)) == NULL)
+			return false;
+		if (p < end && *p == 'x') {
+			if ((p = sandbox_fault_number(p + 1, end, 1000000, &m->times)) == NULL || m->times == 0)
+				return false;
+		}
 	} else if (left >= 6 && memcmp(p, "delay:", 6) == 0) {
 		m->kind = SANDBOX_FAULT_DELAY;
 		if ((p = sandbox_fault_number(p + 6, end, SANDBOX_FAULT_MAX_DELAY_MS, &m->delay_ms)) == NULL)
@@ -373,6 +384,7 @@ sandbox_fault_decide(struct sandbox_fault *fault, const char *body, size_t len, 
 			out->kind = m.kind;
 			out->retry_after = m.has_retry_after ? m.retry_after : cf->retry_after;
 			out->delay_ms = m.delay_ms;
+			out->wa_code = m.wa_code;
 			out->from_marker = true;
 			return;
 		}

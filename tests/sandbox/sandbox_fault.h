@@ -20,6 +20,7 @@ enum sandbox_fault_kind {
 	SANDBOX_FAULT_GARBAGE,
 	SANDBOX_FAULT_TIMEOUT,
 	SANDBOX_FAULT_DELAY,
+	SANDBOX_FAULT_WHATSAPP, /* marker only: a WhatsApp error code, wa_code */
 };
 
 /* Shares are probabilities in [0, 1] and add up to at most 1. */
@@ -38,6 +39,7 @@ struct sandbox_fault_decision {
 	enum sandbox_fault_kind kind;
 	unsigned int retry_after; /* SANDBOX_FAULT_429 */
 	unsigned int delay_ms;    /* SANDBOX_FAULT_DELAY */
+	unsigned int wa_code;     /* SANDBOX_FAULT_WHATSAPP */
 	bool from_marker;
 };
 

@@ -49,6 +49,8 @@ static void sandbox_reply_pending_free(struct sandbox_reply_pending *p);
 static void sandbox_reply_closed(struct evhttp_connection *evcon, void *arg);
 static void sandbox_reply_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void sandbox_reply_watch_cb(evutil_socket_t fd, short what, void *arg);
+static void sandbox_reply_keep(struct sandbox_reply_pending *p, int code, const struct sandbox_message *msg);
+static void sandbox_reply_complete_cb(struct evhttp_request *req, void *arg);
 
 struct sandbox_reply *
 sandbox_reply_new(struct event_base *base, struct sandbox_stats *stats, struct sandbox_record *rec)
@@ -86,6 +88,8 @@ sandbox_reply_reason(int code)
 		return "OK";
 	case 201:
 		return "Created";
+	case 202:
+		return "Accepted";
 	case 400:
 		return "Bad Request";
 	case 401:
@@ -94,6 +98,8 @@ sandbox_reply_reason(int code)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
 	case 413:
 		return "Payload Too Large";
 	case 429:
@@ -115,11 +121,24 @@ sandbox_reply_send(struct sandbox_reply *reply, struct evhttp_request *req, int 
 		if (msg->client_us >= 0)
 			latency = msg->receipt_us > msg->client_us ? msg->receipt_us - msg->client_us : 0;
 		sandbox_stats_count_accepted(reply->stats, msg->body_hash, latency);
+		sandbox_stats_count_channel_accepted(reply->stats, msg->channel);
 		if (reply->rec != NULL)
 			sandbox_record_message(
 			    reply->rec, msg->receipt_us, msg->sid, msg->to, msg->to_len, msg->body, msg->body_len);
+		if (msg->hook != NULL)
+			evhttp_request_set_on_complete_cb(req, sandbox_reply_complete_cb, msg->hook);
 	}
 	evhttp_send_reply(req, code, sandbox_reply_reason(code), NULL);
+}
+
+/* The answer's last byte went to the socket: what a provider calls "accepted". */
+static void
+sandbox_reply_complete_cb(struct evhttp_request *req, void *arg)
+{
+	struct sandbox_reply_hook *hook = arg;
+
+	(void)req;
+	hook->fn(hook, true);
 }
 
 /*
@@ -158,6 +177,9 @@ sandbox_reply_defer(struct sandbox_reply *reply, struct evhttp_request *req)
 static void
 sandbox_reply_pending_free(struct sandbox_reply_pending *p)
 {
+	/* Answered requests clear the hook first; any other end means the client never heard. */
+	if (p->accepted && p->msg.hook != NULL)
+		p->msg.hook->fn(p->msg.hook, false);
 	if (p->timed)
 		evtimer_del(&p->timer);
 	if (p->watching)
@@ -165,6 +187,30 @@ sandbox_reply_pending_free(struct sandbox_reply_pending *p)
 	LIST_REMOVE(p, entry);
 	free(p->strings);
 	free(p);
+}
+
+/* Copies what the deferred answer needs; msg may be NULL. */
+static void
+sandbox_reply_keep(struct sandbox_reply_pending *p, int code, const struct sandbox_message *msg)
+{
+	size_t sid_len;
+	char *s;
+
+	p->code = code;
+	if (msg == NULL)
+		return;
+	sid_len = strlen(msg->sid);
+	s = p->strings = xmalloc(sid_len + 1 + msg->to_len + msg->body_len + 1);
+	p->accepted = true;
+	p->msg = *msg;
+	memcpy(s, msg->sid, sid_len + 1);
+	p->msg.sid = s;
+	s += sid_len + 1;
+	memcpy(s, msg->to, msg->to_len);
+	p->msg.to = s;
+	s += msg->to_len;
+	memcpy(s, msg->body, msg->body_len);
+	p->msg.body = s;
 }
 
 void
@@ -175,23 +221,7 @@ sandbox_reply_later(struct sandbox_reply *reply, struct evhttp_request *req, int
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 
 	sandbox_stats_count_delayed(reply->stats);
-	p->code = code;
-	if (msg != NULL) {
-		size_t sid_len = strlen(msg->sid);
-		char *s;
-
-		s = p->strings = xmalloc(sid_len + 1 + msg->to_len + msg->body_len + 1);
-		p->accepted = true;
-		p->msg = *msg;
-		memcpy(s, msg->sid, sid_len + 1);
-		p->msg.sid = s;
-		s += sid_len + 1;
-		memcpy(s, msg->to, msg->to_len);
-		p->msg.to = s;
-		s += msg->to_len;
-		memcpy(s, msg->body, msg->body_len);
-		p->msg.body = s;
-	}
+	sandbox_reply_keep(p, code, msg);
 	evtimer_assign(&p->timer, reply->base, sandbox_reply_timer_cb, p);
 	if (evtimer_add(&p->timer, &tv) == -1) {
 		/* Without a timer the delay cannot happen; answer at once rather than never. */
@@ -209,6 +239,21 @@ sandbox_reply_never(struct sandbox_reply *reply, struct evhttp_request *req)
 	sandbox_stats_count_held(reply->stats);
 }
 
+struct sandbox_reply_pending *
+sandbox_reply_hold(struct sandbox_reply *reply, struct evhttp_request *req, int code, const struct sandbox_message *msg)
+{
+	struct sandbox_reply_pending *p = sandbox_reply_defer(reply, req);
+
+	sandbox_reply_keep(p, code, msg);
+	return p;
+}
+
+void
+sandbox_reply_release(struct sandbox_reply_pending *p)
+{
+	sandbox_reply_timer_cb(-1, 0, p);
+}
+
 static void
 sandbox_reply_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -219,6 +264,8 @@ sandbox_reply_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (p->timed)
+		evtimer_del(&p->timer);
 	p->timed = false;
 	if (p->watching)
 		event_del(&p->watch);
@@ -226,6 +273,7 @@ sandbox_reply_timer_cb(evutil_socket_t fd, short what, void *arg)
 	/* The connection outlives this reply; it must not call back into p. */
 	evhttp_connection_set_closecb(p->evcon, NULL, NULL);
 	sandbox_reply_send(reply, req, code, p->accepted ? &p->msg : NULL);
+	p->msg.hook = NULL; /* now the answer's completion tells it */
 	sandbox_reply_pending_free(p);
 }
 

@@ -37,6 +37,16 @@ struct sandbox_stats {
 	uint64_t delayed;
 	uint64_t abandoned;
 	uint64_t status[SANDBOX_STATS_NSTATUS];
+	uint64_t channel_received[SANDBOX_CHANNEL_N];
+	uint64_t channel_accepted[SANDBOX_CHANNEL_N];
+
+	uint64_t cb_total;
+	uint64_t cb_sent;
+	uint64_t cb_ok;
+	uint64_t cb_failed;
+	uint64_t cb_retried;
+	uint64_t cb_queued;  /* a gauge: kept across resets */
+	uint64_t cb_pending; /* likewise */
 
 	uint64_t *seen;  /* accepted body hashes */
 	size_t seen_cap; /* a power of two */
@@ -54,6 +64,11 @@ static const char *sandbox_stats_status_names[SANDBOX_STATS_NSTATUS] = {
 	"429",
 	"500",
 	"other",
+};
+
+static const char *sandbox_stats_channel_names[SANDBOX_CHANNEL_N] = {
+	"sms",
+	"whatsapp",
 };
 
 static void sandbox_stats_seen_grow(struct sandbox_stats *stats);
@@ -84,9 +99,12 @@ void
 sandbox_stats_reset(struct sandbox_stats *stats)
 {
 	struct sandbox_latency *latency = stats->latency;
+	uint64_t cb_queued = stats->cb_queued, cb_pending = stats->cb_pending;
 
 	free(stats->seen);
 	memset(stats, 0, sizeof *stats);
+	stats->cb_queued = cb_queued;
+	stats->cb_pending = cb_pending;
 	stats->seen_cap = SANDBOX_STATS_INITIAL_SET;
 	stats->seen = xcalloc(stats->seen_cap, sizeof *stats->seen);
 	stats->latency = latency;
@@ -204,6 +222,54 @@ sandbox_stats_count_accepted(struct sandbox_stats *stats, uint64_t body_hash, in
 }
 
 void
+sandbox_stats_count_channel_received(struct sandbox_stats *stats, enum sandbox_channel channel)
+{
+	stats->channel_received[channel]++;
+}
+
+void
+sandbox_stats_count_channel_accepted(struct sandbox_stats *stats, enum sandbox_channel channel)
+{
+	stats->channel_accepted[channel]++;
+}
+
+void
+sandbox_stats_count_callback_queued(struct sandbox_stats *stats, unsigned int n)
+{
+	stats->cb_total += n;
+	stats->cb_queued += n;
+	stats->cb_pending += n;
+}
+
+void
+sandbox_stats_count_callback_sent(struct sandbox_stats *stats)
+{
+	stats->cb_sent++;
+	if (stats->cb_queued > 0)
+		stats->cb_queued--;
+}
+
+void
+sandbox_stats_count_callback_retried(struct sandbox_stats *stats)
+{
+	stats->cb_retried++;
+	stats->cb_queued++;
+}
+
+void
+sandbox_stats_count_callback_done(struct sandbox_stats *stats, bool ok, bool was_queued)
+{
+	if (was_queued && stats->cb_queued > 0)
+		stats->cb_queued--;
+	if (ok)
+		stats->cb_ok++;
+	else
+		stats->cb_failed++;
+	if (stats->cb_pending > 0)
+		stats->cb_pending--;
+}
+
+void
 sandbox_stats_write_json(const struct sandbox_stats *stats, struct evbuffer *out)
 {
 	struct sandbox_latency_summary lat;
@@ -217,6 +283,16 @@ sandbox_stats_write_json(const struct sandbox_stats *stats, struct evbuffer *out
 	for (int i = 0; i < SANDBOX_STATS_NSTATUS; i++)
 		evbuffer_add_printf(
 		    out, "%s\"%s\":%" PRIu64, i == 0 ? "" : ",", sandbox_stats_status_names[i], stats->status[i]);
+	evbuffer_add_printf(out, "},\"channels\":{");
+	for (int i = 0; i < SANDBOX_CHANNEL_N; i++)
+		evbuffer_add_printf(out, "%s\"%s\":{\"received\":%" PRIu64 ",\"accepted\":%" PRIu64 "}",
+		    i == 0 ? "" : ",", sandbox_stats_channel_names[i], stats->channel_received[i],
+		    stats->channel_accepted[i]);
+	evbuffer_add_printf(out,
+	    "},\"callbacks\":{\"total\":%" PRIu64 ",\"queued\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"ok\":%" PRIu64
+	    ",\"failed\":%" PRIu64 ",\"retried\":%" PRIu64 ",\"pending\":%" PRIu64,
+	    stats->cb_total, stats->cb_queued, stats->cb_sent, stats->cb_ok, stats->cb_failed, stats->cb_retried,
+	    stats->cb_pending);
 	evbuffer_add_printf(out,
 	    "},\"latency_us\":{\"count\":%zu,\"p50\":%" PRIu32 ",\"p90\":%" PRIu32 ",\"p99\":%" PRIu32
 	    ",\"max\":%" PRIu32 "}}\n",

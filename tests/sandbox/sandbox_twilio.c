@@ -21,17 +21,18 @@
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
 #include "sandbox.h"
+#include "sandbox_callback.h"
 #include "sandbox_fault.h"
 #include "sandbox_hash.h"
 #include "sandbox_json.h"
 #include "sandbox_reply.h"
+#include "sandbox_stats.h"
 
 #define SANDBOX_TWILIO_PREFIX "/2010-04-01/"
 #define SANDBOX_TWILIO_ACCOUNTS "/2010-04-01/Accounts/"
 #define SANDBOX_TWILIO_MESSAGES "/Messages.json"
 #define SANDBOX_TWILIO_MAX_SID 64
 #define SANDBOX_TWILIO_MAX_AUTH 512
-#define SANDBOX_TWILIO_SID_LEN 34 /* "SM" and 32 hex digits */
 
 struct sandbox_twilio {
 	struct sandbox *sb;
@@ -51,6 +52,7 @@ struct sandbox_twilio_request {
 	const struct sandbox_form_field *from;
 	const struct sandbox_form_field *service;
 	const struct sandbox_form_field *body;
+	const struct sandbox_form_field *status_callback;
 	size_t num_media;
 	int64_t receipt_us;
 };
@@ -62,7 +64,6 @@ static int sandbox_twilio_base64_decode(const char *in, char *out, size_t outsz,
 static bool sandbox_twilio_valid_number(const char *s, size_t len);
 static const struct sandbox_form_field *sandbox_twilio_field(const struct sandbox_form *form, const char *name);
 static int64_t sandbox_twilio_stamp(const char *body, size_t len);
-static void sandbox_twilio_make_sid(struct sandbox_twilio *tw, char *out);
 static const char *sandbox_twilio_date(struct sandbox_twilio *tw, int64_t unix_us);
 static void sandbox_twilio_write_message(
     struct sandbox_twilio *tw, struct evbuffer *out, const struct sandbox_twilio_request *r, const char *sid);
@@ -241,7 +242,7 @@ sandbox_twilio_stamp(const char *body, size_t len)
 }
 
 /* The mixer is a bijection, so distinct counters can never give the same SID. */
-static void
+void
 sandbox_twilio_make_sid(struct sandbox_twilio *tw, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -323,8 +324,10 @@ sandbox_twilio_messages(struct sandbox_twilio *tw, struct evhttp_request *req, s
 	const char *raw = in_len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
 	struct sandbox_fault_decision fault;
 	struct sandbox_message msg;
+	struct sandbox_callback_twilio_message cm;
+	struct sandbox_callback_chain *chain;
 	char sid[SANDBOX_TWILIO_SID_LEN + 1], retry[16];
-	const char *body;
+	const char *body, *why;
 	size_t body_len;
 
 	if (sandbox_form_parse(&sb->form, raw, in_len) == -1) {
@@ -335,6 +338,7 @@ sandbox_twilio_messages(struct sandbox_twilio *tw, struct evhttp_request *req, s
 	r->from = sandbox_twilio_field(&sb->form, "From");
 	r->service = sandbox_twilio_field(&sb->form, "MessagingServiceSid");
 	r->body = sandbox_twilio_field(&sb->form, "Body");
+	r->status_callback = sandbox_twilio_field(&sb->form, "StatusCallback");
 	r->num_media = sandbox_form_count(&sb->form, "MediaUrl");
 	if (r->to == NULL) {
 		sandbox_twilio_reply_error(sb, req, 400, 21604, "A 'To' phone number is required.");
@@ -355,6 +359,14 @@ sandbox_twilio_messages(struct sandbox_twilio *tw, struct evhttp_request *req, s
 	}
 	if (!sandbox_twilio_valid_number(r->to->value, r->to->value_len)) {
 		sandbox_twilio_invalid_to(sb, req, r->to);
+		return;
+	}
+	if (r->status_callback != NULL && sandbox_client_check_url(r->status_callback->value, &why) == -1 &&
+	    strncmp(r->status_callback->value, "https://", 8) != 0) {
+		char *msg_text = xasprintf("The StatusCallback URL %s is not a valid URL.", r->status_callback->value);
+
+		sandbox_twilio_reply_error(sb, req, 400, 21609, msg_text);
+		free(msg_text);
 		return;
 	}
 
@@ -383,12 +395,15 @@ sandbox_twilio_messages(struct sandbox_twilio *tw, struct evhttp_request *req, s
 		return;
 	case SANDBOX_FAULT_NONE:
 	case SANDBOX_FAULT_DELAY:
+	case SANDBOX_FAULT_WHATSAPP: /* a WhatsApp marker means nothing to Twilio */
 		break;
 	}
 
 	sandbox_twilio_make_sid(tw, sid);
 	sandbox_set_json(req);
 	sandbox_twilio_write_message(tw, out, r, sid);
+	memset(&msg, 0, sizeof msg);
+	msg.channel = SANDBOX_CHANNEL_SMS;
 	msg.receipt_us = r->receipt_us;
 	msg.client_us = sandbox_twilio_stamp(body, body_len);
 	msg.body_hash = sandbox_hash64(body, body_len);
@@ -397,10 +412,16 @@ sandbox_twilio_messages(struct sandbox_twilio *tw, struct evhttp_request *req, s
 	msg.to_len = r->to->value_len;
 	msg.body = body;
 	msg.body_len = body_len;
-	if (fault.kind == SANDBOX_FAULT_DELAY)
-		sandbox_reply_later(sb->reply, req, 201, fault.delay_ms, &msg);
-	else
-		sandbox_reply_send(sb->reply, req, 201, &msg);
+	cm.sid = sid;
+	cm.account = r->account;
+	cm.account_len = r->account_len;
+	cm.from = r->from != NULL ? r->from->value : NULL;
+	cm.service = r->service != NULL ? r->service->value : NULL;
+	cm.to = r->to->value;
+	cm.status_callback = r->status_callback != NULL ? r->status_callback->value : NULL;
+	chain = sandbox_callback_twilio(sb->callback, &cm, body, body_len);
+	sandbox_callback_answer(
+	    sb->callback, chain, req, 201, fault.kind == SANDBOX_FAULT_DELAY ? fault.delay_ms : 0, &msg);
 }
 
 bool
@@ -412,6 +433,7 @@ sandbox_twilio_handle(struct sandbox_twilio *tw, struct evhttp_request *req, con
 
 	if (strncmp(path, SANDBOX_TWILIO_PREFIX, sizeof SANDBOX_TWILIO_PREFIX - 1) != 0)
 		return false;
+	sandbox_stats_count_channel_received(sb->stats, SANDBOX_CHANNEL_SMS);
 	memset(&r, 0, sizeof r);
 	r.receipt_us = sandbox_now_us();
 

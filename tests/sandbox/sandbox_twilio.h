@@ -13,6 +13,8 @@ struct evhttp_request;
 struct sandbox;
 struct sandbox_twilio;
 
+#define SANDBOX_TWILIO_SID_LEN 34 /* "SM" and 32 hex digits */
+
 /*
  * account_sid, when not NULL, is the only AccountSid served. auth_token,
  * when not NULL, makes Basic auth mandatory: the user must be account_sid
@@ -26,6 +28,8 @@ bool sandbox_twilio_handle(struct sandbox_twilio *tw, struct evhttp_request *req
 /* Answers req with a Twilio error object: {"code","message","more_info","status"}. */
 void sandbox_twilio_reply_error(
     struct sandbox *sb, struct evhttp_request *req, int status, int code, const char *message);
+/* A new Message SID, unique in this run, into out (SANDBOX_TWILIO_SID_LEN + 1 bytes). */
+void sandbox_twilio_make_sid(struct sandbox_twilio *tw, char *out);
 /* Answers req with Twilio's 404 object (code 20404) naming path. */
 void sandbox_twilio_reply_not_found(struct sandbox *sb, struct evhttp_request *req, const char *path);
 

@@ -33,7 +33,6 @@ static void harness_kill(pid_t *pid, int sig);
 static int harness_wait_pid(pid_t pid, int timeout_ms);
 static void harness_die(const char *what) __attribute__((noreturn));
 static int harness_read_port(const char *path, int timeout_ms);
-static int harness_free_port(void);
 static size_t harness_curl_write(char *p, size_t sz, size_t n, void *u);
 static long harness_http(int port, const char *path, const char *body, struct buf *out);
 static long harness_http_auth(int port, const char *path, const char *body, const char *userpwd, struct buf *out);
@@ -260,7 +259,7 @@ harness_sandbox_stop(struct harness *h)
 	harness_kill(&h->sandbox_pid, SIGTERM);
 }
 
-static int
+int
 harness_free_port(void)
 {
 	struct sockaddr_in sa;

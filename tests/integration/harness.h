@@ -68,6 +68,8 @@ long long harness_sandbox_stat(struct harness *h, const char *name);
 /* POSTs a form body, with Basic credentials "user:password" when userpwd is set; returns the status. */
 long harness_http_post(int port, const char *path, const char *body, const char *userpwd);
 
+/* A loopback TCP port that was free a moment ago. */
+int harness_free_port(void);
 /* The gateway's HTTP port, chosen now if it is not yet (so the sandbox can be told before it starts). */
 int harness_gateway_port(struct harness *h);
 

@@ -414,6 +414,34 @@ test_whatsapp_template_or_skipped(void **state)
 	assert_int_equal(events(h, "wa-4", "skipped"), 1);
 }
 
+/* Meta's throttling codes are retried with backoff; other codes are final and recorded with the code. */
+static void
+test_whatsapp_throttled_then_sent(void **state)
+{
+	struct harness *h = *state;
+	char p1[32], now[24];
+	char *s;
+
+	harness_person("+212612346020", p1);
+	snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "contact:%s wa_last_in %s", p1, now));
+	harness_xadd(h, "reply", "id", "wa-thr", "to", "+212612346020", "channel", "whatsapp", "text",
+	    "Rendez-vous confirmé [[wa:130429x1]]", NULL);
+	harness_xadd(h, "reply", "id", "wa-pair", "to", "+212612346020", "channel", "whatsapp", "text",
+	    "Deuxième message [[wa:131056x2]]", NULL);
+	harness_xadd(h, "reply", "id", "wa-bad", "to", "+212612346020", "channel", "whatsapp", "text",
+	    "Paramètre refusé [[wa:131009]]", NULL);
+	wait_state(h, "wa-thr", "sent");
+	wait_state(h, "wa-pair", "sent");
+	wait_state(h, "wa-bad", "failed");
+	assert_int_equal(events(h, "wa-thr", "retry_wait"), 1);
+	assert_int_equal(events(h, "wa-pair", "retry_wait"), 2);
+	s = msg_field(h, "wa-bad", "error");
+	assert_string_equal(s, "whatsapp 131009: http 400");
+	free(s);
+	assert_int_equal(harness_stream_len(h, HARNESS_PREFIX "deadletter"), 1);
+}
+
 /* channel=auto: WhatsApp for contacts who prefer it, SMS when WhatsApp cannot carry it. */
 static void
 test_auto_falls_back_to_sms(void **state)
@@ -669,6 +697,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sms_undelivered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whatsapp_text_in_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whatsapp_template_or_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whatsapp_throttled_then_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_falls_back_to_sms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbound_stored_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signatures_refused, setup, teardown),

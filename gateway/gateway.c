@@ -140,6 +140,7 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 	os.retry_max_ms = cfg->retry_max_ms;
 	os.msg_ttl_s = cfg->msg_ttl_s;
 	os.log_maxlen = cfg->log_maxlen;
+	os.contacts = gw->whatsapp != NULL;
 	gw->outbox = outbox_new(gw->base, &os, &oh, gw);
 	memset(&ds, 0, sizeof ds);
 	ds.connect_timeout_ms = cfg->connect_timeout_ms;

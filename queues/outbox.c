@@ -769,7 +769,7 @@ outbox_begin(struct outbox *ob, struct outbox_item **items, size_t n)
 		cmdargs_num(&a, m->expires);
 		cmdargs_str(&a, message_kind_name(m->kind));
 		cmdargs_str(&a, message_channel_name(m->channel));
-		cmdargs_str(&a, "");
+		cmdargs_str(&a, ob->s.contacts && m->channel != MESSAGE_CHANNEL_SMS ? "1" : "");
 	}
 	if (outbox_eval(ob, &a, outbox_begin_reply, b) != 0)
 		outbox_begin_reply(NULL, NULL, b);

@@ -33,6 +33,7 @@ struct outbox_settings {
 	long long log_maxlen;
 	long block_ms;    /* XREADGROUP BLOCK; default 1000 */
 	long due_poll_ms; /* scheduled-set poll; default 200 */
+	bool contacts;    /* read the contact record at claim time (WhatsApp routing needs it) */
 };
 
 struct outbox_handlers {

@@ -76,7 +76,8 @@
 
 /*
  * begin: ARGV[5] message ttl (s), ARGV[6] n, then n groups of 9:
- * lane, entry, id, person, campaign, expires (s), kind, channel, deferred.
+ * lane, entry, id, person, campaign, expires (s), kind, channel, contact
+ * ("1": read the contact record, which only WhatsApp routing needs).
  * Returns per message an array: {attempt, wa_last_in, channel, locale}
  * with attempt > 0 to send now (the rest from the contact record), or
  * {-1} duplicate id, {-2} expired, {-3} opted out, {-4} already finished.
@@ -87,7 +88,7 @@ static const char script_begin[] = SCRIPTS_PROLOGUE
 	"for i = 0, n - 1 do\n"
 	"  local b = 7 + i * 9\n"
 	"  local lane, entry, id, person, c = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3], ARGV[b+4]\n"
-	"  local expires, kind, channel = tonumber(ARGV[b+5]), ARGV[b+6], ARGV[b+7]\n"
+	"  local expires, kind, channel, want = tonumber(ARGV[b+5]), ARGV[b+6], ARGV[b+7], ARGV[b+8]\n"
 	"  local stream, key = P..'outbox:'..lane, P..'msg:'..id\n"
 	"  local st = redis.call('HMGET', key, 'state', 'entry')\n"
 	"  local res\n"
@@ -134,9 +135,11 @@ static const char script_begin[] = SCRIPTS_PROLOGUE
 	"      redis.call('HSET', key, 'state', 'sending', 'updated', now)\n"
 	"    end\n"
 	"  end\n"
-	"  if res > 0 then\n"
+	"  if res > 0 and want == '1' then\n"
 	"    local ct = redis.call('HMGET', P..'contact:'..person, 'wa_last_in', 'channel', 'locale')\n"
 	"    out[#out + 1] = {res, ct[1] or '0', ct[2] or '', ct[3] or ''}\n"
+	"  elseif res > 0 then\n"
+	"    out[#out + 1] = {res, '0', '', ''}\n"
 	"  else\n"
 	"    out[#out + 1] = {res}\n"
 	"  end\n"
@@ -150,12 +153,14 @@ static const char script_begin[] = SCRIPTS_PROLOGUE
  * channel, provider, provider_id, error, attempt, retry_at (ms), person,
  * campaign, kind, nf, then nf field names and values (for retry and
  * failed). A sent outcome applies any status callback that came before
- * it (early:<provider>:<id>). Returns per outcome 1, or 0 when it was
+ * it (early:<provider>:<id>, indexed in the early sorted set so that a
+ * batch with none pays one ZCARD). Returns per outcome 1, or 0 when it was
  * already finished.
  */
 static const char script_finish[] = SCRIPTS_PROLOGUE
 	"local ttl, pidttl, n = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])\n"
 	"local out, b = {}, 8\n"
+	"local anyearly = redis.call('ZCARD', P..'early') > 0\n"
 	"for i = 1, n do\n"
 	"  local lane, entry, id, outcome = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]\n"
 	"  local channel, provider, pid, err = ARGV[b+4], ARGV[b+5], ARGV[b+6], ARGV[b+7]\n"
@@ -179,9 +184,11 @@ static const char script_finish[] = SCRIPTS_PROLOGUE
 	"      redis.call('EXPIRE', key, ttl)\n"
 	"      if pid ~= '' then\n"
 	"        redis.call('SET', P..'pid:'..provider..':'..pid, id, 'EX', pidttl)\n"
-	"        local ek = P..'early:'..provider..':'..pid\n"
-	"        early = redis.call('HGETALL', ek)\n"
-	"        if #early > 0 then redis.call('DEL', ek) end\n"
+	"        if anyearly and redis.call('ZREM', P..'early', provider..':'..pid) == 1 then\n"
+	"          local ek = P..'early:'..provider..':'..pid\n"
+	"          early = redis.call('HGETALL', ek)\n"
+	"          redis.call('DEL', ek)\n"
+	"        end\n"
 	"      end\n"
 	"      count(c, 'sent')\n"
 	"      count(c, 'sent.'..channel)\n"
@@ -303,6 +310,7 @@ static const char script_due[] = SCRIPTS_PROLOGUE
 static const char script_status[] = SCRIPTS_PROLOGUE
 	"local ttl, n = tonumber(ARGV[5]), tonumber(ARGV[6])\n"
 	"local out = {}\n"
+	"redis.call('ZREMRANGEBYSCORE', P..'early', '-inf', now)\n"
 	"for i = 0, n - 1 do\n"
 	"  local b = 7 + i * 4\n"
 	"  local provider, pid, status, err = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]\n"
@@ -313,6 +321,7 @@ static const char script_status[] = SCRIPTS_PROLOGUE
 	"    local ek = P..'early:'..provider..':'..pid\n"
 	"    redis.call('HSET', ek, status, err)\n"
 	"    redis.call('EXPIRE', ek, ttl)\n"
+	"    redis.call('ZADD', P..'early', now + ttl * 1000, provider..':'..pid)\n"
 	"    count('', 'status_early')\n"
 	"    out[#out + 1] = 0\n"
 	"  end\n"

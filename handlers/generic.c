@@ -42,6 +42,7 @@ static int generic_render(
 static int generic_status_one(
     const struct generic *g, json_t *o, size_t i, struct provider_events *ev, char *error, size_t errorlen);
 static void generic_secret_free(char *s);
+static int generic_answer_id(const char *path, const char *body, size_t len, char *out, size_t outlen);
 static bool generic_json_type(const char *content_type);
 
 static const struct provider_key generic_keys[] = {
@@ -220,6 +221,43 @@ generic_build_request(
 	return 0;
 }
 
+/*
+ * The provider's id in an answer: a top-level member (the fast scanner), or
+ * a dotted path through objects and array indexes ("messages.0.id"). A
+ * number is taken as its decimal text.
+ */
+static int
+generic_answer_id(const char *path, const char *body, size_t len, char *out, size_t outlen)
+{
+	json_error_t jerr;
+	json_t *root, *v;
+	char *copy, *tok, *save = NULL;
+	int rc = -1;
+
+	if (strchr(path, '.') == NULL)
+		return json_scan_member(body, len, path, out, outlen) == JSON_SCAN_FOUND && out[0] != '\0' ? 0 : -1;
+	if ((root = json_loadb(body, len, 0, &jerr)) == NULL)
+		return -1;
+	copy = xstrdup(path);
+	v = root;
+	for (tok = strtok_r(copy, ".", &save); tok != NULL && v != NULL; tok = strtok_r(NULL, ".", &save)) {
+		if (json_is_array(v) && strspn(tok, "0123456789") == strlen(tok))
+			v = json_array_get(v, strtoul(tok, NULL, 10));
+		else
+			v = json_object_get(v, tok);
+	}
+	if (json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) < outlen) {
+		snprintf(out, outlen, "%s", json_string_value(v));
+		rc = 0;
+	} else if (json_is_integer(v)) {
+		snprintf(out, outlen, "%lld", (long long)json_integer_value(v));
+		rc = 0;
+	}
+	free(copy);
+	json_decref(root);
+	return rc;
+}
+
 static void
 generic_classify(const void *ctx, const struct provider_answer *a, struct provider_result *out)
 {
@@ -229,8 +267,7 @@ generic_classify(const void *ctx, const struct provider_answer *a, struct provid
 	if (provider_classify_transport(a, out, (long long)time(NULL)))
 		return;
 	if (a->status >= 200 && a->status < 300) {
-		if (json_scan_member(a->body, a->body_len, g->id_field, id, sizeof id) != JSON_SCAN_FOUND ||
-		    id[0] == '\0') {
+		if (generic_answer_id(g->id_field, a->body, a->body_len, id, sizeof id) != 0) {
 			out->verdict = PROVIDER_RETRY;
 			snprintf(
 			    out->error, sizeof out->error, "http %ld: answer without '%s'", a->status, g->id_field);

@@ -68,6 +68,7 @@ static void test_headers_default(void **state);
 static void test_headers_configured(void **state);
 static void test_accepted(void **state);
 static void test_2xx_without_id(void **state);
+static void test_accepted_nested_id(void **state);
 static void test_configuration_refused_retry(void **state);
 static void test_rejected_permanent(void **state);
 static void test_throttled_and_transport_retry(void **state);
@@ -440,6 +441,29 @@ test_accepted(void **state)
 	assert_string_equal(r.provider_id, "mid-1");
 }
 
+/* A dotted id_field walks objects and array indexes, as nested answers need. */
+static void
+test_accepted_nested_id(void **state)
+{
+	const char *path[] = { BASIC, "id_field", "messages.0.id", NULL };
+	const char *deep[] = { BASIC, "id_field", "data.result.ref", NULL };
+	struct provider_result r;
+
+	(void)state;
+	classify(path, 200, "{\"messages\":[{\"id\":\"wamid.A1\"},{\"id\":\"wamid.B2\"}]}", &r);
+	assert_int_equal(r.verdict, PROVIDER_ACCEPTED);
+	assert_string_equal(r.provider_id, "wamid.A1");
+	classify(deep, 200, "{\"data\":{\"result\":{\"ref\":4411}}}", &r);
+	assert_int_equal(r.verdict, PROVIDER_ACCEPTED);
+	assert_string_equal(r.provider_id, "4411");
+	classify(path, 200, "{\"messages\":[]}", &r);
+	assert_int_equal(r.verdict, PROVIDER_RETRY);
+	classify(path, 200, "{\"messages\":{\"0\":{\"id\":\"\"}}}", &r);
+	assert_int_equal(r.verdict, PROVIDER_RETRY);
+	classify(deep, 200, "{\"data\":", &r);
+	assert_int_equal(r.verdict, PROVIDER_RETRY);
+}
+
 /* Without the id the outcome is unknown: resending is the at-least-once choice. */
 static void
 test_2xx_without_id(void **state)
@@ -785,6 +809,7 @@ main(void)
 		cmocka_unit_test(test_headers_configured),
 		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_2xx_without_id),
+		cmocka_unit_test(test_accepted_nested_id),
 		cmocka_unit_test(test_configuration_refused_retry),
 		cmocka_unit_test(test_rejected_permanent),
 		cmocka_unit_test(test_throttled_and_transport_retry),

@@ -411,6 +411,55 @@ test_whatsapp_text_in_window(void **state)
 	free(body);
 }
 
+/* WhatsApp statuses in every order: in order, duplicated, before the send is recorded, failed. */
+static void
+test_whatsapp_statuses_every_order(void **state)
+{
+	struct harness *h = *state;
+	char person[32], now[24], *s;
+	struct {
+		const char *id, *marker, *final;
+	} m[] = {
+		{ "wo-order", "[[cb:sent,delivered,read]]", "read" },
+		{ "wo-dup", "[[cb:delivered,delivered,sent]]", "delivered" },
+		{ "wo-early", "[[cb:early:delivered,read]]", "read" },
+		{ "wo-failed", "[[cb:sent,failed]]", "undelivered" },
+	};
+
+	harness_person("+212612346030", person);
+	snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "contact:%s wa_last_in %s", person, now));
+	for (size_t i = 0; i < 4; i++) {
+		char text[96];
+
+		snprintf(text, sizeof text, "Information COVID-19 %s", m[i].marker);
+		harness_xadd(h, "notify", "id", m[i].id, "to", "+212612346030", "channel", "whatsapp", "campaign", "wo",
+		    "text", text, NULL);
+	}
+	for (size_t i = 0; i < 4; i++)
+		wait_state(h, m[i].id, m[i].final);
+	wait_callbacks(h);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(events(h, m[i].id, "sent"), 1);
+		assert_int_equal(events(h, m[i].id, m[i].final), 1);
+	}
+	assert_int_equal(events(h, "wo-order", "delivered"), 1);
+	assert_int_equal(events(h, "wo-early", "delivered"), 1);
+	s = msg_field(h, "wo-failed", "status_error");
+	assert_string_equal(s, "131026");
+	free(s);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:wo", "delivered"), 3);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:wo", "read"), 2);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:wo", "undelivered"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:wo", "status_early_applied"), 1);
+	{
+		redisReply *r = harness_cmd(h, "SCARD " HARNESS_PREFIX "campaign:wo:reached");
+
+		assert_int_equal(r->integer, 1); /* one person, however many messages reached them */
+		freeReplyObject(r);
+	}
+}
+
 /* Outside the window: the approved template for the kind and locale, or skipped/window_closed. */
 static void
 test_whatsapp_template_or_skipped(void **state)
@@ -769,6 +818,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sms_status_before_send_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sms_undelivered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whatsapp_text_in_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whatsapp_statuses_every_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whatsapp_template_or_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whatsapp_throttled_then_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_falls_back_to_sms, setup, teardown),

@@ -10,22 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/util/buf.h"
 #include "gateway/util/xmalloc.h"
 
-static int form_hex(unsigned char c);
 static int form_decode(const char *s, size_t len, size_t base, char **out, size_t *outlen, char *err, size_t errlen);
-
-static int
-form_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes s[0..len), which starts at byte base of the whole input, into a new NUL-terminated string. */
 static int
@@ -39,8 +27,8 @@ form_decode(const char *s, size_t len, size_t base, char **out, size_t *outlen, 
 		if (s[i] == '+') {
 			d[o++] = ' ';
 		} else if (s[i] == '%') {
-			if (len - i < 3 || (hi = form_hex((unsigned char)s[i + 1])) < 0 ||
-			    (lo = form_hex((unsigned char)s[i + 2])) < 0) {
+			if (len - i < 3 || (hi = hex_digit_value((unsigned char)s[i + 1])) < 0 ||
+			    (lo = hex_digit_value((unsigned char)s[i + 2])) < 0) {
 				snprintf(err, errlen, "byte %zu: bad %%-escape", base + i);
 				free(d);
 				return -1;

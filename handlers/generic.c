@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "gateway/util/xmalloc.h"
@@ -43,7 +42,6 @@ static int generic_status_one(
     const struct generic *g, json_t *o, size_t i, struct provider_events *ev, char *error, size_t errorlen);
 static void generic_secret_free(char *s);
 static int generic_answer_id(const char *path, const char *body, size_t len, char *out, size_t outlen);
-static bool generic_json_type(const char *content_type);
 
 static const struct provider_key generic_keys[] = {
 	{ "url", false, false },
@@ -151,21 +149,6 @@ generic_destroy(void *ctx)
 	free(g->status_id_field);
 	free(g->status_field);
 	free(g);
-}
-
-/* application/json, in any case, with or without parameters (RFC 9110, section 8.3.1). */
-static bool
-generic_json_type(const char *content_type)
-{
-	static const char want[] = "application/json";
-	const char *p;
-
-	if (content_type == NULL || strncasecmp(content_type, want, sizeof want - 1) != 0)
-		return false;
-	p = content_type + sizeof want - 1;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	return *p == '\0' || *p == ';';
 }
 
 static int
@@ -339,7 +322,7 @@ generic_webhook(const void *ctx, const struct provider_webhook_request *wr, stru
 		snprintf(error, errorlen, "only POST");
 		return PROVIDER_WEBHOOK_METHOD;
 	}
-	if (!generic_json_type(wr->content_type)) {
+	if (!provider_media_type_is(wr->content_type, "application/json")) {
 		snprintf(error, errorlen, "content type must be application/json");
 		return PROVIDER_WEBHOOK_MEDIA_TYPE;
 	}

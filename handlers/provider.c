@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "gateway/util/xmalloc.h"
@@ -91,6 +92,20 @@ provider_classify_transport(const struct provider_answer *a, struct provider_res
 		return 1;
 	}
 	return 0;
+}
+
+bool
+provider_media_type_is(const char *content_type, const char *want)
+{
+	size_t n = strlen(want);
+	const char *p;
+
+	if (content_type == NULL || strncasecmp(content_type, want, n) != 0)
+		return false;
+	p = content_type + n;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '\0' || *p == ';';
 }
 
 const char *

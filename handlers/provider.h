@@ -180,6 +180,9 @@ long provider_parse_retry_after(const char *value, long long now_s);
 /* The shared part of classification: transport errors, 429 and 5xx are retryable. */
 int provider_classify_transport(const struct provider_answer *a, struct provider_result *out, long long now_s);
 
+/* Whether content_type is want (case-insensitive), alone or with parameters (RFC 9110, 8.3). */
+bool provider_media_type_is(const char *content_type, const char *want);
+
 /* A setting's value, or NULL when the section does not have it. */
 const char *provider_settings_get(const struct provider_settings *s, const char *key);
 

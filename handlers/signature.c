@@ -16,7 +16,6 @@
 
 static int signature_pair_cmp(const void *a, const void *b);
 static int signature_bytes_cmp(const char *a, size_t alen, const char *b, size_t blen);
-static int signature_hex(unsigned char c);
 
 static int
 signature_bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
@@ -35,18 +34,6 @@ signature_pair_cmp(const void *a, const void *b)
 	int c = signature_bytes_cmp(x->name, x->name_len, y->name, y->name_len);
 
 	return c != 0 ? c : signature_bytes_cmp(x->value, x->value_len, y->value, y->value_len);
-}
-
-static int
-signature_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 void
@@ -129,8 +116,8 @@ signature_meta_verify(const char *app_secret, const char *body, size_t len, cons
 	if (strncmp(header, "sha256=", 7) != 0 || strlen(header) != SIGNATURE_META_LEN - 1)
 		return false;
 	for (size_t i = 0; i < sizeof got; i++) {
-		hi = signature_hex((unsigned char)header[7 + 2 * i]);
-		lo = signature_hex((unsigned char)header[7 + 2 * i + 1]);
+		hi = hex_digit_value((unsigned char)header[7 + 2 * i]);
+		lo = hex_digit_value((unsigned char)header[7 + 2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		got[i] = (unsigned char)(hi << 4 | lo);

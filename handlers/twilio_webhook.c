@@ -10,13 +10,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "gateway/util/xmalloc.h"
 #include "handlers/form.h"
 #include "handlers/signature.h"
 
-static bool twilio_webhook_form_type(const char *content_type);
 static enum provider_status twilio_webhook_status(const char *word);
 static bool twilio_webhook_digits(const char *s, size_t maxlen);
 static enum provider_webhook_result twilio_webhook_sid(
@@ -25,21 +23,6 @@ static enum provider_webhook_result twilio_webhook_status_event(
     const struct form *f, struct provider_events *ev, char *err, size_t errlen);
 static enum provider_webhook_result twilio_webhook_inbound_event(
     const struct form *f, struct provider_events *ev, char *err, size_t errlen);
-
-/* The media type, case-insensitive, optionally followed by parameters (RFC 9110 section 8.3). */
-static bool
-twilio_webhook_form_type(const char *content_type)
-{
-	static const char want[] = "application/x-www-form-urlencoded";
-	const char *p;
-
-	if (content_type == NULL || strncasecmp(content_type, want, sizeof want - 1) != 0)
-		return false;
-	p = content_type + sizeof want - 1;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	return *p == '\0' || *p == ';';
-}
 
 /*
  * Twilio's MessageStatus values. An unknown word is acknowledged without
@@ -184,7 +167,7 @@ twilio_webhook_parse(const char *auth_token, const struct provider_webhook_reque
 		snprintf(err, errlen, "method not allowed: use POST");
 		return PROVIDER_WEBHOOK_METHOD;
 	}
-	if (!twilio_webhook_form_type(wr->content_type)) {
+	if (!provider_media_type_is(wr->content_type, "application/x-www-form-urlencoded")) {
 		snprintf(err, errlen, "content type must be application/x-www-form-urlencoded");
 		return PROVIDER_WEBHOOK_MEDIA_TYPE;
 	}

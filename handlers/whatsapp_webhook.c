@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "gateway/util/xmalloc.h"
 #include "handlers/form.h"
@@ -21,7 +20,6 @@
 
 #define WHATSAPP_WEBHOOK_PATH_MAX 160
 
-static bool whatsapp_webhook_json_type(const char *content_type);
 static void whatsapp_webhook_path(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static const char *whatsapp_webhook_type_name(json_type t);
 static enum provider_webhook_result whatsapp_webhook_handshake(const char *verify_token,
@@ -53,21 +51,6 @@ whatsapp_webhook_path(char *out, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(out, WHATSAPP_WEBHOOK_PATH_MAX, fmt, ap);
 	va_end(ap);
-}
-
-/* The media type, case-insensitive, optionally followed by parameters (RFC 9110 section 8.3). */
-static bool
-whatsapp_webhook_json_type(const char *content_type)
-{
-	static const char want[] = "application/json";
-	const char *p;
-
-	if (content_type == NULL || strncasecmp(content_type, want, sizeof want - 1) != 0)
-		return false;
-	p = content_type + sizeof want - 1;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	return *p == '\0' || *p == ';';
 }
 
 static const char *
@@ -461,7 +444,7 @@ whatsapp_webhook_notification(const char *app_secret, const struct provider_webh
 	json_t *root;
 	int rc;
 
-	if (!whatsapp_webhook_json_type(wr->content_type)) {
+	if (!provider_media_type_is(wr->content_type, "application/json")) {
 		snprintf(err, errlen, "content type must be application/json");
 		return PROVIDER_WEBHOOK_MEDIA_TYPE;
 	}

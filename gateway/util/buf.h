@@ -29,6 +29,9 @@ void buf_add_form_field(struct buf *b, const char *name, const char *value);
 /* Takes the data out of the buffer; the caller frees it. The buffer is left empty. */
 char *buf_release(struct buf *b);
 
+/* The value of a hex digit, or -1. */
+int hex_digit_value(unsigned char c);
+
 /* True when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
 bool utf8_valid(const char *s, size_t len);
 

@@ -787,3 +787,18 @@ harness_gateway_wait_http(struct harness *h)
 	}
 	harness_http_close(&hc);
 }
+
+long
+harness_metric(struct harness *h, const char *line_prefix)
+{
+	struct harness_http hc = { 0 };
+	char *body = NULL, *p;
+	long v = -1;
+
+	if (harness_request(&hc, h->gateway_port, "GET", "/metrics", NULL, NULL, 0, &body) == 200 &&
+	    (p = strstr(body, line_prefix)) != NULL)
+		v = strtol(p + strlen(line_prefix), NULL, 10);
+	free(body);
+	harness_http_close(&hc);
+	return v;
+}

@@ -85,6 +85,8 @@ struct harness_http {
 long harness_request(struct harness_http *hc, int port, const char *method, const char *path,
     const char *const *headers, const char *body, size_t len, char **out);
 void harness_http_close(struct harness_http *hc);
+/* The value of the first line of the gateway's /metrics starting with line_prefix, or -1. */
+long harness_metric(struct harness *h, const char *line_prefix);
 /* The providers' signatures, computed here independently of the gateway's code. */
 void harness_sign_twilio(const char *token, const char *url, const char *form, char out[64]);
 void harness_sign_meta(const char *secret, const char *body, size_t len, char out[80]);

@@ -34,7 +34,6 @@ static void wait_state(struct harness *h, const char *id, const char *state);
 static char *recorded_body(struct harness *h, const char *to);
 static char *recorded_body_once(struct harness *h, const char *to);
 static void inbound(struct harness *h, const char *channel, const char *from, const char *text, int repeat);
-static long metric(struct harness *h, const char *line_prefix);
 
 static int
 setup(void **state)
@@ -237,22 +236,6 @@ inbound(struct harness *h, const char *channel, const char *from, const char *te
 	harness_http_close(&hc);
 	free(body);
 	json_decref(j);
-}
-
-/* The value of the first /metrics line starting with line_prefix, or -1. */
-static long
-metric(struct harness *h, const char *line_prefix)
-{
-	struct harness_http hc = { 0 };
-	char *body = NULL, *p;
-	long v = -1;
-
-	if (harness_request(&hc, h->gateway_port, "GET", "/metrics", NULL, NULL, 0, &body) == 200 &&
-	    (p = strstr(body, line_prefix)) != NULL)
-		v = strtol(p + strlen(line_prefix), NULL, 10);
-	free(body);
-	harness_http_close(&hc);
-	return v;
 }
 
 /* sent → delivered → read, in order: each change once, reach counted once. */
@@ -560,7 +543,7 @@ test_auto_falls_back_to_sms(void **state)
 	s = msg_field(h, "wa-only", "error");
 	assert_non_null(strstr(s, "whatsapp 131026"));
 	free(s);
-	assert_true(metric(h,
+	assert_true(harness_metric(h,
 			"amuddu_messages_total{lane=\"notify\",channel=\"whatsapp\",provider=\"whatsapp\","
 			"outcome=\"fallback\"} ") == 2);
 }
@@ -703,9 +686,12 @@ test_signatures_refused(void **state)
 		"/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1", NULL, NULL, 0, NULL),
 	    403);
 	harness_http_close(&hc);
-	assert_int_equal(metric(h, "amuddu_webhook_requests_total{provider=\"twilio\",result=\"unsigned\"} "), 3);
-	assert_int_equal(metric(h, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"unsigned\"} "), 2);
-	assert_int_equal(metric(h, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"forbidden\"} "), 1);
+	assert_int_equal(
+	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"twilio\",result=\"unsigned\"} "), 3);
+	assert_int_equal(
+	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"unsigned\"} "), 2);
+	assert_int_equal(
+	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"forbidden\"} "), 1);
 	assert_int_equal(stat(h, "status_early"), 1);
 	assert_int_equal(harness_log_count(h, "delivered"), 0);
 }

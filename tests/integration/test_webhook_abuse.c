@@ -25,7 +25,6 @@ static int setup(void **state);
 static int teardown(void **state);
 static long post(struct harness *h, struct harness_http *hc, const char *path, const char *type, const char *sighdr,
     const char *body, size_t len);
-static long metric(struct harness *h, const char *line_prefix);
 
 static int
 setup(void **state)
@@ -68,21 +67,6 @@ post(struct harness *h, struct harness_http *hc, const char *path, const char *t
 	const char *hdr[3] = { type, sighdr, NULL };
 
 	return harness_request(hc, h->gateway_port, "POST", path, hdr, body, len, NULL);
-}
-
-static long
-metric(struct harness *h, const char *line_prefix)
-{
-	struct harness_http hc = { 0 };
-	char *body = NULL, *p;
-	long v = -1;
-
-	if (harness_request(&hc, h->gateway_port, "GET", "/metrics", NULL, NULL, 0, &body) == 200 &&
-	    (p = strstr(body, line_prefix)) != NULL)
-		v = strtol(p + strlen(line_prefix), NULL, 10);
-	free(body);
-	harness_http_close(&hc);
-	return v;
 }
 
 static void
@@ -169,12 +153,15 @@ test_abuse_during_campaign(void **state)
 	assert_int_equal(harness_log_count(h, "delivered"), 0);
 	assert_int_equal(harness_stream_len(h, HARNESS_PREFIX "inbox"), 0);
 	assert_int_equal(
-	    metric(h, "amuddu_webhook_requests_total{provider=\"twilio\",result=\"unsigned\"} "), UNSIGNED / 2);
+	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"twilio\",result=\"unsigned\"} "), UNSIGNED / 2);
+	assert_int_equal(harness_metric(h, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"unsigned\"} "),
+	    UNSIGNED / 2);
 	assert_int_equal(
-	    metric(h, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"unsigned\"} "), UNSIGNED / 2);
-	assert_int_equal(metric(h, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"malformed\"} "), 2);
-	assert_int_equal(metric(h, "amuddu_webhook_requests_total{provider=\"twilio\",result=\"malformed\"} "), 1);
-	assert_int_equal(metric(h, "amuddu_webhook_requests_total{provider=\"none\",result=\"not_found\"} "), 2);
+	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"malformed\"} "), 2);
+	assert_int_equal(
+	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"twilio\",result=\"malformed\"} "), 1);
+	assert_int_equal(
+	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"none\",result=\"not_found\"} "), 2);
 	assert_int_equal(harness_request(&hc, h->gateway_port, "GET", "/readyz", NULL, NULL, 0, NULL), 200);
 	harness_http_close(&hc);
 }

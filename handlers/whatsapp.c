@@ -420,7 +420,7 @@ whatsapp_classify(const void *ctx, const struct provider_answer *a, struct provi
 {
 	json_t *root = NULL, *e, *id;
 	json_error_t jerr;
-	long code = 0;
+	long code = 0, subcode = 0;
 
 	(void)ctx;
 	if (provider_classify_transport(a, out, (long long)time(NULL))) {
@@ -450,6 +450,8 @@ whatsapp_classify(const void *ctx, const struct provider_answer *a, struct provi
 	e = json_object_get(root, "error");
 	if (json_is_integer(json_object_get(e, "code")))
 		code = (long)json_integer_value(json_object_get(e, "code"));
+	if (json_is_integer(json_object_get(e, "error_subcode")))
+		subcode = (long)json_integer_value(json_object_get(e, "error_subcode"));
 	json_decref(root);
 	if (whatsapp_code_retryable(code)) {
 		out->verdict = PROVIDER_RETRY;
@@ -457,7 +459,12 @@ whatsapp_classify(const void *ctx, const struct provider_answer *a, struct provi
 		    out->error, sizeof out->error, "whatsapp %ld: http %ld: throttled or unavailable", code, a->status);
 		return;
 	}
-	if (a->status == 401 || a->status == 403 || code == 190 || code == 10 || code == 200) {
+	/*
+	 * Code 100 with subcode 33 names an object that does not exist: here
+	 * the phone_number_id in the URL, which is configuration too.
+	 */
+	if (a->status == 401 || a->status == 403 || code == 190 || code == 10 || code == 200 ||
+	    (code == 100 && subcode == 33)) {
 		/* The token or its permissions: configuration, not the message's fault. */
 		out->verdict = PROVIDER_RETRY;
 		snprintf(out->error, sizeof out->error, "whatsapp %ld: http %ld: token or permission refused", code,

@@ -865,6 +865,12 @@ test_invalid_parameter_permanent(void **state)
 	assert_int_equal(r.verdict, PROVIDER_PERMANENT);
 	assert_false(r.fallback);
 	assert_string_equal(r.error, "whatsapp 100: http 400");
+	/* Subcode 33: the phone_number_id does not exist, which is the operator's to fix. */
+	classify(400,
+	    "{\"error\":{\"message\":\"Unsupported post request\",\"type\":\"GraphMethodException\",\"code\":100,"
+	    "\"error_subcode\":33,\"fbtrace_id\":\"AbCdEf\"}}",
+	    &r);
+	assert_int_equal(r.verdict, PROVIDER_RETRY);
 }
 
 /* Meta's messages and details can quote the recipient: only the code is kept. */

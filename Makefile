@@ -103,8 +103,10 @@ deps:
 # The test target installs what is missing first, then builds in a sub-make so
 # that pkg-config sees the freshly installed libraries.
 test: deps
-	@$(MAKE) --no-print-directory all-tests
+	@$(MAKE) --no-print-directory all-tests fuzz-build
 	@scripts/run-tests $(BUILD)
+	@echo "== fuzz targets on their seed corpora"
+	@scripts/run-fuzz 0
 
 .PHONY: all-tests
 all-tests: $(ALL_BIN) $(UNIT_BIN) $(INTEG_BIN)

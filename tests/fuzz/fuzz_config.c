@@ -31,7 +31,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (c->max_inflight < 1 || c->retry_max_ms < c->retry_base_ms || c->prefix[0] == '\0')
 			abort();
-		if (config_twilio_enabled(c) && c->twilio_from == NULL && c->twilio_messaging_service_sid == NULL)
+		/* A provider section that loads has what its provider needs. */
+		if (config_provider(c, "twilio") != NULL && config_provider_get(c, "twilio", "from") == NULL &&
+		    config_provider_get(c, "twilio", "messaging_service_sid") == NULL)
+			abort();
+		if (config_provider(c, "whatsapp") != NULL && config_provider_get(c, "whatsapp", "token") == NULL)
+			abort();
+		if (c->http_public_url == NULL)
 			abort();
 		config_free(c);
 	}

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
-#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -195,6 +195,15 @@ gateway_run(struct gateway *gw)
 	    gw->http != NULL ? http_port(gw->http) : 0);
 	outbox_start(gw->outbox);
 	receipts_start(gw->receipts);
+	{
+		sigset_t stop;
+
+		/* main() held these back until the signal events existed. */
+		sigemptyset(&stop);
+		sigaddset(&stop, SIGTERM);
+		sigaddset(&stop, SIGINT);
+		sigprocmask(SIG_UNBLOCK, &stop, NULL);
+	}
 	event_base_dispatch(gw->base);
 	gateway_progress_cb(-1, 0, gw);
 	log_info("gateway stopped exit=%d", gw->exit_code);

@@ -29,6 +29,7 @@ main(int argc, char **argv)
 	struct config *cfg;
 	struct gateway *gw;
 	char err[512];
+	sigset_t stop;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -40,6 +41,15 @@ main(int argc, char **argv)
 	if (path == NULL)
 		main_usage();
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * SIGTERM and SIGINT wait (pending) until the loop's signal events
+	 * exist; gateway_run() lets them through, so a stop asked for during
+	 * start-up is a normal drain, not a kill.
+	 */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
 	if ((cfg = config_load(path, err, sizeof err)) == NULL) {
 		fprintf(stderr, "amuddu-gateway: configuration refused: %s\n", err);
 		return 2;

@@ -101,12 +101,21 @@ static pid_t
 harness_spawn(struct harness *h, const char *logname, char *const argv[])
 {
 	char path[400];
+	sigset_t stop, old;
 	pid_t pid;
 	int fd;
 
 	snprintf(path, sizeof path, "%s/%s", h->dir, logname);
+	/* Blocked around fork(), so the child holds them from its first instruction. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	if (h->start_signals_blocked)
+		sigprocmask(SIG_BLOCK, &stop, &old);
 	if ((pid = fork()) < 0)
 		harness_die("fork failed");
+	if (pid > 0 && h->start_signals_blocked)
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == 0) {
 		fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd >= 0) {

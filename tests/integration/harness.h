@@ -25,6 +25,7 @@ struct harness {
 	int gateway_port; /* the gateway's HTTP server, chosen by harness_gateway_config() */
 	redisContext *r;
 	int gateway_starts;
+	bool start_signals_blocked; /* spawn the gateway with SIGTERM/SIGINT blocked (the mask survives exec) */
 };
 
 void harness_init(struct harness *h, const char *name);

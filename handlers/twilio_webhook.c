@@ -21,8 +21,43 @@ static enum provider_webhook_result twilio_webhook_sid(
     const struct form *f, char *out, size_t outlen, char *err, size_t errlen);
 static enum provider_webhook_result twilio_webhook_status_event(
     const struct form *f, struct provider_events *ev, char *err, size_t errlen);
+static int twilio_webhook_other_port(const char *url, char *out, size_t outlen);
 static enum provider_webhook_result twilio_webhook_inbound_event(
     const struct form *f, struct provider_events *ev, char *err, size_t errlen);
+
+/*
+ * The same URL with the scheme's default port written out when it is not,
+ * or taken away when it is: Twilio may sign either form, so its own
+ * validators accept both (Security, "Validating Requests"). Returns -1 when
+ * the URL has another port or does not fit.
+ */
+static int
+twilio_webhook_other_port(const char *url, char *out, size_t outlen)
+{
+	const char *def, *host, *end, *colon;
+	size_t hostlen;
+	int n;
+
+	if (strncmp(url, "https://", 8) == 0) {
+		def = "443";
+		host = url + 8;
+	} else if (strncmp(url, "http://", 7) == 0) {
+		def = "80";
+		host = url + 7;
+	} else
+		return -1;
+	end = host + strcspn(host, "/?#");
+	colon = memchr(host, ':', (size_t)(end - host));
+	if (colon == NULL) {
+		hostlen = (size_t)(end - host);
+		n = snprintf(out, outlen, "%.*s%.*s:%s%s", (int)(host - url), url, (int)hostlen, host, def, end);
+	} else {
+		if ((size_t)(end - colon - 1) != strlen(def) || strncmp(colon + 1, def, strlen(def)) != 0)
+			return -1;
+		n = snprintf(out, outlen, "%.*s%s", (int)(colon - url), url, end);
+	}
+	return n > 0 && (size_t)n < outlen ? 0 : -1;
+}
 
 /*
  * Twilio's MessageStatus values. An unknown word is acknowledged without
@@ -151,6 +186,7 @@ twilio_webhook_parse(const char *auth_token, const struct provider_webhook_reque
 {
 	enum provider_webhook_result r;
 	const char *sig;
+	char other[2048];
 	struct form f;
 	bool status;
 
@@ -180,7 +216,9 @@ twilio_webhook_parse(const char *auth_token, const struct provider_webhook_reque
 		r = PROVIDER_WEBHOOK_UNSIGNED;
 		goto out;
 	}
-	if (!signature_twilio_verify(auth_token, wr->url, &f, sig)) {
+	if (!signature_twilio_verify(auth_token, wr->url, &f, sig) &&
+	    (twilio_webhook_other_port(wr->url, other, sizeof other) != 0 ||
+		!signature_twilio_verify(auth_token, other, &f, sig))) {
 		snprintf(err, errlen, "X-Twilio-Signature: does not match");
 		r = PROVIDER_WEBHOOK_UNSIGNED;
 		goto out;

@@ -47,6 +47,7 @@ static void test_content_type(void **state);
 static void test_signature(void **state);
 static void test_route_and_method(void **state);
 static void test_malformed_form(void **state);
+static void test_signature_default_port(void **state);
 
 static const char *
 header(void *arg, const char *name)
@@ -423,6 +424,44 @@ test_signature(void **state)
 	provider_events_free(&ev);
 }
 
+/* Twilio may sign the URL with or without the scheme's default port; both are the same URL. */
+static void
+test_signature_default_port(void **state)
+{
+	static const char body[] = "MessageSid=SMabc&MessageStatus=delivered";
+	struct provider_events ev;
+	struct request r;
+	struct form f;
+	char err[128];
+
+	(void)state;
+	/* Twilio signed https://host:443/…; the gateway knows https://host/…. */
+	request(&r, "/status", body);
+	assert_int_equal(form_parse(&f, body, strlen(body), err, sizeof err), 0);
+	signature_twilio(TOKEN, "https://gw.example.ma:443/webhooks/twilio/status", &f, r.sig);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+	provider_events_free(&ev);
+	/* And the other way round. */
+	r.wr.url = "https://gw.example.ma:443/webhooks/twilio/status";
+	signature_twilio(TOKEN, "https://gw.example.ma/webhooks/twilio/status", &f, r.sig);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+	provider_events_free(&ev);
+	/* Another port is another URL. */
+	r.wr.url = "https://gw.example.ma/webhooks/twilio/status";
+	signature_twilio(TOKEN, "https://gw.example.ma:8443/webhooks/twilio/status", &f, r.sig);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	provider_events_free(&ev);
+	/* http's default is 80, not 443. */
+	r.wr.url = "http://gw.example.ma/webhooks/twilio/status";
+	signature_twilio(TOKEN, "http://gw.example.ma:443/webhooks/twilio/status", &f, r.sig);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	provider_events_free(&ev);
+	signature_twilio(TOKEN, "http://gw.example.ma:80/webhooks/twilio/status", &f, r.sig);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+	provider_events_free(&ev);
+	form_free(&f);
+}
+
 static void
 test_route_and_method(void **state)
 {
@@ -483,6 +522,7 @@ main(void)
 		cmocka_unit_test(test_inbound_invalid_utf8),
 		cmocka_unit_test(test_content_type),
 		cmocka_unit_test(test_signature),
+		cmocka_unit_test(test_signature_default_port),
 		cmocka_unit_test(test_route_and_method),
 		cmocka_unit_test(test_malformed_form),
 	};

@@ -385,9 +385,18 @@ config_finish(struct config *c, const char *name, char *err, size_t errlen)
 		/* With no HTTP server nothing can be called back: "" asks providers for no callbacks. */
 		c->http_public_url =
 		    strcmp(c->http_listen, "off") == 0 ? xstrdup("") : xasprintf("http://%s", c->http_listen);
-	} else if (strncmp(c->http_public_url, "http://", 7) != 0 && strncmp(c->http_public_url, "https://", 8) != 0) {
-		snprintf(err, errlen, "%s: [http] public_url must be an http:// or https:// URL", name);
-		return -1;
+	} else {
+		const char *u = c->http_public_url;
+		const char *host = strncmp(u, "http://", 7) == 0 ? u + 7
+		    : strncmp(u, "https://", 8) == 0             ? u + 8
+								 : NULL;
+
+		/* Providers sign and call this URL exactly: a host is needed, and no query or fragment. */
+		if (host == NULL || *host == '\0' || *host == '/' || *host == ':' || strpbrk(u, "?# ") != NULL) {
+			snprintf(
+			    err, errlen, "%s: [http] public_url must be an http:// or https:// URL with a host", name);
+			return -1;
+		}
 	}
 	{
 		size_t n = strlen(c->http_public_url);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "gateway/util/xmalloc.h"
@@ -274,7 +275,8 @@ whatsapp_template_find(const struct whatsapp *w, const char *kind, const char *l
 		if (tries[t][0] == '\0')
 			continue;
 		for (size_t i = 0; i < w->ntemplates; i++)
-			if (strcmp(w->templates[i].kind, kind) == 0 && strcmp(w->templates[i].locale, tries[t]) == 0)
+			if (strcmp(w->templates[i].kind, kind) == 0 &&
+			    strcasecmp(w->templates[i].locale, tries[t]) == 0)
 				return &w->templates[i];
 	}
 	return NULL;

@@ -658,6 +658,9 @@ test_public_url_scheme_and_slash(void **state)
 	(void)state;
 	expect_refused("[http]\npublic_url = ftp://gw.example\n", "test.ini", needles);
 	expect_refused("[http]\npublic_url = gw.example\n", "test.ini", needles);
+	expect_refused("[http]\npublic_url = https://\n", "test.ini", needles);
+	expect_refused("[http]\npublic_url = https:///path\n", "test.ini", needles);
+	expect_refused("[http]\npublic_url = https://gw.example/?x=1\n", "test.ini", needles);
 	c = load_ok("[http]\npublic_url = https://gw.example/\n");
 	assert_string_equal(c->http_public_url, "https://gw.example");
 	config_free(c);

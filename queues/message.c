@@ -185,16 +185,23 @@ message_parse(struct message *m, enum message_lane lane, const char *entry_id, c
 	} else
 		m->id = xasprintf("%s-%s", lane_names[lane], m->entry_id);
 
-	if (to == NULL) {
-		if (contact != NULL)
+	if (to == NULL && contact != NULL) {
+		/* A contact id is the person's pseudonym; the number comes from the contact record at claim time. */
+		if (strlen(contact) != PHONE_PSEUDONYM_MAX - 1 ||
+		    strspn(contact, "0123456789abcdef") != PHONE_PSEUDONYM_MAX - 1)
 			return message_fail(m,
-			    "field 'contact' needs the contact store, which this version "
-			    "does not have; give 'to'");
-		return message_fail(m, "field 'to' is missing");
+			    "field 'contact' must be a contact id (%d hex digits, as the inbox gives)",
+			    PHONE_PSEUDONYM_MAX - 1);
+		memcpy(m->person, contact, PHONE_PSEUDONYM_MAX);
+		snprintf(m->to_masked, sizeof m->to_masked, "contact:%.12s", contact);
+		m->by_contact = true;
+	} else if (to == NULL) {
+		return message_fail(m, "field 'to' is missing (or give 'contact')");
+	} else {
+		if (phone_normalise(to, m->to, &reason) != 0)
+			return message_fail(m, "field 'to' is not a valid phone number: %s", reason);
+		phone_mask(m->to, m->to_masked);
 	}
-	if (phone_normalise(to, m->to, &reason) != 0)
-		return message_fail(m, "field 'to' is not a valid phone number: %s", reason);
-	phone_mask(m->to, m->to_masked);
 
 	if (channel != NULL) {
 		if ((v = message_lookup(channel, channel_names, 3)) < 0)

@@ -47,7 +47,7 @@ struct message {
 	char *id;                /* producer's id, or "<lane>-<entry id>" */
 	char to[PHONE_E164_MAX]; /* normalised E.164 */
 	char to_masked[PHONE_MASK_MAX];
-	char person[PHONE_PSEUDONYM_MAX]; /* keyed pseudonym of to, set by the outbox */
+	char person[PHONE_PSEUDONYM_MAX]; /* keyed pseudonym of to (the contact id), set by the outbox */
 	enum message_channel channel;
 	enum message_kind kind;
 	const char *text;     /* points into fields */
@@ -55,6 +55,7 @@ struct message {
 	const char *locale;   /* points into fields, or "" */
 	const char *vars;     /* points into fields (a JSON object), or NULL */
 	bool has_id;          /* the producer gave an id field */
+	bool by_contact;      /* addressed by contact id: person is set, to is filled from the contact record */
 	int64_t not_before;   /* epoch seconds, 0 when absent */
 	int64_t expires;      /* epoch seconds, 0 when absent */
 	int attempt;          /* set when the claim is recorded */

@@ -101,6 +101,7 @@ static void outbox_item_reply(struct redis_conn *rc, redisReply *r, void *privda
 static void outbox_begin(struct outbox *ob, struct outbox_item **items, size_t n);
 static void outbox_begin_reply(struct redis_conn *rc, redisReply *r, void *privdata);
 static void outbox_contact_fill(struct message *m, const redisReply *wa, const redisReply *ch, const redisReply *loc);
+static int outbox_contact_phone(struct message *m, const redisReply *phone);
 static void outbox_finish_queue(struct outbox_item *it);
 static void outbox_finish_send(struct outbox *ob);
 static void outbox_flush_cb(evutil_socket_t fd, short what, void *arg);
@@ -668,7 +669,8 @@ outbox_item_new(struct outbox *ob, enum message_lane lane, redisReply *e)
 		}
 	}
 	if (message_parse(&it->msg, lane, e->element[0]->str, values, lens, f->elements) == 0) {
-		phone_pseudonym(ob->pseudonym_key, it->msg.to, it->msg.person);
+		if (!it->msg.by_contact)
+			phone_pseudonym(ob->pseudonym_key, it->msg.to, it->msg.person);
 		it->msg.error[0] = '\0';
 	} else if (it->msg.error[0] == '\0')
 		snprintf(it->msg.error, sizeof it->msg.error, "malformed entry");
@@ -769,7 +771,7 @@ outbox_begin(struct outbox *ob, struct outbox_item **items, size_t n)
 		cmdargs_num(&a, m->expires);
 		cmdargs_str(&a, message_kind_name(m->kind));
 		cmdargs_str(&a, message_channel_name(m->channel));
-		cmdargs_str(&a, ob->s.contacts && m->channel != MESSAGE_CHANNEL_SMS ? "1" : "");
+		cmdargs_str(&a, m->by_contact ? "2" : ob->s.contacts && m->channel != MESSAGE_CHANNEL_SMS ? "1" : "");
 	}
 	if (outbox_eval(ob, &a, outbox_begin_reply, b) != 0)
 		outbox_begin_reply(NULL, NULL, b);
@@ -786,6 +788,23 @@ outbox_contact_fill(struct message *m, const redisReply *wa, const redisReply *c
 		snprintf(m->contact_channel, sizeof m->contact_channel, "%s", ch->str);
 	if (loc->type == REDIS_REPLY_STRING)
 		snprintf(m->contact_locale, sizeof m->contact_locale, "%s", loc->str);
+}
+
+/* The number of an entry addressed by contact id, from its contact record; -1 with the reason in m->error. */
+static int
+outbox_contact_phone(struct message *m, const redisReply *phone)
+{
+	const char *reason;
+
+	if (phone->type != REDIS_REPLY_STRING || phone->len == 0) {
+		snprintf(m->error, sizeof m->error, "unknown contact: no contact record with a phone number");
+		return -1;
+	}
+	if (phone_normalise(phone->str, m->to, &reason) != 0) {
+		snprintf(m->error, sizeof m->error, "contact record's phone is not valid: %s", reason);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -805,9 +824,17 @@ outbox_begin_reply(struct redis_conn *rc, redisReply *r, void *privdata)
 		if (e != NULL && e->type == REDIS_REPLY_ARRAY && e->elements >= 1 &&
 		    e->element[0]->type == REDIS_REPLY_INTEGER)
 			res = e->element[0]->integer;
-		if (res > 0 && e->elements == 4) {
+		if (res > 0 && e->elements == 5) {
 			outbox_contact_fill(&it->msg, e->element[1], e->element[2], e->element[3]);
 			it->msg.attempt = (int)res;
+			if (it->msg.by_contact && outbox_contact_phone(&it->msg, e->element[4]) != 0) {
+				struct outbox_result fr = { .outcome = OUTBOX_FAILED, .error = it->msg.error };
+
+				log_warn(
+				    "not sent id=%s to=%s reason=\"%s\"", it->msg.id, it->msg.to_masked, it->msg.error);
+				outbox_record(ob, &it->msg, &fr);
+				continue;
+			}
 			ob->h.send(ob->arg, &it->msg);
 			continue;
 		}

@@ -77,9 +77,10 @@
 /*
  * begin: ARGV[5] message ttl (s), ARGV[6] n, then n groups of 9:
  * lane, entry, id, person, campaign, expires (s), kind, channel, contact
- * ("1": read the contact record, which only WhatsApp routing needs).
- * Returns per message an array: {attempt, wa_last_in, channel, locale}
- * with attempt > 0 to send now (the rest from the contact record), or
+ * ("1": read the contact record, which only WhatsApp routing needs; "2":
+ * also its phone, for entries addressed by contact id).
+ * Returns per message an array: {attempt, wa_last_in, channel, locale,
+ * phone} with attempt > 0 to send now (the rest from the contact record), or
  * {-1} duplicate id, {-2} expired, {-3} opted out, {-4} already finished.
  */
 static const char script_begin[] = SCRIPTS_PROLOGUE
@@ -135,11 +136,11 @@ static const char script_begin[] = SCRIPTS_PROLOGUE
 	"      redis.call('HSET', key, 'state', 'sending', 'updated', now)\n"
 	"    end\n"
 	"  end\n"
-	"  if res > 0 and want == '1' then\n"
-	"    local ct = redis.call('HMGET', P..'contact:'..person, 'wa_last_in', 'channel', 'locale')\n"
-	"    out[#out + 1] = {res, ct[1] or '0', ct[2] or '', ct[3] or ''}\n"
+	"  if res > 0 and want ~= '' then\n"
+	"    local ct = redis.call('HMGET', P..'contact:'..person, 'wa_last_in', 'channel', 'locale', 'phone')\n"
+	"    out[#out + 1] = {res, ct[1] or '0', ct[2] or '', ct[3] or '', want == '2' and ct[4] or ''}\n"
 	"  elseif res > 0 then\n"
-	"    out[#out + 1] = {res, '0', '', ''}\n"
+	"    out[#out + 1] = {res, '0', '', '', ''}\n"
 	"  else\n"
 	"    out[#out + 1] = {res}\n"
 	"  end\n"

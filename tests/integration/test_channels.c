@@ -599,6 +599,49 @@ test_inbound_stored_once(void **state)
 	freeReplyObject(r);
 }
 
+/*
+ * A reply to someone who wrote, addressed by the contact id the inbox
+ * gives (the inbox never carries the number): it goes by WhatsApp inside
+ * the window the message opened. An unknown contact fails with a reason.
+ */
+static void
+test_reply_by_contact(void **state)
+{
+	struct harness *h = *state;
+	char contact[32] = "", *s;
+	long long end = harness_now_ms() + 10000;
+	redisReply *r;
+
+	inbound(h, "whatsapp", "+212612347100", "1", 1);
+	while (harness_stream_len(h, HARNESS_PREFIX "inbox") < 1 && harness_now_ms() < end)
+		harness_sleep_ms(50);
+	r = harness_cmd(h, "XRANGE " HARNESS_PREFIX "inbox - +");
+	assert_int_equal(r->elements, 1);
+	for (size_t j = 0; j + 1 < r->element[0]->element[1]->elements; j += 2)
+		if (strcmp(r->element[0]->element[1]->element[j]->str, "contact") == 0)
+			snprintf(contact, sizeof contact, "%s", r->element[0]->element[1]->element[j + 1]->str);
+	freeReplyObject(r);
+	assert_int_equal(strlen(contact), 24);
+	harness_xadd(h, "reply", "id", "rep-1", "contact", contact, "kind", "reply", "text",
+	    "Merci ! Voici les centres de formation à Rabat : …", NULL);
+	harness_xadd(h, "reply", "id", "rep-2", "contact", "000000000000000000000000", "text", "x", NULL);
+	wait_state(h, "rep-1", "sent");
+	wait_state(h, "rep-2", "failed");
+	s = msg_field(h, "rep-1", "channel");
+	assert_string_equal(s, "whatsapp");
+	free(s);
+	s = recorded_body(h, "+212612347100");
+	assert_string_equal(s, "Merci ! Voici les centres de formation à Rabat : …");
+	free(s);
+	s = msg_field(h, "rep-1", "person");
+	assert_string_equal(s, contact);
+	free(s);
+	s = msg_field(h, "rep-2", "error");
+	assert_non_null(strstr(s, "unknown contact"));
+	free(s);
+	assert_int_equal(harness_stream_len(h, HARNESS_PREFIX "deadletter"), 1);
+}
+
 /* Missing, wrong or misdirected signatures: 401, nothing changes, counted. */
 static void
 test_signatures_refused(void **state)
@@ -809,6 +852,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_whatsapp_throttled_then_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_falls_back_to_sms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbound_stored_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_by_contact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signatures_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_ready_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generic_provider, setup_generic, teardown),

@@ -414,10 +414,28 @@ test_template_without_text(void **state)
 static void
 test_contact_without_to(void **state)
 {
-	const char *items[] = { "contact", "c-1234", "text", "hi", NULL };
+	const char *bad[] = { "contact", "c-1234", "text", "hi", NULL };
+	const char *upper[] = { "contact", "0123456789ABCDEF01234567", "text", "hi", NULL };
+	const char *none[] = { "text", "hi", NULL };
+	const char *good[] = { "contact", "0123456789abcdef01234567", "text", "hi", NULL };
+	const char *both[] = { "to", "0612345678", "contact", "0123456789abcdef01234567", "text", "hi", NULL };
+	struct message m;
 
 	(void)state;
-	expect_error(items, "contact");
+	expect_error(bad, "contact");
+	expect_error(upper, "contact");
+	expect_error(none, "'to'");
+	assert_int_equal(parse_items(&m, MESSAGE_LANE_REPLY, good), 0);
+	assert_true(m.by_contact);
+	assert_string_equal(m.person, "0123456789abcdef01234567");
+	assert_string_equal(m.to, "");
+	assert_null(strstr(m.to_masked, "+"));
+	message_free(&m);
+	/* With both, the number given wins. */
+	assert_int_equal(parse_items(&m, MESSAGE_LANE_REPLY, both), 0);
+	assert_false(m.by_contact);
+	assert_string_equal(m.to, "+212612345678");
+	message_free(&m);
 }
 
 static void

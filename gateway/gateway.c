@@ -85,6 +85,7 @@ static void gateway_release_waiting(struct gateway *gw);
 static int gateway_providers_new(struct gateway *gw, char *err, size_t errlen);
 static void gateway_route(struct gateway *gw, struct gateway_send *s);
 static void gateway_count(struct gateway *gw, const struct gateway_send *s, enum metrics_outcome o);
+static void gateway_fall_back(struct gateway *gw, struct gateway_send *s, const char *why);
 static bool gateway_ready(void *arg, char *why, size_t whylen);
 static void gateway_metrics(void *arg, struct buf *out);
 static void gateway_webhook(void *arg, struct evhttp_request *req, const char *name, const char *route);
@@ -151,6 +152,11 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 	ds.max_connections = (int)gw->max_concurrent;
 	gw->dispatch = dispatch_new(gw->base, &ds);
 	{
+		/*
+		 * A status waits a day for its send (Redis away longer than that
+		 * means the provider's retries have stopped too); inbound ids are
+		 * remembered for a week, longer than Meta retries a webhook.
+		 */
 		struct receipts_settings rs = { &gw->target, cfg->prefix, cfg->group, cfg->log_maxlen, cfg->log_maxlen,
 			86400, 7 * 86400 };
 		struct webhook_provider wp[METRICS_MAX_PROVIDERS];
@@ -338,6 +344,18 @@ gateway_count(struct gateway *gw, const struct gateway_send *s, enum metrics_out
 	gw->metrics.messages[s->m->lane][s->p->mi][o]++;
 }
 
+/* Hands a message WhatsApp cannot carry to SMS, first in line: it has waited its turn already. */
+static void
+gateway_fall_back(struct gateway *gw, struct gateway_send *s, const char *why)
+{
+	log_info("fallback to sms id=%s to=%s reason=\"%s\"", s->m->id, s->m->to_masked, why);
+	gateway_count(gw, s, METRICS_FALLBACK);
+	s->p = gw->sms;
+	s->may_fall_back = false;
+	TAILQ_INSERT_HEAD(&gw->waiting, s, entry);
+	gw->nwaiting++;
+}
+
 static void
 gateway_send(void *arg, struct message *m)
 {
@@ -382,12 +400,7 @@ gateway_pump(struct gateway *gw)
 		if ((rc = s->p->ops->build_request(s->p->ctx, &pm, &req, err, sizeof err)) != 0) {
 			provider_request_free(&req);
 			if (rc == PROVIDER_BUILD_UNAVAILABLE && s->may_fall_back) {
-				log_debug("fallback to sms id=%s reason=%s", s->m->id, err);
-				gateway_count(gw, s, METRICS_FALLBACK);
-				s->p = gw->sms;
-				s->may_fall_back = false;
-				TAILQ_INSERT_HEAD(&gw->waiting, s, entry);
-				gw->nwaiting++;
+				gateway_fall_back(gw, s, err);
 				continue;
 			}
 			r.outcome = rc == PROVIDER_BUILD_UNAVAILABLE ? OUTBOX_SKIPPED : OUTBOX_FAILED;
@@ -429,12 +442,7 @@ gateway_done(void *arg, const struct provider_answer *a, long long elapsed_us)
 	s->p->ops->classify(s->p->ctx, a, &pr);
 	if (pr.verdict == PROVIDER_PERMANENT && pr.fallback && s->may_fall_back) {
 		/* WhatsApp cannot reach this number: SMS may. */
-		log_info("fallback to sms id=%s to=%s reason=\"%s\"", s->m->id, s->m->to_masked, pr.error);
-		gateway_count(gw, s, METRICS_FALLBACK);
-		s->p = gw->sms;
-		s->may_fall_back = false;
-		TAILQ_INSERT_HEAD(&gw->waiting, s, entry);
-		gw->nwaiting++;
+		gateway_fall_back(gw, s, pr.error);
 		gateway_pump(gw);
 		return;
 	}

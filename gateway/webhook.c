@@ -36,6 +36,20 @@ struct webhook_call {
 	struct receipts_inbound *inbound;
 };
 
+/* How each refusal is answered and counted, by enum provider_webhook_result. */
+static const struct {
+	enum metrics_webhook metric;
+	int code;
+} webhook_refusals[] = {
+	[PROVIDER_WEBHOOK_OK] = { METRICS_WEBHOOK_OK, 200 },
+	[PROVIDER_WEBHOOK_UNSIGNED] = { METRICS_WEBHOOK_UNSIGNED, 401 },
+	[PROVIDER_WEBHOOK_FORBIDDEN] = { METRICS_WEBHOOK_FORBIDDEN, 403 },
+	[PROVIDER_WEBHOOK_MALFORMED] = { METRICS_WEBHOOK_MALFORMED, 400 },
+	[PROVIDER_WEBHOOK_NOT_FOUND] = { METRICS_WEBHOOK_NOT_FOUND, 404 },
+	[PROVIDER_WEBHOOK_METHOD] = { METRICS_WEBHOOK_METHOD, 405 },
+	[PROVIDER_WEBHOOK_MEDIA_TYPE] = { METRICS_WEBHOOK_MEDIA_TYPE, 415 },
+};
+
 static const char *webhook_header(void *arg, const char *name);
 static void webhook_done(void *arg, const struct receipts_outcome *o);
 static void webhook_refuse(
@@ -152,26 +166,10 @@ webhook_handle(struct webhook *wh, struct evhttp_request *req, const char *name,
 	err[0] = '\0';
 	res = p->ops->webhook(p->ctx, &wr, &c->ev, err, sizeof err);
 	free(url);
-	switch (res) {
-	case PROVIDER_WEBHOOK_OK:
-		break;
-	case PROVIDER_WEBHOOK_UNSIGNED:
-		webhook_refuse(wh, req, mi, METRICS_WEBHOOK_UNSIGNED, 401, err);
-		goto refused;
-	case PROVIDER_WEBHOOK_FORBIDDEN:
-		webhook_refuse(wh, req, mi, METRICS_WEBHOOK_FORBIDDEN, 403, err);
-		goto refused;
-	case PROVIDER_WEBHOOK_MALFORMED:
-		webhook_refuse(wh, req, mi, METRICS_WEBHOOK_MALFORMED, 400, err);
-		goto refused;
-	case PROVIDER_WEBHOOK_NOT_FOUND:
-		webhook_refuse(wh, req, mi, METRICS_WEBHOOK_NOT_FOUND, 404, err);
-		goto refused;
-	case PROVIDER_WEBHOOK_METHOD:
-		webhook_refuse(wh, req, mi, METRICS_WEBHOOK_METHOD, 405, err);
-		goto refused;
-	case PROVIDER_WEBHOOK_MEDIA_TYPE:
-		webhook_refuse(wh, req, mi, METRICS_WEBHOOK_MEDIA_TYPE, 415, err);
+	if ((size_t)res >= sizeof webhook_refusals / sizeof webhook_refusals[0])
+		fatalx("provider %s returned webhook result %d", p->ops->name, (int)res);
+	if (res != PROVIDER_WEBHOOK_OK) {
+		webhook_refuse(wh, req, mi, webhook_refusals[res].metric, webhook_refusals[res].code, err);
 		goto refused;
 	}
 	for (size_t i = 0; i < c->ev.nstatus; i++)

@@ -146,13 +146,7 @@ outbox_random(struct outbox *ob)
 static void
 outbox_argv_prologue(struct outbox *ob, struct cmdargs *a, enum scripts_id id, long long now)
 {
-	cmdargs_str(a, "EVALSHA");
-	cmdargs_str(a, scripts_sha(id));
-	cmdargs_str(a, "0");
-	cmdargs_str(a, ob->prefix);
-	cmdargs_str(a, ob->group);
-	cmdargs_num(a, now);
-	cmdargs_num(a, ob->s.log_maxlen);
+	scripts_call_start(a, id, ob->prefix, ob->group, now, ob->s.log_maxlen);
 }
 
 /* The entry's fields as received, plus the derived id when the producer gave none. */

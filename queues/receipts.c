@@ -194,13 +194,8 @@ receipts_prologue(struct receipts *r, struct cmdargs *a, enum scripts_id id)
 	struct timeval tv;
 
 	gettimeofday(&tv, NULL);
-	cmdargs_str(a, "EVALSHA");
-	cmdargs_str(a, scripts_sha(id));
-	cmdargs_str(a, "0");
-	cmdargs_str(a, r->prefix);
-	cmdargs_str(a, r->group);
-	cmdargs_num(a, (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
-	cmdargs_num(a, r->s.log_maxlen);
+	scripts_call_start(
+	    a, id, r->prefix, r->group, (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000, r->s.log_maxlen);
 }
 
 /* Sends the queue's statuses (or inbound messages) in calls of up to RECEIPTS_BATCH events. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gateway/util/xmalloc.h"
+#include "queues/cmdargs.h"
 
 /* The Lua text is laid out as Lua, not as C. */
 /* clang-format off */
@@ -396,6 +397,19 @@ const char *
 scripts_text(enum scripts_id id)
 {
 	return scripts[id];
+}
+
+void
+scripts_call_start(struct cmdargs *a, enum scripts_id id, const char *prefix, const char *group, long long now_ms,
+    long long log_maxlen)
+{
+	cmdargs_str(a, "EVALSHA");
+	cmdargs_str(a, scripts_sha(id));
+	cmdargs_str(a, "0");
+	cmdargs_str(a, prefix);
+	cmdargs_str(a, group);
+	cmdargs_num(a, now_ms);
+	cmdargs_num(a, log_maxlen);
 }
 
 const char *

@@ -17,7 +17,12 @@ enum scripts_id {
 	SCRIPTS_COUNT,
 };
 
+struct cmdargs;
+
 const char *scripts_text(enum scripts_id id);
+/* Starts an EVALSHA of script id with the arguments every script takes first (see scripts.c). */
+void scripts_call_start(struct cmdargs *a, enum scripts_id id, const char *prefix, const char *group, long long now_ms,
+    long long log_maxlen);
 /* SHA1 hex of the script, computed once. */
 const char *scripts_sha(enum scripts_id id);
 

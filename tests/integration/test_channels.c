@@ -27,6 +27,8 @@ static int setup(void **state);
 static int teardown(void **state);
 static int setup_generic(void **state);
 static long long events(struct harness *h, const char *id, const char *state);
+static long twilio_status_post(
+    struct harness *h, struct harness_http *hc, const char *token, const char *signed_path, const char *form);
 static char *msg_field(struct harness *h, const char *id, const char *field);
 static long long stat(struct harness *h, const char *field);
 static void wait_callbacks(struct harness *h);
@@ -106,6 +108,25 @@ teardown(void **state)
 	free(h);
 	assert_int_equal(rc, 0);
 	return 0;
+}
+
+/*
+ * POSTs form to /webhooks/twilio/status signed with token for the URL of
+ * signed_path (no signature when token is NULL); returns the status.
+ */
+static long
+twilio_status_post(
+    struct harness *h, struct harness_http *hc, const char *token, const char *signed_path, const char *form)
+{
+	char url[200], sig[64], hsig[100];
+	const char *hdr[3] = { "Content-Type: application/x-www-form-urlencoded", token != NULL ? hsig : NULL, NULL };
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", h->gateway_port, signed_path);
+	if (token != NULL) {
+		harness_sign_twilio(token, url, form, sig);
+		snprintf(hsig, sizeof hsig, "X-Twilio-Signature: %s", sig);
+	}
+	return harness_request(hc, h->gateway_port, "POST", "/webhooks/twilio/status", hdr, form, strlen(form), NULL);
 }
 
 /* Delivery log events of message id with this state. */
@@ -650,50 +671,16 @@ test_signatures_refused(void **state)
 	struct harness_http hc = { 0 };
 	const char *form = "MessageSid=SM00000000000000000000000000000001&MessageStatus=delivered";
 	const char *json = "{\"object\":\"whatsapp_business_account\",\"entry\":[]}";
-	char url[200], sig[64], hsig[100], msig[80], hmeta[120];
-	const char *ftype = "Content-Type: application/x-www-form-urlencoded";
+	char msig[80], hmeta[120];
 	const char *jtype = "Content-Type: application/json";
 	char *body = NULL;
 
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/webhooks/twilio/status", h->gateway_port);
-	{
-		const char *hdr[] = { ftype, NULL };
-
-		assert_int_equal(harness_request(&hc, h->gateway_port, "POST", "/webhooks/twilio/status", hdr, form,
-				     strlen(form), NULL),
-		    401);
-	}
-	harness_sign_twilio("wrong-token", url, form, sig);
-	snprintf(hsig, sizeof hsig, "X-Twilio-Signature: %s", sig);
-	{
-		const char *hdr[] = { ftype, hsig, NULL };
-
-		assert_int_equal(harness_request(&hc, h->gateway_port, "POST", "/webhooks/twilio/status", hdr, form,
-				     strlen(form), NULL),
-		    401);
-	}
+	assert_int_equal(twilio_status_post(h, &hc, NULL, "/webhooks/twilio/status", form), 401);
+	assert_int_equal(twilio_status_post(h, &hc, "wrong-token", "/webhooks/twilio/status", form), 401);
 	/* Signed for another URL (the inbound one). */
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/webhooks/twilio/inbound", h->gateway_port);
-	harness_sign_twilio(HARNESS_TOKEN, url, form, sig);
-	snprintf(hsig, sizeof hsig, "X-Twilio-Signature: %s", sig);
-	{
-		const char *hdr[] = { ftype, hsig, NULL };
-
-		assert_int_equal(harness_request(&hc, h->gateway_port, "POST", "/webhooks/twilio/status", hdr, form,
-				     strlen(form), NULL),
-		    401);
-	}
+	assert_int_equal(twilio_status_post(h, &hc, HARNESS_TOKEN, "/webhooks/twilio/inbound", form), 401);
 	/* Rightly signed, for a message nobody sent: accepted and kept, never an error loop. */
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/webhooks/twilio/status", h->gateway_port);
-	harness_sign_twilio(HARNESS_TOKEN, url, form, sig);
-	snprintf(hsig, sizeof hsig, "X-Twilio-Signature: %s", sig);
-	{
-		const char *hdr[] = { ftype, hsig, NULL };
-
-		assert_int_equal(harness_request(&hc, h->gateway_port, "POST", "/webhooks/twilio/status", hdr, form,
-				     strlen(form), NULL),
-		    200);
-	}
+	assert_int_equal(twilio_status_post(h, &hc, HARNESS_TOKEN, "/webhooks/twilio/status", form), 200);
 	/* Meta: no signature, then a tampered body. */
 	{
 		const char *hdr[] = { jtype, NULL };
@@ -816,18 +803,9 @@ test_health_ready_metrics(void **state)
 	assert_int_equal(harness_request(&hc, h->gateway_port, "GET", "/readyz", NULL, NULL, 0, NULL), 503);
 	assert_int_equal(harness_request(&hc, h->gateway_port, "GET", "/healthz", NULL, NULL, 0, NULL), 200);
 	/* A signed status while Redis is away: 503, so the provider sends it again. */
-	{
-		const char *form = "MessageSid=SM1&MessageStatus=delivered";
-		char url[200], sig[64], hsig[100];
-		const char *hdr[3] = { "Content-Type: application/x-www-form-urlencoded", hsig, NULL };
-
-		snprintf(url, sizeof url, "http://127.0.0.1:%d/webhooks/twilio/status", h->gateway_port);
-		harness_sign_twilio(HARNESS_TOKEN, url, form, sig);
-		snprintf(hsig, sizeof hsig, "X-Twilio-Signature: %s", sig);
-		assert_int_equal(harness_request(&hc, h->gateway_port, "POST", "/webhooks/twilio/status", hdr, form,
-				     strlen(form), NULL),
-		    503);
-	}
+	assert_int_equal(twilio_status_post(h, &hc, HARNESS_TOKEN, "/webhooks/twilio/status",
+			     "MessageSid=SM1&MessageStatus=delivered"),
+	    503);
 	harness_redis_start(h, false);
 	end = harness_now_ms() + 15000;
 	while (harness_now_ms() < end &&

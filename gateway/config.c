@@ -323,7 +323,7 @@ config_providers_finish(struct config *c, const char *name, char *err, size_t er
 	if (c->sms_provider[0] != '\0') {
 		const struct config_provider *cp = config_provider(c, c->sms_provider);
 
-		if (cp == NULL || cp->ops->channel != PROVIDER_CHANNEL_SMS) {
+		if (cp == NULL || cp->ops->channel != CHANNEL_SMS) {
 			snprintf(err, errlen,
 			    "%s: [gateway] sms_provider '%s' is not a configured SMS provider section", name,
 			    c->sms_provider);

@@ -59,7 +59,7 @@ struct gateway {
 	struct receipts *receipts;
 	struct webhook *webhook;
 	struct http *http;
-	struct metrics metrics;
+	struct metrics *metrics;
 	struct gateway_provider providers[METRICS_MAX_PROVIDERS];
 	size_t nproviders;
 	struct gateway_provider *sms, *whatsapp;
@@ -73,7 +73,7 @@ struct gateway {
 };
 
 static void gateway_send(void *arg, struct message *m);
-static bool gateway_channel_available(void *arg, enum message_channel channel, char *why, size_t whylen);
+static bool gateway_channel_available(void *arg, enum channel channel, char *why, size_t whylen);
 static void gateway_drained(void *arg);
 static void gateway_pump(struct gateway *gw);
 static void gateway_done(void *arg, const struct provider_answer *a, long long elapsed_us);
@@ -84,7 +84,7 @@ static void gateway_libevent_log(int severity, const char *msg);
 static void gateway_release_waiting(struct gateway *gw);
 static int gateway_providers_new(struct gateway *gw, char *err, size_t errlen);
 static void gateway_route(struct gateway *gw, struct gateway_send *s);
-static void gateway_count(struct gateway *gw, const struct gateway_send *s, enum metrics_outcome o);
+static void gateway_count(struct gateway *gw, const struct gateway_send *s, enum outcome o);
 static void gateway_fall_back(struct gateway *gw, struct gateway_send *s, const char *why);
 static bool gateway_ready(void *arg, char *why, size_t whylen);
 static void gateway_metrics(void *arg, struct buf *out);
@@ -113,6 +113,7 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 	struct timeval tv = { 10, 0 };
 
 	gw->cfg = cfg;
+	gw->metrics = metrics_new();
 	TAILQ_INIT(&gw->waiting);
 	if (log_parse_level(cfg->log_level, &level) == 0)
 		log_set_level(level);
@@ -168,7 +169,7 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 			wp[i].ctx = gw->providers[i].ctx;
 			wp[i].metrics_index = gw->providers[i].mi;
 		}
-		gw->webhook = webhook_new(wp, gw->nproviders, gw->receipts, &gw->metrics, cfg->http_public_url, key);
+		gw->webhook = webhook_new(wp, gw->nproviders, gw->receipts, gw->metrics, cfg->http_public_url, key);
 		if (strcmp(cfg->http_listen, "off") != 0 &&
 		    (gw->http = http_new(gw->base, cfg->http_listen, cfg->http_max_body_bytes, &hh, gw, err, errlen)) ==
 			NULL)
@@ -244,6 +245,7 @@ gateway_free(struct gateway *gw)
 	if (gw->base != NULL)
 		event_base_free(gw->base);
 	redis_target_free(&gw->target);
+	metrics_free(gw->metrics);
 	config_free(gw->cfg);
 	free(gw);
 }
@@ -272,11 +274,11 @@ gateway_providers_new(struct gateway *gw, char *err, size_t errlen)
 			return -1;
 		}
 		p->ops = cp->ops;
-		p->mi = metrics_add_provider(&gw->metrics, p->ops->name, provider_channel_name(p->ops->channel));
+		p->mi = metrics_add_provider(gw->metrics, p->ops->name, p->ops->channel);
 		gw->nproviders++;
-		if (p->ops->channel == PROVIDER_CHANNEL_WHATSAPP && gw->whatsapp == NULL)
+		if (p->ops->channel == CHANNEL_WHATSAPP && gw->whatsapp == NULL)
 			gw->whatsapp = p;
-		if (p->ops->channel == PROVIDER_CHANNEL_SMS &&
+		if (p->ops->channel == CHANNEL_SMS &&
 		    (cfg->sms_provider[0] != '\0' ? strcmp(cfg->sms_provider, p->ops->name) == 0 : gw->sms == NULL))
 			gw->sms = p;
 	}
@@ -289,25 +291,27 @@ gateway_providers_new(struct gateway *gw, char *err, size_t errlen)
 }
 
 static bool
-gateway_channel_available(void *arg, enum message_channel channel, char *why, size_t whylen)
+gateway_channel_available(void *arg, enum channel channel, char *why, size_t whylen)
 {
 	struct gateway *gw = arg;
 
 	switch (channel) {
-	case MESSAGE_CHANNEL_SMS:
+	case CHANNEL_SMS:
 		if (gw->sms != NULL)
 			return true;
 		break;
-	case MESSAGE_CHANNEL_WHATSAPP:
+	case CHANNEL_WHATSAPP:
 		if (gw->whatsapp != NULL)
 			return true;
 		break;
-	case MESSAGE_CHANNEL_AUTO:
+	case CHANNEL_AUTO:
 		if (gw->sms != NULL || gw->whatsapp != NULL)
 			return true;
 		break;
+	case CHANNEL_COUNT:
+		break;
 	}
-	snprintf(why, whylen, "channel %s is not configured", message_channel_name(channel));
+	snprintf(why, whylen, "channel %s is not configured", channel_name(channel));
 	return false;
 }
 
@@ -322,26 +326,28 @@ gateway_route(struct gateway *gw, struct gateway_send *s)
 	const struct message *m = s->m;
 
 	switch (m->channel) {
-	case MESSAGE_CHANNEL_SMS:
+	case CHANNEL_SMS:
 		s->p = gw->sms;
 		break;
-	case MESSAGE_CHANNEL_WHATSAPP:
+	case CHANNEL_WHATSAPP:
 		s->p = gw->whatsapp;
 		break;
-	case MESSAGE_CHANNEL_AUTO:
+	case CHANNEL_AUTO:
 		if (gw->whatsapp != NULL && (gw->sms == NULL || strcmp(m->contact_channel, "whatsapp") == 0)) {
 			s->p = gw->whatsapp;
 			s->may_fall_back = gw->sms != NULL;
 		} else
 			s->p = gw->sms;
 		break;
+	case CHANNEL_COUNT:
+		break;
 	}
 }
 
 static void
-gateway_count(struct gateway *gw, const struct gateway_send *s, enum metrics_outcome o)
+gateway_count(struct gateway *gw, const struct gateway_send *s, enum outcome o)
 {
-	gw->metrics.messages[s->m->lane][s->p->mi][o]++;
+	metrics_count_message(gw->metrics, s->m->lane, s->p->mi, o);
 }
 
 /* Hands a message WhatsApp cannot carry to SMS, first in line: it has waited its turn already. */
@@ -349,7 +355,7 @@ static void
 gateway_fall_back(struct gateway *gw, struct gateway_send *s, const char *why)
 {
 	log_info("fallback to sms id=%s to=%s reason=\"%s\"", s->m->id, s->m->to_masked, why);
-	gateway_count(gw, s, METRICS_FALLBACK);
+	gateway_count(gw, s, OUTCOME_FALLBACK);
 	s->p = gw->sms;
 	s->may_fall_back = false;
 	TAILQ_INSERT_HEAD(&gw->waiting, s, entry);
@@ -388,14 +394,14 @@ gateway_pump(struct gateway *gw)
 		pm.id = s->m->id;
 		pm.to = s->m->to;
 		pm.text = s->m->text;
-		pm.kind = message_kind_name(s->m->kind);
+		pm.kind = kind_name(s->m->kind);
 		pm.locale = s->m->locale[0] != '\0' ? s->m->locale : s->m->contact_locale;
 		pm.vars = s->m->vars;
 		pm.window_open =
 		    s->m->wa_last_in_s > 0 && (long long)time(NULL) - s->m->wa_last_in_s < GATEWAY_WINDOW_S;
 		provider_request_init(&req);
 		memset(&r, 0, sizeof r);
-		r.channel = provider_channel_name(s->p->ops->channel);
+		r.channel = channel_name(s->p->ops->channel);
 		r.provider = s->p->ops->name;
 		if ((rc = s->p->ops->build_request(s->p->ctx, &pm, &req, err, sizeof err)) != 0) {
 			provider_request_free(&req);
@@ -405,7 +411,7 @@ gateway_pump(struct gateway *gw)
 			}
 			r.outcome = rc == PROVIDER_BUILD_UNAVAILABLE ? OUTBOX_SKIPPED : OUTBOX_FAILED;
 			r.error = err;
-			gateway_count(gw, s, rc == PROVIDER_BUILD_UNAVAILABLE ? METRICS_SKIPPED : METRICS_FAILED);
+			gateway_count(gw, s, rc == PROVIDER_BUILD_UNAVAILABLE ? OUTCOME_SKIPPED : OUTCOME_FAILED);
 			if (rc == PROVIDER_BUILD_UNAVAILABLE)
 				log_info("not sent id=%s to=%s reason=%s", s->m->id, s->m->to_masked, err);
 			else
@@ -415,7 +421,7 @@ gateway_pump(struct gateway *gw)
 			continue;
 		}
 		if (dispatch_submit(gw->dispatch, &req, gateway_done, s) != 0) {
-			gateway_count(gw, s, METRICS_RETRY);
+			gateway_count(gw, s, OUTCOME_RETRY);
 			r.outcome = OUTBOX_RETRY;
 			r.error = "transport: cannot start request";
 			outbox_record(gw->outbox, s->m, &r);
@@ -438,7 +444,7 @@ gateway_done(void *arg, const struct provider_answer *a, long long elapsed_us)
 		free(s);
 		return;
 	}
-	metrics_latency(&gw->metrics, s->p->mi, elapsed_us);
+	metrics_count_latency(gw->metrics, s->p->mi, elapsed_us);
 	s->p->ops->classify(s->p->ctx, a, &pr);
 	if (pr.verdict == PROVIDER_PERMANENT && pr.fallback && s->may_fall_back) {
 		/* WhatsApp cannot reach this number: SMS may. */
@@ -447,26 +453,26 @@ gateway_done(void *arg, const struct provider_answer *a, long long elapsed_us)
 		return;
 	}
 	memset(&r, 0, sizeof r);
-	r.channel = provider_channel_name(s->p->ops->channel);
+	r.channel = channel_name(s->p->ops->channel);
 	r.provider = s->p->ops->name;
 	r.error = pr.error;
 	switch (pr.verdict) {
 	case PROVIDER_ACCEPTED:
-		gateway_count(gw, s, METRICS_SENT);
+		gateway_count(gw, s, OUTCOME_SENT);
 		r.outcome = OUTBOX_SENT;
 		r.provider_id = pr.provider_id;
 		log_debug("sent id=%s to=%s provider_id=%s attempt=%d elapsed_us=%lld", s->m->id, s->m->to_masked,
 		    pr.provider_id, s->m->attempt, elapsed_us);
 		break;
 	case PROVIDER_RETRY:
-		gateway_count(gw, s, METRICS_RETRY);
+		gateway_count(gw, s, OUTCOME_RETRY);
 		r.outcome = OUTBOX_RETRY;
 		r.retry_after_ms = pr.retry_after_ms;
 		log_info("retryable failure id=%s to=%s attempt=%d error=\"%s\"", s->m->id, s->m->to_masked,
 		    s->m->attempt, pr.error);
 		break;
 	case PROVIDER_PERMANENT:
-		gateway_count(gw, s, METRICS_FAILED);
+		gateway_count(gw, s, OUTCOME_FAILED);
 		r.outcome = OUTBOX_FAILED;
 		log_warn("permanent failure id=%s to=%s attempt=%d error=\"%s\"", s->m->id, s->m->to_masked,
 		    s->m->attempt, pr.error);
@@ -593,7 +599,7 @@ gateway_metrics(void *arg, struct buf *out)
 	g.malformed = st.malformed;
 	g.deadletters = st.failed + st.malformed;
 	g.not_sent = st.not_sent;
-	metrics_render(&gw->metrics, &g, out);
+	metrics_render(gw->metrics, &g, out);
 }
 
 static void

@@ -6,8 +6,25 @@
 #include "gateway/metrics.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "gateway/util/log.h"
+#include "gateway/util/xmalloc.h"
+
+#define METRICS_LATENCY_BUCKETS 12
+
+struct metrics {
+	const char *provider[METRICS_MAX_PROVIDERS];
+	const char *channel[METRICS_MAX_PROVIDERS];
+	size_t nproviders;
+	unsigned long long messages[LANE_COUNT][METRICS_MAX_PROVIDERS][OUTCOME_COUNT];
+	unsigned long long latency_bucket[METRICS_MAX_PROVIDERS][METRICS_LATENCY_BUCKETS];
+	unsigned long long latency_count[METRICS_MAX_PROVIDERS];
+	double latency_sum[METRICS_MAX_PROVIDERS];
+	/* the last row: requests for no known provider */
+	unsigned long long webhooks[METRICS_MAX_PROVIDERS + 1][METRICS_WEBHOOK_COUNT];
+	unsigned long long receipts[METRICS_MAX_PROVIDERS][METRICS_RECEIPT_COUNT];
+};
 
 static const double metrics_bounds[METRICS_LATENCY_BUCKETS - 1] = {
 	0.005,
@@ -21,13 +38,6 @@ static const double metrics_bounds[METRICS_LATENCY_BUCKETS - 1] = {
 	2.5,
 	5,
 	10,
-};
-static const char *const metrics_outcome_names[METRICS_OUTCOME_COUNT] = {
-	"sent",
-	"retry",
-	"failed",
-	"skipped",
-	"fallback",
 };
 static const char *const metrics_webhook_names[METRICS_WEBHOOK_COUNT] = {
 	"ok",
@@ -51,22 +61,59 @@ static const char *const metrics_receipt_names[METRICS_RECEIPT_COUNT] = {
 
 static void metrics_header(struct buf *out, const char *name, const char *type, const char *help);
 
+struct metrics *
+metrics_new(void)
+{
+	return xcalloc(1, sizeof(struct metrics));
+}
+
+void
+metrics_free(struct metrics *mt)
+{
+	free(mt);
+}
+
 size_t
-metrics_add_provider(struct metrics *mt, const char *provider, const char *channel)
+metrics_add_provider(struct metrics *mt, const char *provider, enum channel channel)
 {
 	if (mt->nproviders == METRICS_MAX_PROVIDERS)
 		fatalx("more than %d providers", METRICS_MAX_PROVIDERS);
 	mt->provider[mt->nproviders] = provider;
-	mt->channel[mt->nproviders] = channel;
+	mt->channel[mt->nproviders] = channel_name(channel);
 	return mt->nproviders++;
 }
 
 void
-metrics_latency(struct metrics *mt, size_t p, long long elapsed_us)
+metrics_count_message(struct metrics *mt, enum lane lane, size_t provider, enum outcome outcome)
+{
+	if ((size_t)lane < LANE_COUNT && provider < mt->nproviders && (size_t)outcome < OUTCOME_COUNT)
+		mt->messages[lane][provider][outcome]++;
+}
+
+void
+metrics_count_webhook(struct metrics *mt, size_t provider, enum metrics_webhook result)
+{
+	if (provider >= mt->nproviders)
+		provider = mt->nproviders;
+	if ((size_t)result < METRICS_WEBHOOK_COUNT)
+		mt->webhooks[provider][result]++;
+}
+
+void
+metrics_count_receipts(struct metrics *mt, size_t provider, enum metrics_receipt result, unsigned long long n)
+{
+	if (provider < mt->nproviders && (size_t)result < METRICS_RECEIPT_COUNT)
+		mt->receipts[provider][result] += n;
+}
+
+void
+metrics_count_latency(struct metrics *mt, size_t p, long long elapsed_us)
 {
 	double s = (double)elapsed_us / 1e6;
 	size_t b = 0;
 
+	if (p >= mt->nproviders)
+		return;
 	while (b < METRICS_LATENCY_BUCKETS - 1 && s > metrics_bounds[b])
 		b++;
 	mt->latency_bucket[p][b]++;
@@ -85,14 +132,14 @@ metrics_render(const struct metrics *mt, const struct metrics_gauges *g, struct 
 {
 	metrics_header(out, "amuddu_messages_total", "counter",
 	    "Messages handled by this process, by lane, channel, provider and outcome.");
-	for (int l = 0; l < MESSAGE_LANE_COUNT; l++)
+	for (int l = 0; l < LANE_COUNT; l++)
 		for (size_t p = 0; p < mt->nproviders; p++)
-			for (int o = 0; o < METRICS_OUTCOME_COUNT; o++)
+			for (int o = 0; o < OUTCOME_COUNT; o++)
 				buf_printf(out,
 				    "amuddu_messages_total{lane=\"%s\",channel=\"%s\",provider=\"%s\",outcome=\"%s\"} "
 				    "%llu\n",
-				    message_lane_name((enum message_lane)l), mt->channel[p], mt->provider[p],
-				    metrics_outcome_names[o], mt->messages[l][p][o]);
+				    lane_name((enum lane)l), mt->channel[p], mt->provider[p],
+				    outcome_name((enum outcome)o), mt->messages[l][p][o]);
 	metrics_header(out, "amuddu_provider_request_seconds", "histogram",
 	    "Time from submitting a request to a provider to its answer.");
 	for (size_t p = 0; p < mt->nproviders; p++) {
@@ -143,6 +190,12 @@ metrics_render(const struct metrics *mt, const struct metrics_gauges *g, struct 
 	metrics_header(out, "amuddu_not_sent_total", "counter",
 	    "Messages not sent by rule: duplicate, expired, opted out, window closed.");
 	buf_printf(out, "amuddu_not_sent_total %llu\n", g->not_sent);
+	metrics_header(out, "amuddu_lease_lost_total", "counter",
+	    "Messages this process let go unsent because another process had taken them over.");
+	buf_printf(out, "amuddu_lease_lost_total %llu\n", g->lease_lost);
+	metrics_header(out, "amuddu_poison_total", "counter",
+	    "Messages whose recording failed inside Redis on their own, dead-lettered apart from their batch.");
+	buf_printf(out, "amuddu_poison_total %llu\n", g->poison);
 	metrics_header(out, "amuddu_redis_up", "gauge", "1 when every Redis connection is up.");
 	buf_printf(out, "amuddu_redis_up %d\n", g->redis_up);
 	metrics_header(out, "amuddu_redis_reconnects_total", "counter", "Redis reconnects after the first connect.");

@@ -10,19 +10,11 @@
 #include <stddef.h>
 
 #include "gateway/util/buf.h"
-#include "queues/message.h"
+#include "gateway/util/domain.h"
 
 #define METRICS_MAX_PROVIDERS 8
-#define METRICS_LATENCY_BUCKETS 12
-
-enum metrics_outcome {
-	METRICS_SENT = 0,
-	METRICS_RETRY,
-	METRICS_FAILED,
-	METRICS_SKIPPED,
-	METRICS_FALLBACK, /* handed to another channel */
-	METRICS_OUTCOME_COUNT,
-};
+/* The provider index for requests that name no known provider. */
+#define METRICS_NO_PROVIDER ((size_t)-1)
 
 enum metrics_webhook {
 	METRICS_WEBHOOK_OK = 0,
@@ -47,30 +39,28 @@ enum metrics_receipt {
 	METRICS_RECEIPT_COUNT,
 };
 
-struct metrics {
-	const char *provider[METRICS_MAX_PROVIDERS];
-	const char *channel[METRICS_MAX_PROVIDERS];
-	size_t nproviders;
-	unsigned long long messages[MESSAGE_LANE_COUNT][METRICS_MAX_PROVIDERS][METRICS_OUTCOME_COUNT];
-	unsigned long long latency_bucket[METRICS_MAX_PROVIDERS][METRICS_LATENCY_BUCKETS];
-	unsigned long long latency_count[METRICS_MAX_PROVIDERS];
-	double latency_sum[METRICS_MAX_PROVIDERS];
-	/* index nproviders: requests for no known provider */
-	unsigned long long webhooks[METRICS_MAX_PROVIDERS + 1][METRICS_WEBHOOK_COUNT];
-	unsigned long long receipts[METRICS_MAX_PROVIDERS][METRICS_RECEIPT_COUNT];
-};
+struct metrics;
 
 /* Sampled when /metrics is read. */
 struct metrics_gauges {
 	size_t inflight, waiting, held;
 	int redis_up;
 	unsigned long long redis_reconnects;
-	unsigned long long claimed, reclaimed, malformed, deadletters, not_sent;
+	unsigned long long claimed, reclaimed, malformed, deadletters, not_sent, lease_lost, poison;
 };
 
+struct metrics *metrics_new(void);
+void metrics_free(struct metrics *mt);
 /* Adds a provider; returns its index. */
-size_t metrics_add_provider(struct metrics *mt, const char *provider, const char *channel);
-void metrics_latency(struct metrics *mt, size_t provider, long long elapsed_us);
+size_t metrics_add_provider(struct metrics *mt, const char *provider, enum channel channel);
+/* One message of lane handled by provider with outcome. */
+void metrics_count_message(struct metrics *mt, enum lane lane, size_t provider, enum outcome outcome);
+/* A provider request's time from submit to answer. */
+void metrics_count_latency(struct metrics *mt, size_t provider, long long elapsed_us);
+/* One webhook request answered with result; provider may be METRICS_NO_PROVIDER. */
+void metrics_count_webhook(struct metrics *mt, size_t provider, enum metrics_webhook result);
+/* n receipts of provider that came to result. */
+void metrics_count_receipts(struct metrics *mt, size_t provider, enum metrics_receipt result, unsigned long long n);
 void metrics_render(const struct metrics *mt, const struct metrics_gauges *g, struct buf *out);
 
 #endif

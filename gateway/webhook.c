@@ -103,7 +103,7 @@ webhook_refuse(
 	char body[256];
 	int len;
 
-	wh->mt->webhooks[mi][m]++;
+	metrics_count_webhook(wh->mt, mi, m);
 	log_info(
 	    "webhook refused provider=%s code=%d reason=\"%s\"", mi < wh->n ? wh->p[mi].ops->name : "none", code, why);
 	len = snprintf(body, sizeof body, "%s\n", why);
@@ -131,7 +131,7 @@ webhook_handle(struct webhook *wh, struct evhttp_request *req, const char *name,
 		if (strcmp(wh->p[i].ops->name, name) == 0 && wh->p[i].ops->webhook != NULL)
 			p = &wh->p[i];
 	if (p == NULL) {
-		webhook_refuse(wh, req, wh->mt->nproviders, METRICS_WEBHOOK_NOT_FOUND, 404, "no such webhook");
+		webhook_refuse(wh, req, METRICS_NO_PROVIDER, METRICS_WEBHOOK_NOT_FOUND, 404, "no such webhook");
 		return;
 	}
 	mi = p->metrics_index;
@@ -173,12 +173,12 @@ webhook_handle(struct webhook *wh, struct evhttp_request *req, const char *name,
 		goto refused;
 	}
 	for (size_t i = 0; i < c->ev.nstatus; i++)
-		if (c->ev.status[i].status == PROVIDER_STATUS_NONE)
-			wh->mt->receipts[mi][METRICS_STATUS_IGNORED]++;
+		if (c->ev.status[i].status == DELIVERY_NONE)
+			metrics_count_receipts(wh->mt, mi, METRICS_STATUS_IGNORED, 1);
 	if (c->ev.ninbound > 0) {
 		c->inbound = xcalloc(c->ev.ninbound, sizeof *c->inbound);
 		for (size_t i = 0; i < c->ev.ninbound; i++) {
-			struct provider_inbound_event *e = &c->ev.inbound[i];
+			struct inbound_event *e = &c->ev.inbound[i];
 			const char *loc = e->text != NULL ? locale_guess(e->text, strlen(e->text)) : NULL;
 
 			c->inbound[i].ev = e;
@@ -190,8 +190,8 @@ webhook_handle(struct webhook *wh, struct evhttp_request *req, const char *name,
 		webhook_done(c, &(struct receipts_outcome){ .ok = true });
 		return;
 	}
-	if (receipts_submit(wh->receipts, p->ops->name, provider_channel_name(p->ops->channel), c->ev.status,
-		c->ev.nstatus, c->inbound, c->ev.ninbound, webhook_done, c) != 0) {
+	if (receipts_submit(wh->receipts, p->ops->name, channel_name(p->ops->channel), c->ev.status, c->ev.nstatus,
+		c->inbound, c->ev.ninbound, webhook_done, c) != 0) {
 		webhook_refuse(wh, req, mi, METRICS_WEBHOOK_UNAVAILABLE, 503, "storage unavailable, send again later");
 		goto refused;
 	}
@@ -224,18 +224,18 @@ webhook_done(void *arg, const struct receipts_outcome *o)
 		webhook_call_free(c);
 		return;
 	}
-	wh->mt->receipts[mi][METRICS_STATUS_RECORDED] += o->recorded;
-	wh->mt->receipts[mi][METRICS_STATUS_UNCHANGED] += o->unchanged;
-	wh->mt->receipts[mi][METRICS_STATUS_EARLY] += o->early;
-	wh->mt->receipts[mi][METRICS_STATUS_ORPHANED] += o->orphaned;
-	wh->mt->receipts[mi][METRICS_INBOUND_STORED] += o->stored;
-	wh->mt->receipts[mi][METRICS_INBOUND_DUPLICATE] += o->duplicates;
+	metrics_count_receipts(wh->mt, mi, METRICS_STATUS_RECORDED, o->recorded);
+	metrics_count_receipts(wh->mt, mi, METRICS_STATUS_UNCHANGED, o->unchanged);
+	metrics_count_receipts(wh->mt, mi, METRICS_STATUS_EARLY, o->early);
+	metrics_count_receipts(wh->mt, mi, METRICS_STATUS_ORPHANED, o->orphaned);
+	metrics_count_receipts(wh->mt, mi, METRICS_INBOUND_STORED, o->stored);
+	metrics_count_receipts(wh->mt, mi, METRICS_INBOUND_DUPLICATE, o->duplicates);
 	if (o->early > 0)
 		log_info("status for a send not yet recorded provider=%s count=%zu: kept until it is", c->p->ops->name,
 		    o->early);
 	if (o->orphaned > 0)
 		log_info("status for an unknown message provider=%s count=%zu", c->p->ops->name, o->orphaned);
-	wh->mt->webhooks[mi][METRICS_WEBHOOK_OK]++;
+	metrics_count_webhook(wh->mt, mi, METRICS_WEBHOOK_OK);
 	http_reply(c->req, 200, c->ev.reply_type, c->ev.reply.data, c->ev.reply.len);
 	webhook_call_free(c);
 }

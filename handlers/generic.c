@@ -57,7 +57,7 @@ static const struct provider_key generic_keys[] = {
 
 const struct provider_ops generic_ops = {
 	.name = "generic",
-	.channel = PROVIDER_CHANNEL_SMS,
+	.channel = CHANNEL_SMS,
 	.keys = generic_keys,
 	.create = generic_create,
 	.destroy = generic_destroy,
@@ -245,7 +245,7 @@ static void
 generic_classify(const void *ctx, const struct provider_answer *a, struct provider_result *out)
 {
 	const struct generic *g = ctx;
-	char id[sizeof out->provider_id];
+	char id[PROVIDER_ANSWER_ID_MAX];
 
 	if (provider_classify_transport(a, out, (long long)time(NULL)))
 		return;
@@ -256,7 +256,7 @@ generic_classify(const void *ctx, const struct provider_answer *a, struct provid
 			    out->error, sizeof out->error, "http %ld: answer without '%s'", a->status, g->id_field);
 		} else {
 			out->verdict = PROVIDER_ACCEPTED;
-			memcpy(out->provider_id, id, sizeof id);
+			domain_provider_id(out->provider_id, id, strlen(id));
 		}
 		return;
 	}
@@ -275,28 +275,27 @@ generic_status_one(
 {
 	json_t *id = json_object_get(o, g->status_id_field), *st = json_object_get(o, g->status_field);
 	json_t *code = json_object_get(o, "error");
-	struct provider_status_event *e;
+	struct status_event *e;
 	const char *s;
 
-	if (!json_is_object(o) || !json_is_string(id) || !json_is_string(st) || json_string_length(id) == 0 ||
-	    json_string_length(id) >= sizeof e->provider_id) {
+	if (!json_is_object(o) || !json_is_string(id) || !json_is_string(st) || json_string_length(id) == 0) {
 		snprintf(error, errorlen, "item %zu: needs string members '%s' and '%s'", i, g->status_id_field,
 		    g->status_field);
 		return -1;
 	}
 	e = provider_events_add_status(ev);
-	snprintf(e->provider_id, sizeof e->provider_id, "%s", json_string_value(id));
+	domain_provider_id(e->provider_id, json_string_value(id), json_string_length(id));
 	s = json_string_value(st);
 	if (strcmp(s, "sent") == 0)
-		e->status = PROVIDER_STATUS_SENT;
+		e->status = DELIVERY_SENT;
 	else if (strcmp(s, "delivered") == 0)
-		e->status = PROVIDER_STATUS_DELIVERED;
+		e->status = DELIVERY_DELIVERED;
 	else if (strcmp(s, "read") == 0)
-		e->status = PROVIDER_STATUS_READ;
+		e->status = DELIVERY_READ;
 	else if (strcmp(s, "failed") == 0 || strcmp(s, "undelivered") == 0 || strcmp(s, "rejected") == 0)
-		e->status = PROVIDER_STATUS_UNDELIVERED;
+		e->status = DELIVERY_UNDELIVERED;
 	else
-		e->status = PROVIDER_STATUS_NONE;
+		e->status = DELIVERY_NONE;
 	if (json_is_integer(code))
 		snprintf(e->error, sizeof e->error, "%lld", (long long)json_integer_value(code));
 	else if (json_is_string(code) && strspn(json_string_value(code), "0123456789") == json_string_length(code))

@@ -135,7 +135,7 @@ provider_events_free(struct provider_events *ev)
 	memset(ev, 0, sizeof *ev);
 }
 
-struct provider_status_event *
+struct status_event *
 provider_events_add_status(struct provider_events *ev)
 {
 	if (ev->nstatus == ev->capstatus) {
@@ -146,7 +146,7 @@ provider_events_add_status(struct provider_events *ev)
 	return &ev->status[ev->nstatus++];
 }
 
-struct provider_inbound_event *
+struct inbound_event *
 provider_events_add_inbound(struct provider_events *ev)
 {
 	if (ev->ninbound == ev->capinbound) {
@@ -155,28 +155,4 @@ provider_events_add_inbound(struct provider_events *ev)
 	}
 	memset(&ev->inbound[ev->ninbound], 0, sizeof ev->inbound[0]);
 	return &ev->inbound[ev->ninbound++];
-}
-
-const char *
-provider_status_name(enum provider_status st)
-{
-	switch (st) {
-	case PROVIDER_STATUS_NONE:
-		return "none";
-	case PROVIDER_STATUS_SENT:
-		return "sent";
-	case PROVIDER_STATUS_DELIVERED:
-		return "delivered";
-	case PROVIDER_STATUS_UNDELIVERED:
-		return "undelivered";
-	case PROVIDER_STATUS_READ:
-		return "read";
-	}
-	return "none";
-}
-
-const char *
-provider_channel_name(enum provider_channel ch)
-{
-	return ch == PROVIDER_CHANNEL_WHATSAPP ? "whatsapp" : "sms";
 }

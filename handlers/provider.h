@@ -13,13 +13,7 @@
 #include <stddef.h>
 
 #include "gateway/util/buf.h"
-#include "handlers/phone.h"
-
-enum provider_channel {
-	PROVIDER_CHANNEL_SMS = 0,
-	PROVIDER_CHANNEL_WHATSAPP,
-	PROVIDER_CHANNEL_COUNT,
-};
+#include "gateway/util/domain.h"
 
 /* What a provider needs to know of a message. */
 struct provider_message {
@@ -33,6 +27,8 @@ struct provider_message {
 };
 
 #define PROVIDER_MAX_HEADERS 4
+/* Room for a provider's message id as read from an answer, before domain_provider_id(). */
+#define PROVIDER_ANSWER_ID_MAX 4096
 
 /* An HTTP request, owned by the caller; release with provider_request_free(). */
 struct provider_request {
@@ -56,7 +52,7 @@ enum provider_verdict {
 
 struct provider_result {
 	enum provider_verdict verdict;
-	char provider_id[96];
+	char provider_id[DOMAIN_PROVIDER_ID_MAX];
 	long retry_after_ms;
 	char error[192]; /* "code: text", no personal data */
 	bool fallback;   /* PERMANENT because the number cannot use this channel: another may work */
@@ -112,39 +108,11 @@ enum provider_webhook_result {
 	PROVIDER_WEBHOOK_MEDIA_TYPE, /* 415: wrong content type */
 };
 
-/*
- * Delivery statuses. A message's status only moves forward: sent, then
- * delivered or undelivered (whichever comes first), then read (read implies
- * delivered).
- */
-enum provider_status {
-	PROVIDER_STATUS_NONE = 0, /* queued, accepted, sending…: acknowledged, nothing to record */
-	PROVIDER_STATUS_SENT,
-	PROVIDER_STATUS_DELIVERED,
-	PROVIDER_STATUS_UNDELIVERED, /* failed or undelivered after acceptance */
-	PROVIDER_STATUS_READ,
-};
-
-struct provider_status_event {
-	char provider_id[96];
-	enum provider_status status;
-	char error[32];   /* the provider's error code, or "" */
-	long long time_s; /* the provider's timestamp, 0 when absent */
-};
-
-struct provider_inbound_event {
-	char provider_id[96];
-	char from[PHONE_E164_MAX]; /* E.164 */
-	char type[16];             /* "text", or the media type (image, audio, …) with text "" */
-	char *text;                /* UTF-8, NUL-terminated; owned by the events */
-	long long time_s;
-};
-
 /* What one webhook request carried. Owner: the caller; provider_events_free(). */
 struct provider_events {
-	struct provider_status_event *status;
+	struct status_event *status;
 	size_t nstatus, capstatus;
-	struct provider_inbound_event *inbound;
+	struct inbound_event *inbound;
 	size_t ninbound, capinbound;
 	struct buf reply;       /* the body to answer with (verification challenge, TwiML) */
 	const char *reply_type; /* its Content-Type, or NULL for none */
@@ -152,7 +120,7 @@ struct provider_events {
 
 struct provider_ops {
 	const char *name; /* config section, routes (/webhooks/<name>), metrics and log label */
-	enum provider_channel channel;
+	enum channel channel;
 	const struct provider_key *keys;
 	/* Builds the provider from its section. Returns NULL with "key: reason" in err. */
 	void *(*create)(const struct provider_settings *s, char *err, size_t errlen);
@@ -189,10 +157,7 @@ const char *provider_settings_get(const struct provider_settings *s, const char 
 void provider_events_init(struct provider_events *ev);
 void provider_events_free(struct provider_events *ev);
 /* Appends an event and returns it zeroed, for the parser to fill. */
-struct provider_status_event *provider_events_add_status(struct provider_events *ev);
-struct provider_inbound_event *provider_events_add_inbound(struct provider_events *ev);
-
-const char *provider_status_name(enum provider_status st);
-const char *provider_channel_name(enum provider_channel ch);
+struct status_event *provider_events_add_status(struct provider_events *ev);
+struct inbound_event *provider_events_add_inbound(struct provider_events *ev);
 
 #endif

@@ -38,7 +38,7 @@ static const struct provider_key twilio_keys[] = {
 
 const struct provider_ops twilio_ops = {
 	.name = "twilio",
-	.channel = PROVIDER_CHANNEL_SMS,
+	.channel = CHANNEL_SMS,
 	.keys = twilio_keys,
 	.create = twilio_create,
 	.destroy = twilio_destroy,
@@ -184,7 +184,7 @@ twilio_build_request(
 static void
 twilio_classify(const void *ctx, const struct provider_answer *a, struct provider_result *out)
 {
-	char sid[sizeof out->provider_id], code[24];
+	char sid[PROVIDER_ANSWER_ID_MAX], code[24];
 
 	(void)ctx;
 	if (provider_classify_transport(a, out, (long long)time(NULL)))
@@ -197,7 +197,7 @@ twilio_classify(const void *ctx, const struct provider_answer *a, struct provide
 			snprintf(out->error, sizeof out->error, "http %ld: answer without a message sid", a->status);
 		} else {
 			out->verdict = PROVIDER_ACCEPTED;
-			memcpy(out->provider_id, sid, sizeof sid);
+			domain_provider_id(out->provider_id, sid, strlen(sid));
 		}
 		return;
 	}

@@ -15,10 +15,10 @@
 #include "handlers/form.h"
 #include "handlers/signature.h"
 
-static enum provider_status twilio_webhook_status(const char *word);
+static enum delivery twilio_webhook_status(const char *word);
 static bool twilio_webhook_digits(const char *s, size_t maxlen);
 static enum provider_webhook_result twilio_webhook_sid(
-    const struct form *f, char *out, size_t outlen, char *err, size_t errlen);
+    const struct form *f, char out[DOMAIN_PROVIDER_ID_MAX], char *err, size_t errlen);
 static enum provider_webhook_result twilio_webhook_status_event(
     const struct form *f, struct provider_events *ev, char *err, size_t errlen);
 static int twilio_webhook_other_port(const char *url, char *out, size_t outlen);
@@ -63,25 +63,25 @@ twilio_webhook_other_port(const char *url, char *out, size_t outlen)
  * Twilio's MessageStatus values. An unknown word is acknowledged without
  * recording anything: a 400 would make Twilio retry it forever.
  */
-static enum provider_status
+static enum delivery
 twilio_webhook_status(const char *word)
 {
 	static const struct {
 		const char *word;
-		enum provider_status status;
+		enum delivery status;
 	} map[] = {
-		{ "sent", PROVIDER_STATUS_SENT },
-		{ "delivered", PROVIDER_STATUS_DELIVERED },
-		{ "undelivered", PROVIDER_STATUS_UNDELIVERED },
-		{ "failed", PROVIDER_STATUS_UNDELIVERED },
-		{ "canceled", PROVIDER_STATUS_UNDELIVERED },
-		{ "read", PROVIDER_STATUS_READ },
+		{ "sent", DELIVERY_SENT },
+		{ "delivered", DELIVERY_DELIVERED },
+		{ "undelivered", DELIVERY_UNDELIVERED },
+		{ "failed", DELIVERY_UNDELIVERED },
+		{ "canceled", DELIVERY_UNDELIVERED },
+		{ "read", DELIVERY_READ },
 	};
 
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(word, map[i].word) == 0)
 			return map[i].status;
-	return PROVIDER_STATUS_NONE; /* queued, accepted, scheduled, sending, receiving, received, … */
+	return DELIVERY_NONE; /* queued, accepted, scheduled, sending, receiving, received, … */
 }
 
 static bool
@@ -93,7 +93,7 @@ twilio_webhook_digits(const char *s, size_t maxlen)
 }
 
 static enum provider_webhook_result
-twilio_webhook_sid(const struct form *f, char *out, size_t outlen, char *err, size_t errlen)
+twilio_webhook_sid(const struct form *f, char out[DOMAIN_PROVIDER_ID_MAX], char *err, size_t errlen)
 {
 	const struct form_pair *p = form_find(f, "MessageSid");
 
@@ -101,23 +101,23 @@ twilio_webhook_sid(const struct form *f, char *out, size_t outlen, char *err, si
 		snprintf(err, errlen, "MessageSid: missing");
 		return PROVIDER_WEBHOOK_MALFORMED;
 	}
-	if (p->value_len >= outlen || memchr(p->value, '\0', p->value_len) != NULL) {
+	if (memchr(p->value, '\0', p->value_len) != NULL) {
 		snprintf(err, errlen, "MessageSid: not a message sid");
 		return PROVIDER_WEBHOOK_MALFORMED;
 	}
-	memcpy(out, p->value, p->value_len + 1);
+	domain_provider_id(out, p->value, p->value_len);
 	return PROVIDER_WEBHOOK_OK;
 }
 
 static enum provider_webhook_result
 twilio_webhook_status_event(const struct form *f, struct provider_events *ev, char *err, size_t errlen)
 {
-	struct provider_status_event *se;
+	struct status_event *se;
 	char sid[sizeof se->provider_id];
 	const char *status, *code;
 	enum provider_webhook_result r;
 
-	if ((r = twilio_webhook_sid(f, sid, sizeof sid, err, errlen)) != PROVIDER_WEBHOOK_OK)
+	if ((r = twilio_webhook_sid(f, sid, err, errlen)) != PROVIDER_WEBHOOK_OK)
 		return r;
 	status = form_get(f, "MessageStatus");
 	if (status == NULL || *status == '\0') {
@@ -137,14 +137,14 @@ twilio_webhook_status_event(const struct form *f, struct provider_events *ev, ch
 static enum provider_webhook_result
 twilio_webhook_inbound_event(const struct form *f, struct provider_events *ev, char *err, size_t errlen)
 {
-	struct provider_inbound_event *ie;
+	struct inbound_event *ie;
 	char sid[sizeof ie->provider_id], from[PHONE_E164_MAX];
 	const struct form_pair *p, *body;
 	const char *reason, *nummedia;
 	enum provider_webhook_result r;
 	bool media;
 
-	if ((r = twilio_webhook_sid(f, sid, sizeof sid, err, errlen)) != PROVIDER_WEBHOOK_OK)
+	if ((r = twilio_webhook_sid(f, sid, err, errlen)) != PROVIDER_WEBHOOK_OK)
 		return r;
 	p = form_find(f, "From");
 	if (p == NULL || p->value_len == 0) {

@@ -68,7 +68,7 @@ static const struct provider_key whatsapp_keys[] = {
 
 const struct provider_ops whatsapp_ops = {
 	.name = "whatsapp",
-	.channel = PROVIDER_CHANNEL_WHATSAPP,
+	.channel = CHANNEL_WHATSAPP,
 	.keys = whatsapp_keys,
 	.create = whatsapp_create,
 	.destroy = whatsapp_destroy,
@@ -437,14 +437,13 @@ whatsapp_classify(const void *ctx, const struct provider_answer *a, struct provi
 	root = a->body_len > 0 ? json_loadb(a->body, a->body_len, 0, &jerr) : NULL;
 	if (a->status >= 200 && a->status < 300) {
 		id = json_object_get(json_array_get(json_object_get(root, "messages"), 0), "id");
-		if (!json_is_string(id) || json_string_length(id) < 3 ||
-		    json_string_length(id) >= sizeof out->provider_id) {
+		if (!json_is_string(id) || json_string_length(id) < 3) {
 			/* The outcome is unknown: resending is the at-least-once choice. */
 			out->verdict = PROVIDER_RETRY;
 			snprintf(out->error, sizeof out->error, "http %ld: answer without a message id", a->status);
 		} else {
 			out->verdict = PROVIDER_ACCEPTED;
-			snprintf(out->provider_id, sizeof out->provider_id, "%s", json_string_value(id));
+			domain_provider_id(out->provider_id, json_string_value(id), json_string_length(id));
 		}
 		json_decref(root);
 		return;

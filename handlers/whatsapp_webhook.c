@@ -36,10 +36,11 @@ static int whatsapp_webhook_member(json_t *obj, const char *key, json_type type,
     json_t **out, char *err, size_t errlen);
 static int whatsapp_webhook_string(
     json_t *obj, const char *key, bool required, const char *path, const char **out, char *err, size_t errlen);
-static int whatsapp_webhook_id(json_t *obj, const char *path, char *out, size_t outlen, char *err, size_t errlen);
+static int whatsapp_webhook_id(
+    json_t *obj, const char *path, char out[DOMAIN_PROVIDER_ID_MAX], char *err, size_t errlen);
 static int whatsapp_webhook_time(json_t *obj, const char *path, long long *out, char *err, size_t errlen);
 static int whatsapp_webhook_reply_title(json_t *msg, const char *path, const char **out, char *err, size_t errlen);
-static enum provider_status whatsapp_webhook_status_word(const char *word);
+static enum delivery whatsapp_webhook_status_word(const char *word);
 static void whatsapp_webhook_rollback(struct provider_events *ev, size_t nstatus, size_t ninbound);
 
 /* A JSON path for error messages into out (WHATSAPP_WEBHOOK_PATH_MAX bytes); a deeper one is cut short. */
@@ -108,19 +109,19 @@ whatsapp_webhook_string(
 	return 0;
 }
 
-/* The required "id" of a status or message, which must fit a provider_id. */
+/* The required "id" of a status or message, as a provider id. */
 static int
-whatsapp_webhook_id(json_t *obj, const char *path, char *out, size_t outlen, char *err, size_t errlen)
+whatsapp_webhook_id(json_t *obj, const char *path, char out[DOMAIN_PROVIDER_ID_MAX], char *err, size_t errlen)
 {
 	const char *id;
 
 	if (whatsapp_webhook_string(obj, "id", true, path, &id, err, errlen) != 0)
 		return -1;
-	if (*id == '\0' || strlen(id) >= outlen) {
-		snprintf(err, errlen, "%s.id: %s", path, *id == '\0' ? "empty" : "too long");
+	if (*id == '\0') {
+		snprintf(err, errlen, "%s.id: empty", path);
 		return -1;
 	}
-	memcpy(out, id, strlen(id) + 1);
+	domain_provider_id(out, id, strlen(id));
 	return 0;
 }
 
@@ -154,18 +155,18 @@ whatsapp_webhook_time(json_t *obj, const char *path, long long *out, char *err, 
 }
 
 /* Meta's status values; "deleted", "warning" and anything new are acknowledged without recording. */
-static enum provider_status
+static enum delivery
 whatsapp_webhook_status_word(const char *word)
 {
 	if (strcmp(word, "sent") == 0)
-		return PROVIDER_STATUS_SENT;
+		return DELIVERY_SENT;
 	if (strcmp(word, "delivered") == 0)
-		return PROVIDER_STATUS_DELIVERED;
+		return DELIVERY_DELIVERED;
 	if (strcmp(word, "read") == 0)
-		return PROVIDER_STATUS_READ;
+		return DELIVERY_READ;
 	if (strcmp(word, "failed") == 0)
-		return PROVIDER_STATUS_UNDELIVERED;
-	return PROVIDER_STATUS_NONE;
+		return DELIVERY_UNDELIVERED;
+	return DELIVERY_NONE;
 }
 
 static void
@@ -182,7 +183,7 @@ whatsapp_webhook_rollback(struct provider_events *ev, size_t nstatus, size_t nin
 static int
 whatsapp_webhook_status(json_t *st, const char *path, struct provider_events *ev, char *err, size_t errlen)
 {
-	struct provider_status_event se;
+	struct status_event se;
 	json_t *errors, *e0, *code;
 	const char *status;
 	char sub[WHATSAPP_WEBHOOK_PATH_MAX];
@@ -192,7 +193,7 @@ whatsapp_webhook_status(json_t *st, const char *path, struct provider_events *ev
 		snprintf(err, errlen, "%s: not an object", path);
 		return -1;
 	}
-	if (whatsapp_webhook_id(st, path, se.provider_id, sizeof se.provider_id, err, errlen) != 0 ||
+	if (whatsapp_webhook_id(st, path, se.provider_id, err, errlen) != 0 ||
 	    whatsapp_webhook_string(st, "status", true, path, &status, err, errlen) != 0 ||
 	    whatsapp_webhook_time(st, path, &se.time_s, err, errlen) != 0 ||
 	    whatsapp_webhook_member(st, "errors", JSON_ARRAY, false, path, &errors, err, errlen) != 0)
@@ -245,7 +246,7 @@ whatsapp_webhook_reply_title(json_t *msg, const char *path, const char **out, ch
 static int
 whatsapp_webhook_message(json_t *msg, const char *path, struct provider_events *ev, char *err, size_t errlen)
 {
-	struct provider_inbound_event ie, *dst;
+	struct inbound_event ie, *dst;
 	char sub[WHATSAPP_WEBHOOK_PATH_MAX], e164[PHONE_E164_MAX + 1];
 	const char *from, *type, *text = NULL, *reason;
 	json_t *part;
@@ -257,7 +258,7 @@ whatsapp_webhook_message(json_t *msg, const char *path, struct provider_events *
 		return -1;
 	}
 	if (whatsapp_webhook_string(msg, "from", true, path, &from, err, errlen) != 0 ||
-	    whatsapp_webhook_id(msg, path, ie.provider_id, sizeof ie.provider_id, err, errlen) != 0 ||
+	    whatsapp_webhook_id(msg, path, ie.provider_id, err, errlen) != 0 ||
 	    whatsapp_webhook_time(msg, path, &ie.time_s, err, errlen) != 0 ||
 	    whatsapp_webhook_string(msg, "type", true, path, &type, err, errlen) != 0)
 		return -1;

@@ -14,33 +14,10 @@
 #include "gateway/util/buf.h"
 #include "gateway/util/xmalloc.h"
 
-static const char *lane_names[] = { "reply", "notify", "bulk" };
-static const char *channel_names[] = { "auto", "sms", "whatsapp" };
-static const char *kind_names[] = { "custom", "training_offer", "residency_followup", "covid_info", "event", "reply" };
-
 static int message_fail(struct message *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int message_parse_epoch(const char *s, int64_t *out);
-static int message_lookup(const char *s, const char **names, size_t n);
 static bool message_token_ok(const char *s, size_t max);
 static size_t message_utf8_chars(const char *s);
-
-const char *
-message_lane_name(enum message_lane lane)
-{
-	return lane < MESSAGE_LANE_COUNT ? lane_names[lane] : "?";
-}
-
-const char *
-message_channel_name(enum message_channel channel)
-{
-	return (size_t)channel < sizeof channel_names / sizeof channel_names[0] ? channel_names[channel] : "?";
-}
-
-const char *
-message_kind_name(enum message_kind kind)
-{
-	return (size_t)kind < sizeof kind_names / sizeof kind_names[0] ? kind_names[kind] : "?";
-}
 
 static int
 message_fail(struct message *m, const char *fmt, ...)
@@ -65,15 +42,6 @@ message_parse_epoch(const char *s, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-static int
-message_lookup(const char *s, const char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(s, names[i]) == 0)
-			return (int)i;
-	return -1;
 }
 
 /* Ids and campaign names end up inside Redis key names and log lines. */
@@ -106,8 +74,8 @@ message_utf8_chars(const char *s)
 }
 
 int
-message_parse(struct message *m, enum message_lane lane, const char *entry_id, const char *const *values,
-    const size_t *lens, size_t nvalues)
+message_parse(struct message *m, enum lane lane, const char *entry_id, const char *const *values, const size_t *lens,
+    size_t nvalues)
 {
 	const char *to = NULL, *channel = NULL, *kind = NULL, *id = NULL;
 	const char *not_before = NULL, *expires = NULL, *contact = NULL, *template = NULL;
@@ -183,7 +151,7 @@ message_parse(struct message *m, enum message_lane lane, const char *entry_id, c
 		m->id = xstrdup(id);
 		m->has_id = true;
 	} else
-		m->id = xasprintf("%s-%s", lane_names[lane], m->entry_id);
+		m->id = xasprintf("%s-%s", lane_name(lane), m->entry_id);
 
 	if (to == NULL && contact != NULL) {
 		/* A contact id is the person's pseudonym; the number comes from the contact record at claim time. */
@@ -204,15 +172,15 @@ message_parse(struct message *m, enum message_lane lane, const char *entry_id, c
 	}
 
 	if (channel != NULL) {
-		if ((v = message_lookup(channel, channel_names, 3)) < 0)
+		if ((v = channel_from_name(channel)) < 0)
 			return message_fail(
 			    m, "field 'channel' has unknown value '%.32s' (sms, whatsapp, auto)", channel);
-		m->channel = (enum message_channel)v;
+		m->channel = (enum channel)v;
 	}
 	if (kind != NULL) {
-		if ((v = message_lookup(kind, kind_names, sizeof kind_names / sizeof kind_names[0])) < 0)
+		if ((v = kind_from_name(kind)) < 0)
 			return message_fail(m, "field 'kind' has unknown value '%.32s'", kind);
-		m->kind = (enum message_kind)v;
+		m->kind = (enum kind)v;
 	}
 	if (m->campaign[0] != '\0' && !message_token_ok(m->campaign, MESSAGE_CAMPAIGN_MAX))
 		return message_fail(

@@ -11,29 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "handlers/phone.h"
-
-enum message_lane {
-	MESSAGE_LANE_REPLY = 0,
-	MESSAGE_LANE_NOTIFY,
-	MESSAGE_LANE_BULK,
-	MESSAGE_LANE_COUNT,
-};
-
-enum message_channel {
-	MESSAGE_CHANNEL_AUTO = 0,
-	MESSAGE_CHANNEL_SMS,
-	MESSAGE_CHANNEL_WHATSAPP,
-};
-
-enum message_kind {
-	MESSAGE_KIND_CUSTOM = 0,
-	MESSAGE_KIND_TRAINING_OFFER,
-	MESSAGE_KIND_RESIDENCY_FOLLOWUP,
-	MESSAGE_KIND_COVID_INFO,
-	MESSAGE_KIND_EVENT,
-	MESSAGE_KIND_REPLY,
-};
+#include "gateway/util/domain.h"
 
 /* Longest text accepted: Twilio's limit for one Body (1,600 characters). */
 #define MESSAGE_TEXT_MAX_CHARS 1600
@@ -42,14 +20,14 @@ enum message_kind {
 #define MESSAGE_LOCALE_MAX 15
 
 struct message {
-	enum message_lane lane;
+	enum lane lane;
 	char entry_id[48];       /* stream entry id, "ms-seq" */
 	char *id;                /* producer's id, or "<lane>-<entry id>" */
 	char to[PHONE_E164_MAX]; /* normalised E.164 */
 	char to_masked[PHONE_MASK_MAX];
 	char person[PHONE_PSEUDONYM_MAX]; /* keyed pseudonym of to (the contact id), set by the outbox */
-	enum message_channel channel;
-	enum message_kind kind;
+	enum channel channel;
+	enum kind kind;
 	const char *text;     /* points into fields */
 	const char *campaign; /* points into fields, or "" */
 	const char *locale;   /* points into fields, or "" */
@@ -75,13 +53,9 @@ struct message {
  * or -1 with m->error naming the field and the reason; on -1 m still holds
  * the raw fields (for the dead-letter) and must be freed with message_free().
  */
-int message_parse(struct message *m, enum message_lane lane, const char *entry_id, const char *const *values,
+int message_parse(struct message *m, enum lane lane, const char *entry_id, const char *const *values,
     const size_t *lens, size_t nvalues) __attribute__((warn_unused_result));
 /* Frees what message_parse() allocated inside m (not m itself). */
 void message_free(struct message *m);
-
-const char *message_lane_name(enum message_lane lane);
-const char *message_channel_name(enum message_channel channel);
-const char *message_kind_name(enum message_kind kind);
 
 #endif

@@ -23,6 +23,7 @@
 #include "gateway/util/strset.h"
 #include "gateway/util/xmalloc.h"
 #include "queues/backoff.h"
+#include "queues/redis_conn.h"
 #include "queues/cmdargs.h"
 #include "queues/scripts.h"
 
@@ -56,10 +57,10 @@ struct outbox {
 	struct outbox_handlers h;
 	void *arg;
 	char *prefix, *group, *consumer, *pseudonym_key;
-	char *keys[MESSAGE_LANE_COUNT];
-	char history_cursor[MESSAGE_LANE_COUNT][48];
-	bool history[MESSAGE_LANE_COUNT];
-	char claim_cursor[MESSAGE_LANE_COUNT][48];
+	char *keys[LANE_COUNT];
+	char history_cursor[LANE_COUNT][48];
+	bool history[LANE_COUNT];
+	char claim_cursor[LANE_COUNT][48];
 	struct redis_conn *cmd, *reader;
 	bool groups_ready;
 	int groups_pending;
@@ -92,8 +93,8 @@ static void outbox_create_groups(struct outbox *ob);
 static void outbox_read_more(struct outbox *ob);
 static void outbox_read_reply(struct redis_conn *rc, redisReply *r, void *privdata);
 static void outbox_read_retry_cb(evutil_socket_t fd, short what, void *arg);
-static void outbox_take_entries(struct outbox *ob, enum message_lane lane, redisReply *entries, bool reclaimed);
-static struct outbox_item *outbox_item_new(struct outbox *ob, enum message_lane lane, redisReply *entry);
+static void outbox_take_entries(struct outbox *ob, enum lane lane, redisReply *entries, bool reclaimed);
+static struct outbox_item *outbox_item_new(struct outbox *ob, enum lane lane, redisReply *entry);
 static void outbox_item_release(struct outbox_item *it);
 static void outbox_reject(struct outbox_item *it);
 static void outbox_schedule(struct outbox_item *it, long long due_ms);
@@ -115,12 +116,12 @@ static int outbox_eval(struct outbox *ob, struct cmdargs *a, redis_conn_reply_cb
     __attribute__((warn_unused_result));
 static void outbox_check_drained(struct outbox *ob);
 static bool outbox_reply_is_error(redisReply *r, const char *what);
-static enum message_lane outbox_lane_of(struct outbox *ob, const char *key, size_t len);
+static enum lane outbox_lane_of(struct outbox *ob, const char *key, size_t len);
 
 /* Per lane argument for XAUTOCLAIM replies. */
 struct outbox_claim_call {
 	struct outbox *ob;
-	enum message_lane lane;
+	enum lane lane;
 };
 
 static long long
@@ -201,8 +202,8 @@ outbox_new(struct event_base *base, const struct outbox_settings *s, const struc
 		ob->s.block_ms = 1000;
 	if (ob->s.due_poll_ms <= 0)
 		ob->s.due_poll_ms = 200;
-	for (int i = 0; i < MESSAGE_LANE_COUNT; i++) {
-		ob->keys[i] = xasprintf("%soutbox:%s", ob->prefix, message_lane_name((enum message_lane)i));
+	for (int i = 0; i < LANE_COUNT; i++) {
+		ob->keys[i] = xasprintf("%soutbox:%s", ob->prefix, lane_name((enum lane)i));
 		snprintf(ob->claim_cursor[i], sizeof ob->claim_cursor[i], "0-0");
 	}
 	strset_init(&ob->held_ids);
@@ -296,7 +297,7 @@ outbox_free(struct outbox *ob)
 	event_free(ob->read_retry_ev);
 	event_free(ob->replay_ev);
 	event_free(ob->flush_ev);
-	for (int i = 0; i < MESSAGE_LANE_COUNT; i++)
+	for (int i = 0; i < LANE_COUNT; i++)
 		free(ob->keys[i]);
 	strset_free(&ob->held_ids);
 	free(ob->prefix);
@@ -348,7 +349,7 @@ outbox_cmd_up(struct redis_conn *rc, void *arg)
 	}
 	outbox_create_groups(ob);
 	/* Entries released while Redis was away are in our pending list: read it again. */
-	for (int i = 0; i < MESSAGE_LANE_COUNT; i++) {
+	for (int i = 0; i < LANE_COUNT; i++) {
 		ob->history[i] = true;
 		snprintf(ob->history_cursor[i], sizeof ob->history_cursor[i], "0-0");
 	}
@@ -371,7 +372,7 @@ outbox_reader_up(struct redis_conn *rc, void *arg)
 	struct outbox *ob = arg;
 
 	(void)rc;
-	for (int i = 0; i < MESSAGE_LANE_COUNT; i++) {
+	for (int i = 0; i < LANE_COUNT; i++) {
 		ob->history[i] = true;
 		snprintf(ob->history_cursor[i], sizeof ob->history_cursor[i], "0-0");
 	}
@@ -402,8 +403,8 @@ outbox_create_groups(struct outbox *ob)
 	const char *argv[6];
 	size_t lens[6];
 
-	ob->groups_pending = MESSAGE_LANE_COUNT;
-	for (int i = 0; i < MESSAGE_LANE_COUNT; i++) {
+	ob->groups_pending = LANE_COUNT;
+	for (int i = 0; i < LANE_COUNT; i++) {
 		argv[0] = "XGROUP";
 		argv[1] = "CREATE";
 		argv[2] = ob->keys[i];
@@ -467,7 +468,7 @@ outbox_read_more(struct outbox *ob)
 		return;
 	snprintf(count, sizeof count, "%ld", cap);
 	snprintf(block, sizeof block, "%ld", ob->s.block_ms);
-	for (int i = 0; i < MESSAGE_LANE_COUNT; i++) {
+	for (int i = 0; i < LANE_COUNT; i++) {
 		if (ob->history[i]) {
 			lane = i;
 			break;
@@ -487,9 +488,9 @@ outbox_read_more(struct outbox *ob)
 		argv[argc++] = "BLOCK";
 		argv[argc++] = block;
 		argv[argc++] = "STREAMS";
-		for (int i = 0; i < MESSAGE_LANE_COUNT; i++)
+		for (int i = 0; i < LANE_COUNT; i++)
 			argv[argc++] = ob->keys[i];
-		for (int i = 0; i < MESSAGE_LANE_COUNT; i++)
+		for (int i = 0; i < LANE_COUNT; i++)
 			argv[argc++] = ">";
 	}
 	for (int i = 0; i < argc; i++)
@@ -498,13 +499,13 @@ outbox_read_more(struct outbox *ob)
 		ob->read_outstanding = true;
 }
 
-static enum message_lane
+static enum lane
 outbox_lane_of(struct outbox *ob, const char *key, size_t len)
 {
-	for (int i = 0; i < MESSAGE_LANE_COUNT; i++)
+	for (int i = 0; i < LANE_COUNT; i++)
 		if (strlen(ob->keys[i]) == len && memcmp(ob->keys[i], key, len) == 0)
-			return (enum message_lane)i;
-	return MESSAGE_LANE_COUNT;
+			return (enum lane)i;
+	return LANE_COUNT;
 }
 
 static void
@@ -516,7 +517,7 @@ outbox_read_reply(struct redis_conn *rc, redisReply *r, void *privdata)
 
 	(void)rc;
 	ob->read_outstanding = false;
-	for (int i = 0; i < MESSAGE_LANE_COUNT; i++) {
+	for (int i = 0; i < LANE_COUNT; i++) {
 		if (ob->history[i]) {
 			history_lane = i;
 			break;
@@ -544,13 +545,13 @@ outbox_read_reply(struct redis_conn *rc, redisReply *r, void *privdata)
 	} else if (r->type == REDIS_REPLY_ARRAY) {
 		for (size_t i = 0; i < r->elements; i++) {
 			redisReply *st = r->element[i];
-			enum message_lane lane;
+			enum lane lane;
 
 			if (st->type != REDIS_REPLY_ARRAY || st->elements != 2 ||
 			    st->element[0]->type != REDIS_REPLY_STRING || st->element[1]->type != REDIS_REPLY_ARRAY)
 				continue;
 			lane = outbox_lane_of(ob, st->element[0]->str, st->element[0]->len);
-			if (lane == MESSAGE_LANE_COUNT)
+			if (lane == LANE_COUNT)
 				continue;
 			if (history_lane >= 0) {
 				redisReply *entries = st->element[1];
@@ -578,7 +579,7 @@ outbox_read_reply(struct redis_conn *rc, redisReply *r, void *privdata)
  * delayed ones parked, the rest begun in one script call.
  */
 static void
-outbox_take_entries(struct outbox *ob, enum message_lane lane, redisReply *entries, bool reclaimed)
+outbox_take_entries(struct outbox *ob, enum lane lane, redisReply *entries, bool reclaimed)
 {
 	struct outbox_item **batch;
 	size_t n = 0;
@@ -599,7 +600,7 @@ outbox_take_entries(struct outbox *ob, enum message_lane lane, redisReply *entri
 
 			for (int j = 0; j < 4; j++)
 				lens[j] = strlen(argv[j]);
-			log_warn("pending entry was deleted from its stream lane=%s entry=%s", message_lane_name(lane),
+			log_warn("pending entry was deleted from its stream lane=%s entry=%s", lane_name(lane),
 			    e->element[0]->str);
 			if (redis_conn_command(ob->cmd, outbox_ignore_reply, (void *)"XACK", 4, argv, lens) != 0)
 				log_warn("cannot acknowledge deleted entry now; it will be seen again");
@@ -613,14 +614,14 @@ outbox_take_entries(struct outbox *ob, enum message_lane lane, redisReply *entri
 			ob->stats.claimed++;
 		if (it->msg.error[0] != '\0') {
 			ob->stats.malformed++;
-			log_warn("malformed entry lane=%s entry=%s reason=\"%s\"", message_lane_name(lane),
-			    it->msg.entry_id, it->msg.error);
+			log_warn("malformed entry lane=%s entry=%s reason=\"%s\"", lane_name(lane), it->msg.entry_id,
+			    it->msg.error);
 			outbox_reject(it);
 		} else if (!ob->h.channel_available(ob->arg, it->msg.channel, why, sizeof why)) {
 			snprintf(it->msg.error, sizeof it->msg.error, "%s", why);
 			ob->stats.malformed++;
-			log_warn("entry for an unavailable channel lane=%s entry=%s reason=\"%s\"",
-			    message_lane_name(lane), it->msg.entry_id, why);
+			log_warn("entry for an unavailable channel lane=%s entry=%s reason=\"%s\"", lane_name(lane),
+			    it->msg.entry_id, why);
 			outbox_reject(it);
 		} else if (it->msg.not_before > 0 && it->msg.not_before * 1000 > now) {
 			ob->stats.scheduled++;
@@ -636,7 +637,7 @@ outbox_take_entries(struct outbox *ob, enum message_lane lane, redisReply *entri
 
 /* Allocates an item for a stream entry, parsing it; NULL when this process already holds it. */
 static struct outbox_item *
-outbox_item_new(struct outbox *ob, enum message_lane lane, redisReply *e)
+outbox_item_new(struct outbox *ob, enum lane lane, redisReply *e)
 {
 	struct outbox_item *it;
 	redisReply *f = e->element[1];
@@ -707,7 +708,7 @@ outbox_reject(struct outbox_item *it)
 	    m->campaign[0] != '\0' && strlen(m->campaign) <= MESSAGE_CAMPAIGN_MAX && strchr(m->campaign, ' ') == NULL;
 
 	outbox_argv_prologue(ob, &a, SCRIPTS_REJECT, outbox_now_ms());
-	cmdargs_str(&a, message_lane_name(m->lane));
+	cmdargs_str(&a, lane_name(m->lane));
 	cmdargs_str(&a, m->entry_id);
 	cmdargs_str(&a, m->error);
 	cmdargs_str(&a, m->has_id && m->id != NULL ? m->id : "");
@@ -728,13 +729,13 @@ outbox_schedule(struct outbox_item *it, long long due_ms)
 	const struct message *m = &it->msg;
 
 	outbox_argv_prologue(ob, &a, SCRIPTS_SCHEDULE, outbox_now_ms());
-	cmdargs_str(&a, message_lane_name(m->lane));
+	cmdargs_str(&a, lane_name(m->lane));
 	cmdargs_str(&a, m->entry_id);
 	cmdargs_str(&a, m->id);
 	cmdargs_str(&a, m->person);
 	cmdargs_str(&a, m->campaign);
-	cmdargs_str(&a, message_kind_name(m->kind));
-	cmdargs_str(&a, message_channel_name(m->channel));
+	cmdargs_str(&a, kind_name(m->kind));
+	cmdargs_str(&a, channel_name(m->channel));
 	cmdargs_num(&a, due_ms);
 	outbox_argv_fields(&a, m);
 	if (outbox_eval(ob, &a, outbox_item_reply, it) != 0)
@@ -757,15 +758,15 @@ outbox_begin(struct outbox *ob, struct outbox_item **items, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct message *m = &items[i]->msg;
 
-		cmdargs_str(&a, message_lane_name(m->lane));
+		cmdargs_str(&a, lane_name(m->lane));
 		cmdargs_str(&a, m->entry_id);
 		cmdargs_str(&a, m->id);
 		cmdargs_str(&a, m->person);
 		cmdargs_str(&a, m->campaign);
 		cmdargs_num(&a, m->expires);
-		cmdargs_str(&a, message_kind_name(m->kind));
-		cmdargs_str(&a, message_channel_name(m->channel));
-		cmdargs_str(&a, m->by_contact ? "2" : ob->s.contacts && m->channel != MESSAGE_CHANNEL_SMS ? "1" : "");
+		cmdargs_str(&a, kind_name(m->kind));
+		cmdargs_str(&a, channel_name(m->channel));
+		cmdargs_str(&a, m->by_contact ? "2" : ob->s.contacts && m->channel != CHANNEL_SMS ? "1" : "");
 	}
 	if (outbox_eval(ob, &a, outbox_begin_reply, b) != 0)
 		outbox_begin_reply(NULL, NULL, b);
@@ -935,7 +936,7 @@ outbox_finish_send(struct outbox *ob)
 		TAILQ_REMOVE(&ob->to_record, it, entry);
 		ob->nto_record--;
 		b->items[b->n++] = it;
-		cmdargs_str(&a, message_lane_name(m->lane));
+		cmdargs_str(&a, lane_name(m->lane));
 		cmdargs_str(&a, m->entry_id);
 		cmdargs_str(&a, m->id);
 		cmdargs_str(&a, it->outcome);
@@ -947,7 +948,7 @@ outbox_finish_send(struct outbox *ob)
 		cmdargs_str(&a, it->retry_at_s);
 		cmdargs_str(&a, m->person);
 		cmdargs_str(&a, m->campaign);
-		cmdargs_str(&a, message_kind_name(m->kind));
+		cmdargs_str(&a, kind_name(m->kind));
 		cmdargs_num(&a, with_fields ? (long long)(m->nfields * 2 + (m->has_id ? 0 : 2)) : 0);
 		if (with_fields)
 			outbox_argv_fields(&a, m);
@@ -1022,14 +1023,14 @@ outbox_reclaim_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	snprintf(idle, sizeof idle, "%ld", ob->s.claim_idle_ms);
 	snprintf(count, sizeof count, "%ld", cap);
-	for (int i = 0; i < MESSAGE_LANE_COUNT; i++) {
+	for (int i = 0; i < LANE_COUNT; i++) {
 		const char *argv[8] = { "XAUTOCLAIM", ob->keys[i], ob->group, ob->consumer, idle, ob->claim_cursor[i],
 			"COUNT", count };
 		size_t lens[8];
 		struct outbox_claim_call *call = xmalloc(sizeof *call);
 
 		call->ob = ob;
-		call->lane = (enum message_lane)i;
+		call->lane = (enum lane)i;
 		for (int j = 0; j < 8; j++)
 			lens[j] = strlen(argv[j]);
 		if (redis_conn_command(ob->cmd, outbox_reclaim_reply, call, 8, argv, lens) != 0) {
@@ -1044,7 +1045,7 @@ outbox_reclaim_reply(struct redis_conn *rc, redisReply *r, void *privdata)
 {
 	struct outbox_claim_call *call = privdata;
 	struct outbox *ob = call->ob;
-	enum message_lane lane = call->lane;
+	enum lane lane = call->lane;
 
 	(void)rc;
 	free(call);
@@ -1054,7 +1055,7 @@ outbox_reclaim_reply(struct redis_conn *rc, redisReply *r, void *privdata)
 		snprintf(ob->claim_cursor[lane], sizeof ob->claim_cursor[lane], "%s", r->element[0]->str);
 	if (r->element[1]->type != REDIS_REPLY_ARRAY || r->element[1]->elements == 0)
 		return;
-	log_info("reclaimed idle entries lane=%s count=%zu", message_lane_name(lane), r->element[1]->elements);
+	log_info("reclaimed idle entries lane=%s count=%zu", lane_name(lane), r->element[1]->elements);
 	outbox_take_entries(ob, lane, r->element[1], true);
 }
 

@@ -14,7 +14,7 @@
 #include <event2/event.h>
 
 #include "queues/message.h"
-#include "queues/redis_conn.h"
+#include "queues/redis_url.h"
 
 struct outbox;
 
@@ -40,7 +40,7 @@ struct outbox_handlers {
 	/* A message to send now. The gateway calls outbox_record() or outbox_release() on it, once. */
 	void (*send)(void *arg, struct message *m);
 	/* Whether a channel can carry messages; explains why not in why. */
-	bool (*channel_available)(void *arg, enum message_channel channel, char *why, size_t whylen);
+	bool (*channel_available)(void *arg, enum channel channel, char *why, size_t whylen);
 	/* After outbox_stop(): nothing is held any more. */
 	void (*drained)(void *arg);
 };

@@ -15,6 +15,7 @@
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
 #include "queues/cmdargs.h"
+#include "queues/redis_conn.h"
 #include "queues/scripts.h"
 
 /* Most events in one script call; a script holds Redis for its whole run. */
@@ -22,7 +23,7 @@
 
 struct receipts_sub {
 	const char *provider, *channel;
-	const struct provider_status_event *status;
+	const struct status_event *status;
 	size_t nstatus;
 	const struct receipts_inbound *inbound;
 	size_t ninbound;
@@ -132,9 +133,8 @@ receipts_conn_up(struct redis_conn *rc, void *arg)
 }
 
 int
-receipts_submit(struct receipts *r, const char *provider, const char *channel,
-    const struct provider_status_event *status, size_t nstatus, const struct receipts_inbound *inbound, size_t ninbound,
-    receipts_done_cb *done, void *arg)
+receipts_submit(struct receipts *r, const char *provider, const char *channel, const struct status_event *status,
+    size_t nstatus, const struct receipts_inbound *inbound, size_t ninbound, receipts_done_cb *done, void *arg)
 {
 	struct receipts_sub *sub;
 
@@ -164,7 +164,7 @@ receipts_countable(const struct receipts_sub *sub, bool inbound)
 	if (inbound)
 		return sub->ninbound;
 	for (size_t i = 0; i < sub->nstatus; i++)
-		if (sub->status[i].status != PROVIDER_STATUS_NONE)
+		if (sub->status[i].status != DELIVERY_NONE)
 			n++;
 	return n;
 }
@@ -249,13 +249,13 @@ receipts_send(struct receipts *r, bool inbound)
 				}
 			} else {
 				for (size_t i = 0; i < sub->nstatus; i++) {
-					const struct provider_status_event *st = &sub->status[i];
+					const struct status_event *st = &sub->status[i];
 
-					if (st->status == PROVIDER_STATUS_NONE)
+					if (st->status == DELIVERY_NONE)
 						continue;
 					cmdargs_str(&a, sub->provider);
 					cmdargs_str(&a, st->provider_id);
-					cmdargs_str(&a, provider_status_name(st->status));
+					cmdargs_str(&a, delivery_name(st->status));
 					cmdargs_str(&a, st->error);
 				}
 			}

@@ -14,8 +14,8 @@
 
 #include <event2/event.h>
 
-#include "handlers/provider.h"
-#include "queues/redis_conn.h"
+#include "gateway/util/domain.h"
+#include "queues/redis_url.h"
 
 struct receipts;
 
@@ -31,7 +31,7 @@ struct receipts_settings {
 
 /* One inbound message ready to store: the gateway adds who and which locale. */
 struct receipts_inbound {
-	const struct provider_inbound_event *ev;
+	const struct inbound_event *ev;
 	char person[PHONE_PSEUDONYM_MAX];
 	const char *locale; /* guessed, or "" */
 };
@@ -57,8 +57,8 @@ unsigned long receipts_reconnects(const struct receipts *r);
  * until done runs, which it does exactly once. Returns -1 (done not
  * called) when Redis is not reachable now.
  */
-int receipts_submit(struct receipts *r, const char *provider, const char *channel,
-    const struct provider_status_event *status, size_t nstatus, const struct receipts_inbound *inbound, size_t ninbound,
-    receipts_done_cb *done, void *arg) __attribute__((warn_unused_result));
+int receipts_submit(struct receipts *r, const char *provider, const char *channel, const struct status_event *status,
+    size_t nstatus, const struct receipts_inbound *inbound, size_t ninbound, receipts_done_cb *done, void *arg)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -12,16 +12,9 @@
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
-struct redis_conn;
+#include "queues/redis_url.h"
 
-/* Where and how to connect, parsed from a redis:// or unix:// URL. */
-struct redis_target {
-	char *host; /* NULL for a unix socket */
-	int port;
-	char *path;     /* unix socket path, or NULL */
-	char *password; /* or NULL */
-	int db;
-};
+struct redis_conn;
 
 /* Called after each successful (re)connect, once AUTH and SELECT are queued. */
 typedef void redis_conn_up_cb(struct redis_conn *rc, void *arg);
@@ -29,14 +22,6 @@ typedef void redis_conn_up_cb(struct redis_conn *rc, void *arg);
 typedef void redis_conn_down_cb(struct redis_conn *rc, void *arg);
 /* A command's reply; reply is NULL when the connection was lost. */
 typedef void redis_conn_reply_cb(struct redis_conn *rc, redisReply *reply, void *privdata);
-
-/*
- * Parses redis://[:password@]host[:port][/db] or unix:///path[?db=N].
- * Returns 0, or -1 with a reason in err.
- */
-int redis_target_parse(const char *url, struct redis_target *t, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
-void redis_target_free(struct redis_target *t);
 
 /*
  * reply_timeout_ms: a connection with a command outstanding and no reply

@@ -44,12 +44,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct message m;
 	const char **values;
 	size_t *lens, nitems = 0, start;
-	enum message_lane lane;
+	enum lane lane;
 	const char *p;
 
 	if (size < 1)
 		return 0;
-	lane = (enum message_lane)(data[0] % MESSAGE_LANE_COUNT);
+	lane = (enum lane)(data[0] % LANE_COUNT);
 	p = (const char *)data + 1;
 	size--;
 

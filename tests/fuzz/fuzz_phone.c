@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "handlers/phone.h"
+#include "gateway/util/phone.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -99,7 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (res != PROVIDER_WEBHOOK_OK && strstr(err, " near ") != NULL)
 			abort();
 		for (size_t i = 0; i < ev.nstatus; i++)
-			if (ev.status[i].provider_id[0] == '\0' || ev.status[i].status > PROVIDER_STATUS_READ)
+			if (ev.status[i].provider_id[0] == '\0' || ev.status[i].status > DELIVERY_READ)
 				abort();
 		provider_events_free(&ev);
 		free(body);

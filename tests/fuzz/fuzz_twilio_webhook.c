@@ -104,7 +104,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_private(parsed ? &f : NULL, err);
 	} else if (strcmp(wr.route, "/status") == 0) {
 		if (ev.nstatus != 1 || ev.ninbound != 0 || ev.status[0].provider_id[0] == '\0' || ev.reply.len != 0 ||
-		    ev.reply_type != NULL || ev.status[0].status > PROVIDER_STATUS_READ ||
+		    ev.reply_type != NULL || ev.status[0].status > DELIVERY_READ ||
 		    strspn(ev.status[0].error, "0123456789") != strlen(ev.status[0].error))
 			abort();
 	} else {

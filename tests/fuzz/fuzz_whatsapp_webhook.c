@@ -33,15 +33,14 @@ static void
 fuzz_check_events(const struct provider_events *ev)
 {
 	for (size_t i = 0; i < ev->nstatus; i++) {
-		const struct provider_status_event *s = &ev->status[i];
+		const struct status_event *s = &ev->status[i];
 
 		if (s->provider_id[0] == '\0' || memchr(s->provider_id, '\0', sizeof s->provider_id) == NULL ||
-		    memchr(s->error, '\0', sizeof s->error) == NULL || s->status > PROVIDER_STATUS_READ ||
-		    s->time_s < 0)
+		    memchr(s->error, '\0', sizeof s->error) == NULL || s->status > DELIVERY_READ || s->time_s < 0)
 			abort();
 	}
 	for (size_t i = 0; i < ev->ninbound; i++) {
-		const struct provider_inbound_event *m = &ev->inbound[i];
+		const struct inbound_event *m = &ev->inbound[i];
 
 		if (m->provider_id[0] == '\0' || m->from[0] != '+' || strlen(m->from) < 9 || m->type[0] == '\0' ||
 		    memchr(m->type, '\0', sizeof m->type) == NULL || m->text == NULL ||

@@ -26,7 +26,7 @@
 #include <openssl/hmac.h>
 
 #include "gateway/util/buf.h"
-#include "handlers/phone.h"
+#include "gateway/util/phone.h"
 
 static pid_t harness_spawn(struct harness *h, const char *logname, char *const argv[]);
 static void harness_kill(pid_t *pid, int sig);

@@ -553,7 +553,7 @@ test_webhook_single(void **state)
 	assert_int_equal(h.ev.nstatus, 1);
 	assert_int_equal(h.ev.ninbound, 0);
 	assert_string_equal(h.ev.status[0].provider_id, "agg-7781");
-	assert_int_equal(h.ev.status[0].status, PROVIDER_STATUS_DELIVERED);
+	assert_int_equal(h.ev.status[0].status, DELIVERY_DELIVERED);
 	assert_string_equal(h.ev.status[0].error, "");
 	provider_events_free(&h.ev);
 	/* The /status route and a content type with parameters are the same. */
@@ -562,14 +562,14 @@ test_webhook_single(void **state)
 			     "{\"id\":\"agg-7782\",\"status\":\"failed\",\"error\":\"4012\"}"),
 	    PROVIDER_WEBHOOK_OK);
 	assert_int_equal(h.ev.nstatus, 1);
-	assert_int_equal(h.ev.status[0].status, PROVIDER_STATUS_UNDELIVERED);
+	assert_int_equal(h.ev.status[0].status, DELIVERY_UNDELIVERED);
 	assert_string_equal(h.ev.status[0].error, "4012");
 	provider_events_free(&h.ev);
 	/* Media types are case-insensitive (RFC 9110, section 8.3.1). */
 	h.sig_header = NULL;
 	assert_int_equal(hook_run(g, &h, "POST", "", "Application/JSON", "{\"id\":\"agg-7783\",\"status\":\"read\"}"),
 	    PROVIDER_WEBHOOK_OK);
-	assert_int_equal(h.ev.status[0].status, PROVIDER_STATUS_READ);
+	assert_int_equal(h.ev.status[0].status, DELIVERY_READ);
 	provider_events_free(&h.ev);
 	generic_ops.destroy(g);
 }
@@ -586,9 +586,8 @@ test_webhook_array(void **state)
 				   "{\"id\":\"a7\",\"status\":\"queued\"},"
 				   "{\"id\":\"a8\",\"status\":\"DELIVERED-ish\"},"
 				   "{\"id\":\"a9\",\"status\":\"failed\",\"error\":\"bad " TO "\"}]";
-	static const enum provider_status want[] = { PROVIDER_STATUS_SENT, PROVIDER_STATUS_DELIVERED,
-		PROVIDER_STATUS_READ, PROVIDER_STATUS_UNDELIVERED, PROVIDER_STATUS_UNDELIVERED,
-		PROVIDER_STATUS_UNDELIVERED, PROVIDER_STATUS_NONE, PROVIDER_STATUS_NONE, PROVIDER_STATUS_UNDELIVERED };
+	static const enum delivery want[] = { DELIVERY_SENT, DELIVERY_DELIVERED, DELIVERY_READ, DELIVERY_UNDELIVERED,
+		DELIVERY_UNDELIVERED, DELIVERY_UNDELIVERED, DELIVERY_NONE, DELIVERY_NONE, DELIVERY_UNDELIVERED };
 	const char *kv[] = { BASIC, NULL };
 	struct hook h = { .sig_header = NULL };
 	char id[8];
@@ -627,7 +626,7 @@ test_webhook_custom_fields(void **state)
 	    PROVIDER_WEBHOOK_OK);
 	assert_int_equal(h.ev.nstatus, 1);
 	assert_string_equal(h.ev.status[0].provider_id, "mid-9");
-	assert_int_equal(h.ev.status[0].status, PROVIDER_STATUS_DELIVERED);
+	assert_int_equal(h.ev.status[0].status, DELIVERY_DELIVERED);
 	provider_events_free(&h.ev);
 	h.sig_header = NULL;
 	assert_int_equal(hook_run(g, &h, "POST", "", "application/json", "{\"id\":\"agg-1\",\"status\":\"delivered\"}"),

@@ -17,7 +17,7 @@
 #define ENTRY_ID "1700000000000-0"
 #define MAX_ITEMS 32
 
-static int parse_items(struct message *m, enum message_lane lane, const char *const *items);
+static int parse_items(struct message *m, enum lane lane, const char *const *items);
 static void expect_error(const char *const *items, const char *needle);
 static char *repeat(const char *unit, size_t times);
 static void test_full_entry(void **state);
@@ -45,7 +45,7 @@ static void test_bad_campaign(void **state);
 
 /* Parses a NULL-terminated name, value, ... list of C strings. */
 static int
-parse_items(struct message *m, enum message_lane lane, const char *const *items)
+parse_items(struct message *m, enum lane lane, const char *const *items)
 {
 	size_t lens[MAX_ITEMS], n = 0;
 
@@ -63,7 +63,7 @@ expect_error(const char *const *items, const char *needle)
 {
 	struct message m;
 
-	if (parse_items(&m, MESSAGE_LANE_NOTIFY, items) == 0) {
+	if (parse_items(&m, LANE_NOTIFY, items) == 0) {
 		message_free(&m);
 		fail_msg("entry accepted, expected an error about '%s'", needle);
 	}
@@ -99,16 +99,16 @@ test_full_entry(void **state)
 	struct message m;
 
 	(void)state;
-	assert_int_equal(parse_items(&m, MESSAGE_LANE_BULK, items), 0);
-	assert_int_equal(m.lane, MESSAGE_LANE_BULK);
+	assert_int_equal(parse_items(&m, LANE_BULK, items), 0);
+	assert_int_equal(m.lane, LANE_BULK);
 	assert_string_equal(m.entry_id, ENTRY_ID);
 	assert_string_equal(m.id, "offer-2024:42");
 	assert_true(m.has_id);
 	assert_string_equal(m.to, "+212612345678");
 	assert_string_equal(m.to_masked, "+2126******78");
 	assert_string_equal(m.text, "Salam, dorat jdida");
-	assert_int_equal(m.channel, MESSAGE_CHANNEL_SMS);
-	assert_int_equal(m.kind, MESSAGE_KIND_TRAINING_OFFER);
+	assert_int_equal(m.channel, CHANNEL_SMS);
+	assert_int_equal(m.kind, KIND_TRAINING_OFFER);
 	assert_string_equal(m.campaign, "spring-2024");
 	assert_int_equal(m.not_before, 1700000000);
 	assert_int_equal(m.expires, 1700086400);
@@ -128,10 +128,10 @@ test_minimal_entry_defaults(void **state)
 	struct message m;
 
 	(void)state;
-	assert_int_equal(parse_items(&m, MESSAGE_LANE_REPLY, items), 0);
+	assert_int_equal(parse_items(&m, LANE_REPLY, items), 0);
 	assert_string_equal(m.to, "+33612345678");
-	assert_int_equal(m.channel, MESSAGE_CHANNEL_AUTO);
-	assert_int_equal(m.kind, MESSAGE_KIND_CUSTOM);
+	assert_int_equal(m.channel, CHANNEL_AUTO);
+	assert_int_equal(m.kind, KIND_CUSTOM);
 	assert_string_equal(m.campaign, "");
 	assert_int_equal(m.not_before, 0);
 	assert_int_equal(m.expires, 0);
@@ -143,11 +143,11 @@ test_each_channel(void **state)
 {
 	static const struct {
 		const char *name;
-		enum message_channel want;
+		enum channel want;
 	} cases[] = {
-		{ "auto", MESSAGE_CHANNEL_AUTO },
-		{ "sms", MESSAGE_CHANNEL_SMS },
-		{ "whatsapp", MESSAGE_CHANNEL_WHATSAPP },
+		{ "auto", CHANNEL_AUTO },
+		{ "sms", CHANNEL_SMS },
+		{ "whatsapp", CHANNEL_WHATSAPP },
 	};
 
 	(void)state;
@@ -155,9 +155,9 @@ test_each_channel(void **state)
 		const char *items[] = { "to", "0612345678", "text", "x", "channel", cases[i].name, NULL };
 		struct message m;
 
-		assert_int_equal(parse_items(&m, MESSAGE_LANE_NOTIFY, items), 0);
+		assert_int_equal(parse_items(&m, LANE_NOTIFY, items), 0);
 		assert_int_equal(m.channel, cases[i].want);
-		assert_string_equal(message_channel_name(m.channel), cases[i].name);
+		assert_string_equal(channel_name(m.channel), cases[i].name);
 		message_free(&m);
 	}
 }
@@ -167,14 +167,14 @@ test_each_kind(void **state)
 {
 	static const struct {
 		const char *name;
-		enum message_kind want;
+		enum kind want;
 	} cases[] = {
-		{ "custom", MESSAGE_KIND_CUSTOM },
-		{ "training_offer", MESSAGE_KIND_TRAINING_OFFER },
-		{ "residency_followup", MESSAGE_KIND_RESIDENCY_FOLLOWUP },
-		{ "covid_info", MESSAGE_KIND_COVID_INFO },
-		{ "event", MESSAGE_KIND_EVENT },
-		{ "reply", MESSAGE_KIND_REPLY },
+		{ "custom", KIND_CUSTOM },
+		{ "training_offer", KIND_TRAINING_OFFER },
+		{ "residency_followup", KIND_RESIDENCY_FOLLOWUP },
+		{ "covid_info", KIND_COVID_INFO },
+		{ "event", KIND_EVENT },
+		{ "reply", KIND_REPLY },
 	};
 
 	(void)state;
@@ -182,9 +182,9 @@ test_each_kind(void **state)
 		const char *items[] = { "to", "0612345678", "text", "x", "kind", cases[i].name, NULL };
 		struct message m;
 
-		assert_int_equal(parse_items(&m, MESSAGE_LANE_NOTIFY, items), 0);
+		assert_int_equal(parse_items(&m, LANE_NOTIFY, items), 0);
 		assert_int_equal(m.kind, cases[i].want);
-		assert_string_equal(message_kind_name(m.kind), cases[i].name);
+		assert_string_equal(kind_name(m.kind), cases[i].name);
 		message_free(&m);
 	}
 }
@@ -196,7 +196,7 @@ test_unknown_fields_kept(void **state)
 	struct message m;
 
 	(void)state;
-	assert_int_equal(parse_items(&m, MESSAGE_LANE_NOTIFY, items), 0);
+	assert_int_equal(parse_items(&m, LANE_NOTIFY, items), 0);
 	assert_int_equal(m.nfields, 4);
 	assert_string_equal(m.fields[2], "x_trace");
 	assert_string_equal(m.fields[3], "abc123");
@@ -225,7 +225,7 @@ test_invalid_number(void **state)
 	expect_error(items, "'to'");
 	expect_error(letters, "'to'");
 	/* The raw fields stay for the dead-letter even when parsing fails. */
-	assert_int_not_equal(parse_items(&m, MESSAGE_LANE_NOTIFY, items), 0);
+	assert_int_not_equal(parse_items(&m, LANE_NOTIFY, items), 0);
 	assert_int_equal(m.nfields, 2);
 	assert_string_equal(m.fields[1], "0312345678");
 	message_free(&m);
@@ -283,11 +283,11 @@ test_text_length_in_characters(void **state)
 
 	(void)state;
 	items[3] = arabic_ok;
-	assert_int_equal(parse_items(&m, MESSAGE_LANE_BULK, items), 0);
+	assert_int_equal(parse_items(&m, LANE_BULK, items), 0);
 	assert_int_equal(strlen(m.text), 2 * MESSAGE_TEXT_MAX_CHARS);
 	message_free(&m);
 	items[3] = ascii_ok;
-	assert_int_equal(parse_items(&m, MESSAGE_LANE_BULK, items), 0);
+	assert_int_equal(parse_items(&m, LANE_BULK, items), 0);
 	message_free(&m);
 	items[3] = arabic_long;
 	expect_error(items, "longer than 1600");
@@ -349,7 +349,7 @@ test_odd_number_of_items(void **state)
 
 	(void)state;
 	expect_error(items, "odd number");
-	assert_int_not_equal(parse_items(&m, MESSAGE_LANE_NOTIFY, items), 0);
+	assert_int_not_equal(parse_items(&m, LANE_NOTIFY, items), 0);
 	assert_int_equal(m.nfields, 2);
 	message_free(&m);
 }
@@ -362,7 +362,7 @@ test_nul_inside_value(void **state)
 	struct message m;
 
 	(void)state;
-	assert_int_not_equal(message_parse(&m, MESSAGE_LANE_NOTIFY, ENTRY_ID, values, lens, 4), 0);
+	assert_int_not_equal(message_parse(&m, LANE_NOTIFY, ENTRY_ID, values, lens, 4), 0);
 	assert_non_null(strstr(m.error, "NUL"));
 	assert_non_null(strstr(m.error, "text"));
 	/* The raw field is kept whole, with its length, for the dead-letter. */
@@ -393,11 +393,11 @@ test_missing_id(void **state)
 	struct message m;
 
 	(void)state;
-	assert_int_equal(parse_items(&m, MESSAGE_LANE_BULK, items), 0);
+	assert_int_equal(parse_items(&m, LANE_BULK, items), 0);
 	assert_false(m.has_id);
 	assert_string_equal(m.id, "bulk-" ENTRY_ID);
 	message_free(&m);
-	assert_int_equal(parse_items(&m, MESSAGE_LANE_REPLY, items), 0);
+	assert_int_equal(parse_items(&m, LANE_REPLY, items), 0);
 	assert_string_equal(m.id, "reply-" ENTRY_ID);
 	message_free(&m);
 }
@@ -425,14 +425,14 @@ test_contact_without_to(void **state)
 	expect_error(bad, "contact");
 	expect_error(upper, "contact");
 	expect_error(none, "'to'");
-	assert_int_equal(parse_items(&m, MESSAGE_LANE_REPLY, good), 0);
+	assert_int_equal(parse_items(&m, LANE_REPLY, good), 0);
 	assert_true(m.by_contact);
 	assert_string_equal(m.person, "0123456789abcdef01234567");
 	assert_string_equal(m.to, "");
 	assert_null(strstr(m.to_masked, "+"));
 	message_free(&m);
 	/* With both, the number given wins. */
-	assert_int_equal(parse_items(&m, MESSAGE_LANE_REPLY, both), 0);
+	assert_int_equal(parse_items(&m, LANE_REPLY, both), 0);
 	assert_false(m.by_contact);
 	assert_string_equal(m.to, "+212612345678");
 	message_free(&m);

@@ -54,20 +54,25 @@ sample(const char *text, const char *series)
 static void
 test_messages_by_labels(void **state)
 {
-	struct metrics mt;
+	struct metrics *mt = metrics_new();
 	struct buf b;
 	size_t tw, wa;
 
 	(void)state;
-	memset(&mt, 0, sizeof mt);
-	tw = metrics_add_provider(&mt, "twilio", "sms");
-	wa = metrics_add_provider(&mt, "whatsapp", "whatsapp");
-	mt.messages[MESSAGE_LANE_BULK][tw][METRICS_SENT] = 41;
-	mt.messages[MESSAGE_LANE_REPLY][wa][METRICS_FALLBACK] = 2;
-	mt.webhooks[wa][METRICS_WEBHOOK_UNSIGNED] = 9;
-	mt.webhooks[mt.nproviders][METRICS_WEBHOOK_NOT_FOUND] = 1;
-	mt.receipts[tw][METRICS_STATUS_EARLY] = 3;
-	render(&mt, &b);
+	tw = metrics_add_provider(mt, "twilio", CHANNEL_SMS);
+	wa = metrics_add_provider(mt, "whatsapp", CHANNEL_WHATSAPP);
+	for (int i = 0; i < 41; i++)
+		metrics_count_message(mt, LANE_BULK, tw, OUTCOME_SENT);
+	metrics_count_message(mt, LANE_REPLY, wa, OUTCOME_FALLBACK);
+	metrics_count_message(mt, LANE_REPLY, wa, OUTCOME_FALLBACK);
+	for (int i = 0; i < 9; i++)
+		metrics_count_webhook(mt, wa, METRICS_WEBHOOK_UNSIGNED);
+	metrics_count_webhook(mt, METRICS_NO_PROVIDER, METRICS_WEBHOOK_NOT_FOUND);
+	metrics_count_receipts(mt, tw, METRICS_STATUS_EARLY, 3);
+	/* Out of range is ignored, not a crash. */
+	metrics_count_message(mt, LANE_BULK, 7, OUTCOME_SENT);
+	metrics_count_receipts(mt, 7, METRICS_STATUS_EARLY, 1);
+	render(mt, &b);
 	assert_int_equal(
 	    sample(b.data, "amuddu_messages_total{lane=\"bulk\",channel=\"sms\",provider=\"twilio\",outcome=\"sent\"}"),
 	    41);
@@ -83,23 +88,23 @@ test_messages_by_labels(void **state)
 	assert_int_equal(sample(b.data, "amuddu_webhook_requests_total{provider=\"none\",result=\"not_found\"}"), 1);
 	assert_int_equal(sample(b.data, "amuddu_receipts_total{provider=\"twilio\",result=\"early\"}"), 3);
 	buf_free(&b);
+	metrics_free(mt);
 }
 
 static void
 test_latency_histogram(void **state)
 {
-	struct metrics mt;
+	struct metrics *mt = metrics_new();
 	struct buf b;
 	size_t p;
 
 	(void)state;
-	memset(&mt, 0, sizeof mt);
-	p = metrics_add_provider(&mt, "twilio", "sms");
-	metrics_latency(&mt, p, 3000);     /* 3 ms: le 0.005 */
-	metrics_latency(&mt, p, 5000);     /* exactly on a bound: counted in it */
-	metrics_latency(&mt, p, 120000);   /* 120 ms: le 0.25 */
-	metrics_latency(&mt, p, 60000000); /* a minute: only +Inf */
-	render(&mt, &b);
+	p = metrics_add_provider(mt, "twilio", CHANNEL_SMS);
+	metrics_count_latency(mt, p, 3000);     /* 3 ms: le 0.005 */
+	metrics_count_latency(mt, p, 5000);     /* exactly on a bound: counted in it */
+	metrics_count_latency(mt, p, 120000);   /* 120 ms: le 0.25 */
+	metrics_count_latency(mt, p, 60000000); /* a minute: only +Inf */
+	render(mt, &b);
 	assert_int_equal(sample(b.data, "amuddu_provider_request_seconds_bucket{provider=\"twilio\",le=\"0.005\"}"), 2);
 	assert_int_equal(sample(b.data, "amuddu_provider_request_seconds_bucket{provider=\"twilio\",le=\"0.1\"}"), 2);
 	assert_int_equal(sample(b.data, "amuddu_provider_request_seconds_bucket{provider=\"twilio\",le=\"0.25\"}"), 3);
@@ -108,6 +113,7 @@ test_latency_histogram(void **state)
 	assert_int_equal(sample(b.data, "amuddu_provider_request_seconds_count{provider=\"twilio\"}"), 4);
 	assert_non_null(strstr(b.data, "amuddu_provider_request_seconds_sum{provider=\"twilio\"} 60.128000\n"));
 	buf_free(&b);
+	metrics_free(mt);
 }
 
 static void
@@ -116,14 +122,13 @@ test_families_and_gauges(void **state)
 	static const char *const families[] = { "amuddu_messages_total", "amuddu_provider_request_seconds",
 		"amuddu_webhook_requests_total", "amuddu_receipts_total", "amuddu_inflight_messages", "amuddu_redis_up",
 		"amuddu_redis_reconnects_total", "amuddu_deadletters_total" };
-	struct metrics mt;
+	struct metrics *mt = metrics_new();
 	struct buf b;
 	char want[128];
 
 	(void)state;
-	memset(&mt, 0, sizeof mt);
-	metrics_add_provider(&mt, "twilio", "sms");
-	render(&mt, &b);
+	metrics_add_provider(mt, "twilio", CHANNEL_SMS);
+	render(mt, &b);
 	for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
 		const char *first;
 
@@ -141,6 +146,7 @@ test_families_and_gauges(void **state)
 	assert_int_equal(sample(b.data, "amuddu_redis_reconnects_total"), 2);
 	assert_int_equal(b.data[b.len - 1], '\n');
 	buf_free(&b);
+	metrics_free(mt);
 }
 
 int

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "handlers/phone.h"
+#include "gateway/util/phone.h"
 
 static void expect_number(const char *in, const char *want);
 static void expect_reject(const char *in);

@@ -38,6 +38,7 @@ static void test_auth_header(void **state);
 static void test_content_type(void **state);
 static void test_no_sender(void **state);
 static void test_accepted(void **state);
+static void test_accepted_long_sid(void **state);
 static void test_2xx_without_sid(void **state);
 static void test_429_retry_after_seconds(void **state);
 static void test_429_retry_after_date(void **state);
@@ -308,6 +309,31 @@ test_accepted(void **state)
 	assert_string_equal(r.provider_id, "SMabc");
 }
 
+/* A long message id is still an answer: sent, never resent for its length. */
+static void
+test_accepted_long_sid(void **state)
+{
+	char body[1200], sid[1100], want[DOMAIN_PROVIDER_ID_MAX];
+	struct provider_result r;
+
+	(void)state;
+	memset(sid, 'a', sizeof sid - 1);
+	sid[sizeof sid - 1] = '\0';
+	memcpy(sid, "SM", 2);
+	snprintf(body, sizeof body, "{\"sid\":\"%s\"}", sid);
+	classify(201, NULL, body, NULL, &r);
+	assert_int_equal(r.verdict, PROVIDER_ACCEPTED);
+	domain_provider_id(want, sid, strlen(sid));
+	assert_string_equal(r.provider_id, want);
+	assert_int_equal(strncmp(r.provider_id, "h:", 2), 0);
+	/* 200 characters: kept as it is. */
+	sid[200] = '\0';
+	snprintf(body, sizeof body, "{\"sid\":\"%s\"}", sid);
+	classify(201, NULL, body, NULL, &r);
+	assert_int_equal(r.verdict, PROVIDER_ACCEPTED);
+	assert_string_equal(r.provider_id, sid);
+}
+
 /* An answer that does not prove the message was taken is retried (at least once). */
 static void
 test_2xx_without_sid(void **state)
@@ -470,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_content_type),
 		cmocka_unit_test(test_no_sender),
 		cmocka_unit_test(test_accepted),
+		cmocka_unit_test(test_accepted_long_sid),
 		cmocka_unit_test(test_2xx_without_sid),
 		cmocka_unit_test(test_429_retry_after_seconds),
 		cmocka_unit_test(test_429_retry_after_date),

@@ -35,6 +35,7 @@ static const char *header(void *arg, const char *name);
 static void request(struct request *r, const char *route, const char *body);
 static enum provider_webhook_result run(struct request *r, struct provider_events *ev, char *err, size_t errlen);
 static void test_status_delivered(void **state);
+static void test_status_long_sid(void **state);
 static void test_status_words(void **state);
 static void test_status_error_code(void **state);
 static void test_status_missing_fields(void **state);
@@ -108,10 +109,31 @@ test_status_delivered(void **state)
 	assert_int_equal(ev.nstatus, 1);
 	assert_int_equal(ev.ninbound, 0);
 	assert_string_equal(ev.status[0].provider_id, "SM1f0e8ae6ade43cb3c0ce4525424e404f");
-	assert_int_equal(ev.status[0].status, PROVIDER_STATUS_DELIVERED);
+	assert_int_equal(ev.status[0].status, DELIVERY_DELIVERED);
 	assert_string_equal(ev.status[0].error, "");
 	assert_int_equal(ev.reply.len, 0);
 	assert_null(ev.reply_type);
+	provider_events_free(&ev);
+}
+
+/* A sid longer than any Twilio gives is matched the way the send answer recorded it. */
+static void
+test_status_long_sid(void **state)
+{
+	char body[1400], sid[1000], want[DOMAIN_PROVIDER_ID_MAX];
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	memset(sid, 'b', sizeof sid - 1);
+	sid[sizeof sid - 1] = '\0';
+	snprintf(body, sizeof body, "MessageSid=%s&MessageStatus=delivered", sid);
+	request(&r, "/status", body);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+	assert_int_equal(ev.nstatus, 1);
+	domain_provider_id(want, sid, strlen(sid));
+	assert_string_equal(ev.status[0].provider_id, want);
 	provider_events_free(&ev);
 }
 
@@ -120,23 +142,23 @@ test_status_words(void **state)
 {
 	static const struct {
 		const char *word;
-		enum provider_status want;
+		enum delivery want;
 	} cases[] = {
-		{ "queued", PROVIDER_STATUS_NONE },
-		{ "accepted", PROVIDER_STATUS_NONE },
-		{ "scheduled", PROVIDER_STATUS_NONE },
-		{ "sending", PROVIDER_STATUS_NONE },
-		{ "receiving", PROVIDER_STATUS_NONE },
-		{ "received", PROVIDER_STATUS_NONE },
-		{ "sent", PROVIDER_STATUS_SENT },
-		{ "delivered", PROVIDER_STATUS_DELIVERED },
-		{ "undelivered", PROVIDER_STATUS_UNDELIVERED },
-		{ "failed", PROVIDER_STATUS_UNDELIVERED },
-		{ "canceled", PROVIDER_STATUS_UNDELIVERED },
-		{ "read", PROVIDER_STATUS_READ },
+		{ "queued", DELIVERY_NONE },
+		{ "accepted", DELIVERY_NONE },
+		{ "scheduled", DELIVERY_NONE },
+		{ "sending", DELIVERY_NONE },
+		{ "receiving", DELIVERY_NONE },
+		{ "received", DELIVERY_NONE },
+		{ "sent", DELIVERY_SENT },
+		{ "delivered", DELIVERY_DELIVERED },
+		{ "undelivered", DELIVERY_UNDELIVERED },
+		{ "failed", DELIVERY_UNDELIVERED },
+		{ "canceled", DELIVERY_UNDELIVERED },
+		{ "read", DELIVERY_READ },
 		/* Unknown words are acknowledged (200), so Twilio does not retry forever. */
-		{ "partially_delivered", PROVIDER_STATUS_NONE },
-		{ "DELIVERED", PROVIDER_STATUS_NONE },
+		{ "partially_delivered", DELIVERY_NONE },
+		{ "DELIVERED", DELIVERY_NONE },
 	};
 	struct provider_events ev;
 	struct request r;
@@ -178,7 +200,7 @@ test_status_error_code(void **state)
 		snprintf(body, sizeof body, "MessageSid=SMabc&MessageStatus=undelivered&ErrorCode=%s", cases[i].code);
 		request(&r, "/status", body);
 		assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
-		assert_int_equal(ev.status[0].status, PROVIDER_STATUS_UNDELIVERED);
+		assert_int_equal(ev.status[0].status, DELIVERY_UNDELIVERED);
 		assert_string_equal(ev.status[0].error, cases[i].want);
 		provider_events_free(&ev);
 	}
@@ -512,6 +534,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_delivered),
+		cmocka_unit_test(test_status_long_sid),
 		cmocka_unit_test(test_status_words),
 		cmocka_unit_test(test_status_error_code),
 		cmocka_unit_test(test_status_missing_fields),

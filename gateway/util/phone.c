@@ -5,7 +5,7 @@
  * international form only, checked for length (ITU-T E.164: at most 15
  * digits, country codes never start with 0).
  */
-#include "handlers/phone.h"
+#include "gateway/util/phone.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

@@ -104,6 +104,7 @@ deps:
 # that pkg-config sees the freshly installed libraries.
 test: deps
 	@$(MAKE) --no-print-directory all-tests fuzz-build
+	@scripts/check-layers
 	@scripts/run-tests $(BUILD)
 	@echo "== fuzz targets on their seed corpora"
 	@scripts/run-fuzz 0

@@ -1,11 +1,9 @@
 /*
- * Wiring: the outbox hands out messages to send; each is routed to a
- * channel and provider, becomes a provider request on the dispatch, and
- * its answer is classified by the provider and recorded by the outbox.
- * Messages wait in a FIFO when all transfer slots are busy. The HTTP
- * server takes webhooks into the receipts. Owns the event base, the
- * providers, signals and the shutdown sequence (first signal drains,
- * second exits at once).
+ * Wiring: builds the configured providers, the routing, the outbox
+ * (Redis), the dispatch (HTTP to providers) and the sender between them,
+ * the receipts and the HTTP server for webhooks; owns the event base,
+ * signals and the shutdown sequence (the first signal drains, a second
+ * exits at once).
  */
 #include "gateway/gateway.h"
 
@@ -15,40 +13,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
-#include <time.h>
 
 #include "gateway/dispatch.h"
 #include "gateway/http.h"
 #include "gateway/metrics.h"
+#include "gateway/route.h"
+#include "gateway/sender.h"
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
 #include "gateway/webhook.h"
 #include "queues/outbox.h"
 #include "queues/receipts.h"
-
-/*
- * Free text on WhatsApp is allowed for 24 hours after the person's last
- * message; a little is kept back so that a send in flight at the edge does
- * not fail with 131047.
- */
-#define GATEWAY_WINDOW_S (24 * 3600 - 300)
-
-/* One configured provider. */
-struct gateway_provider {
-	const struct provider_ops *ops;
-	void *ctx;
-	size_t mi; /* metrics index */
-};
-
-struct gateway_send {
-	struct gateway *gw;
-	struct message *m;
-	struct gateway_provider *p;
-	bool may_fall_back; /* channel=auto on WhatsApp, with SMS configured */
-	TAILQ_ENTRY(gateway_send) entry;
-};
-TAILQ_HEAD(gateway_send_list, gateway_send);
 
 struct gateway {
 	struct config *cfg;
@@ -56,16 +31,15 @@ struct gateway {
 	struct redis_target target;
 	struct outbox *outbox;
 	struct dispatch *dispatch;
+	struct sender *sender;
+	struct route *route;
 	struct receipts *receipts;
 	struct webhook *webhook;
 	struct http *http;
 	struct metrics *metrics;
-	struct gateway_provider providers[METRICS_MAX_PROVIDERS];
+	struct route_provider providers[METRICS_MAX_PROVIDERS];
 	size_t nproviders;
-	struct gateway_provider *sms, *whatsapp;
-	struct gateway_send_list waiting;
-	size_t nwaiting;
-	size_t max_concurrent; /* transfers at once: max_inflight, or max_connections if lower */
+	struct route_provider *sms, *whatsapp;
 	struct event *sigterm_ev, *sigint_ev, *shutdown_ev, *progress_ev;
 	int signals;
 	int exit_code;
@@ -73,22 +47,26 @@ struct gateway {
 };
 
 static void gateway_send(void *arg, struct message *m);
-static bool gateway_channel_available(void *arg, enum channel channel, char *why, size_t whylen);
+static void gateway_leases(void *arg);
 static void gateway_drained(void *arg);
-static void gateway_pump(struct gateway *gw);
-static void gateway_done(void *arg, const struct provider_answer *a, long long elapsed_us);
 static void gateway_signal_cb(evutil_socket_t sig, short what, void *arg);
 static void gateway_shutdown_timeout_cb(evutil_socket_t fd, short what, void *arg);
 static void gateway_progress_cb(evutil_socket_t fd, short what, void *arg);
 static void gateway_libevent_log(int severity, const char *msg);
-static void gateway_release_waiting(struct gateway *gw);
-static int gateway_providers_new(struct gateway *gw, char *err, size_t errlen);
-static void gateway_route(struct gateway *gw, struct gateway_send *s);
-static void gateway_count(struct gateway *gw, const struct gateway_send *s, enum outcome o);
-static void gateway_fall_back(struct gateway *gw, struct gateway_send *s, const char *why);
 static bool gateway_ready(void *arg, char *why, size_t whylen);
 static void gateway_metrics(void *arg, struct buf *out);
 static void gateway_webhook(void *arg, struct evhttp_request *req, const char *name, const char *route);
+static int gateway_outbox_new(struct gateway *gw);
+static int gateway_http_new(struct gateway *gw, char *err, size_t errlen);
+static void gateway_timer(struct event *ev, long ms);
+
+static void
+gateway_timer(struct event *ev, long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	evtimer_add(ev, &tv);
+}
 
 static void
 gateway_libevent_log(int severity, const char *msg)
@@ -101,43 +79,82 @@ gateway_libevent_log(int severity, const char *msg)
 		log_debug("libevent: %s", msg);
 }
 
-struct gateway *
-gateway_new(struct config *cfg, char *err, size_t errlen)
+/*
+ * Builds each configured provider. The SMS channel is [gateway]
+ * sms_provider, or the first SMS provider configured in registry order.
+ * On success the providers are gw's; on failure those built are freed.
+ */
+int
+gateway_providers_new(const struct config *cfg, struct route_provider *out, size_t *n, struct route_provider **sms,
+    struct route_provider **whatsapp, char *err, size_t errlen)
 {
-	struct gateway *gw = xcalloc(1, sizeof *gw);
-	struct outbox_settings os;
-	struct outbox_handlers oh = { gateway_send, gateway_channel_available, gateway_drained };
-	struct dispatch_settings ds;
-	enum log_level level;
-	const char *key;
-	struct timeval tv = { 10, 0 };
+	char why[200];
 
-	gw->cfg = cfg;
-	gw->metrics = metrics_new();
-	TAILQ_INIT(&gw->waiting);
-	if (log_parse_level(cfg->log_level, &level) == 0)
-		log_set_level(level);
-	if (redis_target_parse(cfg->redis_url, &gw->target, err, errlen) != 0)
-		goto fail;
-	if (gateway_providers_new(gw, err, errlen) != 0)
-		goto fail;
-	event_set_log_callback(gateway_libevent_log);
-	if ((gw->base = event_base_new()) == NULL) {
-		snprintf(err, errlen, "cannot create the event loop");
+	*n = 0;
+	*sms = *whatsapp = NULL;
+	for (size_t i = 0; i < cfg->nproviders; i++) {
+		const struct config_provider *cp = &cfg->providers[i];
+		struct route_provider *p;
+		struct provider_settings ps;
+
+		if (!cp->enabled)
+			continue;
+		if (*n == METRICS_MAX_PROVIDERS) {
+			snprintf(err, errlen, "more than %d providers", METRICS_MAX_PROVIDERS);
+			goto fail;
+		}
+		p = &out[*n];
+		config_provider_settings(cfg, cp, &ps);
+		if ((p->ctx = cp->ops->create(&ps, why, sizeof why)) == NULL) {
+			snprintf(err, errlen, "[%s] %s", cp->ops->name, why);
+			goto fail;
+		}
+		p->ops = cp->ops;
+		(*n)++;
+		if (p->ops->channel == CHANNEL_WHATSAPP && *whatsapp == NULL)
+			*whatsapp = p;
+		if (p->ops->channel == CHANNEL_SMS &&
+		    (cfg->sms_provider[0] != '\0' ? strcmp(cfg->sms_provider, p->ops->name) == 0 : *sms == NULL))
+			*sms = p;
+	}
+	if (*sms == NULL && *whatsapp == NULL) {
+		snprintf(err, errlen,
+		    "no channel is configured: add a [twilio], [generic] or [whatsapp] section with its credentials");
 		goto fail;
 	}
-	key = cfg->pseudonym_key;
-	if (*key == '\0')
-		log_warn("no [gateway] pseudonym_key: person pseudonyms are unkeyed hashes; set one");
+	return 0;
+fail:
+	gateway_providers_free(out, *n);
+	*n = 0;
+	return -1;
+}
+
+void
+gateway_providers_free(struct route_provider *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i].ops->destroy(p[i].ctx);
+}
+
+static int
+gateway_outbox_new(struct gateway *gw)
+{
+	struct config *cfg = gw->cfg;
+	struct outbox_settings os;
+	struct outbox_handlers oh = { gateway_send, gateway_leases, gateway_drained };
+	struct dispatch_settings ds;
+	size_t max_concurrent;
+
 	memset(&os, 0, sizeof os);
 	os.target = &gw->target;
 	os.prefix = cfg->prefix;
 	os.group = cfg->group;
 	os.consumer = cfg->consumer;
-	os.pseudonym_key = key;
+	os.pseudonym_key = cfg->pseudonym_key;
 	os.max_inflight = cfg->max_inflight;
 	os.max_attempts = cfg->max_attempts;
 	os.claim_idle_ms = cfg->claim_idle_ms;
+	os.attempt_ms = cfg->connect_timeout_ms + cfg->request_timeout_ms;
 	os.retry_base_ms = cfg->retry_base_ms;
 	os.retry_max_ms = cfg->retry_max_ms;
 	os.msg_ttl_s = cfg->msg_ttl_s;
@@ -147,34 +164,70 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 	memset(&ds, 0, sizeof ds);
 	ds.connect_timeout_ms = cfg->connect_timeout_ms;
 	ds.request_timeout_ms = cfg->request_timeout_ms;
-	gw->max_concurrent = cfg->max_connections > 0 && cfg->max_connections < cfg->max_inflight
+	max_concurrent = cfg->max_connections > 0 && cfg->max_connections < cfg->max_inflight
 	    ? (size_t)cfg->max_connections
 	    : (size_t)cfg->max_inflight;
-	ds.max_connections = (int)gw->max_concurrent;
+	ds.max_connections = (int)max_concurrent;
 	gw->dispatch = dispatch_new(gw->base, &ds);
-	{
-		/*
-		 * A status waits a day for its send (Redis away longer than that
-		 * means the provider's retries have stopped too); inbound ids are
-		 * remembered for a week, longer than Meta retries a webhook.
-		 */
-		struct receipts_settings rs = { &gw->target, cfg->prefix, cfg->group, cfg->log_maxlen, cfg->log_maxlen,
-			86400, 7 * 86400 };
-		struct webhook_provider wp[METRICS_MAX_PROVIDERS];
-		struct http_handlers hh = { gateway_ready, gateway_metrics, gateway_webhook };
+	gw->route = route_new(gw->sms, gw->whatsapp);
+	gw->sender = sender_new(gw->outbox, gw->dispatch, gw->route, gw->metrics, max_concurrent);
+	return 0;
+}
 
-		gw->receipts = receipts_new(gw->base, &rs);
-		for (size_t i = 0; i < gw->nproviders; i++) {
-			wp[i].ops = gw->providers[i].ops;
-			wp[i].ctx = gw->providers[i].ctx;
-			wp[i].metrics_index = gw->providers[i].mi;
-		}
-		gw->webhook = webhook_new(wp, gw->nproviders, gw->receipts, gw->metrics, cfg->http_public_url, key);
-		if (strcmp(cfg->http_listen, "off") != 0 &&
-		    (gw->http = http_new(gw->base, cfg->http_listen, cfg->http_max_body_bytes, &hh, gw, err, errlen)) ==
-			NULL)
-			goto fail;
+static int
+gateway_http_new(struct gateway *gw, char *err, size_t errlen)
+{
+	struct config *cfg = gw->cfg;
+	/*
+	 * A status waits a day for its send (Redis away longer than that means
+	 * the provider's retries have stopped too); inbound ids are remembered
+	 * for a week, longer than Meta retries a webhook.
+	 */
+	struct receipts_settings rs = { &gw->target, cfg->prefix, cfg->group, cfg->log_maxlen, cfg->log_maxlen, 86400,
+		7 * 86400 };
+	struct webhook_provider wp[METRICS_MAX_PROVIDERS];
+	struct http_handlers hh = { gateway_ready, gateway_metrics, gateway_webhook };
+
+	gw->receipts = receipts_new(gw->base, &rs);
+	for (size_t i = 0; i < gw->nproviders; i++) {
+		wp[i].ops = gw->providers[i].ops;
+		wp[i].ctx = gw->providers[i].ctx;
+		wp[i].metrics_index = gw->providers[i].mi;
 	}
+	gw->webhook =
+	    webhook_new(wp, gw->nproviders, gw->receipts, gw->metrics, cfg->http_public_url, cfg->pseudonym_key);
+	if (strcmp(cfg->http_listen, "off") == 0)
+		return 0;
+	gw->http = http_new(gw->base, cfg->http_listen, cfg->http_max_body_bytes, &hh, gw, err, errlen);
+	return gw->http != NULL ? 0 : -1;
+}
+
+struct gateway *
+gateway_new(struct config *cfg, char *err, size_t errlen)
+{
+	struct gateway *gw = xcalloc(1, sizeof *gw);
+	enum log_level level;
+
+	gw->cfg = cfg;
+	gw->metrics = metrics_new();
+	if (log_parse_level(cfg->log_level, &level) == 0)
+		log_set_level(level);
+	if (redis_target_parse(cfg->redis_url, &gw->target, err, errlen) != 0)
+		goto fail;
+	if (gateway_providers_new(cfg, gw->providers, &gw->nproviders, &gw->sms, &gw->whatsapp, err, errlen) != 0)
+		goto fail;
+	for (size_t i = 0; i < gw->nproviders; i++)
+		gw->providers[i].mi =
+		    metrics_add_provider(gw->metrics, gw->providers[i].ops->name, gw->providers[i].ops->channel);
+	event_set_log_callback(gateway_libevent_log);
+	if ((gw->base = event_base_new()) == NULL) {
+		snprintf(err, errlen, "cannot create the event loop");
+		goto fail;
+	}
+	if (*cfg->pseudonym_key == '\0')
+		log_warn("no [gateway] pseudonym_key: person pseudonyms are unkeyed hashes; set one");
+	if (gateway_outbox_new(gw) != 0 || gateway_http_new(gw, err, errlen) != 0)
+		goto fail;
 	gw->sigterm_ev = evsignal_new(gw->base, SIGTERM, gateway_signal_cb, gw);
 	gw->sigint_ev = evsignal_new(gw->base, SIGINT, gateway_signal_cb, gw);
 	gw->shutdown_ev = evtimer_new(gw->base, gateway_shutdown_timeout_cb, gw);
@@ -185,7 +238,7 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 	}
 	evsignal_add(gw->sigterm_ev, NULL);
 	evsignal_add(gw->sigint_ev, NULL);
-	evtimer_add(gw->progress_ev, &tv);
+	gateway_timer(gw->progress_ev, 10000);
 	return gw;
 fail:
 	gw->cfg = NULL; /* the caller still owns it on failure */
@@ -196,21 +249,19 @@ fail:
 int
 gateway_run(struct gateway *gw)
 {
+	sigset_t stop;
+
 	log_info("gateway starting consumer=%s group=%s prefix=%s max_inflight=%d sms=%s whatsapp=%s http_port=%d",
 	    gw->cfg->consumer, gw->cfg->group, gw->cfg->prefix, gw->cfg->max_inflight,
 	    gw->sms != NULL ? gw->sms->ops->name : "none", gw->whatsapp != NULL ? gw->whatsapp->ops->name : "none",
 	    gw->http != NULL ? http_port(gw->http) : 0);
 	outbox_start(gw->outbox);
 	receipts_start(gw->receipts);
-	{
-		sigset_t stop;
-
-		/* main() held these back until the signal events existed. */
-		sigemptyset(&stop);
-		sigaddset(&stop, SIGTERM);
-		sigaddset(&stop, SIGINT);
-		sigprocmask(SIG_UNBLOCK, &stop, NULL);
-	}
+	/* main() held these back until the signal events existed. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_UNBLOCK, &stop, NULL);
 	event_base_dispatch(gw->base);
 	gateway_progress_cb(-1, 0, gw);
 	log_info("gateway stopped exit=%d", gw->exit_code);
@@ -224,16 +275,15 @@ gateway_free(struct gateway *gw)
 		return;
 	if (gw->dispatch != NULL)
 		dispatch_abort_all(gw->dispatch);
-	if (gw->outbox != NULL)
-		gateway_release_waiting(gw);
+	sender_free(gw->sender);
 	outbox_free(gw->outbox);
 	dispatch_free(gw->dispatch);
+	route_free(gw->route);
 	/* Webhooks still waiting for Redis are answered 503 here, while their connections exist. */
 	receipts_free(gw->receipts);
 	http_free(gw->http);
 	webhook_free(gw->webhook);
-	for (size_t i = 0; i < gw->nproviders; i++)
-		gw->providers[i].ops->destroy(gw->providers[i].ctx);
+	gateway_providers_free(gw->providers, gw->nproviders);
 	if (gw->sigterm_ev != NULL)
 		event_free(gw->sigterm_ev);
 	if (gw->sigint_ev != NULL)
@@ -250,250 +300,20 @@ gateway_free(struct gateway *gw)
 	free(gw);
 }
 
-/*
- * Builds each configured provider. The SMS channel is [gateway]
- * sms_provider, or the first SMS provider configured in registry order.
- */
-static int
-gateway_providers_new(struct gateway *gw, char *err, size_t errlen)
-{
-	struct config *cfg = gw->cfg;
-	char why[200];
-
-	for (size_t i = 0; i < cfg->nproviders; i++) {
-		const struct config_provider *cp = &cfg->providers[i];
-		struct gateway_provider *p;
-		struct provider_settings ps;
-
-		if (!cp->enabled)
-			continue;
-		p = &gw->providers[gw->nproviders];
-		config_provider_settings(cfg, cp, &ps);
-		if ((p->ctx = cp->ops->create(&ps, why, sizeof why)) == NULL) {
-			snprintf(err, errlen, "[%s] %s", cp->ops->name, why);
-			return -1;
-		}
-		p->ops = cp->ops;
-		p->mi = metrics_add_provider(gw->metrics, p->ops->name, p->ops->channel);
-		gw->nproviders++;
-		if (p->ops->channel == CHANNEL_WHATSAPP && gw->whatsapp == NULL)
-			gw->whatsapp = p;
-		if (p->ops->channel == CHANNEL_SMS &&
-		    (cfg->sms_provider[0] != '\0' ? strcmp(cfg->sms_provider, p->ops->name) == 0 : gw->sms == NULL))
-			gw->sms = p;
-	}
-	if (gw->sms == NULL && gw->whatsapp == NULL) {
-		snprintf(err, errlen,
-		    "no channel is configured: add a [twilio], [generic] or [whatsapp] section with its credentials");
-		return -1;
-	}
-	return 0;
-}
-
-static bool
-gateway_channel_available(void *arg, enum channel channel, char *why, size_t whylen)
-{
-	struct gateway *gw = arg;
-
-	switch (channel) {
-	case CHANNEL_SMS:
-		if (gw->sms != NULL)
-			return true;
-		break;
-	case CHANNEL_WHATSAPP:
-		if (gw->whatsapp != NULL)
-			return true;
-		break;
-	case CHANNEL_AUTO:
-		if (gw->sms != NULL || gw->whatsapp != NULL)
-			return true;
-		break;
-	case CHANNEL_COUNT:
-		break;
-	}
-	snprintf(why, whylen, "channel %s is not configured", channel_name(channel));
-	return false;
-}
-
-/*
- * channel=auto takes the contact's preferred channel when it is WhatsApp
- * and WhatsApp is configured (with SMS kept as the fallback), and SMS
- * otherwise.
- */
-static void
-gateway_route(struct gateway *gw, struct gateway_send *s)
-{
-	const struct message *m = s->m;
-
-	switch (m->channel) {
-	case CHANNEL_SMS:
-		s->p = gw->sms;
-		break;
-	case CHANNEL_WHATSAPP:
-		s->p = gw->whatsapp;
-		break;
-	case CHANNEL_AUTO:
-		if (gw->whatsapp != NULL && (gw->sms == NULL || strcmp(m->contact_channel, "whatsapp") == 0)) {
-			s->p = gw->whatsapp;
-			s->may_fall_back = gw->sms != NULL;
-		} else
-			s->p = gw->sms;
-		break;
-	case CHANNEL_COUNT:
-		break;
-	}
-}
-
-static void
-gateway_count(struct gateway *gw, const struct gateway_send *s, enum outcome o)
-{
-	metrics_count_message(gw->metrics, s->m->lane, s->p->mi, o);
-}
-
-/* Hands a message WhatsApp cannot carry to SMS, first in line: it has waited its turn already. */
-static void
-gateway_fall_back(struct gateway *gw, struct gateway_send *s, const char *why)
-{
-	log_info("fallback to sms id=%s to=%s reason=\"%s\"", s->m->id, s->m->to_masked, why);
-	gateway_count(gw, s, OUTCOME_FALLBACK);
-	s->p = gw->sms;
-	s->may_fall_back = false;
-	TAILQ_INSERT_HEAD(&gw->waiting, s, entry);
-	gw->nwaiting++;
-}
-
 static void
 gateway_send(void *arg, struct message *m)
 {
 	struct gateway *gw = arg;
-	struct gateway_send *s = xcalloc(1, sizeof *s);
 
-	s->gw = gw;
-	s->m = m;
-	gateway_route(gw, s);
-	TAILQ_INSERT_TAIL(&gw->waiting, s, entry);
-	gw->nwaiting++;
-	gateway_pump(gw);
-}
-
-/* Starts waiting messages while transfer slots are free. */
-static void
-gateway_pump(struct gateway *gw)
-{
-	struct gateway_send *s;
-	struct provider_request req;
-	struct provider_message pm;
-	struct outbox_result r;
-	char err[192];
-	int rc;
-
-	while (dispatch_inflight(gw->dispatch) < gw->max_concurrent && (s = TAILQ_FIRST(&gw->waiting)) != NULL) {
-		TAILQ_REMOVE(&gw->waiting, s, entry);
-		gw->nwaiting--;
-		memset(&pm, 0, sizeof pm);
-		pm.id = s->m->id;
-		pm.to = s->m->to;
-		pm.text = s->m->text;
-		pm.kind = kind_name(s->m->kind);
-		pm.locale = s->m->locale[0] != '\0' ? s->m->locale : s->m->contact_locale;
-		pm.vars = s->m->vars;
-		pm.window_open =
-		    s->m->wa_last_in_s > 0 && (long long)time(NULL) - s->m->wa_last_in_s < GATEWAY_WINDOW_S;
-		provider_request_init(&req);
-		memset(&r, 0, sizeof r);
-		r.channel = channel_name(s->p->ops->channel);
-		r.provider = s->p->ops->name;
-		if ((rc = s->p->ops->build_request(s->p->ctx, &pm, &req, err, sizeof err)) != 0) {
-			provider_request_free(&req);
-			if (rc == PROVIDER_BUILD_UNAVAILABLE && s->may_fall_back) {
-				gateway_fall_back(gw, s, err);
-				continue;
-			}
-			r.outcome = rc == PROVIDER_BUILD_UNAVAILABLE ? OUTBOX_SKIPPED : OUTBOX_FAILED;
-			r.error = err;
-			gateway_count(gw, s, rc == PROVIDER_BUILD_UNAVAILABLE ? OUTCOME_SKIPPED : OUTCOME_FAILED);
-			if (rc == PROVIDER_BUILD_UNAVAILABLE)
-				log_info("not sent id=%s to=%s reason=%s", s->m->id, s->m->to_masked, err);
-			else
-				log_warn("cannot build request id=%s reason=\"%s\"", s->m->id, err);
-			outbox_record(gw->outbox, s->m, &r);
-			free(s);
-			continue;
-		}
-		if (dispatch_submit(gw->dispatch, &req, gateway_done, s) != 0) {
-			gateway_count(gw, s, OUTCOME_RETRY);
-			r.outcome = OUTBOX_RETRY;
-			r.error = "transport: cannot start request";
-			outbox_record(gw->outbox, s->m, &r);
-			free(s);
-		}
-	}
+	sender_send(gw->sender, m);
 }
 
 static void
-gateway_done(void *arg, const struct provider_answer *a, long long elapsed_us)
+gateway_leases(void *arg)
 {
-	struct gateway_send *s = arg;
-	struct gateway *gw = s->gw;
-	struct provider_result pr;
-	struct outbox_result r;
+	struct gateway *gw = arg;
 
-	if (a->status == 0 && a->transport_error != NULL && strcmp(a->transport_error, "aborted") == 0) {
-		/* Shutdown timed out: the outcome is unknown, so the entry stays pending. */
-		outbox_release(gw->outbox, s->m);
-		free(s);
-		return;
-	}
-	metrics_count_latency(gw->metrics, s->p->mi, elapsed_us);
-	s->p->ops->classify(s->p->ctx, a, &pr);
-	if (pr.verdict == PROVIDER_PERMANENT && pr.fallback && s->may_fall_back) {
-		/* WhatsApp cannot reach this number: SMS may. */
-		gateway_fall_back(gw, s, pr.error);
-		gateway_pump(gw);
-		return;
-	}
-	memset(&r, 0, sizeof r);
-	r.channel = channel_name(s->p->ops->channel);
-	r.provider = s->p->ops->name;
-	r.error = pr.error;
-	switch (pr.verdict) {
-	case PROVIDER_ACCEPTED:
-		gateway_count(gw, s, OUTCOME_SENT);
-		r.outcome = OUTBOX_SENT;
-		r.provider_id = pr.provider_id;
-		log_debug("sent id=%s to=%s provider_id=%s attempt=%d elapsed_us=%lld", s->m->id, s->m->to_masked,
-		    pr.provider_id, s->m->attempt, elapsed_us);
-		break;
-	case PROVIDER_RETRY:
-		gateway_count(gw, s, OUTCOME_RETRY);
-		r.outcome = OUTBOX_RETRY;
-		r.retry_after_ms = pr.retry_after_ms;
-		log_info("retryable failure id=%s to=%s attempt=%d error=\"%s\"", s->m->id, s->m->to_masked,
-		    s->m->attempt, pr.error);
-		break;
-	case PROVIDER_PERMANENT:
-		gateway_count(gw, s, OUTCOME_FAILED);
-		r.outcome = OUTBOX_FAILED;
-		log_warn("permanent failure id=%s to=%s attempt=%d error=\"%s\"", s->m->id, s->m->to_masked,
-		    s->m->attempt, pr.error);
-		break;
-	}
-	outbox_record(gw->outbox, s->m, &r);
-	free(s);
-	gateway_pump(gw);
-}
-
-static void
-gateway_release_waiting(struct gateway *gw)
-{
-	struct gateway_send *s;
-
-	while ((s = TAILQ_FIRST(&gw->waiting)) != NULL) {
-		TAILQ_REMOVE(&gw->waiting, s, entry);
-		gw->nwaiting--;
-		outbox_release(gw->outbox, s->m);
-		free(s);
-	}
+	sender_pump(gw->sender);
 }
 
 static void
@@ -509,7 +329,7 @@ static void
 gateway_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct gateway *gw = arg;
-	struct timeval tv;
+	long ms = gw->cfg->shutdown_timeout_ms;
 
 	(void)what;
 	if (++gw->signals > 1) {
@@ -519,11 +339,9 @@ gateway_signal_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("signal %d: draining inflight=%zu waiting=%zu timeout_ms=%ld", (int)sig,
-	    dispatch_inflight(gw->dispatch), gw->nwaiting, gw->cfg->shutdown_timeout_ms);
+	    dispatch_inflight(gw->dispatch), sender_waiting(gw->sender), ms);
 	gw->draining = true;
-	tv.tv_sec = gw->cfg->shutdown_timeout_ms / 1000;
-	tv.tv_usec = (gw->cfg->shutdown_timeout_ms % 1000) * 1000;
-	evtimer_add(gw->shutdown_ev, &tv);
+	gateway_timer(gw->shutdown_ev, ms);
 	outbox_stop(gw->outbox);
 }
 
@@ -536,9 +354,9 @@ gateway_shutdown_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_warn("shutdown timeout: abandoning inflight=%zu waiting=%zu (they stay pending in Redis)",
-	    dispatch_inflight(gw->dispatch), gw->nwaiting);
+	    dispatch_inflight(gw->dispatch), sender_waiting(gw->sender));
 	dispatch_abort_all(gw->dispatch);
-	gateway_release_waiting(gw);
+	sender_release_waiting(gw->sender);
 	outbox_get_stats(gw->outbox, &st);
 	if (st.held > 0)
 		log_warn("outcomes not yet written to Redis count=%zu: those messages will be sent again", st.held);
@@ -555,9 +373,11 @@ gateway_progress_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	outbox_get_stats(gw->outbox, &st);
 	log_info("progress claimed=%llu reclaimed=%llu sent=%llu retried=%llu failed=%llu malformed=%llu "
-		 "scheduled=%llu not_sent=%llu held=%zu inflight=%zu redis=%s",
-	    st.claimed, st.reclaimed, st.sent, st.retried, st.failed, st.malformed, st.scheduled, st.not_sent, st.held,
-	    dispatch_inflight(gw->dispatch), outbox_redis_up(gw->outbox) ? "up" : "down");
+		 "scheduled=%llu not_sent=%llu lease_lost=%llu poison=%llu trimmed=%llu held=%zu inflight=%zu "
+		 "redis=%s",
+	    st.claimed, st.reclaimed, st.sent, st.retried, st.failed, st.malformed, st.scheduled, st.not_sent,
+	    st.lease_lost, st.poison, st.trimmed, st.held, dispatch_inflight(gw->dispatch),
+	    outbox_redis_up(gw->outbox) ? "up" : "down");
 }
 
 static bool
@@ -573,10 +393,6 @@ gateway_ready(void *arg, char *why, size_t whylen)
 		snprintf(why, whylen, "shutting down");
 		return false;
 	}
-	if (gw->nproviders == 0) {
-		snprintf(why, whylen, "no provider configured");
-		return false;
-	}
 	return true;
 }
 
@@ -590,15 +406,17 @@ gateway_metrics(void *arg, struct buf *out)
 	outbox_get_stats(gw->outbox, &st);
 	memset(&g, 0, sizeof g);
 	g.inflight = dispatch_inflight(gw->dispatch);
-	g.waiting = gw->nwaiting;
+	g.waiting = sender_waiting(gw->sender);
 	g.held = st.held;
 	g.redis_up = outbox_redis_up(gw->outbox) && receipts_up(gw->receipts);
 	g.redis_reconnects = outbox_redis_reconnects(gw->outbox) + receipts_reconnects(gw->receipts);
 	g.claimed = st.claimed;
 	g.reclaimed = st.reclaimed;
 	g.malformed = st.malformed;
-	g.deadletters = st.failed + st.malformed;
+	g.deadletters = st.failed + st.malformed + st.poison + st.trimmed;
 	g.not_sent = st.not_sent;
+	g.lease_lost = st.lease_lost;
+	g.poison = st.poison;
 	metrics_render(gw->metrics, &g, out);
 }
 

@@ -7,6 +7,7 @@
 #define AMUDDU_GATEWAY_H
 
 #include "gateway/config.h"
+#include "gateway/route.h"
 
 struct gateway;
 
@@ -15,5 +16,15 @@ struct gateway *gateway_new(struct config *cfg, char *err, size_t errlen);
 /* Runs until a signal's shutdown completes; returns the process exit code. */
 int gateway_run(struct gateway *gw);
 void gateway_free(struct gateway *gw);
+
+/*
+ * Builds every provider cfg configures into out (room for
+ * METRICS_MAX_PROVIDERS), and picks the SMS and WhatsApp ones. Returns 0,
+ * or -1 with the reason in err (nothing left built). --check-config uses it
+ * too, so a configuration it passes is one the gateway starts with.
+ */
+int gateway_providers_new(const struct config *cfg, struct route_provider *out, size_t *n, struct route_provider **sms,
+    struct route_provider **whatsapp, char *err, size_t errlen) __attribute__((warn_unused_result));
+void gateway_providers_free(struct route_provider *p, size_t n);
 
 #endif

@@ -57,6 +57,7 @@ static const char *const metrics_receipt_names[METRICS_RECEIPT_COUNT] = {
 	"ignored",
 	"stored",
 	"duplicate",
+	"failed",
 };
 
 static void metrics_header(struct buf *out, const char *name, const char *type, const char *help);

@@ -36,6 +36,7 @@ enum metrics_receipt {
 	METRICS_STATUS_IGNORED, /* queued, sending…: nothing to record */
 	METRICS_INBOUND_STORED,
 	METRICS_INBOUND_DUPLICATE,
+	METRICS_RECEIPT_FAILED, /* refused by Redis for what it touches: logged, not sent again */
 	METRICS_RECEIPT_COUNT,
 };
 

@@ -230,6 +230,7 @@ webhook_done(void *arg, const struct receipts_outcome *o)
 	metrics_count_receipts(wh->mt, mi, METRICS_STATUS_ORPHANED, o->orphaned);
 	metrics_count_receipts(wh->mt, mi, METRICS_INBOUND_STORED, o->stored);
 	metrics_count_receipts(wh->mt, mi, METRICS_INBOUND_DUPLICATE, o->duplicates);
+	metrics_count_receipts(wh->mt, mi, METRICS_RECEIPT_FAILED, o->failed);
 	if (o->early > 0)
 		log_info("status for a send not yet recorded provider=%s count=%zu: kept until it is", c->p->ops->name,
 		    o->early);

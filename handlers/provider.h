@@ -15,15 +15,25 @@
 #include "gateway/util/buf.h"
 #include "gateway/util/domain.h"
 
+#define PROVIDER_TEMPLATE_MAX_PARAMS 10
+
+/* A pre-approved message template (WhatsApp), owned by the provider that was configured with it. */
+struct provider_template {
+	char *kind, *locale;                        /* what it is for: the key template.<kind>.<locale> */
+	char *name, *language;                      /* as the provider knows it */
+	char *params[PROVIDER_TEMPLATE_MAX_PARAMS]; /* its body parameters: "text", or names in the message's vars */
+	size_t nparams;
+};
+
 /* What a provider needs to know of a message. */
 struct provider_message {
-	const char *id;     /* producer's id, for providers that take a reference */
-	const char *to;     /* E.164 */
-	const char *text;   /* UTF-8 */
-	const char *kind;   /* training_offer, …, custom */
-	const char *locale; /* the message's or the contact's locale, or "" */
-	const char *vars;   /* the entry's vars field (a JSON object), or NULL */
-	bool window_open;   /* WhatsApp: the person wrote within the last 24 hours */
+	const char *id;                           /* producer's id, for providers that take a reference */
+	const char *to;                           /* E.164 */
+	const char *text;                         /* UTF-8 */
+	const char *kind;                         /* training_offer, …, custom */
+	const char *locale;                       /* the message's or the contact's locale, or "" */
+	const char *vars;                         /* the entry's vars field (a JSON object), or NULL */
+	const struct provider_template *template; /* send this template instead of the text, or NULL */
 };
 
 #define PROVIDER_MAX_HEADERS 4
@@ -40,9 +50,8 @@ struct provider_request {
 	const char *mode; /* what was built, for logs and metrics: "text", "template" */
 };
 
-/* build_request results besides 0. */
-#define PROVIDER_BUILD_ERROR (-1)       /* the message cannot be sent this way; error says why */
-#define PROVIDER_BUILD_UNAVAILABLE (-2) /* not on this channel now (WhatsApp window closed, no template) */
+/* build_request's result besides 0: the message cannot be sent this way; error says why. */
+#define PROVIDER_BUILD_ERROR (-1)
 
 enum provider_verdict {
 	PROVIDER_ACCEPTED = 0, /* the provider took it; provider_id is set */
@@ -56,6 +65,7 @@ struct provider_result {
 	long retry_after_ms;
 	char error[192]; /* "code: text", no personal data */
 	bool fallback;   /* PERMANENT because the number cannot use this channel: another may work */
+	bool optout;     /* PERMANENT because the person stopped marketing messages from us: record it */
 };
 
 /* An HTTP answer as the transport saw it. status 0 means no answer (error says why). */
@@ -125,7 +135,7 @@ struct provider_ops {
 	/* Builds the provider from its section. Returns NULL with "key: reason" in err. */
 	void *(*create)(const struct provider_settings *s, char *err, size_t errlen);
 	void (*destroy)(void *ctx);
-	/* Builds the request for m into req: 0, PROVIDER_BUILD_ERROR or PROVIDER_BUILD_UNAVAILABLE, error filled. */
+	/* Builds the request for m into req: 0, or PROVIDER_BUILD_ERROR with error filled. */
 	int (*build_request)(const void *ctx, const struct provider_message *m, struct provider_request *req,
 	    char *error, size_t errorlen);
 	void (*classify)(const void *ctx, const struct provider_answer *a, struct provider_result *out);
@@ -136,6 +146,10 @@ struct provider_ops {
 	 */
 	enum provider_webhook_result (*webhook)(const void *ctx, const struct provider_webhook_request *wr,
 	    struct provider_events *ev, char *error, size_t errorlen);
+	/* The template configured for kind in exactly this locale (case aside), or NULL; NULL for none at all. */
+	const struct provider_template *(*template_find)(const void *ctx, const char *kind, const char *locale);
+	/* The locale whose templates serve when neither a message's locale nor its base language has one. */
+	const char *(*template_default_locale)(const void *ctx);
 };
 
 void provider_request_init(struct provider_request *req);

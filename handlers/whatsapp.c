@@ -1,11 +1,10 @@
 /*
  * WhatsApp Cloud API (Graph API v23.0): POST {base}/{version}/
- * {phone_number_id}/messages with a Bearer token and a JSON body. Free
- * text is allowed only within 24 hours of the person's last message
- * (the customer service window); outside it only an approved template may
- * be sent, chosen here by the message's kind and locale from the
- * template.<kind>.<locale> keys. Meta's error messages may quote the
- * number, so only the numeric code is kept.
+ * {phone_number_id}/messages with a Bearer token and a JSON body: free
+ * text, or one of the approved templates configured as
+ * template.<kind>.<locale> (routing, gateway/route.c, decides which, by the
+ * customer service window). Meta's error messages may quote the number, so
+ * only the numeric code is kept.
  */
 #include "handlers/whatsapp.h"
 
@@ -20,14 +19,6 @@
 #include "handlers/whatsapp_webhook.h"
 
 #define WHATSAPP_MAX_TEMPLATES 64
-#define WHATSAPP_MAX_PARAMS 10
-
-struct whatsapp_template {
-	char *kind, *locale;               /* the key: template.<kind>.<locale> */
-	char *name, *language;             /* Meta's template name and language code */
-	char *params[WHATSAPP_MAX_PARAMS]; /* "text", or a name in the message's vars */
-	size_t nparams;
-};
 
 struct whatsapp {
 	char *messages_url;
@@ -35,7 +26,7 @@ struct whatsapp {
 	char *app_secret;
 	char *verify_token;
 	char *default_locale;
-	struct whatsapp_template templates[WHATSAPP_MAX_TEMPLATES];
+	struct provider_template templates[WHATSAPP_MAX_TEMPLATES];
 	size_t ntemplates;
 };
 
@@ -47,10 +38,10 @@ static void whatsapp_classify(const void *ctx, const struct provider_answer *a, 
 static enum provider_webhook_result whatsapp_webhook(const void *ctx, const struct provider_webhook_request *wr,
     struct provider_events *ev, char *error, size_t errorlen);
 static int whatsapp_template_parse(
-    struct whatsapp_template *t, const char *key, const char *value, char *err, size_t errlen);
-static const struct whatsapp_template *whatsapp_template_find(
-    const struct whatsapp *w, const char *kind, const char *locale);
-static void whatsapp_template_free(struct whatsapp_template *t);
+    struct provider_template *t, const char *key, const char *value, char *err, size_t errlen);
+static const struct provider_template *whatsapp_template_find(const void *ctx, const char *kind, const char *locale);
+static const char *whatsapp_template_default_locale(const void *ctx);
+static void whatsapp_template_free(struct provider_template *t);
 static char *whatsapp_param_text(const char *s);
 static void whatsapp_secret_free(char *s);
 
@@ -75,6 +66,8 @@ const struct provider_ops whatsapp_ops = {
 	.build_request = whatsapp_build_request,
 	.classify = whatsapp_classify,
 	.webhook = whatsapp_webhook,
+	.template_find = whatsapp_template_find,
+	.template_default_locale = whatsapp_template_default_locale,
 };
 
 static const char whatsapp_json_header[] = "Content-Type: application/json";
@@ -123,7 +116,7 @@ whatsapp_secret_free(char *s)
 
 /* template.<kind>.<locale> = <name> <language> [param ...] */
 static int
-whatsapp_template_parse(struct whatsapp_template *t, const char *key, const char *value, char *err, size_t errlen)
+whatsapp_template_parse(struct provider_template *t, const char *key, const char *value, char *err, size_t errlen)
 {
 	const char *rest = key + strlen("template."), *dot = strchr(rest, '.');
 	char *copy, *tok, *save = NULL;
@@ -142,8 +135,8 @@ whatsapp_template_parse(struct whatsapp_template *t, const char *key, const char
 			t->name = xstrdup(tok);
 		else if (t->language == NULL)
 			t->language = xstrdup(tok);
-		else if (t->nparams == WHATSAPP_MAX_PARAMS) {
-			snprintf(err, errlen, "%s: more than %d parameters", key, WHATSAPP_MAX_PARAMS);
+		else if (t->nparams == PROVIDER_TEMPLATE_MAX_PARAMS) {
+			snprintf(err, errlen, "%s: more than %d parameters", key, PROVIDER_TEMPLATE_MAX_PARAMS);
 			goto out;
 		} else
 			t->params[t->nparams++] = xstrdup(tok);
@@ -159,7 +152,7 @@ out:
 }
 
 static void
-whatsapp_template_free(struct whatsapp_template *t)
+whatsapp_template_free(struct provider_template *t)
 {
 	free(t->kind);
 	free(t->locale);
@@ -255,31 +248,23 @@ whatsapp_destroy(void *ctx)
 	free(w);
 }
 
-/*
- * The template for kind in locale: the exact locale, then its base
- * language (ary-Latn → ary, ar_MA → ar), then the default locale.
- */
-static const struct whatsapp_template *
-whatsapp_template_find(const struct whatsapp *w, const char *kind, const char *locale)
+static const struct provider_template *
+whatsapp_template_find(const void *ctx, const char *kind, const char *locale)
 {
-	char base[32];
-	const char *tries[3];
+	const struct whatsapp *w = ctx;
 
-	/* The queue takes ar_MA as well as ar-MA. */
-	snprintf(base, sizeof base, "%s", locale != NULL ? locale : "");
-	base[strcspn(base, "-_")] = '\0';
-	tries[0] = locale != NULL ? locale : "";
-	tries[1] = base;
-	tries[2] = w->default_locale;
-	for (size_t t = 0; t < 3; t++) {
-		if (tries[t][0] == '\0')
-			continue;
-		for (size_t i = 0; i < w->ntemplates; i++)
-			if (strcmp(w->templates[i].kind, kind) == 0 &&
-			    strcasecmp(w->templates[i].locale, tries[t]) == 0)
-				return &w->templates[i];
-	}
+	for (size_t i = 0; i < w->ntemplates; i++)
+		if (strcmp(w->templates[i].kind, kind) == 0 && strcasecmp(w->templates[i].locale, locale) == 0)
+			return &w->templates[i];
 	return NULL;
+}
+
+static const char *
+whatsapp_template_default_locale(const void *ctx)
+{
+	const struct whatsapp *w = ctx;
+
+	return w->default_locale;
 }
 
 /*
@@ -311,19 +296,12 @@ whatsapp_build_request(
     const void *ctx, const struct provider_message *m, struct provider_request *req, char *error, size_t errorlen)
 {
 	const struct whatsapp *w = ctx;
-	const struct whatsapp_template *t = NULL;
+	const struct provider_template *t = m->template;
 	json_t *root = NULL, *vars = NULL;
 	char *dump = NULL;
 	bool vars_bad = false;
 	int rc = PROVIDER_BUILD_ERROR;
 
-	if (!m->window_open) {
-		t = whatsapp_template_find(w, m->kind != NULL ? m->kind : "custom", m->locale);
-		if (t == NULL) {
-			snprintf(error, errorlen, "window_closed");
-			return PROVIDER_BUILD_UNAVAILABLE;
-		}
-	}
 	/* Meta takes the number in international form; its examples give it without the plus. */
 	root = json_pack("{s:s, s:s, s:s}", "messaging_product", "whatsapp", "recipient_type", "individual", "to",
 	    m->to[0] == '+' ? m->to + 1 : m->to);
@@ -454,6 +432,26 @@ whatsapp_classify(const void *ctx, const struct provider_answer *a, struct provi
 	if (json_is_integer(json_object_get(e, "error_subcode")))
 		subcode = (long)json_integer_value(json_object_get(e, "error_subcode"));
 	json_decref(root);
+	if (code == WHATSAPP_CODE_MARKETING_LIMIT) {
+		/*
+		 * Meta held a marketing template back for this person's sake
+		 * ("Per-user marketing template message limits"): not before a
+		 * day has passed, Meta says, or it fails again.
+		 */
+		out->verdict = PROVIDER_RETRY;
+		out->retry_after_ms = WHATSAPP_MARKETING_RETRY_MS;
+		snprintf(out->error, sizeof out->error,
+		    "whatsapp %ld: http %ld: per-person marketing limit, retried in a day", code, a->status);
+		return;
+	}
+	if (code == WHATSAPP_CODE_MARKETING_STOPPED) {
+		/* The person stopped marketing messages from us: never again, and it goes on their record. */
+		out->verdict = PROVIDER_PERMANENT;
+		out->optout = true;
+		snprintf(out->error, sizeof out->error, "whatsapp %ld: http %ld: the person stopped marketing messages",
+		    code, a->status);
+		return;
+	}
 	if (whatsapp_code_retryable(code)) {
 		out->verdict = PROVIDER_RETRY;
 		snprintf(

@@ -13,10 +13,11 @@
 
 #include "gateway/util/buf.h"
 #include "gateway/util/xmalloc.h"
+#include "queues/keys.h"
 
 static int message_fail(struct message *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int message_parse_epoch(const char *s, int64_t *out);
-static bool message_token_ok(const char *s, size_t max);
+static int message_name_check(struct message *m, const char *field, const char *s, size_t max);
 static size_t message_utf8_chars(const char *s);
 
 static int
@@ -44,22 +45,21 @@ message_parse_epoch(const char *s, int64_t *out)
 	return 0;
 }
 
-/* Ids and campaign names end up inside Redis key names and log lines. */
-static bool
-message_token_ok(const char *s, size_t max)
+/*
+ * Ids and campaign names may be anything a person could type, Arabic
+ * included: they are encoded when they become part of a key name, and
+ * quoted when they reach a log line. Only their length and UTF-8 are held.
+ */
+static int
+message_name_check(struct message *m, const char *field, const char *s, size_t max)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-			c == '_' || c == '.' || c == ':' || c == '/' || c == '@'))
-			return false;
-	}
-	return true;
+	if (n > max)
+		return message_fail(m, "field '%s' is longer than %zu bytes", field, max);
+	if (!utf8_valid(s, n))
+		return message_fail(m, "field '%s' is not valid UTF-8", field);
+	return 0;
 }
 
 static size_t
@@ -88,6 +88,7 @@ message_parse(struct message *m, enum lane lane, const char *entry_id, const cha
 	m->campaign = "";
 	m->locale = "";
 	m->nfields = nvalues / 2;
+	m->nkept = m->nfields < MESSAGE_MAX_FIELDS ? m->nfields : MESSAGE_MAX_FIELDS;
 	/* One block for the pointers, the lengths and the NUL-terminated copies. */
 	{
 		size_t n = m->nfields * 2, bytes = 0;
@@ -111,6 +112,9 @@ message_parse(struct message *m, enum lane lane, const char *entry_id, const cha
 	}
 	if (nvalues % 2 != 0)
 		return message_fail(m, "entry has an odd number of field/value items");
+	if (m->nfields > MESSAGE_MAX_FIELDS)
+		return message_fail(m, "entry has %zu fields, more than %d (the first %d are kept here)", m->nfields,
+		    MESSAGE_MAX_FIELDS, MESSAGE_MAX_FIELDS);
 
 	for (size_t i = 0; i < m->nfields; i++) {
 		const char *name = m->fields[2 * i], *value = m->fields[2 * i + 1];
@@ -145,13 +149,15 @@ message_parse(struct message *m, enum lane lane, const char *entry_id, const cha
 	}
 
 	if (id != NULL) {
-		if (!message_token_ok(id, MESSAGE_ID_MAX))
-			return message_fail(
-			    m, "field 'id' must be 1-%d characters of A-Z a-z 0-9 - _ . : / @", MESSAGE_ID_MAX);
+		if (*id == '\0')
+			return message_fail(m, "field 'id' is empty (leave it out and the gateway makes one)");
+		if (message_name_check(m, "id", id, MESSAGE_ID_MAX) != 0)
+			return -1;
 		m->id = xstrdup(id);
 		m->has_id = true;
 	} else
-		m->id = xasprintf("%s-%s", lane_name(lane), m->entry_id);
+		m->id = xasprintf("%c%s-%s", MESSAGE_DERIVED_ID_MARK, lane_name(lane), m->entry_id);
+	m->kid = keys_encode(m->id, strlen(m->id));
 
 	if (to == NULL && contact != NULL) {
 		/* A contact id is the person's pseudonym; the number comes from the contact record at claim time. */
@@ -182,9 +188,9 @@ message_parse(struct message *m, enum lane lane, const char *entry_id, const cha
 			return message_fail(m, "field 'kind' has unknown value '%.32s'", kind);
 		m->kind = (enum kind)v;
 	}
-	if (m->campaign[0] != '\0' && !message_token_ok(m->campaign, MESSAGE_CAMPAIGN_MAX))
-		return message_fail(
-		    m, "field 'campaign' must be 1-%d characters of A-Z a-z 0-9 - _ . : / @", MESSAGE_CAMPAIGN_MAX);
+	if (message_name_check(m, "campaign", m->campaign, MESSAGE_CAMPAIGN_MAX) != 0)
+		return -1;
+	m->ckey = keys_encode(m->campaign, strlen(m->campaign));
 	if (m->locale[0] != '\0' &&
 	    (strlen(m->locale) > MESSAGE_LOCALE_MAX ||
 		strspn(m->locale, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_") != strlen(m->locale)))
@@ -217,8 +223,10 @@ message_free(struct message *m)
 {
 	free(m->storage);
 	free(m->id);
+	free(m->kid);
+	free(m->ckey);
 	m->storage = NULL;
 	m->fields = NULL;
 	m->field_lens = NULL;
-	m->id = NULL;
+	m->id = m->kid = m->ckey = NULL;
 }

@@ -15,14 +15,21 @@
 
 /* Longest text accepted: Twilio's limit for one Body (1,600 characters). */
 #define MESSAGE_TEXT_MAX_CHARS 1600
-#define MESSAGE_ID_MAX 200
-#define MESSAGE_CAMPAIGN_MAX 128
+/* Ids and campaign names: any UTF-8 up to this many bytes (they are encoded in key names, queues/keys.h). */
+#define MESSAGE_ID_MAX 1024
+#define MESSAGE_CAMPAIGN_MAX 1024
 #define MESSAGE_LOCALE_MAX 15
+/* Most fields an entry may have; more is malformed (the contract has a dozen). */
+#define MESSAGE_MAX_FIELDS 64
+/* Ids the gateway makes for entries without one begin with this; producers' ids may not. */
+#define MESSAGE_DERIVED_ID_MARK '~'
 
 struct message {
 	enum lane lane;
 	char entry_id[48];       /* stream entry id, "ms-seq" */
-	char *id;                /* producer's id, or "<lane>-<entry id>" */
+	char *id;                /* producer's id, or "~<lane>-<entry id>" */
+	char *kid;               /* id as a key part (queues/keys.h) */
+	char *ckey;              /* campaign as a key part, "" for none */
 	char to[PHONE_E164_MAX]; /* normalised E.164 */
 	char to_masked[PHONE_MASK_MAX];
 	char person[PHONE_PSEUDONYM_MAX]; /* keyed pseudonym of to (the contact id), set by the outbox */
@@ -36,14 +43,16 @@ struct message {
 	bool by_contact;      /* addressed by contact id: person is set, to is filled from the contact record */
 	int64_t not_before;   /* epoch seconds, 0 when absent */
 	int64_t expires;      /* epoch seconds, 0 when absent */
-	int attempt;          /* set when the claim is recorded */
-	/* The contact record, read when the claim is recorded (docs/redis.md). */
+	/* What the begin step found (docs/redis.md): */
+	int attempt;              /* this attempt's number */
+	bool opted_out;           /* the person is in the opt-out set */
 	char contact_channel[16]; /* preferred channel, or "" */
 	char contact_locale[16];  /* or "" */
 	int64_t wa_last_in_s;     /* when the person last wrote on WhatsApp, 0 for never */
 	char **fields;            /* name, value, name, value, ... as received (in storage) */
 	size_t *field_lens;
 	size_t nfields;  /* number of name/value pairs */
+	size_t nkept;    /* pairs kept for a dead-letter: at most MESSAGE_MAX_FIELDS */
 	void *storage;   /* one allocation holding fields, field_lens and the copies */
 	char error[192]; /* why parsing failed */
 };

@@ -14,9 +14,9 @@
 
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
-#include "queues/cmdargs.h"
+#include "queues/keys.h"
 #include "queues/redis_conn.h"
-#include "queues/scripts.h"
+#include "queues/script_call.h"
 
 /* Most events in one script call; a script holds Redis for its whole run. */
 #define RECEIPTS_BATCH 512
@@ -46,18 +46,19 @@ struct receipts_call {
 struct receipts {
 	struct receipts_settings s;
 	char *prefix, *group;
+	struct script_common sc;
 	struct redis_conn *conn;
 	struct event *flush_ev;
 	struct receipts_sub_list queue;
 };
 
-static void receipts_conn_up(struct redis_conn *rc, void *arg);
 static void receipts_flush_cb(evutil_socket_t fd, short what, void *arg);
 static void receipts_send(struct receipts *r, bool inbound);
-static void receipts_reply(struct redis_conn *rc, redisReply *reply, void *privdata);
+static void receipts_reply(redisReply *reply, void *arg);
 static void receipts_sub_unref(struct receipts_sub *sub);
-static void receipts_prologue(struct receipts *r, struct cmdargs *a, enum scripts_id id);
 static size_t receipts_countable(const struct receipts_sub *sub, bool inbound);
+static void receipts_add_inbound(struct script_call *c, const struct receipts_sub *sub);
+static void receipts_add_status(struct script_call *c, const struct receipts_sub *sub);
 
 struct receipts *
 receipts_new(struct event_base *base, const struct receipts_settings *s)
@@ -70,7 +71,11 @@ receipts_new(struct event_base *base, const struct receipts_settings *s)
 	r->s.prefix = r->prefix;
 	r->s.group = r->group;
 	TAILQ_INIT(&r->queue);
-	r->conn = redis_conn_new(base, s->target, "receipts", 10000, receipts_conn_up, NULL, r);
+	r->sc.prefix = r->prefix;
+	r->sc.group = r->group;
+	r->sc.consumer = "";
+	r->sc.log_maxlen = s->log_maxlen;
+	r->conn = redis_conn_new(base, s->target, "receipts", 10000, NULL, NULL, r);
 	if ((r->flush_ev = event_new(base, -1, 0, receipts_flush_cb, r)) == NULL)
 		fatalx("cannot create the receipts flush event");
 	return r;
@@ -113,23 +118,6 @@ unsigned long
 receipts_reconnects(const struct receipts *r)
 {
 	return redis_conn_reconnects(r->conn);
-}
-
-static void
-receipts_conn_up(struct redis_conn *rc, void *arg)
-{
-	struct receipts *r = arg;
-	const enum scripts_id ids[] = { SCRIPTS_STATUS, SCRIPTS_INBOUND };
-
-	(void)rc;
-	/* A restarted Redis has no scripts; loading is idempotent across connections. */
-	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-		const char *argv[3] = { "SCRIPT", "LOAD", scripts_text(ids[i]) };
-		size_t lens[3] = { 6, 4, strlen(argv[2]) };
-
-		if (redis_conn_command(r->conn, receipts_reply, NULL, 3, argv, lens) != 0)
-			return;
-	}
 }
 
 int
@@ -188,16 +176,6 @@ receipts_flush_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void
-receipts_prologue(struct receipts *r, struct cmdargs *a, enum scripts_id id)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	scripts_call_start(
-	    a, id, r->prefix, r->group, (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000, r->s.log_maxlen);
-}
-
 /* Sends the queue's statuses (or inbound messages) in calls of up to RECEIPTS_BATCH events. */
 static void
 receipts_send(struct receipts *r, bool inbound)
@@ -206,20 +184,23 @@ receipts_send(struct receipts *r, bool inbound)
 
 	while (sub != NULL) {
 		struct receipts_call *call = xcalloc(1, sizeof *call);
-		struct cmdargs a = { 0 };
+		struct script_call *c = script_call_new(inbound ? SCRIPTS_INBOUND : SCRIPTS_STATUS, &r->sc);
 		size_t events = 0, capsubs = 0;
-		int nslot;
 
 		call->r = r;
 		call->inbound = inbound;
-		receipts_prologue(r, &a, inbound ? SCRIPTS_INBOUND : SCRIPTS_STATUS);
 		if (inbound) {
-			cmdargs_num(&a, r->s.dedup_ttl_s);
-			cmdargs_num(&a, r->s.inbox_maxlen);
-		} else
-			cmdargs_num(&a, r->s.early_ttl_s);
-		nslot = a.n;
-		cmdargs_str(&a, "0"); /* the count, set below */
+			const char *head[SCRIPTS_INBOUND_H_COUNT];
+
+			head[SCRIPTS_INBOUND_H_ttl] = script_call_num(c, r->s.dedup_ttl_s);
+			head[SCRIPTS_INBOUND_H_inbox_maxlen] = script_call_num(c, r->s.inbox_maxlen);
+			script_call_head(c, head);
+		} else {
+			const char *head[SCRIPTS_STATUS_H_COUNT];
+
+			head[SCRIPTS_STATUS_H_ttl] = script_call_num(c, r->s.early_ttl_s);
+			script_call_head(c, head);
+		}
 		/* A submission is never split: its reply is read in one place. */
 		for (; sub != NULL && (events == 0 || events + receipts_countable(sub, inbound) <= RECEIPTS_BATCH);
 		     sub = TAILQ_NEXT(sub, entry)) {
@@ -233,50 +214,61 @@ receipts_send(struct receipts *r, bool inbound)
 			}
 			call->subs[call->nsubs++] = sub;
 			events += n;
-			if (inbound) {
-				for (size_t i = 0; i < sub->ninbound; i++) {
-					const struct receipts_inbound *in = &sub->inbound[i];
-
-					cmdargs_str(&a, sub->provider);
-					cmdargs_str(&a, sub->channel);
-					cmdargs_str(&a, in->ev->provider_id);
-					cmdargs_str(&a, in->person);
-					cmdargs_str(&a, in->ev->from);
-					cmdargs_str(&a, in->ev->text != NULL ? in->ev->text : "");
-					cmdargs_num(&a, in->ev->time_s);
-					cmdargs_str(&a, in->ev->type);
-					cmdargs_str(&a, in->locale != NULL ? in->locale : "");
-				}
-			} else {
-				for (size_t i = 0; i < sub->nstatus; i++) {
-					const struct status_event *st = &sub->status[i];
-
-					if (st->status == DELIVERY_NONE)
-						continue;
-					cmdargs_str(&a, sub->provider);
-					cmdargs_str(&a, st->provider_id);
-					cmdargs_str(&a, delivery_name(st->status));
-					cmdargs_str(&a, st->error);
-				}
-			}
+			if (inbound)
+				receipts_add_inbound(c, sub);
+			else
+				receipts_add_status(c, sub);
 		}
 		if (call->nsubs == 0) {
-			cmdargs_free(&a);
+			script_call_free(c);
 			free(call);
 			break;
 		}
-		{
-			char count[24];
+		for (size_t i = 0; i < call->nsubs; i++)
+			call->subs[i]->calls++;
+		if (script_call_send(c, r->conn, receipts_reply, call) != 0)
+			receipts_reply(NULL, call);
+	}
+}
 
-			snprintf(count, sizeof count, "%zu", events);
-			a.v[nslot] = count;
-			a.lens[nslot] = strlen(count);
-			for (size_t i = 0; i < call->nsubs; i++)
-				call->subs[i]->calls++;
-			if (redis_conn_command(r->conn, receipts_reply, call, a.n, a.v, a.lens) != 0)
-				receipts_reply(NULL, NULL, call);
-		}
-		cmdargs_free(&a);
+static void
+receipts_add_inbound(struct script_call *c, const struct receipts_sub *sub)
+{
+	for (size_t i = 0; i < sub->ninbound; i++) {
+		const struct receipts_inbound *in = &sub->inbound[i];
+		const char *item[SCRIPTS_INBOUND_I_COUNT];
+
+		item[SCRIPTS_INBOUND_I_provider] = sub->provider;
+		item[SCRIPTS_INBOUND_I_channel] = sub->channel;
+		item[SCRIPTS_INBOUND_I_pid] = in->ev->provider_id;
+		item[SCRIPTS_INBOUND_I_pkey] =
+		    script_call_take(c, keys_encode(in->ev->provider_id, strlen(in->ev->provider_id)));
+		item[SCRIPTS_INBOUND_I_person] = in->person;
+		item[SCRIPTS_INBOUND_I_phone] = in->ev->from;
+		item[SCRIPTS_INBOUND_I_text] = in->ev->text != NULL ? in->ev->text : "";
+		item[SCRIPTS_INBOUND_I_time] = script_call_num(c, in->ev->time_s);
+		item[SCRIPTS_INBOUND_I_mtype] = in->ev->type;
+		item[SCRIPTS_INBOUND_I_locale] = in->locale != NULL ? in->locale : "";
+		script_call_item(c, item, NULL);
+	}
+}
+
+static void
+receipts_add_status(struct script_call *c, const struct receipts_sub *sub)
+{
+	for (size_t i = 0; i < sub->nstatus; i++) {
+		const struct status_event *st = &sub->status[i];
+		const char *item[SCRIPTS_STATUS_I_COUNT];
+
+		if (st->status == DELIVERY_NONE)
+			continue;
+		item[SCRIPTS_STATUS_I_provider] = sub->provider;
+		item[SCRIPTS_STATUS_I_pid] = st->provider_id;
+		item[SCRIPTS_STATUS_I_pkey] =
+		    script_call_take(c, keys_encode(st->provider_id, strlen(st->provider_id)));
+		item[SCRIPTS_STATUS_I_status] = delivery_name(st->status);
+		item[SCRIPTS_STATUS_I_err] = st->error;
+		script_call_item(c, item, NULL);
 	}
 }
 
@@ -289,21 +281,19 @@ receipts_sub_unref(struct receipts_sub *sub)
 	free(sub);
 }
 
+/*
+ * Each event's result, in order. An event Redis refuses for a reason of
+ * its own (out of memory) fails its submission, so the provider sends it
+ * again; one refused for what it touches (a key of the wrong type) is
+ * logged and counted, and does not hold the others back for ever.
+ */
 static void
-receipts_reply(struct redis_conn *rc, redisReply *reply, void *privdata)
+receipts_reply(redisReply *reply, void *arg)
 {
-	struct receipts_call *call = privdata;
+	struct receipts_call *call = arg;
 	size_t k = 0;
-	bool ok;
+	bool ok = reply != NULL && reply->type == REDIS_REPLY_ARRAY;
 
-	(void)rc;
-	if (call == NULL) { /* SCRIPT LOAD */
-		if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
-			log_warn(
-			    "redis error op=script_load reason=\"%s\"", reply != NULL ? reply->str : "connection lost");
-		return;
-	}
-	ok = reply != NULL && reply->type == REDIS_REPLY_ARRAY;
 	if (reply != NULL && reply->type == REDIS_REPLY_ERROR)
 		log_warn("redis error op=%s reason=\"%.*s\"", call->inbound ? "inbound" : "status",
 		    (int)(reply->len > 200 ? 200 : reply->len), reply->str);
@@ -311,27 +301,35 @@ receipts_reply(struct redis_conn *rc, redisReply *reply, void *privdata)
 		struct receipts_sub *sub = call->subs[i];
 		size_t n = receipts_countable(sub, call->inbound);
 
-		if (!ok || k + n > reply->elements) {
-			sub->out.ok = false;
-		} else {
-			for (size_t j = 0; j < n; j++, k++) {
-				long long v =
-				    reply->element[k]->type == REDIS_REPLY_INTEGER ? reply->element[k]->integer : -1;
+		for (size_t j = 0; j < n; j++) {
+			const redisReply *e = ok && k < reply->elements ? reply->element[k++] : NULL;
+			long long v = e != NULL && e->type == REDIS_REPLY_INTEGER ? e->integer : SCRIPTS_R_ERROR;
 
-				if (call->inbound) {
-					if (v == 1)
-						sub->out.stored++;
-					else
-						sub->out.duplicates++;
-				} else if (v == 1)
-					sub->out.recorded++;
-				else if (v == 2)
-					sub->out.unchanged++;
-				else if (v == 3)
-					sub->out.orphaned++;
+			if (v == SCRIPTS_R_ERROR) {
+				const redisReply *why =
+				    ok && e != NULL && k < reply->elements ? reply->element[k++] : NULL;
+
+				if (why == NULL || why->type != REDIS_REPLY_STRING ||
+				    script_call_error_is_transient(why->str, why->len)) {
+					sub->out.ok = false;
+				} else {
+					log_error("a receipt cannot be recorded provider=%s reason=\"%.*s\"",
+					    sub->provider, (int)(why->len > 200 ? 200 : why->len), why->str);
+					sub->out.failed++;
+				}
+			} else if (call->inbound) {
+				if (v == 1)
+					sub->out.stored++;
 				else
-					sub->out.early++;
-			}
+					sub->out.duplicates++;
+			} else if (v == 1)
+				sub->out.recorded++;
+			else if (v == 2)
+				sub->out.unchanged++;
+			else if (v == 3)
+				sub->out.orphaned++;
+			else
+				sub->out.early++;
 		}
 		receipts_sub_unref(sub);
 	}

@@ -41,6 +41,7 @@ struct receipts_outcome {
 	bool ok; /* false: Redis did not take it; the provider should send it again */
 	size_t recorded, unchanged, early, orphaned; /* statuses */
 	size_t stored, duplicates;                   /* inbound */
+	size_t failed; /* refused by Redis for what they touch: logged, counted, not sent again */
 };
 
 typedef void receipts_done_cb(void *arg, const struct receipts_outcome *o);

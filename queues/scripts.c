@@ -1,426 +1,310 @@
 /*
- * Lua scripts run by EVALSHA. Each takes the key prefix and the consumer
- * group first, so one gateway binary serves any prefix. Keys are built
- * inside the scripts (Redis is not run in cluster mode here; see
- * docs/redis.md). Helpers shared by all scripts are prepended to each.
+ * The Lua scripts run by EVALSHA, assembled once at first use from four
+ * parts: constants generated from the domain vocabulary and the result
+ * codes, a prologue shared by every script (log events, counters,
+ * acknowledgements, the per-item runner), the generated unpacking of the
+ * script's argument layout (scripts.h), and the script's own body
+ * (scripts_outbox.c, scripts_receipts.c). Keys
+ * are built inside the scripts (Redis runs standalone; docs/redis.md).
+ *
+ * Every batch script runs each item under pcall: an item that fails (a
+ * key of the wrong type, say) has its counts and acknowledgements undone
+ * and comes back as an error, and the rest of the batch is recorded.
+ * Arguments stay strings when passed on to redis.call: a Lua number would
+ * be formatted back with "%.17g" on every call.
  */
-#include "queues/scripts.h"
+#include "queues/scripts_int.h"
 
+#include <ctype.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "gateway/util/buf.h"
+#include "gateway/util/domain.h"
 #include "gateway/util/xmalloc.h"
-#include "queues/cmdargs.h"
 
 /* The Lua text is laid out as Lua, not as C. */
 /* clang-format off */
 
-/* Common prologue: ARGV[1] prefix, ARGV[2] group, ARGV[3] now (ms), ARGV[4] log maxlen. */
-#define SCRIPTS_PROLOGUE \
-	"local P, G, now, maxlen = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])\n" \
-	"local function logev(f)\n" \
-	"  if maxlen > 0 then\n" \
-	"    redis.call('XADD', P..'log', 'MAXLEN', '~', maxlen, '*', unpack(f))\n" \
-	"  else\n" \
-	"    redis.call('XADD', P..'log', '*', unpack(f))\n" \
-	"  end\n" \
-	"end\n" \
-	"local counts, acks = {}, {}\n" \
-	"local function count(c, field)\n" \
-	"  local k = c..'\\0'..field\n" \
-	"  counts[k] = (counts[k] or 0) + 1\n" \
-	"end\n" \
-	"local function ack(stream, entry)\n" \
-	"  local l = acks[stream]\n" \
-	"  if not l then l = {}; acks[stream] = l end\n" \
-	"  l[#l + 1] = entry\n" \
-	"end\n" \
-	"local function flush()\n" \
-	"  for stream, l in pairs(acks) do redis.call('XACK', stream, G, unpack(l)) end\n" \
-	"  local total = {}\n" \
-	"  for k, by in pairs(counts) do\n" \
-	"    local z = string.find(k, '\\0', 1, true)\n" \
-	"    local c, field = string.sub(k, 1, z - 1), string.sub(k, z + 1)\n" \
-	"    total[field] = (total[field] or 0) + by\n" \
-	"    if c ~= '' then redis.call('HINCRBY', P..'campaign:'..c, field, by) end\n" \
-	"  end\n" \
-	"  for field, by in pairs(total) do redis.call('HINCRBY', P..'stats', field, by) end\n" \
-	"end\n" \
-	"local terminal = {sent=true, delivered=true, undelivered=true, read=true, failed=true, skipped=true,\n" \
-	"  expired=true}\n" \
-	"local rank = {sent=1, delivered=2, undelivered=2, read=3}\n" \
-	"local function apply_status(id, status, err)\n" \
-	"  local key = P..'msg:'..id\n" \
-	"  local m = redis.call('HMGET', key, 'state', 'campaign', 'kind', 'lane', 'channel', 'provider', 'person')\n" \
-	"  if not m[1] then count('', 'status_orphaned'); return 3 end\n" \
-	"  local c, ch = m[2] or '', m[5] or ''\n" \
-	"  local cur, new = rank[m[1]] or 0, rank[status]\n" \
-	"  if not new or new <= cur then count(c, 'status_unchanged'); return 2 end\n" \
-	"  redis.call('HSET', key, 'state', status, 'updated', now)\n" \
-	"  if err ~= '' then redis.call('HSET', key, 'status_error', err) end\n" \
-	"  if status == 'undelivered' then\n" \
-	"    count(c, 'undelivered'); count(c, 'undelivered.'..ch)\n" \
-	"  else\n" \
-	"    if m[1] ~= 'delivered' then\n" \
-	"      count(c, 'delivered'); count(c, 'delivered.'..ch)\n" \
-	"      if c ~= '' then redis.call('SADD', P..'campaign:'..c..':reached', m[7]) end\n" \
-	"    end\n" \
-	"    if status == 'read' then count(c, 'read'); count(c, 'read.'..ch) end\n" \
-	"  end\n" \
-	"  local ev = {'id', id, 'state', status, 'campaign', c, 'kind', m[3] or '', 'lane', m[4] or '',\n" \
-	"    'channel', ch, 'provider', m[6] or '', 'person', m[7] or ''}\n" \
-	"  if err ~= '' then ev[#ev + 1] = 'error'; ev[#ev + 1] = err end\n" \
-	"  logev(ev)\n" \
-	"  return 1\n" \
-	"end\n"
+#define SCRIPTS_NAME(x) #x,
 
 /*
- * begin: ARGV[5] message ttl (s), ARGV[6] n, then n groups of 9:
- * lane, entry, id, person, campaign, expires (s), kind, channel, contact
- * ("1": read the contact record, which only WhatsApp routing needs; "2":
- * also its phone, for entries addressed by contact id).
- * Returns per message an array: {attempt, wa_last_in, channel, locale,
- * phone} with attempt > 0 to send now (the rest from the contact record), or
- * {-1} duplicate id, {-2} expired, {-3} opted out, {-4} already finished.
+ * Every delivery-log event has the same members in the same order (empty
+ * where they do not apply), so the stream stores their names once per
+ * node instead of once per event.
  */
-static const char script_begin[] = SCRIPTS_PROLOGUE
-	"local ttl, n = tonumber(ARGV[5]), tonumber(ARGV[6])\n"
-	"local out, seen = {}, {}\n"
-	"for i = 0, n - 1 do\n"
-	"  local b = 7 + i * 9\n"
-	"  local lane, entry, id, person, c = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3], ARGV[b+4]\n"
-	"  local expires, kind, channel, want = tonumber(ARGV[b+5]), ARGV[b+6], ARGV[b+7], ARGV[b+8]\n"
-	"  local stream, key = P..'outbox:'..lane, P..'msg:'..id\n"
-	"  local st = redis.call('HMGET', key, 'state', 'entry')\n"
-	"  local res\n"
-	"  if st[1] and st[2] ~= entry then\n"
-	"    ack(stream, entry)\n"
-	"    count(c, 'duplicates')\n"
-	"    res = -1\n"
-	"  elseif st[1] and terminal[st[1]] then\n"
-	"    ack(stream, entry)\n"
-	"    res = -4\n"
-	"  else\n"
-	"    local fresh = not st[1]\n"
-	"    if fresh then\n"
-	"      if c ~= '' and not seen[c] then seen[c] = true; redis.call('SADD', P..'campaigns', c) end\n"
-	"      count(c, 'queued')\n"
-	"      logev({'id', id, 'state', 'queued', 'campaign', c, 'kind', kind, 'lane', lane,\n"
-	"        'channel', channel, 'person', person})\n"
-	"    elseif st[1] == 'sending' then\n"
-	"      count(c, 'resent')\n"
-	"    end\n"
-	"    local final\n"
-	"    if expires > 0 and now >= expires * 1000 then\n"
-	"      final = 'expired'\n"
-	"    elseif redis.call('SISMEMBER', P..'optout', person) == 1 then\n"
-	"      final = 'skipped'\n"
-	"    end\n"
-	"    if final then\n"
-	"      local why = final == 'expired' and 'expired' or 'opted_out'\n"
-	"      redis.call('HSET', key, 'state', final, 'entry', entry, 'lane', lane, 'campaign', c, 'kind', kind,\n"
-	"        'person', person, 'channel', channel, 'updated', now, 'error', why)\n"
-	"      if fresh then redis.call('HSET', key, 'created', now, 'attempts', 0) end\n"
-	"      redis.call('EXPIRE', key, ttl)\n"
-	"      ack(stream, entry)\n"
-	"      count(c, final)\n"
-	"      logev({'id', id, 'state', final, 'campaign', c, 'kind', kind, 'lane', lane,\n"
-	"        'channel', channel, 'person', person, 'error', why})\n"
-	"      res = final == 'expired' and -2 or -3\n"
-	"    elseif fresh then\n"
-	"      redis.call('HSET', key, 'state', 'sending', 'entry', entry, 'lane', lane, 'campaign', c,\n"
-	"        'kind', kind, 'person', person, 'channel', channel, 'created', now, 'updated', now, 'attempts', 1)\n"
-	"      res = 1\n"
-	"    else\n"
-	"      res = redis.call('HINCRBY', key, 'attempts', 1)\n"
-	"      redis.call('HSET', key, 'state', 'sending', 'updated', now)\n"
-	"    end\n"
-	"  end\n"
-	"  if res > 0 and want ~= '' then\n"
-	"    local ct = redis.call('HMGET', P..'contact:'..person, 'wa_last_in', 'channel', 'locale', 'phone')\n"
-	"    out[#out + 1] = {res, ct[1] or '0', ct[2] or '', ct[3] or '', want == '2' and ct[4] or ''}\n"
-	"  elseif res > 0 then\n"
-	"    out[#out + 1] = {res, '0', '', '', ''}\n"
-	"  else\n"
-	"    out[#out + 1] = {res}\n"
-	"  end\n"
-	"end\n"
-	"flush()\n"
-	"return out\n";
+#define SCRIPTS_LOG_FIELDS(X) \
+	X(id) X(state) X(campaign) X(kind) X(lane) X(channel) X(person) X(provider) X(provider_id) X(attempt) \
+	X(error) X(due)
 
-/*
- * finish: ARGV[5] message ttl (s), ARGV[6] provider-id ttl (s), ARGV[7] n,
- * then n outcomes, each: lane, entry, id, outcome (sent|retry|failed|skipped),
- * channel, provider, provider_id, error, attempt, retry_at (ms), person,
- * campaign, kind, nf, then nf field names and values (for retry and
- * failed). A sent outcome applies any status callback that came before
- * it (early:<provider>:<id>, indexed in the early sorted set so that a
- * batch with none pays one ZCARD). Returns per outcome 1, or 0 when it was
- * already finished.
- */
-static const char script_finish[] = SCRIPTS_PROLOGUE
-	"local ttl, pidttl, n = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])\n"
-	"local out, b = {}, 8\n"
-	"local anyearly = redis.call('ZCARD', P..'early') > 0\n"
-	"for i = 1, n do\n"
-	"  local lane, entry, id, outcome = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]\n"
-	"  local channel, provider, pid, err = ARGV[b+4], ARGV[b+5], ARGV[b+6], ARGV[b+7]\n"
-	"  local attempt, retry_at, person = ARGV[b+8], tonumber(ARGV[b+9]), ARGV[b+10]\n"
-	"  local c, kind, nf = ARGV[b+11], ARGV[b+12], tonumber(ARGV[b+13])\n"
-	"  local fields = {}\n"
-	"  for j = 1, nf do fields[j] = ARGV[b+13+j] end\n"
-	"  b = b + 14 + nf\n"
-	"  local stream, key = P..'outbox:'..lane, P..'msg:'..id\n"
-	"  ack(stream, entry)\n"
-	"  local st = redis.call('HGET', key, 'state')\n"
-	"  if st and terminal[st] then\n"
-	"    out[i] = 0\n"
-	"  else\n"
-	"    local ev = {'id', id, 'state', '', 'campaign', c, 'kind', kind, 'lane', lane, 'channel', channel,\n"
-	"      'provider', provider, 'attempt', attempt, 'person', person}\n"
-	"    local early\n"
-	"    if outcome == 'sent' then\n"
-	"      redis.call('HSET', key, 'state', 'sent', 'channel', channel, 'provider', provider,\n"
-	"        'provider_id', pid, 'updated', now, 'error', '')\n"
-	"      redis.call('EXPIRE', key, ttl)\n"
-	"      if pid ~= '' then\n"
-	"        redis.call('SET', P..'pid:'..provider..':'..pid, id, 'EX', pidttl)\n"
-	"        if anyearly and redis.call('ZREM', P..'early', provider..':'..pid) == 1 then\n"
-	"          local ek = P..'early:'..provider..':'..pid\n"
-	"          early = redis.call('HGETALL', ek)\n"
-	"          redis.call('DEL', ek)\n"
-	"        end\n"
+static const char scripts_prologue[] =
+	"local now = tonumber(nows)\n"
+	"local LOG = P..'log'\n"
+	"local counts, undo_t, undo_f, undo_d, nundo = {}, {}, {}, {}, 0\n"
+	"local ack_s, ack_e, na = {}, {}, 0\n"
+	/* Counters are added up per campaign key ('' for none) and written once per call. */
+	"local function count(ck, f, d)\n"
+	"  d = d or 1\n"
+	"  local t = counts[ck]\n"
+	"  if not t then t = {}; counts[ck] = t end\n"
+	"  t[f] = (t[f] or 0) + d\n"
+	"  nundo = nundo + 1; undo_t[nundo] = t; undo_f[nundo] = f; undo_d[nundo] = d\n"
+	"end\n"
+	"local function ack(stream, entry)\n"
+	"  na = na + 1; ack_s[na] = stream; ack_e[na] = entry\n"
+	"end\n"
+	"local function flush()\n"
+	"  local by = {}\n"
+	"  for k = 1, na do\n"
+	"    local l = by[ack_s[k]]\n"
+	"    if not l then l = {}; by[ack_s[k]] = l end\n"
+	"    l[#l + 1] = ack_e[k]\n"
+	"  end\n"
+	"  for s, l in pairs(by) do\n"
+	"    for i = 1, #l, 500 do redis.call('XACK', s, G, unpack(l, i, math.min(i + 499, #l))) end\n"
+	"  end\n"
+	"  local total = {}\n"
+	"  for ck, t in pairs(counts) do\n"
+	"    for f, v in pairs(t) do\n"
+	"      if v ~= 0 then\n"
+	"        total[f] = (total[f] or 0) + v\n"
+	"        if ck ~= '' then redis.call('HINCRBY', P..'campaign:'..ck, f, v) end\n"
 	"      end\n"
-	"      count(c, 'sent')\n"
-	"      count(c, 'sent.'..channel)\n"
-	"      if c ~= '' then redis.call('SADD', P..'campaign:'..c..':sent', person) end\n"
-	"      ev[4] = 'sent'\n"
-	"      ev[#ev + 1] = 'provider_id'; ev[#ev + 1] = pid\n"
-	"    elseif outcome == 'retry' then\n"
-	"      local fk = P..'fields:'..id\n"
-	"      redis.call('HSET', key, 'state', 'retry_wait', 'updated', now, 'error', err, 'due', retry_at)\n"
-	"      redis.call('DEL', fk)\n"
-	"      redis.call('HSET', fk, unpack(fields))\n"
-	"      redis.call('ZADD', P..'scheduled', retry_at, id)\n"
-	"      count(c, 'retries')\n"
-	"      ev[4] = 'retry_wait'\n"
-	"      ev[#ev + 1] = 'error'; ev[#ev + 1] = err\n"
-	"    elseif outcome == 'skipped' then\n"
-	"      redis.call('HSET', key, 'state', 'skipped', 'channel', channel, 'updated', now, 'error', err)\n"
-	"      redis.call('EXPIRE', key, ttl)\n"
-	"      count(c, 'skipped')\n"
-	"      ev[4] = 'skipped'\n"
-	"      ev[#ev + 1] = 'error'; ev[#ev + 1] = err\n"
-	"    else\n"
-	"      redis.call('HSET', key, 'state', 'failed', 'updated', now, 'error', err)\n"
-	"      redis.call('EXPIRE', key, ttl)\n"
-	"      redis.call('XADD', P..'deadletter', '*', 'dl_reason', err, 'dl_id', id, 'dl_lane', lane,\n"
-	"        'dl_entry', entry, 'dl_attempts', attempt, 'dl_at', now, unpack(fields))\n"
-	"      count(c, 'failed')\n"
-	"      count(c, 'deadletter')\n"
-	"      ev[4] = 'failed'\n"
-	"      ev[#ev + 1] = 'error'; ev[#ev + 1] = err\n"
 	"    end\n"
-	"    logev(ev)\n"
-	"    if early and #early > 0 then\n"
-	"      local l = {}\n"
-	"      for j = 1, #early, 2 do l[#l + 1] = {early[j], early[j + 1]} end\n"
-	"      table.sort(l, function(x, y) return (rank[x[1]] or 0) < (rank[y[1]] or 0) end)\n"
-	"      for _, st in ipairs(l) do apply_status(id, st[1], st[2]) end\n"
-	"      count(c, 'status_early_applied')\n"
-	"    end\n"
-	"    out[i] = 1\n"
 	"  end\n"
+	"  for f, v in pairs(total) do redis.call('HINCRBY', P..'stats', f, v) end\n"
 	"end\n"
-	"flush()\n"
-	"return out\n";
-
-/*
- * schedule: lane, entry, id, person, campaign, kind, channel, due (ms),
- * then the entry's fields. Returns 1 parked, -1 duplicate id.
- */
-static const char script_schedule[] = SCRIPTS_PROLOGUE
-	"local lane, entry, id, person, c = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]\n"
-	"local kind, channel, due = ARGV[10], ARGV[11], tonumber(ARGV[12])\n"
-	"local stream, key, fk = P..'outbox:'..lane, P..'msg:'..id, P..'fields:'..id\n"
-	"local st = redis.call('HMGET', key, 'state', 'entry')\n"
-	"ack(stream, entry)\n"
-	"if st[1] and st[2] ~= entry then\n"
-	"  count(c, 'duplicates')\n"
+	/* Whether entry is pending for this consumer: a read that is not stale, an entry not yet handled. */
+	"local function mine(stream, entry)\n"
+	"  local p = redis.call('XPENDING', stream, G, entry, entry, 1)\n"
+	"  return p[1] ~= nil and p[1][2] == C\n"
+	"end\n"
+	"local function run(one)\n"
+	"  local out, b = {}, FIRST\n"
+	"  for i = 1, N do\n"
+	"    local mark, amark = #out, na\n"
+	"    nundo = 0\n"
+	"    local ok, e = pcall(one, b, out)\n"
+	"    if not ok then\n"
+	"      for j = nundo, 1, -1 do local t, f = undo_t[j], undo_f[j]; t[f] = t[f] - undo_d[j] end\n"
+	"      na = amark\n"
+	"      for j = #out, mark + 1, -1 do out[j] = nil end\n"
+	"      out[#out + 1] = R_ERROR\n"
+	"      out[#out + 1] = type(e) == 'table' and tostring(e.err) or tostring(e)\n"
+	"    end\n"
+	"    b = b + STRIDE + (NF > 0 and (tonumber(ARGV[b + NF - 1]) or 0) or 0)\n"
+	"  end\n"
 	"  flush()\n"
-	"  return -1\n"
+	"  return out\n"
 	"end\n"
-	"redis.call('HSET', key, 'state', 'scheduled', 'entry', entry, 'lane', lane, 'campaign', c,\n"
-	"  'kind', kind, 'person', person, 'channel', channel, 'created', now, 'attempts', 0, 'due', due)\n"
-	"redis.call('DEL', fk)\n"
-	"redis.call('HSET', fk, unpack(ARGV, 13))\n"
-	"redis.call('ZADD', P..'scheduled', due, id)\n"
-	"if c ~= '' then redis.call('SADD', P..'campaigns', c) end\n"
-	"count(c, 'queued')\n"
-	"logev({'id', id, 'state', 'queued', 'campaign', c, 'kind', kind, 'lane', lane, 'channel', channel,\n"
-	"  'person', person, 'not_before', tostring(due)})\n"
-	"flush()\n"
-	"return 1\n";
-
-/*
- * reject: lane, entry, reason, id (or ''), campaign (or ''), then the
- * entry's fields. Always returns 1.
- */
-static const char script_reject[] = SCRIPTS_PROLOGUE
-	"local lane, entry, reason, id, c = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]\n"
-	"ack(P..'outbox:'..lane, entry)\n"
-	"local dl = {'dl_reason', reason, 'dl_id', id, 'dl_lane', lane, 'dl_entry', entry, 'dl_at', now}\n"
-	"for i = 10, #ARGV do dl[#dl + 1] = ARGV[i] end\n"
-	"redis.call('XADD', P..'deadletter', '*', unpack(dl))\n"
-	"count(c, 'malformed')\n"
-	"count(c, 'deadletter')\n"
-	"logev({'id', id, 'state', 'failed', 'campaign', c, 'lane', lane, 'error', 'malformed: '..reason})\n"
-	"flush()\n"
-	"return 1\n";
-
-/*
- * due: ARGV[5] limit. Moves up to limit messages whose time has come from
- * the scheduled set back into their lane as new entries (the message
- * record follows the new entry id). Returns how many were moved.
- */
-static const char script_due[] = SCRIPTS_PROLOGUE
-	"local limit = tonumber(ARGV[5])\n"
-	"local ids = redis.call('ZRANGEBYSCORE', P..'scheduled', '-inf', now, 'LIMIT', 0, limit)\n"
-	"for _, id in ipairs(ids) do\n"
-	"  local key, fk = P..'msg:'..id, P..'fields:'..id\n"
-	"  local lane = redis.call('HGET', key, 'lane')\n"
-	"  local f = redis.call('HGETALL', fk)\n"
-	"  redis.call('ZREM', P..'scheduled', id)\n"
-	"  if lane and #f > 0 then\n"
-	"    local e = redis.call('XADD', P..'outbox:'..lane, '*', unpack(f))\n"
-	"    redis.call('HSET', key, 'entry', e, 'state', 'queued')\n"
-	"  else\n"
-	"    redis.call('HINCRBY', P..'stats', 'lost_scheduled', 1)\n"
-	"  end\n"
-	"  redis.call('DEL', fk)\n"
-	"end\n"
-	"return #ids\n";
-
-/*
- * status: ARGV[5] ttl (s) of a status kept for a send not yet recorded,
- * ARGV[6] n, then n groups of 4: provider, provider id, status
- * (sent|delivered|undelivered|read), error code. Returns per status 1
- * recorded, 2 unchanged (old or duplicate), 3 the message record is gone,
- * 0 kept until the send is recorded.
- */
-static const char script_status[] = SCRIPTS_PROLOGUE
-	"local ttl, n = tonumber(ARGV[5]), tonumber(ARGV[6])\n"
-	"local out = {}\n"
-	"redis.call('ZREMRANGEBYSCORE', P..'early', '-inf', now)\n"
-	"for i = 0, n - 1 do\n"
-	"  local b = 7 + i * 4\n"
-	"  local provider, pid, status, err = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]\n"
-	"  local id = redis.call('GET', P..'pid:'..provider..':'..pid)\n"
-	"  if id then\n"
-	"    out[#out + 1] = apply_status(id, status, err)\n"
-	"  else\n"
-	"    local ek = P..'early:'..provider..':'..pid\n"
-	"    redis.call('HSET', ek, status, err)\n"
-	"    redis.call('EXPIRE', ek, ttl)\n"
-	"    redis.call('ZADD', P..'early', now + ttl * 1000, provider..':'..pid)\n"
-	"    count('', 'status_early')\n"
-	"    out[#out + 1] = 0\n"
-	"  end\n"
-	"end\n"
-	"flush()\n"
-	"return out\n";
-
-/*
- * inbound: ARGV[5] dedup ttl (s), ARGV[6] inbox maxlen (0: keep all),
- * ARGV[7] n, then n groups of 9: provider, channel, provider id, person,
- * phone, text, time (s, 0 unknown), type, guessed locale. Creates the
- * contact when new, refreshes the WhatsApp window, appends to the inbox.
- * Returns per message 1 stored, 0 duplicate.
- */
-static const char script_inbound[] = SCRIPTS_PROLOGUE
-	"local dttl, imax, n = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])\n"
-	"local out = {}\n"
-	"for i = 0, n - 1 do\n"
-	"  local b = 8 + i * 9\n"
-	"  local provider, channel, pid, person = ARGV[b], ARGV[b+1], ARGV[b+2], ARGV[b+3]\n"
-	"  local phone, text, ts, typ, guess = ARGV[b+4], ARGV[b+5], tonumber(ARGV[b+6]), ARGV[b+7], ARGV[b+8]\n"
-	"  if not redis.call('SET', P..'seen:'..provider..':'..pid, '1', 'NX', 'EX', dttl) then\n"
-	"    count('', 'inbound_duplicates')\n"
-	"    out[#out + 1] = 0\n"
-	"  else\n"
-	"    local ck = P..'contact:'..person\n"
-	"    local ct = redis.call('HMGET', ck, 'created', 'locale', 'channel', 'wa_last_in')\n"
-	"    local loc = ct[2] or ''\n"
-	"    if not ct[1] then\n"
-	"      loc = guess\n"
-	"      redis.call('HSET', ck, 'phone', phone, 'created', now)\n"
-	"      if guess ~= '' then redis.call('HSET', ck, 'locale', guess) end\n"
-	"      count('', 'contacts_created')\n"
-	"    end\n"
-	"    redis.call('HSET', ck, 'last_in', now, 'last_in_channel', channel)\n"
-	"    if channel == 'whatsapp' then\n"
-	"      local t = ts\n"
-	"      if t <= 0 or t * 1000 > now + 300000 then t = math.floor(now / 1000) end\n"
-	"      if not ct[4] or tonumber(ct[4]) < t then redis.call('HSET', ck, 'wa_last_in', t) end\n"
-	"      if not ct[3] then redis.call('HSET', ck, 'channel', 'whatsapp') end\n"
-	"    end\n"
-	"    local f = {'provider_id', pid, 'channel', channel, 'provider', provider, 'contact', person,\n"
-	"      'locale', loc, 'type', typ, 'text', text, 'received', now, 'sent_at', ts}\n"
-	"    if imax > 0 then\n"
-	"      redis.call('XADD', P..'inbox', 'MAXLEN', '~', imax, '*', unpack(f))\n"
-	"    else\n"
-	"      redis.call('XADD', P..'inbox', '*', unpack(f))\n"
-	"    end\n"
-	"    count('', 'inbound')\n"
-	"    count('', 'inbound.'..channel)\n"
-	"    out[#out + 1] = 1\n"
-	"  end\n"
-	"end\n"
-	"flush()\n"
-	"return out\n";
+	/* The nf values that follow the item at b. */
+	"local function values(b, nf)\n"
+	"  return unpack(ARGV, b + STRIDE, b + STRIDE + tonumber(nf) - 1)\n"
+	"end\n";
 
 /* clang-format on */
 
-static const char *const scripts[SCRIPTS_COUNT] = {
-	script_begin,
-	script_finish,
-	script_schedule,
-	script_reject,
-	script_due,
-	script_status,
-	script_inbound,
+struct scripts_def {
+	const char *name;
+	const char *body;
+	const char *const *head;
+	size_t nhead;
+	const char *const *item;
+	size_t nitem;
+	bool status; /* needs apply_status */
 };
-static char script_shas[SCRIPTS_COUNT][41];
+
+#define SCRIPTS_LAYOUT(script) script##_HEAD(SCRIPTS_NAME) NULL
+#define SCRIPTS_LIST(name, macro) static const char *const name[] = { macro(SCRIPTS_NAME) NULL };
+SCRIPTS_LIST(begin_head, SCRIPTS_BEGIN_HEAD)
+SCRIPTS_LIST(begin_item, SCRIPTS_BEGIN_ITEM)
+SCRIPTS_LIST(finish_head, SCRIPTS_FINISH_HEAD)
+SCRIPTS_LIST(finish_item, SCRIPTS_FINISH_ITEM)
+SCRIPTS_LIST(schedule_head, SCRIPTS_SCHEDULE_HEAD)
+SCRIPTS_LIST(schedule_item, SCRIPTS_SCHEDULE_ITEM)
+SCRIPTS_LIST(reject_head, SCRIPTS_REJECT_HEAD)
+SCRIPTS_LIST(reject_item, SCRIPTS_REJECT_ITEM)
+SCRIPTS_LIST(poison_head, SCRIPTS_POISON_HEAD)
+SCRIPTS_LIST(poison_item, SCRIPTS_POISON_ITEM)
+SCRIPTS_LIST(due_head, SCRIPTS_DUE_HEAD)
+SCRIPTS_LIST(due_item, SCRIPTS_DUE_ITEM)
+SCRIPTS_LIST(lease_head, SCRIPTS_LEASE_HEAD)
+SCRIPTS_LIST(lease_item, SCRIPTS_LEASE_ITEM)
+SCRIPTS_LIST(lost_head, SCRIPTS_LOST_HEAD)
+SCRIPTS_LIST(lost_item, SCRIPTS_LOST_ITEM)
+SCRIPTS_LIST(status_head, SCRIPTS_STATUS_HEAD)
+SCRIPTS_LIST(status_item, SCRIPTS_STATUS_ITEM)
+SCRIPTS_LIST(inbound_head, SCRIPTS_INBOUND_HEAD)
+SCRIPTS_LIST(inbound_item, SCRIPTS_INBOUND_ITEM)
+
+#define SCRIPTS_DEF(id, name, st)                                                                                      \
+	[id] = { #name, script_##name, name##_head, sizeof name##_head / sizeof name##_head[0] - 1, name##_item,       \
+		sizeof name##_item / sizeof name##_item[0] - 1, st }
+static const struct scripts_def scripts_defs[SCRIPTS_COUNT] = {
+	SCRIPTS_DEF(SCRIPTS_BEGIN, begin, false),
+	SCRIPTS_DEF(SCRIPTS_FINISH, finish, true),
+	SCRIPTS_DEF(SCRIPTS_SCHEDULE, schedule, false),
+	SCRIPTS_DEF(SCRIPTS_REJECT, reject, false),
+	SCRIPTS_DEF(SCRIPTS_POISON, poison, false),
+	SCRIPTS_DEF(SCRIPTS_DUE, due, false),
+	SCRIPTS_DEF(SCRIPTS_LEASE, lease, false),
+	SCRIPTS_DEF(SCRIPTS_LOST, lost, false),
+	SCRIPTS_DEF(SCRIPTS_STATUS, status, true),
+	SCRIPTS_DEF(SCRIPTS_INBOUND, inbound, false),
+};
+
+static char *scripts_texts[SCRIPTS_COUNT];
+static char scripts_shas[SCRIPTS_COUNT][41];
+
+static void scripts_vocabulary(struct buf *b);
+static void scripts_logev(struct buf *b);
+static void scripts_upper(struct buf *b, const char *prefix, const char *name);
+static char *scripts_build(const struct scripts_def *d);
+
+static void
+scripts_upper(struct buf *b, const char *prefix, const char *name)
+{
+	buf_puts(b, prefix);
+	for (const char *p = name; *p != '\0'; p++)
+		buf_printf(b, "%c", toupper((unsigned char)*p));
+}
+
+/* Lua constants for every state, outcome and result code, and the tables derived from domain.h. */
+static void
+scripts_vocabulary(struct buf *b)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} results[] = {
+#define SCRIPTS_R_PAIR(name, value) { #name, value },
+		SCRIPTS_RESULTS(SCRIPTS_R_PAIR)
+#undef SCRIPTS_R_PAIR
+	};
+
+	for (int s = 0; s < STATE_COUNT; s++) {
+		buf_puts(b, "local ");
+		scripts_upper(b, "S_", state_name((enum state)s));
+		buf_printf(b, " = '%s'\n", state_name((enum state)s));
+	}
+	for (int o = 0; o < OUTCOME_COUNT; o++) {
+		buf_puts(b, "local ");
+		scripts_upper(b, "O_", outcome_name((enum outcome)o));
+		buf_printf(b, " = '%s'\n", outcome_name((enum outcome)o));
+	}
+	for (size_t i = 0; i < sizeof results / sizeof results[0]; i++)
+		buf_printf(b, "local R_%s = %d\n", results[i].name, results[i].value);
+	buf_puts(b, "local FINAL = {");
+	for (int s = 0; s < STATE_COUNT; s++)
+		if (state_is_final((enum state)s))
+			buf_printf(b, "['%s'] = true, ", state_name((enum state)s));
+	buf_puts(b, "}\nlocal RANK = {");
+	for (int d = 1; d < DELIVERY_COUNT; d++)
+		buf_printf(b, "['%s'] = %d, ", delivery_name((enum delivery)d), delivery_rank((enum delivery)d));
+	buf_puts(b, "}\n");
+}
+
+/* logev(<the log fields in order>): one delivery-log event, trimmed when maxlen is set. */
+static void
+scripts_logev(struct buf *b)
+{
+	static const char *const fields[] = {
+#define SCRIPTS_LOG_NAME(x) #x,
+		SCRIPTS_LOG_FIELDS(SCRIPTS_LOG_NAME)
+#undef SCRIPTS_LOG_NAME
+	};
+	size_t n = sizeof fields / sizeof fields[0];
+
+	buf_puts(b, "local function logev(");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "%sv_%s", i > 0 ? ", " : "", fields[i]);
+	buf_puts(b, ")\n");
+	for (int trim = 0; trim < 2; trim++) {
+		buf_puts(b,
+		    trim == 0 ? "  if maxlen == '0' then\n    redis.call('XADD', LOG, '*'"
+			      : "  else\n    redis.call('XADD', LOG, 'MAXLEN', '~', maxlen, '*'");
+		for (size_t i = 0; i < n; i++)
+			buf_printf(b, ", '%s', v_%s", fields[i], fields[i]);
+		buf_puts(b, ")\n");
+	}
+	buf_puts(b, "  end\nend\n");
+}
+
+static char *
+scripts_build(const struct scripts_def *d)
+{
+	static const char *const common[] = { SCRIPTS_COMMON(SCRIPTS_NAME) };
+	size_t ncommon = SCRIPTS_COMMON_COUNT;
+	size_t first = ncommon + d->nhead + 2; /* 1-based: after the common arguments, the head and the count */
+	bool nf = d->nitem > 0 && strcmp(d->item[d->nitem - 1], "nf") == 0;
+	const char *marker, *body = d->body;
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "-- amuddu %s (generated by queues/scripts.c)\n", d->name);
+	scripts_vocabulary(&b);
+	for (size_t i = 0; i < ncommon; i++)
+		buf_printf(&b, "local %s = ARGV[%zu]\n", common[i], i + 1);
+	for (size_t i = 0; i < d->nhead; i++)
+		buf_printf(&b, "local %s = ARGV[%zu]\n", d->head[i], ncommon + 1 + i);
+	buf_printf(&b, "local N = tonumber(ARGV[%zu]) or 0\n", ncommon + d->nhead + 1);
+	buf_printf(&b, "local FIRST, STRIDE, NF = %zu, %zu, %zu\n", first, d->nitem, nf ? d->nitem : 0);
+	buf_puts(&b, scripts_prologue);
+	scripts_logev(&b);
+	if (d->status)
+		buf_puts(&b, scripts_apply_status);
+	while ((marker = strstr(body, "@ITEM@")) != NULL) {
+		buf_append(&b, body, (size_t)(marker - body));
+		buf_puts(&b, "local ");
+		for (size_t i = 0; i < d->nitem; i++)
+			buf_printf(&b, "%s%s", i > 0 ? ", " : "", d->item[i]);
+		buf_puts(&b, " = ");
+		for (size_t i = 0; i < d->nitem; i++)
+			buf_printf(&b, "%sARGV[b + %zu]", i > 0 ? ", " : "", i);
+		body = marker + strlen("@ITEM@");
+	}
+	buf_puts(&b, body);
+	return buf_release(&b);
+}
 
 const char *
 scripts_text(enum scripts_id id)
 {
-	return scripts[id];
-}
-
-void
-scripts_call_start(struct cmdargs *a, enum scripts_id id, const char *prefix, const char *group, long long now_ms,
-    long long log_maxlen)
-{
-	cmdargs_str(a, "EVALSHA");
-	cmdargs_str(a, scripts_sha(id));
-	cmdargs_str(a, "0");
-	cmdargs_str(a, prefix);
-	cmdargs_str(a, group);
-	cmdargs_num(a, now_ms);
-	cmdargs_num(a, log_maxlen);
+	if (scripts_texts[id] == NULL)
+		scripts_texts[id] = scripts_build(&scripts_defs[id]);
+	return scripts_texts[id];
 }
 
 const char *
 scripts_sha(enum scripts_id id)
 {
 	unsigned char md[SHA_DIGEST_LENGTH];
+	const char *text;
 
-	if (script_shas[id][0] == '\0') {
-		SHA1((const unsigned char *)scripts[id], strlen(scripts[id]), md);
+	if (scripts_shas[id][0] == '\0') {
+		text = scripts_text(id);
+		SHA1((const unsigned char *)text, strlen(text), md);
 		for (int i = 0; i < SHA_DIGEST_LENGTH; i++)
-			snprintf(script_shas[id] + 2 * i, 3, "%02x", md[i]);
+			snprintf(scripts_shas[id] + 2 * i, 3, "%02x", md[i]);
 	}
-	return script_shas[id];
+	return scripts_shas[id];
+}
+
+const char *
+scripts_name(enum scripts_id id)
+{
+	return scripts_defs[id].name;
+}
+
+size_t
+scripts_item_args(enum scripts_id id)
+{
+	return scripts_defs[id].nitem;
+}
+
+size_t
+scripts_head_args(enum scripts_id id)
+{
+	return scripts_defs[id].nhead;
 }

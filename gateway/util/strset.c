@@ -1,6 +1,7 @@
 /*
- * String set with linear probing and tombstones; grows at half load so
- * probes stay short, and rebuilds when tombstones pile up.
+ * String set (and map: a value beside each key) with linear probing and
+ * tombstones; grows at half load so probes stay short, and rebuilds when
+ * tombstones pile up.
  */
 #include "gateway/util/strset.h"
 
@@ -43,6 +44,7 @@ strset_free(struct strset *s)
 		if (s->slots[i] != NULL && s->slots[i] != STRSET_TOMB)
 			free(s->slots[i]);
 	free(s->slots);
+	free(s->values);
 	strset_init(s);
 }
 
@@ -50,9 +52,11 @@ static void
 strset_rehash(struct strset *s, size_t cap)
 {
 	char **old = s->slots;
+	void **oldv = s->values;
 	size_t oldcap = s->cap;
 
 	s->slots = xcalloc(cap, sizeof *s->slots);
+	s->values = xcalloc(cap, sizeof *s->values);
 	s->cap = cap;
 	s->used = s->count;
 	for (size_t i = 0; i < oldcap; i++) {
@@ -64,8 +68,10 @@ strset_rehash(struct strset *s, size_t cap)
 		while (s->slots[j] != NULL)
 			j = (j + 1) & (cap - 1);
 		s->slots[j] = old[i];
+		s->values[j] = oldv[i];
 	}
 	free(old);
+	free(oldv);
 }
 
 /* Index of key, or s->cap when absent. */
@@ -88,6 +94,20 @@ strset_find(const struct strset *s, const char *key)
 bool
 strset_add(struct strset *s, const char *key)
 {
+	return strset_put(s, key, NULL);
+}
+
+void *
+strset_get(const struct strset *s, const char *key)
+{
+	size_t i = strset_find(s, key);
+
+	return s->cap == 0 || i == s->cap ? NULL : s->values[i];
+}
+
+bool
+strset_put(struct strset *s, const char *key, void *value)
+{
 	size_t i;
 
 	if (strset_has(s, key))
@@ -105,6 +125,7 @@ strset_add(struct strset *s, const char *key)
 	if (s->slots[i] == NULL)
 		s->used++;
 	s->slots[i] = xstrdup(key);
+	s->values[i] = value;
 	s->count++;
 	return true;
 }
@@ -124,6 +145,7 @@ strset_del(struct strset *s, const char *key)
 		return false;
 	free(s->slots[i]);
 	s->slots[i] = STRSET_TOMB;
+	s->values[i] = NULL;
 	s->count--;
 	return true;
 }

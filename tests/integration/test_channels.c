@@ -52,7 +52,8 @@ setup(void **state)
 	{
 		const char *args[] = { "--wa-webhook", wa, "--wa-app-secret", APP_SECRET, "--wa-token", WA_TOKEN,
 			"--twilio-inbound", tw, "--wa-not-on-whatsapp", "21269", "--wa-phone-number-id", "1234567890",
-			NULL };
+			/* After the answer, as real providers do: only chains marked early overtake the recording. */
+			"--callback-delay-ms", "50", NULL };
 
 		harness_sandbox_start(h, args);
 	}

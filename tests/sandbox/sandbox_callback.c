@@ -2,8 +2,9 @@
  * Callback chains. A chain is the list of status callbacks due for one
  * accepted message; its steps go out one after another (the next only once
  * the webhook answered the previous, or it was given up), callback_delay_ms
- * apart, so the order the webhook sees is the order asked for, duplicates
- * and reversals included. A chain lives until its steps are over and the
+ * apart and, after an answer, callback_delay_ms after it (as providers
+ * report after they accepted), so the order the webhook sees is the order
+ * asked for, duplicates and reversals included. A chain lives until its steps are over and the
  * send's answer was written (or abandoned), whichever comes last.
  * Payloads: Twilio's "Track the message status" status callback parameters,
  * Meta's webhook "statuses" object (Cloud API "Webhooks: messages").
@@ -583,7 +584,10 @@ sandbox_callback_chain_answered(struct sandbox_reply_hook *hook, bool answered)
 	chain->answer_over = true;
 	chain->held = NULL;
 	if (!chain->seq.early) {
-		if (answered)
+		if (answered && chain->cb->config.delay_ms > 0) {
+			sandbox_stats_count_callback_queued(chain->cb->stats, chain->seq.n);
+			sandbox_callback_chain_arm(chain, chain->cb->config.delay_ms);
+		} else if (answered)
 			sandbox_callback_chain_start(chain);
 		else
 			chain->steps_over = true; /* nobody heard of the message: no statuses for it */

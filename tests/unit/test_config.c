@@ -115,6 +115,7 @@ provider_build(const struct config *c, const struct provider_ops *ops, const str
 {
 	const struct config_provider *cp = config_provider(c, ops->name);
 	struct provider_settings ps;
+	struct provider_message tm = *m;
 	char err[256] = "";
 	void *ctx;
 	int rc;
@@ -123,9 +124,12 @@ provider_build(const struct config *c, const struct provider_ops *ops, const str
 	config_provider_settings(c, cp, &ps);
 	if ((ctx = ops->create(&ps, err, sizeof err)) == NULL)
 		fail_msg("[%s] refused: %s", ops->name, err);
+	/* A message with a kind and a locale asks for the template configured for them. */
+	if (m->kind != NULL && m->locale != NULL && ops->template_find != NULL)
+		assert_non_null(tm.template = ops->template_find(ctx, m->kind, m->locale));
 	provider_request_init(req);
 	error[0] = '\0';
-	if ((rc = ops->build_request(ctx, m, req, error, errorlen)) != 0)
+	if ((rc = ops->build_request(ctx, &tm, req, error, errorlen)) != 0)
 		fail_msg("[%s] build_request returned %d: %s", ops->name, rc, error);
 	return ctx;
 }
@@ -537,7 +541,7 @@ test_whatsapp_unknown_key(void **state)
 static void
 test_whatsapp_secrets_from_environment(void **state)
 {
-	struct provider_message m = { .id = "m-1", .to = "+212612345678", .text = "Salam", .window_open = true };
+	struct provider_message m = { .id = "m-1", .to = "+212612345678", .text = "Salam" };
 	struct provider_request req;
 	char error[128];
 	struct config *c;
@@ -575,12 +579,9 @@ test_whatsapp_template_keys(void **state)
 {
 	const char *no_locale[] = { "test.ini", "[whatsapp]", "template.event", NULL };
 	const char *no_language[] = { "test.ini", "[whatsapp]", "template.event.fr", NULL };
-	struct provider_message m = { .id = "m-1",
-		.to = "+212612345678",
-		.text = "Salam",
-		.kind = "training_offer",
-		.locale = "ary-Latn",
-		.window_open = false };
+	struct provider_message m = {
+		.id = "m-1", .to = "+212612345678", .text = "Salam", .kind = "training_offer", .locale = "ary-Latn"
+	};
 	struct provider_request req;
 	char error[128];
 	struct config *c;

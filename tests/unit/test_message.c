@@ -10,12 +10,13 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "queues/message.h"
 
 #define ENTRY_ID "1700000000000-0"
-#define MAX_ITEMS 32
+#define MAX_ITEMS 10002
 
 static int parse_items(struct message *m, enum lane lane, const char *const *items);
 static void expect_error(const char *const *items, const char *needle);
@@ -42,6 +43,8 @@ static void test_missing_id(void **state);
 static void test_template_without_text(void **state);
 static void test_contact_without_to(void **state);
 static void test_bad_campaign(void **state);
+static void test_names_encoded_for_keys(void **state);
+static void test_too_many_fields(void **state);
 
 /* Parses a NULL-terminated name, value, ... list of C strings. */
 static int
@@ -375,15 +378,60 @@ static void
 test_id_rejected(void **state)
 {
 	char *long_id = repeat("a", MESSAGE_ID_MAX + 1);
-	const char *spaces[] = { "id", "my id", "to", "0612345678", "text", "hi", NULL };
 	const char *empty[] = { "id", "", "to", "0612345678", "text", "hi", NULL };
 	const char *toolong[] = { "id", long_id, "to", "0612345678", "text", "hi", NULL };
+	const char *not_utf8[] = { "id", "caf\xc3\x28", "to", "0612345678", "text", "hi", NULL };
 
 	(void)state;
-	expect_error(spaces, "'id'");
-	expect_error(empty, "'id'");
-	expect_error(toolong, "'id'");
+	expect_error(empty, "'id' is empty");
+	expect_error(toolong, "'id' is longer than 1024 bytes");
+	expect_error(not_utf8, "'id' is not valid UTF-8");
 	free(long_id);
+}
+
+/*
+ * Ids and campaign names are whatever producers write, Arabic and key
+ * separators included: they are kept as given and encoded in key names,
+ * where two different ones can never meet.
+ */
+static void
+test_names_encoded_for_keys(void **state)
+{
+	char *kb_id = repeat("z", MESSAGE_ID_MAX);
+	static const struct {
+		const char *id, *campaign, *kid, *ckey;
+	} cases[] = {
+		{ "train-2026-11-0001", "train-2026", "train-2026-11-0001", "train-2026" },
+		{ "my id", "x:sent", "my%20id", "x%3Asent" },
+		{ "{a}:b", "x", "%7Ba%7D%3Ab", "x" },
+		{ "line\none", "%41", "line%0Aone", "%2541" },
+		{ "\xd8\xad\xd9\x85\xd9\x84\xd8\xa9", "", "%D8%AD%D9%85%D9%84%D8%A9", "" },
+	};
+	struct message m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *items[] = { "id", cases[i].id, "to", "0612345678", "text", "hi", "campaign",
+			cases[i].campaign, NULL };
+
+		assert_int_equal(parse_items(&m, LANE_BULK, items), 0);
+		assert_string_equal(m.id, cases[i].id);
+		assert_string_equal(m.kid, cases[i].kid);
+		assert_string_equal(m.campaign, cases[i].campaign);
+		assert_string_equal(m.ckey, cases[i].ckey);
+		/* An encoded part never holds a key separator or an unescaped '%' of its own. */
+		assert_null(strchr(m.kid, ':'));
+		assert_null(strchr(m.ckey, ':'));
+		message_free(&m);
+	}
+	{
+		const char *items[] = { "id", kb_id, "to", "0612345678", "text", "hi", NULL };
+
+		assert_int_equal(parse_items(&m, LANE_BULK, items), 0);
+		assert_string_equal(m.kid, kb_id);
+		message_free(&m);
+	}
+	free(kb_id);
 }
 
 static void
@@ -395,10 +443,11 @@ test_missing_id(void **state)
 	(void)state;
 	assert_int_equal(parse_items(&m, LANE_BULK, items), 0);
 	assert_false(m.has_id);
-	assert_string_equal(m.id, "bulk-" ENTRY_ID);
+	assert_string_equal(m.id, "~bulk-" ENTRY_ID);
+	assert_string_equal(m.kid, "~bulk-" ENTRY_ID);
 	message_free(&m);
 	assert_int_equal(parse_items(&m, LANE_REPLY, items), 0);
-	assert_string_equal(m.id, "reply-" ENTRY_ID);
+	assert_string_equal(m.id, "~reply-" ENTRY_ID);
 	message_free(&m);
 }
 
@@ -441,10 +490,41 @@ test_contact_without_to(void **state)
 static void
 test_bad_campaign(void **state)
 {
-	const char *items[] = { "to", "0612345678", "text", "hi", "campaign", "spring 2024", NULL };
+	char *long_campaign = repeat("c", MESSAGE_CAMPAIGN_MAX + 1);
+	const char *toolong[] = { "to", "0612345678", "text", "hi", "campaign", long_campaign, NULL };
+	const char *not_utf8[] = { "to", "0612345678", "text", "hi", "campaign", "\xff", NULL };
 
 	(void)state;
-	expect_error(items, "'campaign'");
+	expect_error(toolong, "'campaign' is longer");
+	expect_error(not_utf8, "'campaign' is not valid UTF-8");
+	free(long_campaign);
+}
+
+/* An entry with more fields than the contract could use is refused; the first ones are kept for the dead-letter. */
+static void
+test_too_many_fields(void **state)
+{
+	const char **items = calloc(2 * 5000 + 1, sizeof *items);
+	char(*names)[16] = calloc(5000, sizeof *names);
+	struct message m;
+
+	(void)state;
+	items[0] = "to";
+	items[1] = "0612345678";
+	items[2] = "text";
+	items[3] = "hi";
+	for (size_t i = 2; i < 5000; i++) {
+		snprintf(names[i], sizeof names[i], "f%zu", i);
+		items[2 * i] = names[i];
+		items[2 * i + 1] = "v";
+	}
+	assert_int_equal(parse_items(&m, LANE_BULK, items), -1);
+	assert_non_null(strstr(m.error, "5000 fields"));
+	assert_int_equal(m.nfields, 5000);
+	assert_int_equal(m.nkept, MESSAGE_MAX_FIELDS);
+	message_free(&m);
+	free(names);
+	free(items);
 }
 
 int
@@ -473,6 +553,8 @@ main(void)
 		cmocka_unit_test(test_template_without_text),
 		cmocka_unit_test(test_contact_without_to),
 		cmocka_unit_test(test_bad_campaign),
+		cmocka_unit_test(test_names_encoded_for_keys),
+		cmocka_unit_test(test_too_many_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

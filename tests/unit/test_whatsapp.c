@@ -60,11 +60,9 @@ static void test_text_preserved(void **state);
 static void test_template_request(void **state);
 static void test_template_whitespace_collapsed(void **state);
 static void test_template_without_params(void **state);
-static void test_template_locale_fallback(void **state);
 static void test_template_missing_var(void **state);
 static void test_template_vars_not_object(void **state);
 static void test_template_var_wrong_type(void **state);
-static void test_window_closed_without_template(void **state);
 static void test_webhook_uses_section_secrets(void **state);
 static void test_accepted(void **state);
 static void test_2xx_without_id(void **state);
@@ -123,9 +121,19 @@ expect_refused(const char *const *kv, const char *needle)
 		fail_msg("error '%s' does not name '%s'", err, needle);
 }
 
+/*
+ * Builds m; a message with a kind and a locale goes as the template
+ * configured for exactly them, if there is one (routing chooses templates:
+ * tests/unit/test_route.c).
+ */
 static int
 build(const void *w, const struct provider_message *m, struct provider_request *req, char *error, size_t errorlen)
 {
+	struct provider_message tm = *m;
+
+	if (m->kind != NULL && m->locale != NULL)
+		tm.template = whatsapp_ops.template_find(w, m->kind, m->locale);
+	m = &tm;
 	provider_request_init(req);
 	error[0] = '\0';
 	return whatsapp_ops.build_request(w, m, req, error, errorlen);
@@ -300,7 +308,7 @@ static void
 test_url_default(void **state)
 {
 	const char *kv[] = { FULL, NULL };
-	struct provider_message m = { .id = "m-1", .to = TO, .text = "Salam", .window_open = true };
+	struct provider_message m = { .id = "m-1", .to = TO, .text = "Salam" };
 	struct provider_request req;
 	void *w = create_ok(kv);
 
@@ -316,7 +324,7 @@ test_url_base_and_version(void **state)
 {
 	const char *kv[] = { FULL, "base_url", "http://127.0.0.1:9000//", "api_version", "v21.0", NULL };
 	const char *bad_version[] = { FULL, "api_version", "23.0", NULL };
-	struct provider_message m = { .id = "m-1", .to = TO, .text = "Salam", .window_open = true };
+	struct provider_message m = { .id = "m-1", .to = TO, .text = "Salam" };
 	struct provider_request req;
 	void *w = create_ok(kv);
 
@@ -332,15 +340,13 @@ static void
 test_text_request(void **state)
 {
 	const char *kv[] = { FULL, "template.custom.fr", "generic_notice fr text", NULL };
-	struct provider_message m = {
-		.id = "m-1", .to = TO, .text = "Salam", .kind = "custom", .locale = "fr", .window_open = true
-	};
+	struct provider_message m = { .id = "m-1", .to = TO, .text = "Salam" };
 	struct provider_request req;
 	json_t *root, *preview;
 	void *w = create_ok(kv);
 
 	(void)state;
-	/* Inside the window free text goes out, even when a template exists. */
+	/* Without a template, free text goes out, even when one is configured (routing chooses). */
 	root = build_json(w, &m, &req);
 	assert_string_equal(jstr(root, "messaging_product"), "whatsapp");
 	assert_string_equal(jstr(root, "recipient_type"), "individual");
@@ -383,7 +389,7 @@ test_text_preserved(void **state)
 		"    leading and   inner   spaces   ",
 	};
 	const char *kv[] = { FULL, NULL };
-	struct provider_message m = { .id = "m-1", .to = TO, .window_open = true };
+	struct provider_message m = { .id = "m-1", .to = TO };
 	struct provider_request req;
 	void *w = create_ok(kv);
 
@@ -412,8 +418,7 @@ test_template_request(void **state)
 		.text = "Formation \xC3\xA9t\xC3\xA9",
 		.kind = "training_offer",
 		.locale = "fr",
-		.vars = "{\"name\":\"Amina\",\"seats\":12,\"unused\":true}",
-		.window_open = false };
+		.vars = "{\"name\":\"Amina\",\"seats\":12,\"unused\":true}" };
 	struct provider_request req;
 	json_t *root, *params;
 	void *w = create_ok(kv);
@@ -457,8 +462,7 @@ test_template_whitespace_collapsed(void **state)
 		.text = "Atelier\n\nsamedi\t\t10h     au centre\r\nfin",
 		.kind = "event",
 		.locale = "fr",
-		.vars = "{\"place\":\"Maison  des\\njeunes\"}",
-		.window_open = false };
+		.vars = "{\"place\":\"Maison  des\\njeunes\"}" };
 	struct provider_request req;
 	json_t *root;
 	void *w = create_ok(kv);
@@ -476,9 +480,7 @@ static void
 test_template_without_params(void **state)
 {
 	const char *kv[] = { FULL, "template.event.fr", "event_reminder fr", NULL };
-	struct provider_message m = {
-		.id = "m-1", .to = TO, .text = "Rappel", .kind = "event", .locale = "fr", .window_open = false
-	};
+	struct provider_message m = { .id = "m-1", .to = TO, .text = "Rappel", .kind = "event", .locale = "fr" };
 	struct provider_request req;
 	json_t *root;
 	void *w = create_ok(kv);
@@ -493,80 +495,13 @@ test_template_without_params(void **state)
 	whatsapp_ops.destroy(w);
 }
 
-/* The exact locale, then its base language, then default_locale. */
-static void
-test_template_locale_fallback(void **state)
-{
-	const char *kv[] = { FULL, "template.event.ary-Latn", "ev_ary_latn ary", "template.event.ary", "ev_ary ary",
-		"template.event.ar", "ev_ar ar", "template.event.fr", "ev_fr fr", "template.training_offer.ar",
-		"offer_ar ar", NULL };
-	const char *other_default[] = { FULL, "default_locale", "ar", "template.event.ar", "ev_ar ar",
-		"template.event.fr", "ev_fr fr", NULL };
-	static const struct {
-		const char *kind, *locale, *name;
-	} cases[] = {
-		{ "event", "ary-Latn", "ev_ary_latn" },
-		{ "event", "ary", "ev_ary" },
-		{ "event", "ary-Arab", "ev_ary" },
-		{ "event", "ar", "ev_ar" },
-		{ "event", "ar-MA", "ev_ar" },
-		{ "event", "ar_MA", "ev_ar" },
-		{ "event", "ary-latn", "ev_ary_latn" },
-		{ "event", "AR", "ev_ar" },
-		{ "event", "FR-fr", "ev_fr" },
-		{ "event", "fr", "ev_fr" },
-		{ "event", "en", "ev_fr" },
-		{ "event", "zgh-Tfng", "ev_fr" },
-		{ "event", "", "ev_fr" },
-		{ "event", NULL, "ev_fr" },
-	};
-	struct provider_message m = { .id = "m-1", .to = TO, .text = "x", .window_open = false };
-	struct provider_request req;
-	char error[192];
-	json_t *root;
-	void *w = create_ok(kv);
-
-	(void)state;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		m.kind = cases[i].kind;
-		m.locale = cases[i].locale;
-		root = build_json(w, &m, &req);
-		if (strcmp(jstr(root, "template.name"), cases[i].name) != 0)
-			fail_msg("locale '%s': template %s, expected %s",
-			    cases[i].locale != NULL ? cases[i].locale : "NULL", jstr(root, "template.name"),
-			    cases[i].name);
-		json_decref(root);
-		provider_request_free(&req);
-	}
-	/* A kind with no template in the default locale is not sent in another language. */
-	m.kind = "training_offer";
-	m.locale = "fr";
-	assert_int_equal(build(w, &m, &req, error, sizeof error), PROVIDER_BUILD_UNAVAILABLE);
-	provider_request_free(&req);
-	whatsapp_ops.destroy(w);
-
-	w = create_ok(other_default);
-	m.kind = "event";
-	m.locale = "en";
-	root = build_json(w, &m, &req);
-	assert_string_equal(jstr(root, "template.name"), "ev_ar");
-	assert_string_equal(jstr(root, "template.language.code"), "ar");
-	json_decref(root);
-	provider_request_free(&req);
-	whatsapp_ops.destroy(w);
-}
-
 static void
 test_template_missing_var(void **state)
 {
 	const char *kv[] = { FULL, "template.event.fr", "event_invite fr name date", NULL };
-	struct provider_message m = { .id = "m-1",
-		.to = TO,
-		.text = "x",
-		.kind = "event",
-		.locale = "fr",
-		.vars = "{\"name\":\"Amina\"}",
-		.window_open = false };
+	struct provider_message m = {
+		.id = "m-1", .to = TO, .text = "x", .kind = "event", .locale = "fr", .vars = "{\"name\":\"Amina\"}"
+	};
 	struct provider_request req;
 	char error[192];
 	void *w = create_ok(kv);
@@ -597,9 +532,7 @@ test_template_vars_not_object(void **state)
 {
 	static const char *const bad[] = { "{\"name\":\"Amina\"", "{name: Amina}", "[\"Amina\"]", "\"Amina\"" };
 	const char *kv[] = { FULL, "template.event.fr", "event_invite fr name", NULL };
-	struct provider_message m = {
-		.id = "m-1", .to = TO, .text = "x", .kind = "event", .locale = "fr", .window_open = false
-	};
+	struct provider_message m = { .id = "m-1", .to = TO, .text = "x", .kind = "event", .locale = "fr" };
 	struct provider_request req;
 	char error[192];
 	void *w = create_ok(kv);
@@ -623,9 +556,7 @@ test_template_var_wrong_type(void **state)
 	static const char *const bad[] = { "{\"seats\":12.5}", "{\"seats\":true}", "{\"seats\":null}",
 		"{\"seats\":{\"n\":1}}" };
 	const char *kv[] = { FULL, "template.event.fr", "event_invite fr seats", NULL };
-	struct provider_message m = {
-		.id = "m-1", .to = TO, .text = "x", .kind = "event", .locale = "fr", .window_open = false
-	};
+	struct provider_message m = { .id = "m-1", .to = TO, .text = "x", .kind = "event", .locale = "fr" };
 	struct provider_request req;
 	char error[192];
 	json_t *root;
@@ -643,35 +574,6 @@ test_template_var_wrong_type(void **state)
 	root = build_json(w, &m, &req);
 	assert_string_equal(jstr(root, "template.components.0.parameters.0.text"), "-3");
 	json_decref(root);
-	provider_request_free(&req);
-	whatsapp_ops.destroy(w);
-}
-
-static void
-test_window_closed_without_template(void **state)
-{
-	const char *none[] = { FULL, NULL };
-	const char *other_kind[] = { FULL, "template.event.fr", "event_invite fr", NULL };
-	struct provider_message m = {
-		.id = "m-1", .to = TO, .text = "Salam", .kind = "training_offer", .locale = "fr", .window_open = false
-	};
-	struct provider_request req;
-	char error[192];
-	void *w = create_ok(none);
-
-	(void)state;
-	assert_int_equal(build(w, &m, &req, error, sizeof error), PROVIDER_BUILD_UNAVAILABLE);
-	assert_string_equal(error, "window_closed");
-	assert_int_equal(req.body.len, 0);
-	provider_request_free(&req);
-	whatsapp_ops.destroy(w);
-	w = create_ok(other_kind);
-	assert_int_equal(build(w, &m, &req, error, sizeof error), PROVIDER_BUILD_UNAVAILABLE);
-	assert_string_equal(error, "window_closed");
-	provider_request_free(&req);
-	/* A message without a kind is "custom". */
-	m.kind = NULL;
-	assert_int_equal(build(w, &m, &req, error, sizeof error), PROVIDER_BUILD_UNAVAILABLE);
 	provider_request_free(&req);
 	whatsapp_ops.destroy(w);
 }
@@ -957,11 +859,9 @@ main(void)
 		cmocka_unit_test(test_template_request),
 		cmocka_unit_test(test_template_whitespace_collapsed),
 		cmocka_unit_test(test_template_without_params),
-		cmocka_unit_test(test_template_locale_fallback),
 		cmocka_unit_test(test_template_missing_var),
 		cmocka_unit_test(test_template_vars_not_object),
 		cmocka_unit_test(test_template_var_wrong_type),
-		cmocka_unit_test(test_window_closed_without_template),
 		cmocka_unit_test(test_webhook_uses_section_secrets),
 		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_2xx_without_id),

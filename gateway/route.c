@@ -1,0 +1,139 @@
+/*
+ * The routing rules, in the order they are applied: a message past its
+ * expiry is not sent; a person who opted out is not written to; the
+ * channel is the message's, or for channel=auto the person's preferred
+ * one (WhatsApp only when their record says so, since a number's presence
+ * on WhatsApp is unknown until Meta refuses it), with SMS as the fall
+ * back; on WhatsApp, free text inside the 24-hour window, an approved
+ * template outside it, SMS when there is none and SMS may be used.
+ */
+#include "gateway/route.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/util/xmalloc.h"
+
+/*
+ * Free text on WhatsApp is allowed for 24 hours after the person's last
+ * message; a little is kept back so that a send in flight at the edge
+ * does not fail with 131047.
+ */
+#define ROUTE_WINDOW_S (24 * 3600 - 300)
+
+struct route {
+	const struct route_provider *sms, *whatsapp;
+};
+
+static enum route_verdict route_stop(struct route_plan *plan, enum route_verdict v, enum outcome o, const char *why);
+static void route_use(struct route_plan *plan, const struct route_provider *p);
+
+struct route *
+route_new(const struct route_provider *sms, const struct route_provider *whatsapp)
+{
+	struct route *r = xcalloc(1, sizeof *r);
+
+	r->sms = sms;
+	r->whatsapp = whatsapp;
+	return r;
+}
+
+void
+route_free(struct route *r)
+{
+	free(r);
+}
+
+static enum route_verdict
+route_stop(struct route_plan *plan, enum route_verdict v, enum outcome o, const char *why)
+{
+	plan->outcome = o;
+	snprintf(plan->why, sizeof plan->why, "%s", why);
+	return v;
+}
+
+static void
+route_use(struct route_plan *plan, const struct route_provider *p)
+{
+	plan->p = p;
+	plan->channel = p->ops->channel;
+	plan->pm.template = NULL;
+}
+
+const struct provider_template *
+route_template(const struct route_provider *p, const char *kind, const char *locale)
+{
+	const struct provider_template *t;
+	char base[32];
+
+	if (p->ops->template_find == NULL)
+		return NULL;
+	if (locale == NULL)
+		locale = "";
+	/* The queue takes ar_MA as well as ar-MA. */
+	snprintf(base, sizeof base, "%s", locale);
+	base[strcspn(base, "-_")] = '\0';
+	if (*locale != '\0' && (t = p->ops->template_find(p->ctx, kind, locale)) != NULL)
+		return t;
+	if (*base != '\0' && (t = p->ops->template_find(p->ctx, kind, base)) != NULL)
+		return t;
+	if (p->ops->template_default_locale == NULL)
+		return NULL;
+	return p->ops->template_find(p->ctx, kind, p->ops->template_default_locale(p->ctx));
+}
+
+enum route_verdict
+route_decide(const struct route *r, const struct message *m, long long now_s, struct route_plan *plan)
+{
+	memset(plan, 0, sizeof *plan);
+	plan->pm.id = m->id;
+	plan->pm.to = m->to;
+	plan->pm.text = m->text;
+	plan->pm.kind = kind_name(m->kind);
+	plan->pm.locale = m->locale[0] != '\0' ? m->locale : m->contact_locale;
+	plan->pm.vars = m->vars;
+	if (m->expires > 0 && now_s >= m->expires)
+		return route_stop(plan, ROUTE_SKIP, OUTCOME_EXPIRED, "expired");
+	if (m->opted_out)
+		return route_stop(plan, ROUTE_SKIP, OUTCOME_SKIPPED, "opted_out");
+	switch (m->channel) {
+	case CHANNEL_SMS:
+		if (r->sms == NULL)
+			return route_stop(plan, ROUTE_FAIL, OUTCOME_FAILED, "channel sms is not configured");
+		route_use(plan, r->sms);
+		return ROUTE_SEND;
+	case CHANNEL_WHATSAPP:
+		if (r->whatsapp == NULL)
+			return route_stop(plan, ROUTE_FAIL, OUTCOME_FAILED, "channel whatsapp is not configured");
+		route_use(plan, r->whatsapp);
+		break;
+	default:
+		if (r->whatsapp != NULL && (r->sms == NULL || strcmp(m->contact_channel, "whatsapp") == 0)) {
+			route_use(plan, r->whatsapp);
+			plan->may_fall_back = r->sms != NULL;
+			break;
+		}
+		route_use(plan, r->sms);
+		return ROUTE_SEND;
+	}
+	/* WhatsApp: free text inside the window, else an approved template. */
+	if (m->wa_last_in_s > 0 && now_s - m->wa_last_in_s < ROUTE_WINDOW_S)
+		return ROUTE_SEND;
+	if ((plan->pm.template = route_template(plan->p, plan->pm.kind, plan->pm.locale)) != NULL)
+		return ROUTE_SEND;
+	if (route_fall_back(r, plan))
+		return ROUTE_SEND;
+	return route_stop(plan, ROUTE_SKIP, OUTCOME_SKIPPED, "window_closed");
+}
+
+bool
+route_fall_back(const struct route *r, struct route_plan *plan)
+{
+	if (!plan->may_fall_back || r->sms == NULL)
+		return false;
+	plan->fell_back_from = plan->p;
+	route_use(plan, r->sms);
+	plan->may_fall_back = false;
+	return true;
+}

@@ -1,0 +1,59 @@
+/*
+ * Routing and policy: for each message about to go, whether it goes and
+ * how — its expiry, the person's opt-out, the channel (the message's own,
+ * or the person's preferred one), WhatsApp's customer-service window, an
+ * approved template or free text, and the fall back to SMS when WhatsApp
+ * cannot carry it. Decisions only, over the message, the configured
+ * providers and the time; gateway/sender.c does the sending. Rules yet to
+ * come (quiet hours, rate limits, consent, keywords) belong here too.
+ * The creator owns struct route; route_free().
+ */
+#ifndef AMUDDU_ROUTE_H
+#define AMUDDU_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "handlers/provider.h"
+#include "queues/message.h"
+
+/* A configured provider as routing and sending see it. */
+struct route_provider {
+	const struct provider_ops *ops;
+	void *ctx;
+	size_t mi; /* its metrics index */
+};
+
+enum route_verdict {
+	ROUTE_SEND = 0, /* build plan->pm for plan->p and send it */
+	ROUTE_SKIP,     /* not sent by rule: record plan->outcome (SKIPPED or EXPIRED) with plan->why */
+	ROUTE_FAIL,     /* cannot be sent as it is: record FAILED with plan->why */
+};
+
+/* How one message goes. */
+struct route_plan {
+	const struct route_provider *p; /* for SEND; for SKIP and FAIL when a channel was chosen, else NULL */
+	enum channel channel;           /* the channel chosen, AUTO when none */
+	bool may_fall_back;             /* WhatsApp chosen for channel=auto: SMS is there if it cannot carry it */
+	const struct route_provider *fell_back_from; /* set when the plan moved to SMS, until the sender counts it */
+	struct provider_message pm;     /* what the provider is given (strings point into the message) */
+	enum outcome outcome;           /* for SKIP and FAIL */
+	char why[192];                  /* for SKIP and FAIL: no personal data */
+};
+
+struct route;
+
+/* sms and whatsapp may each be NULL (not configured), not both; they must outlive the route. */
+struct route *route_new(const struct route_provider *sms, const struct route_provider *whatsapp);
+void route_free(struct route *r);
+/* Decides how m goes at now_s (epoch seconds). */
+enum route_verdict route_decide(const struct route *r, const struct message *m, long long now_s, struct route_plan *plan);
+/*
+ * WhatsApp cannot carry the message (no template, or Meta's answer):
+ * moves the plan to SMS and returns true when it allows it, else false.
+ */
+bool route_fall_back(const struct route *r, struct route_plan *plan);
+/* The template for kind: the locale, then its base language (ary-Latn → ary), then the provider's default. */
+const struct provider_template *route_template(const struct route_provider *p, const char *kind, const char *locale);
+
+#endif

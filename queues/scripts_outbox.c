@@ -1,0 +1,298 @@
+/*
+ * The Lua bodies of the outbox's scripts: begin, finish, schedule,
+ * reject, poison, due, lease and lost. queues/scripts.c puts each together
+ * with the generated constants, the shared prologue and the unpacking of
+ * its arguments (the @ITEM@ line), and says what every script takes.
+ */
+#include "queues/scripts_int.h"
+
+/* The Lua text is laid out as Lua, not as C. */
+/* clang-format off */
+
+/* The same entry handed out before: a duplicate id, or a read that is out of date. */
+#define SCRIPTS_SEEN_ENTRY \
+	"    if mine(stream, entry) then\n" \
+	"      ack(stream, entry); count(ckey, 'duplicates'); out[#out + 1] = R_DUPLICATE\n" \
+	"    else\n" \
+	"      out[#out + 1] = R_STALE\n" \
+	"    end\n"
+
+
+/*
+ * begin: per message, {attempt, optout, [wa_last_in, channel, locale,
+ * phone] when contact is set} to go ahead, or one result code.
+ */
+const char script_begin[] =
+	"local optkey, seen = P..'optout', {}\n"
+	"local function one(b, out)\n"
+	"  @ITEM@\n"
+	"  local key, stream = P..'msg:'..kid, P..'outbox:'..lane\n"
+	"  local st = redis.call('HMGET', key, 'state', 'entry')\n"
+	"  local state, res = st[1], nil\n"
+	"  if not state then\n"
+	"    redis.call('HSET', key, 'state', S_SENDING, 'entry', entry, 'attempts', '1', 'created', nows,\n"
+	"      'lane', lane, 'campaign', campaign, 'kind', kind, 'person', person)\n"
+	"    if ckey ~= campaign then redis.call('HSET', key, 'ckey', ckey) end\n"
+	"    if kid ~= id then redis.call('HSET', key, 'id', id) end\n"
+	"    redis.call('EXPIRE', key, ttl)\n"
+	"    count(ckey, 'queued')\n"
+	"    if campaign ~= '' and not seen[campaign] then\n"
+	"      seen[campaign] = true; redis.call('SADD', P..'campaigns', campaign)\n"
+	"    end\n"
+	"    res = 1\n"
+	"  elseif st[2] ~= entry then\n"
+	SCRIPTS_SEEN_ENTRY
+	"    return\n"
+	"  elseif state == S_SENDING or state == S_QUEUED then\n"
+	"    res = redis.call('HINCRBY', key, 'attempts', 1)\n"
+	"    if state == S_SENDING then count(ckey, 'resent') else redis.call('HSET', key, 'state', S_SENDING) end\n"
+	"  elseif FINAL[state] then\n"
+	"    ack(stream, entry); out[#out + 1] = R_FINISHED; return\n"
+	"  else\n"
+	/* Parked (scheduled or retry_wait) with this entry: the entry was acknowledged when it was parked. */
+	"    out[#out + 1] = R_STALE; return\n"
+	"  end\n"
+	"  redis.call('HSET', P..'inflight:'..lane, entry, kid)\n"
+	"  out[#out + 1] = res\n"
+	"  out[#out + 1] = redis.call('SISMEMBER', optkey, person)\n"
+	"  if contact ~= '' then\n"
+	"    local ct = redis.call('HMGET', P..'contact:'..person, 'wa_last_in', 'channel', 'locale', 'phone')\n"
+	"    out[#out + 1] = ct[1] or ''; out[#out + 1] = ct[2] or ''\n"
+	"    out[#out + 1] = ct[3] or ''; out[#out + 1] = ct[4] or ''\n"
+	"  end\n"
+	"end\n"
+	"return run(one)\n";
+
+/*
+ * finish: per outcome, R_DONE, or R_UNCHANGED when it was recorded before
+ * (a replay) or another attempt has the message now. A sent outcome
+ * applies any status callback that came before it (early:<provider>:<pkey>,
+ * indexed in the early sorted set so that a batch with none pays one ZCARD).
+ */
+const char script_finish[] =
+	"local anyearly = redis.call('ZCARD', P..'early') > 0\n"
+	"local function one(b, out)\n"
+	"  @ITEM@\n"
+	"  local key, stream, ifl = P..'msg:'..kid, P..'outbox:'..lane, P..'inflight:'..lane\n"
+	"  local st = redis.call('HMGET', key, 'state', 'entry', 'attempts')\n"
+	"  if st[1] ~= S_SENDING or st[2] ~= entry or st[3] ~= attempt then\n"
+	"    if not (st[1] == S_SENDING and st[2] == entry) then\n"
+	"      ack(stream, entry); redis.call('HDEL', ifl, entry)\n"
+	"    end\n"
+	"    out[#out + 1] = R_UNCHANGED; return\n"
+	"  end\n"
+	"  ack(stream, entry)\n"
+	"  redis.call('HDEL', ifl, entry)\n"
+	"  if outcome == O_SENT then\n"
+	"    redis.call('HSET', key, 'state', S_SENT, 'updated', nows, 'channel', channel, 'provider', provider,\n"
+	"      'provider_id', pid)\n"
+	"    if attempt ~= '1' then redis.call('HDEL', key, 'error', 'due') end\n"
+	"    count(ckey, 'sent'); count(ckey, 'sent.'..channel)\n"
+	"    if campaign ~= '' then redis.call('SADD', P..'campaign:'..ckey..':sent', person) end\n"
+	"    local early\n"
+	"    if pid ~= '' then\n"
+	"      redis.call('SET', P..'pid:'..provider..':'..pkey, kid, 'EX', pidttl)\n"
+	"      if anyearly and redis.call('ZREM', P..'early', provider..':'..pkey) == 1 then\n"
+	"        local ek = P..'early:'..provider..':'..pkey\n"
+	"        early = redis.call('HGETALL', ek)\n"
+	"        redis.call('DEL', ek)\n"
+	"      end\n"
+	"    end\n"
+	"    logev(id, S_SENT, campaign, kind, lane, channel, person, provider, pid, attempt, '', '')\n"
+	"    if early and #early > 0 then\n"
+	"      local l = {}\n"
+	"      for j = 1, #early, 2 do l[#l + 1] = {early[j], early[j + 1]} end\n"
+	"      table.sort(l, function(x, y) return (RANK[x[1]] or 0) < (RANK[y[1]] or 0) end)\n"
+	"      for _, e in ipairs(l) do apply_status(kid, e[1], e[2]) end\n"
+	"      count(ckey, 'status_early_applied')\n"
+	"    end\n"
+	"  elseif outcome == O_RETRY then\n"
+	"    local fk = P..'fields:'..kid\n"
+	"    redis.call('HSET', key, 'state', S_RETRY_WAIT, 'updated', nows, 'error', err, 'due', due)\n"
+	"    redis.call('DEL', fk)\n"
+	"    redis.call('HSET', fk, values(b, nf))\n"
+	"    redis.call('ZADD', P..'scheduled', due, kid)\n"
+	"    count(ckey, 'retries')\n"
+	"    logev(id, S_RETRY_WAIT, campaign, kind, lane, channel, person, provider, '', attempt, err, due)\n"
+	"  elseif outcome == O_SKIPPED or outcome == O_EXPIRED then\n"
+	"    local state = outcome == O_SKIPPED and S_SKIPPED or S_EXPIRED\n"
+	"    redis.call('HSET', key, 'state', state, 'updated', nows, 'channel', channel, 'error', err)\n"
+	"    count(ckey, state)\n"
+	"    logev(id, state, campaign, kind, lane, channel, person, provider, '', attempt, err, '')\n"
+	"  else\n"
+	"    redis.call('HSET', key, 'state', S_FAILED, 'updated', nows, 'channel', channel, 'provider', provider,\n"
+	"      'error', err)\n"
+	"    redis.call('XADD', P..'deadletter', '*', 'dl_reason', err, 'dl_id', id, 'dl_lane', lane, 'dl_entry', entry,\n"
+	"      'dl_attempts', attempt, 'dl_at', nows, values(b, nf))\n"
+	"    count(ckey, 'failed'); count(ckey, 'deadletter')\n"
+	"    logev(id, S_FAILED, campaign, kind, lane, channel, person, provider, '', attempt, err, '')\n"
+	"  end\n"
+	"  if optout ~= '' then\n"
+	"    redis.call('HSET', P..'contact:'..person, 'marketing_optout', nows, 'marketing_optout_source', optout)\n"
+	"  end\n"
+	"  out[#out + 1] = R_DONE\n"
+	"end\n"
+	"return run(one)\n";
+
+/* schedule: per message R_DONE parked, R_UNCHANGED parked before, R_DUPLICATE or R_STALE. */
+const char script_schedule[] =
+	"local function one(b, out)\n"
+	"  @ITEM@\n"
+	"  local key, stream, fk = P..'msg:'..kid, P..'outbox:'..lane, P..'fields:'..kid\n"
+	"  local st = redis.call('HMGET', key, 'state', 'entry')\n"
+	"  if st[1] and st[2] ~= entry then\n"
+	SCRIPTS_SEEN_ENTRY
+	"    return\n"
+	"  end\n"
+	"  ack(stream, entry)\n"
+	"  if st[1] and st[1] ~= S_QUEUED then\n"
+	"    out[#out + 1] = FINAL[st[1]] and R_FINISHED or R_UNCHANGED; return\n"
+	"  end\n"
+	"  if st[1] then\n"
+	/* Back from the schedule, and not yet due by this process's clock: parked again, not counted again. */
+	"    redis.call('HSET', key, 'state', S_SCHEDULED, 'due', due)\n"
+	"  else\n"
+	"    redis.call('HSET', key, 'state', S_SCHEDULED, 'entry', entry, 'lane', lane, 'campaign', campaign,\n"
+	"      'kind', kind, 'person', person, 'channel', channel, 'created', nows, 'attempts', '0', 'due', due)\n"
+	"    if ckey ~= campaign then redis.call('HSET', key, 'ckey', ckey) end\n"
+	"    if kid ~= id then redis.call('HSET', key, 'id', id) end\n"
+	"    if campaign ~= '' then redis.call('SADD', P..'campaigns', campaign) end\n"
+	"    count(ckey, 'queued')\n"
+	"    logev(id, S_SCHEDULED, campaign, kind, lane, channel, person, '', '', '0', '', due)\n"
+	"  end\n"
+	"  local wait = math.floor((tonumber(due) - now) / 1000)\n"
+	"  redis.call('EXPIRE', key, tostring(tonumber(ttl) + (wait > 0 and wait or 0)))\n"
+	"  redis.call('DEL', fk)\n"
+	"  redis.call('HSET', fk, values(b, nf))\n"
+	"  redis.call('ZADD', P..'scheduled', due, kid)\n"
+	"  out[#out + 1] = R_DONE\n"
+	"end\n"
+	"return run(one)\n";
+
+/* reject: a malformed entry to the dead-letter stream, once. */
+const char script_reject[] =
+	"local function one(b, out)\n"
+	"  @ITEM@\n"
+	"  local stream = P..'outbox:'..lane\n"
+	"  if not mine(stream, entry) then out[#out + 1] = R_UNCHANGED; return end\n"
+	"  ack(stream, entry)\n"
+	"  redis.call('XADD', P..'deadletter', '*', 'dl_reason', reason, 'dl_id', id, 'dl_lane', lane,\n"
+	"    'dl_entry', entry, 'dl_at', nows, values(b, nf))\n"
+	"  count(ckey, 'malformed'); count(ckey, 'deadletter')\n"
+	"  logev(id, S_FAILED, campaign, '', lane, '', '', '', '', '', 'malformed: '..reason, '')\n"
+	"  out[#out + 1] = R_DONE\n"
+	"end\n"
+	"return run(one)\n";
+
+/*
+ * poison: a message whose recording failed on its own. Each write that
+ * touches its own keys may fail again (they may be what is broken), so
+ * those are tried one by one; the dead-letter entry and the totals are
+ * written in any case.
+ */
+const char script_poison[] =
+	"local function try(...) return pcall(redis.call, ...) end\n"
+	"local function one(b, out)\n"
+	"  @ITEM@\n"
+	"  local stream = P..'outbox:'..lane\n"
+	"  if not mine(stream, entry) then out[#out + 1] = R_UNCHANGED; return end\n"
+	"  ack(stream, entry)\n"
+	"  redis.call('XADD', P..'deadletter', '*', 'dl_reason', reason, 'dl_id', id, 'dl_lane', lane,\n"
+	"    'dl_entry', entry, 'dl_attempts', attempt, 'dl_at', nows, values(b, nf))\n"
+	"  count('', 'poison'); count('', 'failed'); count('', 'deadletter')\n"
+	"  try('HDEL', P..'inflight:'..lane, entry)\n"
+	"  try('HSET', P..'msg:'..kid, 'state', S_FAILED, 'updated', nows, 'error', reason)\n"
+	"  if ckey ~= '' then\n"
+	"    try('HINCRBY', P..'campaign:'..ckey, 'failed', '1'); try('HINCRBY', P..'campaign:'..ckey, 'deadletter', '1')\n"
+	"  end\n"
+	"  pcall(logev, id, S_FAILED, campaign, kind, lane, '', person, '', '', attempt, reason, '')\n"
+	"  out[#out + 1] = R_DONE\n"
+	"end\n"
+	"return run(one)\n";
+
+/*
+ * due: moves up to limit parked messages whose time has come back into
+ * their lane as new entries (the record follows the new entry id). A
+ * message that moved on meanwhile (sent, failed) is only taken off the
+ * schedule. Returns how many were taken off.
+ */
+const char script_due[] =
+	"local ids = redis.call('ZRANGEBYSCORE', P..'scheduled', '-inf', nows, 'LIMIT', '0', limit)\n"
+	"local function move(kid)\n"
+	"  local key, fk = P..'msg:'..kid, P..'fields:'..kid\n"
+	"  local r = redis.call('HMGET', key, 'lane', 'state')\n"
+	"  local f = redis.call('HGETALL', fk)\n"
+	"  if r[1] and (r[2] == S_SCHEDULED or r[2] == S_RETRY_WAIT) and #f > 0 then\n"
+	"    local e = redis.call('XADD', P..'outbox:'..r[1], '*', unpack(f))\n"
+	"    redis.call('HSET', key, 'entry', e, 'state', S_QUEUED)\n"
+	"  elseif not r[1] or #f == 0 then\n"
+	"    count('', 'lost_scheduled')\n"
+	"  end\n"
+	"  redis.call('DEL', fk)\n"
+	"end\n"
+	"for _, kid in ipairs(ids) do\n"
+	"  redis.call('ZREM', P..'scheduled', kid)\n"
+	"  local ok, e = pcall(move, kid)\n"
+	"  if not ok then\n"
+	"    count('', 'poison')\n"
+	"    pcall(redis.call, 'HSET', P..'msg:'..kid, 'state', S_FAILED, 'updated', nows, 'error',\n"
+	"      'cannot be moved back to its lane: '..(type(e) == 'table' and tostring(e.err) or tostring(e)))\n"
+	"  end\n"
+	"end\n"
+	"flush()\n"
+	"return #ids\n";
+
+/*
+ * lease: for each entry, 1 when it is still pending for this consumer (its
+ * idle time is reset, so no live process takes it over), 0 when it is not
+ * (acknowledged, or taken over after this consumer fell silent).
+ */
+const char script_lease[] =
+	"local stream = P..'outbox:'..lane\n"
+	"local out, keep = {}, {'XCLAIM', stream, G, C, '0'}\n"
+	"for i = 0, N - 1 do\n"
+	"  local entry = ARGV[FIRST + i]\n"
+	"  if mine(stream, entry) then keep[#keep + 1] = entry; out[#out + 1] = 1 else out[#out + 1] = 0 end\n"
+	"end\n"
+	"if #keep > 5 then\n"
+	"  keep[#keep + 1] = 'JUSTID'\n"
+	"  redis.call(unpack(keep))\n"
+	"end\n"
+	"return out\n";
+
+/*
+ * lost: pending entries deleted from their stream (a producer's XTRIM or
+ * MAXLEN). The message an entry carried, if it was begun, ends failed;
+ * either way the loss is dead-lettered and counted.
+ */
+const char script_lost[] =
+	"local stream, ifl = P..'outbox:'..lane, P..'inflight:'..lane\n"
+	"local function one(b, out)\n"
+	"  @ITEM@\n"
+	"  ack(stream, entry)\n"
+	"  local kid = redis.call('HGET', ifl, entry)\n"
+	"  count('', 'trimmed'); count('', 'deadletter')\n"
+	"  if kid then\n"
+	"    redis.call('HDEL', ifl, entry)\n"
+	"    local key = P..'msg:'..kid\n"
+	"    local m = redis.call('HMGET', key, 'state', 'entry', 'attempts', 'campaign', 'kind', 'person', 'ckey', 'id')\n"
+	"    local id = m[8] or kid\n"
+	"    local why = 'entry deleted from its stream before its outcome was recorded; it may have been sent'\n"
+	"    redis.call('XADD', P..'deadletter', '*', 'dl_reason', why, 'dl_id', id, 'dl_lane', lane,\n"
+	"      'dl_entry', entry, 'dl_attempts', m[3] or '0', 'dl_at', nows)\n"
+	"    if m[2] == entry and m[1] and not FINAL[m[1]] then\n"
+	"      local c = m[4] or ''\n"
+	"      redis.call('HSET', key, 'state', S_FAILED, 'updated', nows, 'error', why)\n"
+	"      count(m[7] or c, 'failed')\n"
+	"      logev(id, S_FAILED, c, m[5] or '', lane, '', m[6] or '', '', '', m[3] or '', why, '')\n"
+	"    end\n"
+	"  else\n"
+	"    redis.call('XADD', P..'deadletter', '*', 'dl_reason', 'entry deleted from its stream before it was read',\n"
+	"      'dl_id', '', 'dl_lane', lane, 'dl_entry', entry, 'dl_at', nows)\n"
+	"  end\n"
+	"  out[#out + 1] = R_DONE\n"
+	"end\n"
+	"return run(one)\n";
+
+
+/* clang-format on */

@@ -1,0 +1,108 @@
+/*
+ * The Lua bodies of the receipts' scripts: status callbacks and inbound
+ * messages, and apply_status, which finish also uses for statuses that
+ * came before their send was recorded.
+ */
+#include "queues/scripts_int.h"
+
+/* The Lua text is laid out as Lua, not as C. */
+/* clang-format off */
+
+/*
+ * A status callback on message kid. The state only moves forward; read
+ * implies delivered. Returns 1 recorded, 2 unchanged, 3 no such message.
+ */
+const char scripts_apply_status[] =
+	"local function apply_status(kid, status, err)\n"
+	"  local key = P..'msg:'..kid\n"
+	"  local m = redis.call('HMGET', key, 'state', 'campaign', 'kind', 'lane', 'channel', 'provider', 'person',\n"
+	"    'ckey', 'id', 'provider_id', 'attempts')\n"
+	"  if not m[1] then count('', 'status_orphaned'); return 3 end\n"
+	"  local c, ch = m[2] or '', m[5] or ''\n"
+	"  local ck = m[8] or c\n"
+	"  local cur, new = RANK[m[1]] or 0, RANK[status]\n"
+	"  if not new or new <= cur then count(ck, 'status_unchanged'); return 2 end\n"
+	"  redis.call('HSET', key, 'state', status, 'updated', nows)\n"
+	"  if err ~= '' then redis.call('HSET', key, 'status_error', err) end\n"
+	"  if status == S_UNDELIVERED then\n"
+	"    count(ck, 'undelivered'); count(ck, 'undelivered.'..ch)\n"
+	"  else\n"
+	"    if m[1] == S_UNDELIVERED then\n"
+	/* The person read it after all: it was delivered, not lost. */
+	"      count(ck, 'undelivered', -1); count(ck, 'undelivered.'..ch, -1)\n"
+	"    end\n"
+	"    if m[1] ~= S_DELIVERED then\n"
+	"      count(ck, 'delivered'); count(ck, 'delivered.'..ch)\n"
+	"      if c ~= '' then redis.call('SADD', P..'campaign:'..ck..':reached', m[7]) end\n"
+	"    end\n"
+	"    if status == S_READ then count(ck, 'read'); count(ck, 'read.'..ch) end\n"
+	"  end\n"
+	"  logev(m[9] or kid, status, c, m[3] or '', m[4] or '', ch, m[7] or '', m[6] or '', m[10] or '',\n"
+	"    m[11] or '', err, '')\n"
+	"  return 1\n"
+	"end\n";
+
+
+/*
+ * status: per status 1 recorded, 2 unchanged (old or duplicate), 3 the
+ * message record is gone, 0 kept until the send is recorded.
+ */
+const char script_status[] =
+	"redis.call('ZREMRANGEBYSCORE', P..'early', '-inf', nows)\n"
+	"local function one(b, out)\n"
+	"  @ITEM@\n"
+	"  local kid = redis.call('GET', P..'pid:'..provider..':'..pkey)\n"
+	"  if kid then\n"
+	"    out[#out + 1] = apply_status(kid, status, err)\n"
+	"  else\n"
+	"    local ek = P..'early:'..provider..':'..pkey\n"
+	"    redis.call('HSET', ek, status, err)\n"
+	"    redis.call('EXPIRE', ek, ttl)\n"
+	"    redis.call('ZADD', P..'early', tostring(now + tonumber(ttl) * 1000), provider..':'..pkey)\n"
+	"    count('', 'status_early')\n"
+	"    out[#out + 1] = 0\n"
+	"  end\n"
+	"end\n"
+	"return run(one)\n";
+
+/*
+ * inbound: creates the contact when new, refreshes the WhatsApp window,
+ * appends to the inbox. Per message 1 stored, 0 duplicate.
+ */
+const char script_inbound[] =
+	"local function one(b, out)\n"
+	"  @ITEM@\n"
+	"  if not redis.call('SET', P..'seen:'..provider..':'..pkey, '1', 'NX', 'EX', ttl) then\n"
+	"    count('', 'inbound_duplicates')\n"
+	"    out[#out + 1] = 0; return\n"
+	"  end\n"
+	"  local ck = P..'contact:'..person\n"
+	"  local ct = redis.call('HMGET', ck, 'created', 'locale', 'channel', 'wa_last_in')\n"
+	"  local loc = ct[2] or ''\n"
+	"  if not ct[1] then\n"
+	"    loc = locale\n"
+	"    redis.call('HSET', ck, 'phone', phone, 'created', nows)\n"
+	"    if locale ~= '' then redis.call('HSET', ck, 'locale', locale) end\n"
+	"    count('', 'contacts_created')\n"
+	"  end\n"
+	"  redis.call('HSET', ck, 'last_in', nows, 'last_in_channel', channel)\n"
+	"  if channel == 'whatsapp' then\n"
+	"    local t = tonumber(time)\n"
+	"    if t <= 0 or t * 1000 > now + 300000 then t = math.floor(now / 1000) end\n"
+	"    if not ct[4] or tonumber(ct[4]) < t then redis.call('HSET', ck, 'wa_last_in', tostring(t)) end\n"
+	"    if not ct[3] then redis.call('HSET', ck, 'channel', 'whatsapp') end\n"
+	"  end\n"
+	"  local f = {'provider_id', pid, 'channel', channel, 'provider', provider, 'contact', person,\n"
+	"    'locale', loc, 'type', mtype, 'text', text, 'received', nows, 'sent_at', time}\n"
+	"  if inbox_maxlen ~= '0' then\n"
+	"    redis.call('XADD', P..'inbox', 'MAXLEN', '~', inbox_maxlen, '*', unpack(f))\n"
+	"  else\n"
+	"    redis.call('XADD', P..'inbox', '*', unpack(f))\n"
+	"  end\n"
+	"  count('', 'inbound'); count('', 'inbound.'..channel)\n"
+	"  out[#out + 1] = 1\n"
+	"end\n"
+	"return run(one)\n";
+
+
+/* clang-format on */

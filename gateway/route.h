@@ -36,9 +36,9 @@ struct route_plan {
 	enum channel channel;           /* the channel chosen, AUTO when none */
 	bool may_fall_back;             /* WhatsApp chosen for channel=auto: SMS is there if it cannot carry it */
 	const struct route_provider *fell_back_from; /* set when the plan moved to SMS, until the sender counts it */
-	struct provider_message pm;     /* what the provider is given (strings point into the message) */
-	enum outcome outcome;           /* for SKIP and FAIL */
-	char why[192];                  /* for SKIP and FAIL: no personal data */
+	struct provider_message pm;                  /* what the provider is given (strings point into the message) */
+	enum outcome outcome;                        /* for SKIP and FAIL */
+	char why[192];                               /* for SKIP and FAIL: no personal data */
 };
 
 struct route;
@@ -47,7 +47,8 @@ struct route;
 struct route *route_new(const struct route_provider *sms, const struct route_provider *whatsapp);
 void route_free(struct route *r);
 /* Decides how m goes at now_s (epoch seconds). */
-enum route_verdict route_decide(const struct route *r, const struct message *m, long long now_s, struct route_plan *plan);
+enum route_verdict route_decide(
+    const struct route *r, const struct message *m, long long now_s, struct route_plan *plan);
 /*
  * WhatsApp cannot carry the message (no template, or Meta's answer):
  * moves the plan to SMS and returns true when it allows it, else false.

@@ -18,8 +18,8 @@
 struct sender;
 
 /* The outbox, dispatch, route and metrics must outlive the sender. */
-struct sender *sender_new(struct outbox *ob, struct dispatch *d, const struct route *rt, struct metrics *mt,
-    size_t max_concurrent);
+struct sender *sender_new(
+    struct outbox *ob, struct dispatch *d, const struct route *rt, struct metrics *mt, size_t max_concurrent);
 void sender_free(struct sender *s);
 /* A begun message from the outbox (its send handler). */
 void sender_send(struct sender *s, struct message *m);

@@ -112,9 +112,6 @@ message_parse(struct message *m, enum lane lane, const char *entry_id, const cha
 	}
 	if (nvalues % 2 != 0)
 		return message_fail(m, "entry has an odd number of field/value items");
-	if (m->nfields > MESSAGE_MAX_FIELDS)
-		return message_fail(m, "entry has %zu fields, more than %d (the first %d are kept here)", m->nfields,
-		    MESSAGE_MAX_FIELDS, MESSAGE_MAX_FIELDS);
 
 	for (size_t i = 0; i < m->nfields; i++) {
 		const char *name = m->fields[2 * i], *value = m->fields[2 * i + 1];
@@ -158,6 +155,10 @@ message_parse(struct message *m, enum lane lane, const char *entry_id, const cha
 	} else
 		m->id = xasprintf("%c%s-%s", MESSAGE_DERIVED_ID_MARK, lane_name(lane), m->entry_id);
 	m->kid = keys_encode(m->id, strlen(m->id));
+	/* Checked once the id is known, so that the dead-letter names the message. */
+	if (m->nfields > MESSAGE_MAX_FIELDS)
+		return message_fail(m, "entry has %zu fields, more than %d (the first %d are kept here)", m->nfields,
+		    MESSAGE_MAX_FIELDS, MESSAGE_MAX_FIELDS);
 
 	if (to == NULL && contact != NULL) {
 		/* A contact id is the person's pseudonym; the number comes from the contact record at claim time. */

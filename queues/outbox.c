@@ -24,6 +24,7 @@ static void outbox_cmd_down(struct redis_conn *rc, void *arg);
 static void outbox_reader_up(struct redis_conn *rc, void *arg);
 static void outbox_reader_down(struct redis_conn *rc, void *arg);
 static void outbox_group_reply(struct redis_conn *rc, redisReply *r, void *privdata);
+static void outbox_ignore_reply(struct redis_conn *rc, redisReply *r, void *privdata);
 
 long long
 outbox_now_ms(void)
@@ -291,6 +292,14 @@ outbox_cmd_up(struct redis_conn *rc, void *arg)
 	struct outbox *ob = arg;
 
 	(void)rc;
+	/* Loaded first so that the calls that follow find them (NOSCRIPT is handled, but costs a round trip). */
+	for (int i = 0; i < SCRIPTS_COUNT; i++) {
+		const char *argv[3] = { "SCRIPT", "LOAD", scripts_text((enum scripts_id)i) };
+		size_t lens[3] = { 6, 4, strlen(argv[2]) };
+
+		if (redis_conn_command(ob->cmd, outbox_ignore_reply, (void *)"SCRIPT LOAD", 3, argv, lens) != 0)
+			return;
+	}
 	outbox_create_groups(ob);
 	/* Entries released while Redis was away are in our pending list: read it again. */
 	outbox_read_history(ob);
@@ -325,6 +334,13 @@ outbox_reader_down(struct redis_conn *rc, void *arg)
 	(void)rc;
 	ob->read_outstanding = false;
 	outbox_check_drained(ob);
+}
+
+static void
+outbox_ignore_reply(struct redis_conn *rc, redisReply *r, void *privdata)
+{
+	(void)rc;
+	(void)outbox_reply_failed(r, privdata);
 }
 
 /* Groups start at 0 so entries added before the first gateway ran are read too. */

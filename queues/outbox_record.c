@@ -126,7 +126,8 @@ outbox_begin_facts(struct outbox_item *it, const redisReply *r, size_t *k)
 			if (!m->by_contact)
 				break;
 			if (len == 0)
-				snprintf(m->error, sizeof m->error, "unknown contact: no contact record with a phone number");
+				snprintf(m->error, sizeof m->error,
+				    "unknown contact: no contact record with a phone number");
 			else if (phone_normalise(s, m->to, &s) != 0)
 				snprintf(m->error, sizeof m->error, "contact record's phone is not valid: %s", s);
 			else
@@ -179,8 +180,8 @@ outbox_begin_reply(redisReply *r, void *arg)
 			it->phase = OUTBOX_PHASE_READY;
 			if (m->error[0] != '\0') {
 				log_warn("not sent id=%s to=%s reason=\"%s\"", m->kid, m->to_masked, m->error);
-				outbox_record(ob, m,
-				    &(struct outbox_result){ .outcome = OUTCOME_FAILED, .error = m->error });
+				outbox_record(
+				    ob, m, &(struct outbox_result){ .outcome = OUTCOME_FAILED, .error = m->error });
 			} else
 				ob->h.send(ob->arg, m);
 			continue;
@@ -361,8 +362,8 @@ outbox_finish_reply(redisReply *r, void *arg)
 	}
 	if (r->type != REDIS_REPLY_ARRAY) {
 		err = outbox_reply_str(r, &len);
-		log_warn("finish failed for a batch, recording its messages one by one count=%zu reason=\"%.*s\"",
-		    b->n, (int)(len > 200 ? 200 : len), err);
+		log_warn("finish failed for a batch, recording its messages one by one count=%zu reason=\"%.*s\"", b->n,
+		    (int)(len > 200 ? 200 : len), err);
 		if (b->n == 1) {
 			outbox_poison(b->items[0], err, len);
 			goto out;
@@ -472,5 +473,11 @@ outbox_poison_reply(redisReply *r, void *arg)
 	}
 	if (r->element[0]->integer == SCRIPTS_R_DONE)
 		it->ob->stats.poison++;
+	else if (r->element[0]->integer == SCRIPTS_R_ERROR)
+		/* Not even the dead-letter stream takes it: it stays pending, to be taken over and tried again. */
+		log_error("a message can be neither recorded nor dead-lettered id=%s entry=%s reason=\"%.*s\"",
+		    it->msg.kid != NULL ? it->msg.kid : "", it->msg.entry_id,
+		    r->elements > 1 && r->element[1]->type == REDIS_REPLY_STRING ? (int)r->element[1]->len : 0,
+		    r->elements > 1 && r->element[1]->type == REDIS_REPLY_STRING ? r->element[1]->str : "");
 	outbox_item_release(it);
 }

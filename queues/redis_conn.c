@@ -57,6 +57,7 @@ static void redis_conn_reply(redisAsyncContext *ac, void *reply, void *privdata)
 static void redis_conn_lost(struct redis_conn *rc, const char *why);
 static long long redis_conn_now_ms(void);
 static void redis_conn_setup_reply(redisAsyncContext *ac, void *reply, void *privdata);
+static void redis_conn_name_reply(redisAsyncContext *ac, void *reply, void *privdata);
 
 static long long
 redis_conn_now_ms(void)
@@ -169,6 +170,18 @@ redis_conn_setup_reply(redisAsyncContext *ac, void *reply, void *privdata)
 	}
 }
 
+/* A name refused (an ACL without CLIENT) costs only the name. */
+static void
+redis_conn_name_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	redisReply *r = reply;
+
+	(void)privdata;
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		log_warn("redis refused the connection's name conn=%s reason=\"%.*s\"",
+		    ((struct redis_conn *)ac->data)->name, (int)r->len, r->str);
+}
+
 static void
 redis_conn_on_connect(const redisAsyncContext *cac, int status)
 {
@@ -197,6 +210,8 @@ redis_conn_on_connect(const redisAsyncContext *cac, int status)
 		snprintf(db, sizeof db, "%d", rc->target.db);
 		redisAsyncCommand(ac, redis_conn_setup_reply, NULL, "SELECT %s", db);
 	}
+	/* CLIENT LIST then tells an operator which connection is which. */
+	redisAsyncCommand(ac, redis_conn_name_reply, NULL, "CLIENT SETNAME amuddu-%s", rc->name);
 	if (rc->up_cb != NULL)
 		rc->up_cb(rc, rc->arg);
 }

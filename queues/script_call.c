@@ -131,7 +131,8 @@ script_call_reply(struct redis_conn *rc, redisReply *reply, void *privdata)
 {
 	struct script_call *c = privdata;
 
-	if (reply != NULL && reply->type == REDIS_REPLY_ERROR && !c->resent && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+	if (reply != NULL && reply->type == REDIS_REPLY_ERROR && !c->resent &&
+	    strncmp(reply->str, "NOSCRIPT", 8) == 0) {
 		/* EVAL caches the script again, so later EVALSHAs find it. */
 		log_info("redis lost its scripts: loading %s again", scripts_name(c->id));
 		c->resent = true;

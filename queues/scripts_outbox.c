@@ -294,5 +294,4 @@ const char script_lost[] =
 	"end\n"
 	"return run(one)\n";
 
-
 /* clang-format on */

@@ -104,5 +104,4 @@ const char script_inbound[] =
 	"end\n"
 	"return run(one)\n";
 
-
 /* clang-format on */

@@ -83,6 +83,8 @@ harness_cleanup(struct harness *h)
 	char cmd[400];
 
 	harness_kill(&h->gateway_pid, SIGKILL);
+	for (size_t i = 0; i < h->nextra; i++)
+		harness_kill(&h->extra_pids[i], SIGKILL);
 	harness_prism_stop(h);
 	harness_sandbox_stop(h);
 	if (h->r != NULL)
@@ -333,15 +335,15 @@ harness_prism_stop(struct harness *h)
 	harness_kill(&h->prism_pid, SIGTERM);
 }
 
-void
-harness_gateway_config(struct harness *h, int provider_port, const char *extra)
+/* A gateway configuration aimed at the sandbox (or provider_port), listening on listen_port. */
+static void
+harness_write_config(
+    struct harness *h, const char *path, int provider_port, int listen_port, const char *consumer, const char *extra)
 {
-	FILE *f = fopen(h->config, "w");
+	FILE *f = fopen(path, "w");
 
 	if (f == NULL)
 		harness_die("cannot write gateway config");
-	if (h->gateway_port == 0)
-		h->gateway_port = harness_free_port();
 	fprintf(f,
 	    "[redis]\nurl = unix://%s\nprefix = " HARNESS_PREFIX "\n\n"
 	    "[http]\nlisten = 127.0.0.1:%d\n\n"
@@ -349,10 +351,78 @@ harness_gateway_config(struct harness *h, int provider_port, const char *extra)
 	    "auth_token = " HARNESS_TOKEN "\nfrom = +15005550006\n\n"
 	    "[gateway]\nmax_inflight = 64\nclaim_idle_ms = 3000\nrequest_timeout_ms = 1500\n"
 	    "connect_timeout_ms = 500\nretry_base_ms = 100\nretry_max_ms = 1000\nmax_attempts = 4\n"
-	    "shutdown_timeout_ms = 5000\npseudonym_key = test-key\nconsumer = gw-test\n\n%s\n",
-	    h->redis_sock, h->gateway_port, provider_port > 0 ? provider_port : h->sandbox_port,
+	    "shutdown_timeout_ms = 5000\npseudonym_key = test-key\nconsumer = %s\n\n%s\n",
+	    h->redis_sock, listen_port, provider_port > 0 ? provider_port : h->sandbox_port, consumer,
 	    extra != NULL ? extra : "");
 	fclose(f);
+}
+
+void
+harness_gateway_config(struct harness *h, int provider_port, const char *extra)
+{
+	if (h->gateway_port == 0)
+		h->gateway_port = harness_free_port();
+	harness_write_config(h, h->config, provider_port, h->gateway_port, "gw-test", extra);
+}
+
+pid_t
+harness_gateway_spawn(struct harness *h, const char *consumer, const char *extra)
+{
+	char gw[400], config[400], log[128];
+	char *argv[] = { gw, "--config", config, NULL };
+
+	snprintf(gw, sizeof gw, "%s/amuddu-gateway", h->build);
+	snprintf(config, sizeof config, "%s/gateway-%s.ini", h->dir, consumer);
+	snprintf(log, sizeof log, "gateway-%s.log", consumer);
+	harness_write_config(h, config, 0, harness_free_port(), consumer, extra);
+	if (h->nextra >= sizeof h->extra_pids / sizeof h->extra_pids[0])
+		harness_die("too many gateway processes");
+	return h->extra_pids[h->nextra++] = harness_spawn(h, log, argv);
+}
+
+void
+harness_pid_signal(pid_t pid, int sig)
+{
+	if (pid > 0)
+		kill(pid, sig);
+}
+
+int
+harness_pid_wait(struct harness *h, pid_t pid, int timeout_ms)
+{
+	int rc = harness_wait_pid(pid, timeout_ms);
+
+	if (rc == -1) {
+		kill(pid, SIGKILL);
+		harness_wait_pid(pid, 5000);
+	}
+	for (size_t i = 0; i < h->nextra; i++)
+		if (h->extra_pids[i] == pid)
+			h->extra_pids[i] = 0; /* reaped: never signalled again */
+	return rc;
+}
+
+int
+harness_client_kill(struct harness *h, const char *name)
+{
+	redisReply *r = harness_cmd(h, "CLIENT LIST");
+	char want[80], *p, *line;
+	int killed = 0;
+
+	snprintf(want, sizeof want, " name=%s ", name);
+	for (line = r->str; line != NULL && *line != '\0'; line = p != NULL ? p + 1 : NULL) {
+		p = strchr(line, '\n');
+		if (p != NULL)
+			*p = '\0';
+		if (strstr(line, want) != NULL && strncmp(line, "id=", 3) == 0) {
+			redisReply *k = harness_cmd(h, "CLIENT KILL ID %lld", strtoll(line + 3, NULL, 10));
+
+			killed += k->type == REDIS_REPLY_INTEGER ? (int)k->integer : 0;
+			freeReplyObject(k);
+		}
+	}
+	freeReplyObject(r);
+	return killed;
 }
 
 void

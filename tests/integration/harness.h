@@ -25,6 +25,8 @@ struct harness {
 	int gateway_port; /* the gateway's HTTP server, chosen by harness_gateway_config() */
 	redisContext *r;
 	int gateway_starts;
+	pid_t extra_pids[8]; /* gateways started with harness_gateway_spawn() */
+	size_t nextra;
 	bool start_signals_blocked; /* spawn the gateway with SIGTERM/SIGINT blocked (the mask survives exec) */
 };
 
@@ -47,6 +49,17 @@ void harness_prism_stop(struct harness *h);
 /* Writes the gateway config aimed at the sandbox (or Prism when port > 0), plus extra INI text. */
 void harness_gateway_config(struct harness *h, int provider_port, const char *extra);
 void harness_gateway_start(struct harness *h);
+/*
+ * Starts one more gateway process, consumer, with its own config (the
+ * same as harness_gateway_config() writes, HTTP on a free port) and log
+ * (gateway-<consumer>.log); returns its pid. Killed at cleanup.
+ */
+pid_t harness_gateway_spawn(struct harness *h, const char *consumer, const char *extra);
+void harness_pid_signal(pid_t pid, int sig);
+/* Waits for pid to exit; its exit status, 128 + signal, or -1 on timeout (then kills it). */
+int harness_pid_wait(struct harness *h, pid_t pid, int timeout_ms);
+/* Closes every Redis client connection called name (CLIENT SETNAME); returns how many. */
+int harness_client_kill(struct harness *h, const char *name);
 /* Waits until the gateway answers GET /healthz; fails the test after 10 s. */
 void harness_gateway_wait_http(struct harness *h);
 void harness_gateway_signal(struct harness *h, int sig);

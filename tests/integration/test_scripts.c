@@ -1,0 +1,350 @@
+/*
+ * The recording scripts, driven directly against a real redis-server:
+ * every step may be replayed (a reply lost on a dropped connection is sent
+ * again) and every read may be out of date (a pending list read before an
+ * outcome was recorded), and none of that may send a message twice, count
+ * it twice or bring it back. Arguments are built by the layouts' names
+ * (queues/scripts.h), as the outbox builds them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "queues/scripts.h"
+#include "tests/integration/harness.h"
+
+#define STREAM HARNESS_PREFIX "outbox:bulk"
+
+struct call {
+	const char *argv[256];
+	size_t lens[256];
+	int n, count_at;
+	size_t items;
+	char nums[32][24];
+	int nnums;
+};
+
+static const char *
+num(struct call *c, long long v)
+{
+	snprintf(c->nums[c->nnums], sizeof c->nums[0], "%lld", v);
+	return c->nums[c->nnums++];
+}
+
+static void
+add(struct call *c, const char *s)
+{
+	c->argv[c->n] = s;
+	c->lens[c->n++] = strlen(s);
+}
+
+/* EVAL of script id as consumer, with its head arguments. */
+static void
+call_start(struct call *c, enum scripts_id id, const char *consumer, const char *const *head)
+{
+	memset(c, 0, sizeof *c);
+	add(c, "EVAL");
+	add(c, scripts_text(id));
+	add(c, "0");
+	add(c, HARNESS_PREFIX);
+	add(c, "amuddu-gateway");
+	add(c, consumer);
+	add(c, num(c, harness_now_ms()));
+	add(c, "0");
+	for (size_t i = 0; i < scripts_head_args(id); i++)
+		add(c, head[i]);
+	c->count_at = c->n;
+	add(c, "0");
+}
+
+static void
+call_item(struct call *c, enum scripts_id id, const char *const *item)
+{
+	for (size_t i = 0; i < scripts_item_args(id); i++)
+		add(c, item[i]);
+	c->items++;
+}
+
+static redisReply *
+call_run(struct harness *h, struct call *c)
+{
+	redisReply *r;
+
+	c->argv[c->count_at] = num(c, (long long)c->items);
+	c->lens[c->count_at] = strlen(c->argv[c->count_at]);
+	r = redisCommandArgv(h->r, c->n, c->argv, c->lens);
+	assert_non_null(r);
+	if (r->type == REDIS_REPLY_ERROR)
+		fail_msg("script error: %s", r->str);
+	return r;
+}
+
+/* The first integer of a script's reply. */
+static long long
+first(redisReply *r)
+{
+	long long v;
+
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	assert_true(r->elements >= 1);
+	assert_int_equal(r->element[0]->type, REDIS_REPLY_INTEGER);
+	v = r->element[0]->integer;
+	freeReplyObject(r);
+	return v;
+}
+
+/* A new entry for id, claimed by consumer c1; returns its entry id (static). */
+static const char *
+claim_entry(struct harness *h, const char *id)
+{
+	static char entry[64];
+	redisReply *r;
+
+	snprintf(entry, sizeof entry, "%s",
+	    harness_xadd(h, "bulk", "id", id, "to", "+212612345678", "text", "hi", "campaign", "c", NULL));
+	r = harness_cmd(h, "XREADGROUP GROUP amuddu-gateway c1 COUNT 100 STREAMS " STREAM " >");
+	freeReplyObject(r);
+	return entry;
+}
+
+static long long
+begin(struct harness *h, const char *entry, const char *id)
+{
+	const char *head[SCRIPTS_BEGIN_H_COUNT], *item[SCRIPTS_BEGIN_I_COUNT];
+	struct call c;
+
+	head[SCRIPTS_BEGIN_H_ttl] = "3600";
+	call_start(&c, SCRIPTS_BEGIN, "c1", head);
+	item[SCRIPTS_BEGIN_I_lane] = "bulk";
+	item[SCRIPTS_BEGIN_I_entry] = entry;
+	item[SCRIPTS_BEGIN_I_id] = id;
+	item[SCRIPTS_BEGIN_I_kid] = id;
+	item[SCRIPTS_BEGIN_I_person] = "p1";
+	item[SCRIPTS_BEGIN_I_campaign] = "c";
+	item[SCRIPTS_BEGIN_I_ckey] = "c";
+	item[SCRIPTS_BEGIN_I_kind] = "custom";
+	item[SCRIPTS_BEGIN_I_contact] = "";
+	call_item(&c, SCRIPTS_BEGIN, item);
+	return first(call_run(h, &c));
+}
+
+static long long
+finish(struct harness *h, const char *entry, const char *id, const char *attempt, const char *outcome)
+{
+	const char *head[SCRIPTS_FINISH_H_COUNT], *item[SCRIPTS_FINISH_I_COUNT];
+	const char *fields[] = { "id", id, "to", "+212612345678", "text", "hi" };
+	struct call c;
+
+	head[SCRIPTS_FINISH_H_pidttl] = "3600";
+	call_start(&c, SCRIPTS_FINISH, "c1", head);
+	item[SCRIPTS_FINISH_I_lane] = "bulk";
+	item[SCRIPTS_FINISH_I_entry] = entry;
+	item[SCRIPTS_FINISH_I_id] = id;
+	item[SCRIPTS_FINISH_I_kid] = id;
+	item[SCRIPTS_FINISH_I_attempt] = attempt;
+	item[SCRIPTS_FINISH_I_outcome] = outcome;
+	item[SCRIPTS_FINISH_I_channel] = "sms";
+	item[SCRIPTS_FINISH_I_provider] = "twilio";
+	item[SCRIPTS_FINISH_I_pid] = strcmp(outcome, "sent") == 0 ? "SM1" : "";
+	item[SCRIPTS_FINISH_I_pkey] = item[SCRIPTS_FINISH_I_pid];
+	item[SCRIPTS_FINISH_I_err] = strcmp(outcome, "sent") == 0 ? "" : "http 500: provider error";
+	item[SCRIPTS_FINISH_I_due] = num(&c, harness_now_ms() + 60000);
+	item[SCRIPTS_FINISH_I_person] = "p1";
+	item[SCRIPTS_FINISH_I_campaign] = "c";
+	item[SCRIPTS_FINISH_I_ckey] = "c";
+	item[SCRIPTS_FINISH_I_kind] = "custom";
+	item[SCRIPTS_FINISH_I_optout] = "";
+	item[SCRIPTS_FINISH_I_nf] = "6";
+	call_item(&c, SCRIPTS_FINISH, item);
+	for (size_t i = 0; i < 6; i++)
+		add(&c, fields[i]);
+	return first(call_run(h, &c));
+}
+
+static char *
+field(struct harness *h, const char *id, const char *name)
+{
+	redisReply *r = harness_cmd(h, "HGET " HARNESS_PREFIX "msg:%s %s", id, name);
+	char *v = r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+
+	freeReplyObject(r);
+	return v;
+}
+
+static long long
+pending(struct harness *h)
+{
+	redisReply *r = harness_cmd(h, "XPENDING " STREAM " amuddu-gateway");
+	long long n = r->element[0]->integer;
+
+	freeReplyObject(r);
+	return n;
+}
+
+static int
+setup(void **state)
+{
+	struct harness *h = calloc(1, sizeof *h);
+
+	harness_init(h, "scripts");
+	harness_redis_start(h, false);
+	freeReplyObject(harness_cmd(h, "XGROUP CREATE " STREAM " amuddu-gateway 0 MKSTREAM"));
+	*state = h;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct harness *h = *state;
+
+	harness_cleanup(h);
+	free(h);
+	return 0;
+}
+
+/* A finish sent again after its reply was lost counts once, logs once. */
+static void
+test_finish_replayed(void **state)
+{
+	struct harness *h = *state;
+	const char *entry = claim_entry(h, "r1");
+	char *s;
+
+	assert_int_equal(begin(h, entry, "r1"), 1);
+	assert_int_equal(finish(h, entry, "r1", "1", "retry"), SCRIPTS_R_DONE);
+	assert_int_equal(finish(h, entry, "r1", "1", "retry"), SCRIPTS_R_UNCHANGED);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "retries"), 1);
+	assert_int_equal(harness_log_count(h, "retry_wait"), 1);
+	s = field(h, "r1", "state");
+	assert_string_equal(s, "retry_wait");
+	free(s);
+	assert_int_equal(pending(h), 0);
+	/* The same for a sent outcome. */
+	entry = claim_entry(h, "s1");
+	assert_int_equal(begin(h, entry, "s1"), 1);
+	assert_int_equal(finish(h, entry, "s1", "1", "sent"), SCRIPTS_R_DONE);
+	assert_int_equal(finish(h, entry, "s1", "1", "sent"), SCRIPTS_R_UNCHANGED);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 1);
+	assert_int_equal(harness_log_count(h, "sent"), 1);
+}
+
+/*
+ * A pending-list read from before the outcome was recorded brings back an
+ * entry whose message is parked for a retry: it is not begun again (it
+ * would be sent now and again when due).
+ */
+static void
+test_stale_read_of_parked_message(void **state)
+{
+	struct harness *h = *state;
+	const char *entry = claim_entry(h, "p1");
+	char saved[64], *s;
+
+	snprintf(saved, sizeof saved, "%s", entry);
+	assert_int_equal(begin(h, saved, "p1"), 1);
+	assert_int_equal(finish(h, saved, "p1", "1", "retry"), SCRIPTS_R_DONE);
+	assert_int_equal(begin(h, saved, "p1"), SCRIPTS_R_STALE);
+	s = field(h, "p1", "attempts");
+	assert_string_equal(s, "1");
+	free(s);
+	s = field(h, "p1", "state");
+	assert_string_equal(s, "retry_wait");
+	free(s);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "resent"), 0);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "duplicates"), 0);
+}
+
+/* A stale read of an old entry of a message that came back from the schedule is no duplicate. */
+static void
+test_stale_read_is_not_a_duplicate(void **state)
+{
+	struct harness *h = *state;
+	const char *entry = claim_entry(h, "d1");
+	char first_entry[64];
+
+	snprintf(first_entry, sizeof first_entry, "%s", entry);
+	assert_int_equal(begin(h, first_entry, "d1"), 1);
+	assert_int_equal(finish(h, first_entry, "d1", "1", "retry"), SCRIPTS_R_DONE);
+	/* Back in its lane as a new entry, as the schedule does it. */
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "msg:d1 entry 999999999999-0 state queued"));
+	assert_int_equal(begin(h, first_entry, "d1"), SCRIPTS_R_STALE);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "duplicates"), 0);
+	/* A really different entry with the same id, pending for this consumer, is one. */
+	entry = claim_entry(h, "d1");
+	assert_int_equal(begin(h, entry, "d1"), SCRIPTS_R_DUPLICATE);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "duplicates"), 1);
+}
+
+/* The outcome of an attempt another process took over is not recorded over its attempt, nor acknowledged. */
+static void
+test_finish_of_an_attempt_taken_over(void **state)
+{
+	struct harness *h = *state;
+	const char *entry = claim_entry(h, "t1");
+	char *s;
+
+	assert_int_equal(begin(h, entry, "t1"), 1);
+	/* Another process took the entry over and began attempt 2. */
+	assert_int_equal(begin(h, entry, "t1"), 2);
+	assert_int_equal(finish(h, entry, "t1", "1", "retry"), SCRIPTS_R_UNCHANGED);
+	s = field(h, "t1", "state");
+	assert_string_equal(s, "sending");
+	free(s);
+	assert_int_equal(pending(h), 1);
+	assert_int_equal(finish(h, entry, "t1", "2", "sent"), SCRIPTS_R_DONE);
+	assert_int_equal(pending(h), 0);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "resent"), 1);
+}
+
+/* The schedule never brings a message that moved on (sent) back into its lane. */
+static void
+test_due_leaves_finished_messages(void **state)
+{
+	struct harness *h = *state;
+	const char *entry = claim_entry(h, "u1"), *head[SCRIPTS_DUE_H_COUNT];
+	struct call c;
+	char *s;
+
+	assert_int_equal(begin(h, entry, "u1"), 1);
+	assert_int_equal(finish(h, entry, "u1", "1", "sent"), SCRIPTS_R_DONE);
+	/* Left on the schedule by a replay from before the fix, say. */
+	freeReplyObject(harness_cmd(h, "ZADD " HARNESS_PREFIX "scheduled 1 u1"));
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "fields:u1 to +212612345678 text hi id u1"));
+	head[SCRIPTS_DUE_H_limit] = "100";
+	call_start(&c, SCRIPTS_DUE, "c1", head);
+	freeReplyObject(call_run(h, &c));
+	s = field(h, "u1", "state");
+	assert_string_equal(s, "sent");
+	free(s);
+	assert_int_equal(harness_stream_len(h, STREAM), 1);
+	{
+		redisReply *r = harness_cmd(h, "ZCARD " HARNESS_PREFIX "scheduled");
+
+		assert_int_equal(r->integer, 0);
+		freeReplyObject(r);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_finish_replayed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_read_of_parked_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_read_is_not_a_duplicate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finish_of_an_attempt_taken_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_due_leaves_finished_messages, setup, teardown),
+	};
+
+	if (getenv("AMUDDU_TEST_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("AMUDDU_TEST_FILTER"));
+	return cmocka_run_group_tests_name("scripts", tests, NULL, NULL);
+}

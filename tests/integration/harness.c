@@ -165,9 +165,17 @@ harness_kill(pid_t *pid, int sig)
 void
 harness_redis_start(struct harness *h, bool aof)
 {
-	char *argv[] = { "redis-server", "--port", "0", "--unixsocket", h->redis_sock, "--unixsocketperm", "700",
+	char *argv[48] = { "redis-server", "--port", "0", "--unixsocket", h->redis_sock, "--unixsocketperm", "700",
 		"--dir", h->dir, "--save", "", "--appendonly", aof ? "yes" : "no", "--appendfsync", "everysec", NULL };
 	long long end = harness_now_ms() + 10000;
+	size_t argc = 15; /* the arguments above */
+
+	for (size_t i = 0; h->redis_args != NULL && h->redis_args[i] != NULL; i++) {
+		if (argc + 1 >= sizeof argv / sizeof argv[0])
+			harness_die("too many redis-server arguments");
+		argv[argc++] = (char *)h->redis_args[i];
+	}
+	argv[argc] = NULL;
 
 	if (h->r != NULL) {
 		redisFree(h->r);

@@ -25,7 +25,8 @@ struct harness {
 	int gateway_port; /* the gateway's HTTP server, chosen by harness_gateway_config() */
 	redisContext *r;
 	int gateway_starts;
-	bool start_signals_blocked; /* spawn the gateway with SIGTERM/SIGINT blocked (the mask survives exec) */
+	bool start_signals_blocked;    /* spawn the gateway with SIGTERM/SIGINT blocked (the mask survives exec) */
+	const char *const *redis_args; /* more redis-server arguments (NULL-terminated), or NULL */
 };
 
 void harness_init(struct harness *h, const char *name);

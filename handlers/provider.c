@@ -5,7 +5,6 @@
  */
 #include "handlers/provider.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +28,17 @@ provider_request_free(struct provider_request *req)
 	memset(req, 0, sizeof *req);
 }
 
+/*
+ * Both forms are capped at PROVIDER_RETRY_AFTER_MAX_S: a provider asking for
+ * more than a day is asking for a pause, not for its messages to be held
+ * for weeks. delta-seconds too large to represent count as that cap, as RFC
+ * 9111 section 1.2.2 has caches treat them.
+ */
 long
 provider_parse_retry_after(const char *value, long long now_s)
 {
 	struct tm tm;
 	const char *end;
-	char *e;
 	long long secs;
 	time_t t;
 
@@ -43,12 +47,16 @@ provider_parse_retry_after(const char *value, long long now_s)
 	while (*value == ' ')
 		value++;
 	if (*value >= '0' && *value <= '9') {
-		errno = 0;
-		secs = strtoll(value, &e, 10);
-		while (*e == ' ' || *e == '\r' || *e == '\n')
-			e++;
-		if (errno != 0 || *e != '\0' || secs > 86400)
+		secs = 0;
+		for (end = value; *end >= '0' && *end <= '9'; end++)
+			if (secs <= PROVIDER_RETRY_AFTER_MAX_S)
+				secs = secs * 10 + (*end - '0');
+		while (*end == ' ' || *end == '\r' || *end == '\n')
+			end++;
+		if (*end != '\0')
 			return -1;
+		if (secs > PROVIDER_RETRY_AFTER_MAX_S)
+			secs = PROVIDER_RETRY_AFTER_MAX_S;
 		return (long)(secs * 1000);
 	}
 	memset(&tm, 0, sizeof tm);
@@ -60,8 +68,8 @@ provider_parse_retry_after(const char *value, long long now_s)
 		return -1;
 	if (t <= now_s)
 		return 0;
-	if (t - now_s > 86400)
-		return 86400L * 1000;
+	if (t - now_s > PROVIDER_RETRY_AFTER_MAX_S)
+		return PROVIDER_RETRY_AFTER_MAX_S * 1000;
 	return (long)(t - now_s) * 1000;
 }
 

@@ -154,9 +154,12 @@ struct provider_ops {
 
 void provider_request_init(struct provider_request *req);
 void provider_request_free(struct provider_request *req);
+/* The longest wait a Retry-After can ask for, in seconds: one day. */
+#define PROVIDER_RETRY_AFTER_MAX_S 86400L
 /*
  * Parses a Retry-After value (delta-seconds or an HTTP-date, RFC 9110
- * section 10.2.3) relative to now; returns milliseconds, or -1.
+ * section 10.2.3) relative to now; returns milliseconds, at most
+ * PROVIDER_RETRY_AFTER_MAX_S seconds whichever the form, or -1.
  */
 long provider_parse_retry_after(const char *value, long long now_s);
 /* The shared part of classification: transport errors, 429 and 5xx are retryable. */

@@ -1,9 +1,11 @@
 /*
  * Twilio webhooks, as in Twilio's "Messaging webhooks" page: a status
  * callback carries MessageSid, MessageStatus and ErrorCode; an incoming
- * message carries MessageSid, From, To, Body and NumMedia. The signature
+ * message carries MessageSid, From, To, Body and NumMedia, in a POST form
+ * or, when the account chose GET, in the query string. The signature
  * ("Webhooks security") covers the URL and every POST parameter, so the
- * form is decoded first and nothing in it is believed before it verifies.
+ * parameters are decoded first and nothing in them is believed before it
+ * verifies.
  */
 #include "handlers/twilio_webhook.h"
 
@@ -185,12 +187,14 @@ twilio_webhook_parse(const char *auth_token, const struct provider_webhook_reque
     char *err, size_t errlen)
 {
 	enum provider_webhook_result r;
-	const char *sig;
+	const struct form *signed_params;
+	const char *sig, *query;
 	char other[2048];
-	struct form f;
-	bool status;
+	struct form f, none;
+	bool status, get;
 
 	form_init(&f);
+	form_init(&none);
 	if (wr->route != NULL && strcmp(wr->route, "/status") == 0) {
 		status = true;
 	} else if (wr->route != NULL && strcmp(wr->route, "/inbound") == 0) {
@@ -199,16 +203,31 @@ twilio_webhook_parse(const char *auth_token, const struct provider_webhook_reque
 		snprintf(err, errlen, "no such route");
 		return PROVIDER_WEBHOOK_NOT_FOUND;
 	}
-	if (wr->method == NULL || strcmp(wr->method, "POST") != 0) {
-		snprintf(err, errlen, "method not allowed: use POST");
+	get = wr->method != NULL && strcmp(wr->method, "GET") == 0;
+	if (!get && (wr->method == NULL || strcmp(wr->method, "POST") != 0)) {
+		snprintf(err, errlen, "method not allowed: use POST or GET");
 		return PROVIDER_WEBHOOK_METHOD;
 	}
-	if (!provider_media_type_is(wr->content_type, "application/x-www-form-urlencoded")) {
-		snprintf(err, errlen, "content type must be application/x-www-form-urlencoded");
-		return PROVIDER_WEBHOOK_MEDIA_TYPE;
+	if (get) {
+		/*
+		 * An account may have Twilio call its URLs with GET: the
+		 * parameters come in the query string, which the signed URL
+		 * already holds, so no parameter is appended to it ("Webhooks
+		 * security": POST parameters only). There is no body to type.
+		 */
+		query = wr->query != NULL ? wr->query : "";
+		if (form_parse(&f, query, strlen(query), err, errlen) != 0)
+			return PROVIDER_WEBHOOK_MALFORMED;
+		signed_params = &none;
+	} else {
+		if (!provider_media_type_is(wr->content_type, "application/x-www-form-urlencoded")) {
+			snprintf(err, errlen, "content type must be application/x-www-form-urlencoded");
+			return PROVIDER_WEBHOOK_MEDIA_TYPE;
+		}
+		if (form_parse(&f, wr->body, wr->body_len, err, errlen) != 0)
+			return PROVIDER_WEBHOOK_MALFORMED;
+		signed_params = &f;
 	}
-	if (form_parse(&f, wr->body, wr->body_len, err, errlen) != 0)
-		return PROVIDER_WEBHOOK_MALFORMED;
 
 	sig = wr->header != NULL ? wr->header(wr->header_arg, "X-Twilio-Signature") : NULL;
 	if (sig == NULL) {
@@ -216,9 +235,9 @@ twilio_webhook_parse(const char *auth_token, const struct provider_webhook_reque
 		r = PROVIDER_WEBHOOK_UNSIGNED;
 		goto out;
 	}
-	if (!signature_twilio_verify(auth_token, wr->url, &f, sig) &&
+	if (!signature_twilio_verify(auth_token, wr->url, signed_params, sig) &&
 	    (twilio_webhook_other_port(wr->url, other, sizeof other) != 0 ||
-		!signature_twilio_verify(auth_token, other, &f, sig))) {
+		!signature_twilio_verify(auth_token, other, signed_params, sig))) {
 		snprintf(err, errlen, "X-Twilio-Signature: does not match");
 		r = PROVIDER_WEBHOOK_UNSIGNED;
 		goto out;

@@ -1,7 +1,8 @@
 /*
  * Twilio's webhooks: message status callbacks (route "/status") and
- * incoming SMS (route "/inbound"), both form-encoded POSTs signed with
- * X-Twilio-Signature. Turns a request into provider events.
+ * incoming SMS (route "/inbound"), form-encoded POSTs or GETs with the
+ * parameters in the query string, signed with X-Twilio-Signature. Turns a
+ * request into provider events.
  */
 #ifndef AMUDDU_TWILIO_WEBHOOK_H
 #define AMUDDU_TWILIO_WEBHOOK_H

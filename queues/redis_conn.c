@@ -79,6 +79,7 @@ redis_conn_new(struct event_base *base, const struct redis_target *t, const char
 	rc->target.host = t->host != NULL ? xstrdup(t->host) : NULL;
 	rc->target.port = t->port;
 	rc->target.path = t->path != NULL ? xstrdup(t->path) : NULL;
+	rc->target.user = t->user != NULL ? xstrdup(t->user) : NULL;
 	rc->target.password = t->password != NULL ? xstrdup(t->password) : NULL;
 	rc->target.db = t->db;
 	rc->name = xstrdup(name);
@@ -204,7 +205,9 @@ redis_conn_on_connect(const redisAsyncContext *cac, int status)
 	rc->backoff_ms = REDIS_CONN_BACKOFF_MIN_MS;
 	rc->outstanding = 0;
 	log_info("redis connected conn=%s", rc->name);
-	if (rc->target.password != NULL)
+	if (rc->target.password != NULL && rc->target.user != NULL)
+		redisAsyncCommand(ac, redis_conn_setup_reply, NULL, "AUTH %s %s", rc->target.user, rc->target.password);
+	else if (rc->target.password != NULL)
 		redisAsyncCommand(ac, redis_conn_setup_reply, NULL, "AUTH %s", rc->target.password);
 	if (rc->target.db != 0) {
 		snprintf(db, sizeof db, "%d", rc->target.db);

@@ -9,16 +9,20 @@
 #include <stddef.h>
 
 struct redis_target {
-	char *host; /* NULL for a unix socket */
+	char *host; /* NULL for a unix socket; an IPv6 address without its brackets */
 	int port;
 	char *path;     /* unix socket path, or NULL */
-	char *password; /* or NULL */
-	int db;
+	char *user;     /* Redis 6 ACL user (AUTH user password), or NULL (AUTH password) */
+	char *password; /* or NULL: no AUTH */
+	int db;         /* 0 to INT_MAX; the server's `databases` setting decides which exist */
 };
 
 /*
- * Parses redis://[:password@]host[:port][/db] or unix:///path[?db=N].
- * Returns 0, or -1 with a reason in err.
+ * Parses redis://[[user]:password@]host[:port][/db], where host may be
+ * [IPv6], or unix:///path[?db=N]. User, password, database and socket path
+ * are percent-decoded; the last '@' ends the password, so it may hold '@'.
+ * Returns 0, or -1 with a reason in err that never quotes the password
+ * (t is then empty).
  */
 int redis_target_parse(const char *url, struct redis_target *t, char *err, size_t errlen)
     __attribute__((warn_unused_result));

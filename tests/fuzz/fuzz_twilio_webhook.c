@@ -1,9 +1,9 @@
 /*
  * libFuzzer target for twilio_webhook_parse(). The first byte picks the
  * route, method, content type and whether the request carries a correct
- * signature (computed over the fuzzed body, so the field checks are
- * reached), a wrong one or none; the rest is the body, in a buffer of
- * exactly its size.
+ * signature (computed over the fuzzed parameters, so the field checks are
+ * reached), a wrong one or none; the rest is the body of a POST, in a
+ * buffer of exactly its size, or the query string of a GET.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -60,10 +60,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct provider_webhook_request wr;
 	struct provider_events ev;
 	enum provider_webhook_result r;
-	char sig[SIGNATURE_TWILIO_LEN], err[192], url[64];
-	struct form f;
-	bool parsed;
-	char *body;
+	char sig[SIGNATURE_TWILIO_LEN], err[192];
+	struct form f, none;
+	struct buf url;
+	bool parsed, get;
+	char *body, *query;
 	unsigned mode;
 
 	if (size < 1)
@@ -76,21 +77,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(body, data, size);
 
+	/* A query string is a C string: it ends at the first NUL byte. */
+	query = malloc(size + 1);
+	if (query == NULL)
+		abort();
+	memcpy(query, data, size);
+	query[size] = '\0';
+
 	memset(&wr, 0, sizeof wr);
+	get = (mode & 0x80) != 0;
 	wr.route = routes[mode % 6];
-	wr.method = (mode & 0x80) != 0 ? "GET" : "POST";
+	wr.method = get ? "GET" : "POST";
 	wr.content_type = types[(mode >> 3) & 3];
-	strcpy(url, "https://gw.example/webhooks/twilio");
-	strcat(url, wr.route);
-	wr.url = url;
-	wr.query = "";
-	wr.body = body;
-	wr.body_len = size;
+	buf_init(&url);
+	buf_printf(&url, "https://gw.example/webhooks/twilio%s%s%s", wr.route, get ? "?" : "", get ? query : "");
+	wr.url = url.data;
+	wr.query = get ? query : "";
+	wr.body = get ? "" : body;
+	wr.body_len = get ? 0 : size;
 	wr.header = fuzz_header;
-	parsed = form_parse(&f, body, size, err, sizeof err) == 0;
+	if (get)
+		parsed = form_parse(&f, query, strlen(query), err, sizeof err) == 0;
+	else
+		parsed = form_parse(&f, body, size, err, sizeof err) == 0;
+	/* Twilio signs a GET's URL alone: its parameters are already in it. */
+	form_init(&none);
 	strcpy(sig, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
 	if (parsed && (mode & 0x20) == 0)
-		signature_twilio(FUZZ_TOKEN, url, &f, sig);
+		signature_twilio(FUZZ_TOKEN, url.data, get ? &none : &f, sig);
 	wr.header_arg = (mode & 0x40) != 0 ? NULL : sig;
 
 	provider_events_init(&ev);
@@ -114,13 +128,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (strcmp(ev.inbound[0].type, "text") != 0 && strcmp(ev.inbound[0].type, "media") != 0))
 			abort();
 	}
-	/* A correctly signed POST with the right type on a known route is never refused as unsigned. */
-	if (parsed && (mode & 0x60) == 0 && (mode & 0x80) == 0 && ((mode >> 3) & 3) < 2 && mode % 6 < 4 &&
+	/*
+	 * A correctly signed request on a known route (a POST with the right
+	 * type, or a GET of any) is never refused as unsigned.
+	 */
+	if (parsed && (mode & 0x60) == 0 && (get || ((mode >> 3) & 3) < 2) && mode % 6 < 4 &&
 	    r == PROVIDER_WEBHOOK_UNSIGNED)
 		abort();
 	provider_events_free(&ev);
 	if (parsed)
 		form_free(&f);
+	buf_free(&url);
+	free(query);
 	free(body);
 	return 0;
 }

@@ -167,9 +167,17 @@ harness_kill(pid_t *pid, int sig)
 void
 harness_redis_start(struct harness *h, bool aof)
 {
-	char *argv[] = { "redis-server", "--port", "0", "--unixsocket", h->redis_sock, "--unixsocketperm", "700",
+	char *argv[48] = { "redis-server", "--port", "0", "--unixsocket", h->redis_sock, "--unixsocketperm", "700",
 		"--dir", h->dir, "--save", "", "--appendonly", aof ? "yes" : "no", "--appendfsync", "everysec", NULL };
 	long long end = harness_now_ms() + 10000;
+	size_t argc = 15; /* the arguments above */
+
+	for (size_t i = 0; h->redis_args != NULL && h->redis_args[i] != NULL; i++) {
+		if (argc + 1 >= sizeof argv / sizeof argv[0])
+			harness_die("too many redis-server arguments");
+		argv[argc++] = (char *)h->redis_args[i];
+	}
+	argv[argc] = NULL;
 
 	if (h->r != NULL) {
 		redisFree(h->r);
@@ -288,21 +296,55 @@ harness_free_port(void)
 	return port;
 }
 
+/*
+ * Where each description may also come from an npm package that
+ * scripts/install-deps puts in .deps/, so that a bare clone runs its
+ * conformance test too. Meta publishes its description in no npm package.
+ */
+static const struct {
+	const char *name;
+	const char *dir;
+} harness_spec_packages[] = {
+	{ "twilio_api_v2010.json", ".deps/node_modules/@twilio-alpha/mcp/twilio-oai/spec/json" },
+};
+
 const char *
-harness_spec_path(const char *name)
+harness_spec_path(const char *name, char *why, size_t whylen)
 {
 	static char path[512];
-	const char *dir = getenv("AMUDDU_SPECS");
+	const char *env = getenv("AMUDDU_SPECS");
+	const char *dirs[3];
+	size_t n = 0;
+	struct buf b;
 
-	snprintf(path, sizeof path, "%s/%s", dir != NULL ? dir : "../shared/specs", name);
-	if (access(path, R_OK) != 0) {
-		fprintf(stderr,
-		    "harness: provider description %s not found; set AMUDDU_SPECS to the folder "
-		    "holding the providers' OpenAPI files\n",
-		    path);
-		abort();
+	if (env != NULL && *env != '\0')
+		dirs[n++] = env;
+	dirs[n++] = "../shared/specs";
+	for (size_t i = 0; i < sizeof harness_spec_packages / sizeof harness_spec_packages[0]; i++)
+		if (strcmp(harness_spec_packages[i].name, name) == 0)
+			dirs[n++] = harness_spec_packages[i].dir;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/%s", dirs[i], name);
+		if (access(path, R_OK) == 0)
+			return path;
 	}
-	return path;
+	buf_init(&b);
+	buf_printf(&b, "%s not found in", name);
+	if (env == NULL || *env == '\0')
+		buf_puts(&b, " $AMUDDU_SPECS (unset),");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, " %s%s", dirs[i], i + 1 < n ? "," : "");
+	snprintf(why, whylen, "%.*s", (int)b.len, b.data != NULL ? b.data : "");
+	buf_free(&b);
+	return NULL;
+}
+
+bool
+harness_specs_required(void)
+{
+	const char *v = getenv("AMUDDU_REQUIRE_SPECS");
+
+	return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
 }
 
 void

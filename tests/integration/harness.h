@@ -27,7 +27,8 @@ struct harness {
 	int gateway_starts;
 	pid_t extra_pids[8]; /* gateways started with harness_gateway_spawn() */
 	size_t nextra;
-	bool start_signals_blocked; /* spawn the gateway with SIGTERM/SIGINT blocked (the mask survives exec) */
+	bool start_signals_blocked;    /* spawn the gateway with SIGTERM/SIGINT blocked (the mask survives exec) */
+	const char *const *redis_args; /* more redis-server arguments (NULL-terminated), or NULL */
 };
 
 void harness_init(struct harness *h, const char *name);
@@ -40,8 +41,14 @@ void harness_redis_stop(struct harness *h);
 /* extra: NULL-terminated list of extra sandbox arguments. */
 void harness_sandbox_start(struct harness *h, const char *const *extra);
 void harness_sandbox_stop(struct harness *h);
-/* The path of a provider's OpenAPI file: $AMUDDU_SPECS, else ../shared/specs. */
-const char *harness_spec_path(const char *name);
+/*
+ * The path of a provider's OpenAPI file, looked for in $AMUDDU_SPECS, then
+ * ../shared/specs, then (Twilio's only) the npm package @twilio-alpha/mcp
+ * in .deps/. NULL when none has it, with where it looked written to why.
+ */
+const char *harness_spec_path(const char *name, char *why, size_t whylen);
+/* AMUDDU_REQUIRE_SPECS=1 (CI): a missing description fails the conformance tests instead of skipping them. */
+bool harness_specs_required(void);
 /* Serves a provider's OpenAPI description with Prism (validating, --errors). */
 void harness_prism_start(struct harness *h, const char *spec);
 void harness_prism_stop(struct harness *h);

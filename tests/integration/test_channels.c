@@ -385,6 +385,42 @@ test_sms_undelivered(void **state)
 	freeReplyObject(r);
 }
 
+/*
+ * An account that chose GET for its status callbacks: the parameters come
+ * in the query string and Twilio signs the URL with it, nothing appended.
+ * Such a callback moves the message forward; one signed the POST way does not.
+ */
+static void
+test_sms_status_by_get(void **state)
+{
+	struct harness *h = *state;
+	struct harness_http hc = { 0 };
+	char query[256], path[320], url[400], bare[200], sig[64], hsig[100];
+	const char *hdr[] = { hsig, NULL };
+	char *sid;
+
+	harness_xadd(h, "bulk", "id", "sms-get", "to", "+212612345006", "channel", "sms", "campaign", "cg", "text",
+	    "Atelier CV à Rabat", NULL);
+	wait_state(h, "sms-get", "sent");
+	sid = msg_field(h, "sms-get", "provider_id");
+	assert_true(sid[0] != '\0');
+	snprintf(query, sizeof query, "MessageSid=%s&MessageStatus=delivered&To=%%2B212612345006", sid);
+	free(sid);
+	snprintf(path, sizeof path, "/webhooks/twilio/status?%s", query);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", h->gateway_port, path);
+	snprintf(bare, sizeof bare, "http://127.0.0.1:%d/webhooks/twilio/status", h->gateway_port);
+	harness_sign_twilio(HARNESS_TOKEN, bare, query, sig);
+	snprintf(hsig, sizeof hsig, "X-Twilio-Signature: %s", sig);
+	assert_int_equal(harness_request(&hc, h->gateway_port, "GET", path, hdr, NULL, 0, NULL), 401);
+	harness_sign_twilio(HARNESS_TOKEN, url, "", sig);
+	snprintf(hsig, sizeof hsig, "X-Twilio-Signature: %s", sig);
+	assert_int_equal(harness_request(&hc, h->gateway_port, "GET", path, hdr, NULL, 0, NULL), 200);
+	harness_http_close(&hc);
+	wait_state(h, "sms-get", "delivered");
+	assert_int_equal(events(h, "sms-get", "delivered"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:cg", "delivered"), 1);
+}
+
 /* Inside the 24-hour window WhatsApp carries free text; statuses come back through Meta's webhook. */
 static void
 test_whatsapp_text_in_window(void **state)
@@ -825,6 +861,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sms_duplicate_statuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sms_status_before_send_recorded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sms_undelivered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sms_status_by_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whatsapp_text_in_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whatsapp_statuses_every_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whatsapp_template_or_skipped, setup, teardown),

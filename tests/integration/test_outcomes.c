@@ -16,12 +16,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "tests/integration/harness.h"
 
 static int setup_with(void **state, const char *extra);
 static int setup(void **state);
 static int setup_one_connection(void **state);
+static int setup_acl_ipv6(void **state);
+static int teardown_acl_ipv6(void **state);
+static int ipv6_loopback_port(void);
 static int teardown(void **state);
 static char *msg_field(struct harness *h, const char *id, const char *field);
 static long long event_time_ms(struct harness *h, const char *id, const char *state);
@@ -51,6 +59,69 @@ static int
 setup_one_connection(void **state)
 {
 	return setup_with(state, "[gateway]\nmax_connections = 1\n");
+}
+
+/* A port free on [::1] a moment ago, or -1 when this machine has no IPv6 loopback. */
+static int
+ipv6_loopback_port(void)
+{
+	struct sockaddr_in6 sa;
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), port = -1;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin6_family = AF_INET6;
+	sa.sin6_addr = in6addr_loopback;
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin6_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/*
+ * Redis as a shared server is often set up: reached over IPv6, an ACL user
+ * of its own whose password holds '@', ':' and '/', and a database above
+ * 15. The gateway is given that as a URL (percent-encoded) and nothing else.
+ */
+static int
+setup_acl_ipv6(void **state)
+{
+	static char port[16];
+	static const char *const args[] = { "--bind", "::1", "--port", port, "--databases", "32", "--user", "amuddu-gw",
+		"on", ">p@ss:w/rd", "~*", "&*", "+@all", NULL };
+	struct harness *h = calloc(1, sizeof *h);
+	char extra[256];
+	int p;
+
+	harness_init(h, "outcomes-acl");
+	*state = h;
+	if ((p = ipv6_loopback_port()) < 0)
+		return 0; /* the test skips, saying why */
+	snprintf(port, sizeof port, "%d", p);
+	h->redis_args = args;
+	harness_redis_start(h, false);
+	/* The harness's own connection (unix socket, default user) looks at the same database. */
+	freeReplyObject(harness_cmd(h, "SELECT 20"));
+	harness_sandbox_start(h, NULL);
+	snprintf(extra, sizeof extra, "[redis]\nurl = redis://amuddu-gw:p%%40ss%%3Aw%%2Frd@[::1]:%d/20\n", p);
+	harness_gateway_config(h, 0, extra);
+	harness_gateway_start(h);
+	return 0;
+}
+
+/* As teardown(), and when the test was skipped (no gateway started), only the clean-up. */
+static int
+teardown_acl_ipv6(void **state)
+{
+	struct harness *h = *state;
+
+	if (h->gateway_pid > 0)
+		return teardown(state);
+	harness_cleanup(h);
+	free(h);
+	return 0;
 }
 
 static int
@@ -370,6 +441,47 @@ test_one_connection_in_turn(void **state)
 	assert_true(harness_now_ms() - start < 5000);
 }
 
+/* Sent and recorded through that Redis, authenticated as the ACL user, in database 20 only. */
+static void
+test_redis_acl_user_ipv6_db(void **state)
+{
+	struct harness *h = *state;
+	redisReply *r;
+	size_t as_user = 0;
+
+	if (h->redis_pid == 0) {
+		print_message("skipped: no IPv6 loopback ([::1]) on this machine\n");
+		skip();
+	}
+	harness_xadd_burst(h, "bulk", "acl", 20, NULL);
+	assert_int_equal(harness_wait_log(h, "sent", 20, 15000), 20);
+	assert_int_equal(harness_accepted_unrecorded(h, "acl"), 0);
+	/* Every connection of the gateway is the ACL user's, over [::1], in database 20. */
+	r = harness_cmd(h, "CLIENT LIST");
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	for (const char *line = r->str, *next; *line != '\0'; line = next) {
+		const char *eol = strchr(line, '\n');
+		int n = eol != NULL ? (int)(eol - line) : (int)strlen(line);
+		char one[1024];
+
+		next = line + n + (eol != NULL);
+		snprintf(one, sizeof one, "%.*s", n, line);
+		if (strstr(one, " user=amuddu-gw ") == NULL)
+			continue;
+		as_user++;
+		if (strstr(one, " addr=[::1]:") == NULL || strstr(one, " db=20 ") == NULL)
+			fail_msg("a gateway connection not over [::1] in database 20: %s", one);
+	}
+	freeReplyObject(r);
+	assert_true(as_user >= 2); /* the outbox and the receipts connections, at least */
+	/* Nothing went to database 0. */
+	freeReplyObject(harness_cmd(h, "SELECT 0"));
+	r = harness_cmd(h, "DBSIZE");
+	assert_int_equal(r->integer, 0);
+	freeReplyObject(r);
+	freeReplyObject(harness_cmd(h, "SELECT 20"));
+}
+
 int
 main(void)
 {
@@ -384,6 +496,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_expired_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_before_waits_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_connection_in_turn, setup_one_connection, teardown),
+		cmocka_unit_test_setup_teardown(test_redis_acl_user_ipv6_db, setup_acl_ipv6, teardown_acl_ipv6),
 	};
 
 	return cmocka_run_group_tests_name("outcomes", tests, NULL, NULL);

@@ -48,6 +48,7 @@ static void test_400_permanent(void **state);
 static void test_401_credentials(void **state);
 static void test_transport_error(void **state);
 static void test_parse_retry_after(void **state);
+static void test_retry_after_capped_at_a_day(void **state);
 
 /* An encoder of our own, so the header is not checked against itself. */
 static char *
@@ -481,6 +482,40 @@ test_parse_retry_after(void **state)
 	assert_int_equal(provider_parse_retry_after("Wed, 21 Oct 2025 07:28:00 GMT", now), 86400000L);
 }
 
+/* Either form of Retry-After asks for at most a day: below it as said, at it and above it a day. */
+static void
+test_retry_after_capped_at_a_day(void **state)
+{
+	const long long now = 1445412480; /* Wed, 21 Oct 2015 07:28:00 GMT */
+	static const struct {
+		const char *delta, *date;
+		long want_ms;
+	} cases[] = {
+		{ "86399", "Thu, 22 Oct 2015 07:27:59 GMT", 86399000L },
+		{ "86400", "Thu, 22 Oct 2015 07:28:00 GMT", 86400000L },
+		{ "86401", "Thu, 22 Oct 2015 07:28:01 GMT", 86400000L },
+		{ "604800", "Wed, 28 Oct 2015 07:28:00 GMT", 86400000L },
+		{ "31536000", "Fri, 21 Oct 2016 07:28:00 GMT", 86400000L },
+	};
+	struct provider_result r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(provider_parse_retry_after(cases[i].delta, now), cases[i].want_ms);
+		assert_int_equal(provider_parse_retry_after(cases[i].date, now), cases[i].want_ms);
+	}
+	/* More digits than any integer holds is still "a long time", not garbage. */
+	assert_int_equal(provider_parse_retry_after("99999999999999999999999999", now), 86400000L);
+	assert_int_equal(provider_parse_retry_after("0000000000000000000000086400", now), 86400000L);
+	assert_int_equal(provider_parse_retry_after("0000000000000000000000000007", now), 7000);
+	/* What the retry schedule gets from a 429 or a 503 asking for two days: a day, not the backoff. */
+	classify(429, "172800", "", NULL, &r);
+	assert_int_equal(r.verdict, PROVIDER_RETRY);
+	assert_int_equal(r.retry_after_ms, 86400000L);
+	classify(503, "172800", "", NULL, &r);
+	assert_int_equal(r.retry_after_ms, 86400000L);
+}
+
 int
 main(void)
 {
@@ -506,6 +541,7 @@ main(void)
 		cmocka_unit_test(test_401_credentials),
 		cmocka_unit_test(test_transport_error),
 		cmocka_unit_test(test_parse_retry_after),
+		cmocka_unit_test(test_retry_after_capped_at_a_day),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

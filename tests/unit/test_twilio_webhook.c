@@ -23,6 +23,11 @@
 #define TOKEN "s3cr3t-token"
 #define PUBLIC "https://gw.example.ma/webhooks/twilio"
 #define FORM "application/x-www-form-urlencoded"
+#define GET_STATUS_QUERY                                                                                               \
+	"MessageSid=SM1f0e8ae6ade43cb3c0ce4525424e404f&MessageStatus=undelivered&ErrorCode=30003"                      \
+	"&To=%2B212612345678"
+/* printf '%s' PUBLIC'/status?'GET_STATUS_QUERY | openssl dgst -sha1 -hmac s3cr3t-token -binary | base64 */
+#define GET_STATUS_SIG "/OXyds0zaB+pifBHOigwuESNoMk="
 
 struct request {
 	struct provider_webhook_request wr;
@@ -49,6 +54,12 @@ static void test_signature(void **state);
 static void test_route_and_method(void **state);
 static void test_malformed_form(void **state);
 static void test_signature_default_port(void **state);
+static void request_get(struct request *r, const char *route, const char *query, const char *sig);
+static void test_get_status(void **state);
+static void test_get_inbound(void **state);
+static void test_get_signature(void **state);
+static void test_get_malformed_query(void **state);
+static void test_post_ignores_query(void **state);
 
 static const char *
 header(void *arg, const char *name)
@@ -81,6 +92,28 @@ request(struct request *r, const char *route, const char *body)
 		signature_twilio(TOKEN, r->url, &f, r->sig);
 	form_free(&f);
 	r->sig_header = r->sig;
+}
+
+/*
+ * A GET to PUBLIC + route + "?" + query, as Twilio sends it when an account
+ * chose GET: no body, no content type, and sig (computed outside this
+ * program) in X-Twilio-Signature.
+ */
+static void
+request_get(struct request *r, const char *route, const char *query, const char *sig)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->url, sizeof r->url, "%s%s?%s", PUBLIC, route, query);
+	r->wr.method = "GET";
+	r->wr.route = route;
+	r->wr.url = r->url;
+	r->wr.query = query;
+	r->wr.content_type = "";
+	r->wr.header = header;
+	r->wr.header_arg = r;
+	r->wr.body = "";
+	r->wr.body_len = 0;
+	r->sig_header = sig;
 }
 
 static enum provider_webhook_result
@@ -489,6 +522,7 @@ test_route_and_method(void **state)
 {
 	static const char body[] = "MessageSid=SMabc&MessageStatus=delivered";
 	static const char *const routes[] = { "", "/", "/statuses", "/status/", "/inbound/x", "/STATUS" };
+	static const char *const methods[] = { "PUT", "DELETE", "HEAD", "OTHER", "get", "post", NULL };
 	struct provider_events ev;
 	struct request r;
 	char err[128];
@@ -499,16 +533,17 @@ test_route_and_method(void **state)
 		assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_NOT_FOUND);
 		provider_events_free(&ev);
 	}
-	request(&r, "/status", body);
-	r.wr.method = "GET";
-	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_METHOD);
-	provider_events_free(&ev);
-	r.wr.method = "PUT";
-	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_METHOD);
-	provider_events_free(&ev);
-	request(&r, "/inbound", body);
-	r.wr.method = "GET";
-	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_METHOD);
+	/* POST and GET (tested above) are Twilio's two methods; nothing else is. */
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		request(&r, i % 2 ? "/inbound" : "/status", body);
+		r.wr.method = methods[i];
+		assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_METHOD);
+		assert_int_equal(ev.nstatus, 0);
+		provider_events_free(&ev);
+	}
+	/* An unknown route is unknown whatever the method. */
+	request_get(&r, "/statuses", GET_STATUS_QUERY, GET_STATUS_SIG);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_NOT_FOUND);
 	provider_events_free(&ev);
 }
 
@@ -526,6 +561,150 @@ test_malformed_form(void **state)
 	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_MALFORMED);
 	assert_string_equal(err, "byte 36: bad %-escape");
 	assert_int_equal(ev.nstatus, 0);
+	provider_events_free(&ev);
+}
+
+/* A status callback by GET: the parameters are in the query string, the signature covers the URL alone. */
+static void
+test_get_status(void **state)
+{
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	request_get(&r, "/status", GET_STATUS_QUERY, GET_STATUS_SIG);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+	assert_int_equal(ev.nstatus, 1);
+	assert_int_equal(ev.ninbound, 0);
+	assert_string_equal(ev.status[0].provider_id, "SM1f0e8ae6ade43cb3c0ce4525424e404f");
+	assert_int_equal(ev.status[0].status, DELIVERY_UNDELIVERED);
+	assert_string_equal(ev.status[0].error, "30003");
+	assert_int_equal(ev.reply.len, 0);
+	assert_null(ev.reply_type);
+	provider_events_free(&ev);
+	/* A GET has no body, so whatever content type it names does not matter. */
+	request_get(&r, "/status", GET_STATUS_QUERY, GET_STATUS_SIG);
+	r.wr.content_type = "application/json";
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+	assert_int_equal(ev.nstatus, 1);
+	provider_events_free(&ev);
+}
+
+/* An incoming SMS by GET is stored like a POSTed one and answered with the same empty TwiML. */
+static void
+test_get_inbound(void **state)
+{
+	/* printf '%s' PUBLIC'/inbound?'query | openssl dgst -sha1 -hmac s3cr3t-token -binary | base64 */
+	static const char query[] = "MessageSid=SM77&From=%2B212612345678&To=%2B212522000000"
+				    "&Body=Salam+khouya%2C+%D8%B3%D9%84%D8%A7%D9%85&NumMedia=0";
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	request_get(&r, "/inbound", query, "EoxcuKctkrBoGdF4ej+unvWdl6I=");
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+	assert_int_equal(ev.ninbound, 1);
+	assert_int_equal(ev.nstatus, 0);
+	assert_string_equal(ev.inbound[0].provider_id, "SM77");
+	assert_string_equal(ev.inbound[0].from, "+212612345678");
+	assert_string_equal(ev.inbound[0].type, "text");
+	assert_string_equal(ev.inbound[0].text, "Salam khouya, \xD8\xB3\xD9\x84\xD8\xA7\xD9\x85");
+	assert_string_equal(ev.reply.data, TWILIO_WEBHOOK_EMPTY_TWIML);
+	assert_string_equal(ev.reply_type, "text/xml");
+	provider_events_free(&ev);
+}
+
+/* What a GET's signature must cover: the URL with its query, nothing appended, nothing changed. */
+static void
+test_get_signature(void **state)
+{
+	static const struct {
+		const char *sig;
+		enum provider_webhook_result want;
+	} cases[] = {
+		{ GET_STATUS_SIG, PROVIDER_WEBHOOK_OK },
+		/* The same URL with the default port written out (Twilio may sign either). */
+		{ "oFBfuBtnpZOQOAzsIWYPrXcTCpw=", PROVIDER_WEBHOOK_OK },
+		/* Signed as a POST: the URL without the query, the parameters appended. */
+		{ "QEhiHIUGFN5dNHFCyKK0RIEf07s=", PROVIDER_WEBHOOK_UNSIGNED },
+		/* The URL with the query and the parameters appended again. */
+		{ "V0bTlZYoj4+9HXb9AJOKQk5+0B8=", PROVIDER_WEBHOOK_UNSIGNED },
+		{ "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", PROVIDER_WEBHOOK_UNSIGNED },
+		{ NULL, PROVIDER_WEBHOOK_UNSIGNED },
+	};
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		request_get(&r, "/status", GET_STATUS_QUERY, cases[i].sig);
+		assert_int_equal(run(&r, &ev, err, sizeof err), cases[i].want);
+		assert_int_equal(ev.nstatus, cases[i].want == PROVIDER_WEBHOOK_OK ? 1 : 0);
+		provider_events_free(&ev);
+	}
+	/* The query changed on the way (undelivered made delivered): the signature no longer matches. */
+	request_get(&r, "/status",
+	    "MessageSid=SM1f0e8ae6ade43cb3c0ce4525424e404f&MessageStatus=delivered&ErrorCode=30003&To=%2B212612345678",
+	    GET_STATUS_SIG);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	assert_int_equal(ev.nstatus, 0);
+	provider_events_free(&ev);
+	/* Another route with the same query. */
+	request_get(&r, "/inbound", GET_STATUS_QUERY, GET_STATUS_SIG);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	provider_events_free(&ev);
+	/* A body sent with a GET is not read, so it cannot stand in for the query. */
+	request_get(&r, "/status", "", GET_STATUS_SIG);
+	r.wr.body = GET_STATUS_QUERY;
+	r.wr.body_len = strlen(GET_STATUS_QUERY);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_UNSIGNED);
+	assert_int_equal(ev.nstatus, 0);
+	provider_events_free(&ev);
+}
+
+static void
+test_get_malformed_query(void **state)
+{
+	struct provider_events ev;
+	struct request r;
+	char err[128];
+
+	(void)state;
+	request_get(&r, "/status", "MessageSid=SMabc&MessageStatus=deliv%ZZered", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_MALFORMED);
+	assert_string_equal(err, "byte 36: bad %-escape");
+	assert_int_equal(ev.nstatus, 0);
+	provider_events_free(&ev);
+}
+
+/*
+ * A POST to a URL with a query string (a status callback URL with its own
+ * parameters) is read from its body as before; the query only counts as
+ * part of the signed URL.
+ */
+static void
+test_post_ignores_query(void **state)
+{
+	static const char body[] = "MessageSid=SMabc&MessageStatus=failed";
+	struct provider_events ev;
+	struct request r;
+	struct form f;
+	char err[128];
+
+	(void)state;
+	request(&r, "/status", body);
+	snprintf(r.url, sizeof r.url, "%s/status?MessageSid=SMxyz&MessageStatus=delivered", PUBLIC);
+	r.wr.query = "MessageSid=SMxyz&MessageStatus=delivered";
+	assert_int_equal(form_parse(&f, body, strlen(body), err, sizeof err), 0);
+	signature_twilio(TOKEN, r.url, &f, r.sig);
+	form_free(&f);
+	assert_int_equal(run(&r, &ev, err, sizeof err), PROVIDER_WEBHOOK_OK);
+	assert_int_equal(ev.nstatus, 1);
+	assert_string_equal(ev.status[0].provider_id, "SMabc");
+	assert_int_equal(ev.status[0].status, DELIVERY_UNDELIVERED);
 	provider_events_free(&ev);
 }
 
@@ -548,6 +727,11 @@ main(void)
 		cmocka_unit_test(test_signature_default_port),
 		cmocka_unit_test(test_route_and_method),
 		cmocka_unit_test(test_malformed_form),
+		cmocka_unit_test(test_get_status),
+		cmocka_unit_test(test_get_inbound),
+		cmocka_unit_test(test_get_signature),
+		cmocka_unit_test(test_get_malformed_query),
+		cmocka_unit_test(test_post_ignores_query),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -154,4 +154,6 @@ format:
 clean:
 	rm -rf build amuddu-gateway
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# Not the reference builds of make bench (build/ref/<commit>/): their .d files
+# name their own sources, relative to their own tree.
+-include $(shell find build -path build/ref -prune -o -name '*.d' -print 2>/dev/null)

@@ -162,6 +162,8 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 			86400, 7 * 86400 };
 		struct webhook_provider wp[METRICS_MAX_PROVIDERS];
 		struct http_handlers hh = { gateway_ready, gateway_metrics, gateway_webhook };
+		struct http_settings hs = { cfg->http_listen, cfg->http_max_body_bytes, cfg->http_max_connections,
+			cfg->http_request_timeout_ms };
 
 		gw->receipts = receipts_new(gw->base, &rs);
 		for (size_t i = 0; i < gw->nproviders; i++) {
@@ -171,8 +173,7 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 		}
 		gw->webhook = webhook_new(wp, gw->nproviders, gw->receipts, gw->metrics, cfg->http_public_url, key);
 		if (strcmp(cfg->http_listen, "off") != 0 &&
-		    (gw->http = http_new(gw->base, cfg->http_listen, cfg->http_max_body_bytes, &hh, gw, err, errlen)) ==
-			NULL)
+		    (gw->http = http_new(gw->base, &hs, gw->metrics, &hh, gw, err, errlen)) == NULL)
 			goto fail;
 	}
 	gw->sigterm_ev = evsignal_new(gw->base, SIGTERM, gateway_signal_cb, gw);

@@ -26,6 +26,7 @@ struct harness {
 	redisContext *r;
 	int gateway_starts;
 	bool start_signals_blocked; /* spawn the gateway with SIGTERM/SIGINT blocked (the mask survives exec) */
+	long gateway_nofile[2];     /* spawn the gateway with this soft and hard RLIMIT_NOFILE (0: inherited) */
 };
 
 void harness_init(struct harness *h, const char *name);

@@ -37,6 +37,8 @@ static const struct config_key config_keys[] = {
 	{ "http", "listen", CONFIG_STRING, OFF(http_listen), 0, 0, NULL },
 	{ "http", "public_url", CONFIG_STRING, OFF(http_public_url), 0, 0, NULL },
 	{ "http", "max_body_bytes", CONFIG_LONG, OFF(http_max_body_bytes), 256, 64L * 1024 * 1024, NULL },
+	{ "http", "max_connections", CONFIG_INT, OFF(http_max_connections), 1, 100000, NULL },
+	{ "http", "request_timeout_ms", CONFIG_LONG, OFF(http_request_timeout_ms), 100, 600000, NULL },
 	{ "gateway", "sms_provider", CONFIG_STRING, OFF(sms_provider), 0, 0, NULL },
 	{ "gateway", "max_inflight", CONFIG_INT, OFF(max_inflight), 1, 100000, NULL },
 	{ "gateway", "consumer", CONFIG_STRING, OFF(consumer), 0, 0, NULL },
@@ -95,7 +97,16 @@ config_new_defaults(void)
 	c->redis_url = xstrdup("redis://127.0.0.1:6379/0");
 	c->prefix = xstrdup("amuddu:");
 	c->http_listen = xstrdup("127.0.0.1:8080");
-	c->http_max_body_bytes = 1024L * 1024;
+	/*
+	 * Providers' webhooks weigh kilobytes: a Twilio callback at most about
+	 * 20 kB (a 1,600-character body, percent-encoded), one Meta event a few
+	 * kB. Each open connection may hold this much, so the two below bound
+	 * the server's memory: 256 x (64 KiB + 32 KiB of headers and reads) is
+	 * about 24 MiB.
+	 */
+	c->http_max_body_bytes = 64L * 1024;
+	c->http_max_connections = 256;
+	c->http_request_timeout_ms = 10000;
 	c->sms_provider = xstrdup("");
 	c->nproviders = providers_count;
 	c->providers = xcalloc(c->nproviders, sizeof *c->providers);

@@ -29,6 +29,8 @@ struct config {
 	char *http_listen;     /* host:port, or "off" */
 	char *http_public_url; /* how providers reach us; default http://<listen>, "" when listen is off */
 	long http_max_body_bytes;
+	int http_max_connections;     /* open HTTP connections at once */
+	long http_request_timeout_ms; /* a request's first byte to its whole body */
 	/* provider sections, one per registered provider (handlers/providers.c) */
 	struct config_provider *providers;
 	size_t nproviders;

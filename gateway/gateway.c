@@ -187,6 +187,8 @@ gateway_http_new(struct gateway *gw, char *err, size_t errlen)
 		7 * 86400 };
 	struct webhook_provider wp[METRICS_MAX_PROVIDERS];
 	struct http_handlers hh = { gateway_ready, gateway_metrics, gateway_webhook };
+	struct http_settings hs = { cfg->http_listen, cfg->http_max_body_bytes, cfg->http_max_connections,
+		cfg->http_request_timeout_ms };
 
 	gw->receipts = receipts_new(gw->base, &rs);
 	for (size_t i = 0; i < gw->nproviders; i++) {
@@ -198,7 +200,7 @@ gateway_http_new(struct gateway *gw, char *err, size_t errlen)
 	    webhook_new(wp, gw->nproviders, gw->receipts, gw->metrics, cfg->http_public_url, cfg->pseudonym_key);
 	if (strcmp(cfg->http_listen, "off") == 0)
 		return 0;
-	gw->http = http_new(gw->base, cfg->http_listen, cfg->http_max_body_bytes, &hh, gw, err, errlen);
+	gw->http = http_new(gw->base, &hs, gw->metrics, &hh, gw, err, errlen);
 	return gw->http != NULL ? 0 : -1;
 }
 

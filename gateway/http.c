@@ -1,41 +1,49 @@
 /*
- * HTTP server: routing, health, readiness and metrics. Bodies over
- * max_body_bytes are refused by evhttp itself with 413 before they are
- * read whole. When accept() runs out of descriptors the listener pauses
- * for a second instead of spinning (as tmux and httpd do).
+ * HTTP server: routing, health, readiness and metrics. evhttp refuses
+ * bodies over max_body_bytes with 413 before reading them whole; the
+ * connections themselves are kept within bounds by http_conns.c.
  */
 #include "gateway/http.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
-#include <event2/listener.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include "gateway/http_conns.h"
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
+
+/* Idle keep-alive connections and stalled answers are closed after this long. */
+#define HTTP_IDLE_TIMEOUT_S 30
+/*
+ * Connections the kernel completes while the gateway is busy (Redis and
+ * nginx use 511): evhttp listens with 128, which a burst of connections
+ * overflows, and a provider's connection dropped there waits a second for
+ * its retransmission.
+ */
+#define HTTP_BACKLOG 511
 
 struct http {
 	struct evhttp *evh;
 	struct evhttp_bound_socket *sock;
+	struct http_conns *conns;
 	struct http_handlers h;
 	void *arg;
 	int port;
 };
 
 static void http_request_cb(struct evhttp_request *req, void *arg);
-static void http_accept_error_cb(struct evconnlistener *l, void *arg);
-static void http_resume_cb(evutil_socket_t fd, short what, void *arg);
 
 struct http *
-http_new(struct event_base *base, const char *listen, long max_body_bytes, const struct http_handlers *hh, void *arg,
-    char *err, size_t errlen)
+http_new(struct event_base *base, const struct http_settings *s, struct metrics *mt, const struct http_handlers *hh,
+    void *arg, char *err, size_t errlen)
 {
 	struct http *h = xcalloc(1, sizeof *h);
-	const char *colon = strrchr(listen, ':');
+	const char *addr = s->listen, *colon = strrchr(addr, ':');
 	char host[256];
 	char *end;
 	long port;
@@ -45,36 +53,42 @@ http_new(struct event_base *base, const char *listen, long max_body_bytes, const
 
 	h->h = *hh;
 	h->arg = arg;
-	if (colon == NULL || colon == listen || (size_t)(colon - listen) >= sizeof host) {
-		snprintf(err, errlen, "[http] listen must be host:port, not '%s'", listen);
+	if (colon == NULL || colon == addr || (size_t)(colon - addr) >= sizeof host) {
+		snprintf(err, errlen, "[http] listen must be host:port, not '%s'", addr);
 		goto fail;
 	}
 	port = strtol(colon + 1, &end, 10);
 	if (*end != '\0' || end == colon + 1 || port < 0 || port > 65535) {
-		snprintf(err, errlen, "[http] listen: bad port in '%s'", listen);
+		snprintf(err, errlen, "[http] listen: bad port in '%s'", addr);
 		goto fail;
 	}
-	snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+	snprintf(host, sizeof host, "%.*s", (int)(colon - addr), addr);
 	if ((h->evh = evhttp_new(base)) == NULL) {
 		snprintf(err, errlen, "cannot create the HTTP server");
 		goto fail;
 	}
-	evhttp_set_max_body_size(h->evh, (ev_ssize_t)max_body_bytes);
+	evhttp_set_max_body_size(h->evh, (ev_ssize_t)s->max_body_bytes);
 	evhttp_set_max_headers_size(h->evh, 16384);
-	evhttp_set_timeout(h->evh, 30);
+	evhttp_set_timeout(h->evh, HTTP_IDLE_TIMEOUT_S);
 	evhttp_set_allowed_methods(h->evh,
 	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 		EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(h->evh, http_request_cb, h);
 	if ((h->sock = evhttp_bind_socket_with_handle(h->evh, host, (ev_uint16_t)port)) == NULL) {
-		snprintf(err, errlen, "[http] cannot listen on %s: %s", listen, strerror(errno));
+		snprintf(err, errlen, "[http] cannot listen on %s: %s", addr, strerror(errno));
 		goto fail;
 	}
 	fd = evhttp_bound_socket_get_fd(h->sock);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
 		h->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
 							 : ((struct sockaddr_in *)&ss)->sin_port);
-	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(h->sock), http_accept_error_cb);
+	/* Linux takes a second listen() on a listening socket as a new backlog. */
+	if (listen(fd, HTTP_BACKLOG) != 0)
+		log_warn("http: cannot deepen the listen backlog: %s", strerror(errno));
+	h->conns = http_conns_new(
+	    base, h->evh, evhttp_bound_socket_get_listener(h->sock), mt, s->max_connections, s->request_timeout_ms);
+	log_info("http listening on %s max_connections=%d request_timeout_ms=%ld max_body_bytes=%ld", addr,
+	    s->max_connections, s->request_timeout_ms, s->max_body_bytes);
 	return h;
 fail:
 	http_free(h);
@@ -88,6 +102,7 @@ http_free(struct http *h)
 		return;
 	if (h->evh != NULL)
 		evhttp_free(h->evh);
+	http_conns_free(h->conns);
 	free(h);
 }
 
@@ -152,6 +167,7 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	char why[256];
 	struct buf b;
 
+	http_conns_handled(h->conns, req);
 	if (path == NULL)
 		path = "";
 	if (strncmp(path, "/webhooks/", 10) == 0) {
@@ -195,34 +211,4 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	http_reply(req, 404, "text/plain; charset=utf-8", "not found\n", 10);
-}
-
-/*
- * The listener's callback argument belongs to evhttp, so the pause is a
- * one-shot timer holding the listener itself; the server lives as long as
- * the loop runs.
- */
-static void
-http_accept_error_cb(struct evconnlistener *l, void *arg)
-{
-	int err = EVUTIL_SOCKET_ERROR();
-	struct timeval tv = { 1, 0 };
-
-	(void)arg;
-	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-		evconnlistener_disable(l);
-		if (event_base_once(evconnlistener_get_base(l), -1, EV_TIMEOUT, http_resume_cb, l, &tv) != 0)
-			evconnlistener_enable(l);
-		log_warn("http: accept failed (%s): pausing for 1 s", strerror(err));
-		return;
-	}
-	log_warn("http: accept failed (%s)", strerror(err));
-}
-
-static void
-http_resume_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	evconnlistener_enable(arg);
 }

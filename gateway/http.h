@@ -1,7 +1,8 @@
 /*
  * The gateway's HTTP server on the event loop (evhttp): /healthz,
  * /readyz, /metrics and /webhooks/<provider>[/<route>], the last handed to
- * the webhook module. The creator owns struct http; http_free().
+ * the webhook module, within bounds on connections, request time and body
+ * size. The creator owns struct http; http_free().
  */
 #ifndef AMUDDU_HTTP_H
 #define AMUDDU_HTTP_H
@@ -12,6 +13,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "gateway/metrics.h"
 #include "gateway/util/buf.h"
 
 struct http;
@@ -24,9 +26,16 @@ struct http_handlers {
 	void (*webhook)(void *arg, struct evhttp_request *req, const char *name, const char *route);
 };
 
-/* Listens on listen ("host:port"); returns NULL with the reason in err. */
-struct http *http_new(struct event_base *base, const char *listen, long max_body_bytes, const struct http_handlers *h,
-    void *arg, char *err, size_t errlen);
+struct http_settings {
+	const char *listen;      /* "host:port" */
+	long max_body_bytes;     /* larger bodies are refused with 413 */
+	int max_connections;     /* open at once; the oldest not yet with a whole request makes room */
+	long request_timeout_ms; /* from a request's first byte to its whole body */
+};
+
+/* Listens as s says; counts what it refuses in mt. Returns NULL with the reason in err. */
+struct http *http_new(struct event_base *base, const struct http_settings *s, struct metrics *mt,
+    const struct http_handlers *h, void *arg, char *err, size_t errlen);
 void http_free(struct http *h);
 /* The port actually bound (for listen ports of 0). */
 int http_port(const struct http *h);

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
@@ -48,6 +49,10 @@ static const char *const metrics_webhook_names[METRICS_WEBHOOK_COUNT] = {
 	"method",
 	"media_type",
 	"unavailable",
+	"too_large",
+	"bad_request",
+	"timeout",
+	"evicted",
 };
 static const char *const metrics_receipt_names[METRICS_RECEIPT_COUNT] = {
 	"recorded",
@@ -82,6 +87,15 @@ metrics_add_provider(struct metrics *mt, const char *provider, enum channel chan
 	mt->provider[mt->nproviders] = provider;
 	mt->channel[mt->nproviders] = channel_name(channel);
 	return mt->nproviders++;
+}
+
+size_t
+metrics_provider_find(const struct metrics *mt, const char *name)
+{
+	for (size_t p = 0; p < mt->nproviders; p++)
+		if (strcmp(mt->provider[p], name) == 0)
+			return p;
+	return METRICS_NO_PROVIDER;
 }
 
 void

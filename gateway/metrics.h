@@ -25,6 +25,10 @@ enum metrics_webhook {
 	METRICS_WEBHOOK_METHOD,
 	METRICS_WEBHOOK_MEDIA_TYPE,
 	METRICS_WEBHOOK_UNAVAILABLE, /* Redis unreachable: 503, the provider sends it again */
+	METRICS_WEBHOOK_TOO_LARGE,   /* 413 from evhttp: a body over [http] max_body_bytes */
+	METRICS_WEBHOOK_BAD_REQUEST, /* refused by evhttp's parser: request line, headers, method */
+	METRICS_WEBHOOK_TIMEOUT,     /* not whole within [http] request_timeout_ms of its first byte */
+	METRICS_WEBHOOK_EVICTED,     /* dropped half-read to make room under [http] max_connections */
 	METRICS_WEBHOOK_COUNT,
 };
 
@@ -58,6 +62,8 @@ size_t metrics_add_provider(struct metrics *mt, const char *provider, enum chann
 void metrics_count_message(struct metrics *mt, enum lane lane, size_t provider, enum outcome outcome);
 /* A provider request's time from submit to answer. */
 void metrics_count_latency(struct metrics *mt, size_t provider, long long elapsed_us);
+/* The index of the provider called name, or METRICS_NO_PROVIDER. */
+size_t metrics_provider_find(const struct metrics *mt, const char *name);
 /* One webhook request answered with result; provider may be METRICS_NO_PROVIDER. */
 void metrics_count_webhook(struct metrics *mt, size_t provider, enum metrics_webhook result);
 /* n receipts of provider that came to result. */

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -126,6 +127,12 @@ harness_spawn(struct harness *h, const char *logname, char *const argv[])
 			close(fd);
 		}
 		setpgid(0, 0);
+		if (strcmp(logname, "gateway.log") == 0 && h->gateway_nofile[1] > 0) {
+			struct rlimit rl = { (rlim_t)h->gateway_nofile[0], (rlim_t)h->gateway_nofile[1] };
+
+			if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+				fprintf(stderr, "setrlimit: %s\n", strerror(errno));
+		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);

@@ -29,6 +29,7 @@ struct harness {
 	size_t nextra;
 	bool start_signals_blocked;    /* spawn the gateway with SIGTERM/SIGINT blocked (the mask survives exec) */
 	const char *const *redis_args; /* more redis-server arguments (NULL-terminated), or NULL */
+	long gateway_nofile[2];        /* spawn the gateway with this soft and hard RLIMIT_NOFILE (0: inherited) */
 };
 
 void harness_init(struct harness *h, const char *name);

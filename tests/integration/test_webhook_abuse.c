@@ -166,6 +166,11 @@ test_abuse_during_campaign(void **state)
 	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"twilio\",result=\"malformed\"} "), 1);
 	assert_int_equal(
 	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"none\",result=\"not_found\"} "), 2);
+	/* evhttp refused the oversized body before the gateway saw it; the path still names the provider. */
+	assert_int_equal(
+	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"too_large\"} "), 1);
+	assert_int_equal(
+	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"none\",result=\"too_large\"} "), 0);
 	assert_int_equal(harness_request(&hc, h->gateway_port, "GET", "/readyz", NULL, NULL, 0, NULL), 200);
 	harness_http_close(&hc);
 }

@@ -167,6 +167,10 @@ test_defaults(void **state)
 	assert_true(c->claim_idle_ms > c->request_timeout_ms + c->connect_timeout_ms);
 	assert_null(config_provider_get(c, "twilio", "account_sid"));
 	assert_null(config_provider(c, "twilio"));
+	/* Kilobytes, as providers' webhooks weigh; 256 connections of that stay near 20 MiB. */
+	assert_int_equal(c->http_max_body_bytes, 65536);
+	assert_int_equal(c->http_max_connections, 256);
+	assert_int_equal(c->http_request_timeout_ms, 10000);
 	config_free(c);
 }
 
@@ -177,6 +181,10 @@ test_every_key(void **state)
 				   "url = redis://10.0.0.5:6380/2\n"
 				   "prefix = test:\n"
 				   "log_maxlen = 100000\n"
+				   "[http]\n"
+				   "max_body_bytes = 32768\n"
+				   "max_connections = 1000\n"
+				   "request_timeout_ms = 2500\n"
 				   "[twilio]\n"
 				   "base_url = http://127.0.0.1:8080\n"
 				   "account_sid = AC0123\n"
@@ -206,6 +214,9 @@ test_every_key(void **state)
 	assert_string_equal(c->redis_url, "redis://10.0.0.5:6380/2");
 	assert_string_equal(c->prefix, "test:");
 	assert_int_equal(c->log_maxlen, 100000);
+	assert_int_equal(c->http_max_body_bytes, 32768);
+	assert_int_equal(c->http_max_connections, 1000);
+	assert_int_equal(c->http_request_timeout_ms, 2500);
 	assert_string_equal(config_provider_get(c, "twilio", "base_url"), "http://127.0.0.1:8080");
 	assert_string_equal(config_provider_get(c, "twilio", "account_sid"), "AC0123");
 	assert_string_equal(config_provider_get(c, "twilio", "auth_token"), "tok");
@@ -314,12 +325,19 @@ test_out_of_range(void **state)
 	const char *big[] = { "test.ini:4:", "max_attempts", "range", NULL };
 	const char *neg[] = { "test.ini:2:", "log_maxlen", NULL };
 	const char *huge[] = { "test.ini:2:", "max_connections", NULL };
+	const char *no_conns[] = { "test.ini:2:", "[http] max_connections", "range", NULL };
+	const char *no_time[] = { "test.ini:2:", "[http] request_timeout_ms", "range", NULL };
+	const char *no_body[] = { "test.ini:2:", "[http] max_body_bytes", "range", NULL };
 
 	(void)state;
 	expect_refused("[gateway]\nmax_inflight = 0\n", "test.ini", zero);
 	expect_refused("[gateway]\nmax_inflight = 5\n\nmax_attempts = 1001\n", "test.ini", big);
 	expect_refused("[redis]\nlog_maxlen = -1\n", "test.ini", neg);
 	expect_refused("[gateway]\nmax_connections = 99999999999999999999\n", "test.ini", huge);
+	/* The HTTP server's bounds cannot be switched off. */
+	expect_refused("[http]\nmax_connections = 0\n", "test.ini", no_conns);
+	expect_refused("[http]\nrequest_timeout_ms = 99\n", "test.ini", no_time);
+	expect_refused("[http]\nmax_body_bytes = 255\n", "test.ini", no_body);
 }
 
 static void

@@ -68,6 +68,13 @@ test_messages_by_labels(void **state)
 	for (int i = 0; i < 9; i++)
 		metrics_count_webhook(mt, wa, METRICS_WEBHOOK_UNSIGNED);
 	metrics_count_webhook(mt, METRICS_NO_PROVIDER, METRICS_WEBHOOK_NOT_FOUND);
+	/* What the HTTP server drops before the webhook code runs, by the provider its path names. */
+	assert_int_equal(metrics_provider_find(mt, "whatsapp"), wa);
+	assert_int_equal(metrics_provider_find(mt, "whatsap"), METRICS_NO_PROVIDER);
+	metrics_count_webhook(mt, metrics_provider_find(mt, "whatsapp"), METRICS_WEBHOOK_TOO_LARGE);
+	metrics_count_webhook(mt, metrics_provider_find(mt, "nobody"), METRICS_WEBHOOK_EVICTED);
+	metrics_count_webhook(mt, tw, METRICS_WEBHOOK_TIMEOUT);
+	metrics_count_webhook(mt, METRICS_NO_PROVIDER, METRICS_WEBHOOK_BAD_REQUEST);
 	metrics_count_receipts(mt, tw, METRICS_STATUS_EARLY, 3);
 	/* Out of range is ignored, not a crash. */
 	metrics_count_message(mt, LANE_BULK, 7, OUTCOME_SENT);
@@ -86,6 +93,12 @@ test_messages_by_labels(void **state)
 	    0);
 	assert_int_equal(sample(b.data, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"unsigned\"}"), 9);
 	assert_int_equal(sample(b.data, "amuddu_webhook_requests_total{provider=\"none\",result=\"not_found\"}"), 1);
+	assert_int_equal(
+	    sample(b.data, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"too_large\"}"), 1);
+	assert_int_equal(sample(b.data, "amuddu_webhook_requests_total{provider=\"none\",result=\"evicted\"}"), 1);
+	assert_int_equal(sample(b.data, "amuddu_webhook_requests_total{provider=\"twilio\",result=\"timeout\"}"), 1);
+	assert_int_equal(sample(b.data, "amuddu_webhook_requests_total{provider=\"none\",result=\"bad_request\"}"), 1);
+	assert_int_equal(sample(b.data, "amuddu_webhook_requests_total{provider=\"twilio\",result=\"evicted\"}"), 0);
 	assert_int_equal(sample(b.data, "amuddu_receipts_total{provider=\"twilio\",result=\"early\"}"), 3);
 	buf_free(&b);
 	metrics_free(mt);

@@ -35,14 +35,22 @@
  * node instead of once per event.
  */
 #define SCRIPTS_LOG_FIELDS(X) \
-	X(id) X(state) X(campaign) X(kind) X(lane) X(channel) X(person) X(provider) X(provider_id) X(attempt) \
-	X(error) X(due)
+	X(id) X(state) X(campaign) X(kind) X(channel) X(person) X(provider) X(provider_id) X(attempt) X(error)
 
 static const char scripts_prologue[] =
 	"local now = tonumber(nows)\n"
 	"local LOG = P..'log'\n"
 	"local counts, undo_t, undo_f, undo_d, nundo = {}, {}, {}, {}, 0\n"
-	"local ack_s, ack_e, na = {}, {}, 0\n"
+	/*
+	 * Writes to keys many items share (acknowledgements, members of a
+	 * campaign's sets, fields of the in-flight index) are gathered and
+	 * made once per key when the call ends.
+	 */
+	"local op_c, op_k, op_a, op_b, nop = {}, {}, {}, {}, 0\n"
+	"local function later(c, k, a, b)\n"
+	"  nop = nop + 1; op_c[nop] = c; op_k[nop] = k; op_a[nop] = a; op_b[nop] = b\n"
+	"end\n"
+	"local function ack(stream, entry) later('XACK', stream, entry) end\n"
 	/* Counters are added up per campaign key ('' for none) and written once per call. */
 	"local function count(ck, f, d)\n"
 	"  d = d or 1\n"
@@ -51,18 +59,42 @@ static const char scripts_prologue[] =
 	"  t[f] = (t[f] or 0) + d\n"
 	"  nundo = nundo + 1; undo_t[nundo] = t; undo_f[nundo] = f; undo_d[nundo] = d\n"
 	"end\n"
-	"local function ack(stream, entry)\n"
-	"  na = na + 1; ack_s[na] = stream; ack_e[na] = entry\n"
+	/* 'sent.sms' and the like, made once per call. */
+	"local chf = {}\n"
+	"local function bych(f, ch)\n"
+	"  local t = chf[f]\n"
+	"  if not t then t = {}; chf[f] = t end\n"
+	"  local s = t[ch]\n"
+	"  if not s then s = f..'.'..ch; t[ch] = s end\n"
+	"  return s\n"
 	"end\n"
+	/*
+	 * The in-flight index: stream entry -> message, per lane and consumer,
+	 * so that a pending entry deleted from its stream still finds its
+	 * message. A value longer than hash-max-listpack-value keeps it a hash
+	 * table, where each write is O(1) whatever its size.
+	 */
+	"local IFL_MARK = string.rep('-', 80)\n"
+	"local function ifl(lane) return P..'inflight:'..lane..':'..C end\n"
 	"local function flush()\n"
 	"  local by = {}\n"
-	"  for k = 1, na do\n"
-	"    local l = by[ack_s[k]]\n"
-	"    if not l then l = {}; by[ack_s[k]] = l end\n"
-	"    l[#l + 1] = ack_e[k]\n"
+	"  for i = 1, nop do\n"
+	"    local c, k = op_c[i], op_k[i]\n"
+	"    local t = by[c]\n"
+	"    if not t then t = {}; by[c] = t end\n"
+	"    local l = t[k]\n"
+	"    if not l then l = c == 'HSET' and {'_', IFL_MARK} or {}; t[k] = l end\n"
+	"    l[#l + 1] = op_a[i]\n"
+	"    if c == 'HSET' then l[#l + 1] = op_b[i] end\n"
 	"  end\n"
-	"  for s, l in pairs(by) do\n"
-	"    for i = 1, #l, 500 do redis.call('XACK', s, G, unpack(l, i, math.min(i + 499, #l))) end\n"
+	"  for c, t in pairs(by) do\n"
+	"    for k, l in pairs(t) do\n"
+	"      for i = 1, #l, 500 do\n"
+	"        local j = math.min(i + 499, #l)\n"
+	"        if c == 'XACK' then redis.call(c, k, G, unpack(l, i, j)) else redis.call(c, k, unpack(l, i, j)) end\n"
+	"      end\n"
+	"      if c == 'HSET' then redis.call('EXPIRE', k, '86400') end\n"
+	"    end\n"
 	"  end\n"
 	"  local total = {}\n"
 	"  for ck, t in pairs(counts) do\n"
@@ -83,12 +115,12 @@ static const char scripts_prologue[] =
 	"local function run(one)\n"
 	"  local out, b = {}, FIRST\n"
 	"  for i = 1, N do\n"
-	"    local mark, amark = #out, na\n"
+	"    local mark, omark = #out, nop\n"
 	"    nundo = 0\n"
 	"    local ok, e = pcall(one, b, out)\n"
 	"    if not ok then\n"
 	"      for j = nundo, 1, -1 do local t, f = undo_t[j], undo_f[j]; t[f] = t[f] - undo_d[j] end\n"
-	"      na = amark\n"
+	"      nop = omark\n"
 	"      for j = #out, mark + 1, -1 do out[j] = nil end\n"
 	"      out[#out + 1] = R_ERROR\n"
 	"      out[#out + 1] = type(e) == 'table' and tostring(e.err) or tostring(e)\n"

@@ -26,6 +26,9 @@ struct dispatch_transfer {
 	CURL *easy;
 	struct provider_request req;
 	struct curl_slist *headers;
+	/* The provider's headers the list was built from: the same strings next time need no new list. */
+	const char *header_src[PROVIDER_MAX_HEADERS];
+	size_t nheader_src;
 	struct buf answer;
 	char retry_after[64];
 	bool answer_truncated;
@@ -51,9 +54,9 @@ struct dispatch {
 	struct event *timer_ev;
 	struct event *stall_ev;
 	struct dispatch_transfer_list active; /* oldest first */
+	struct dispatch_transfer_list pool;   /* idle transfers, their handles set up */
 	size_t inflight;
-	CURL **pool;
-	size_t npool, pool_cap;
+	bool no_proxy; /* no proxy in the environment: libcurl need not look for one per request */
 };
 
 static int dispatch_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp);
@@ -66,6 +69,8 @@ static size_t dispatch_write_cb(char *ptr, size_t size, size_t nmemb, void *user
 static size_t dispatch_header_cb(char *ptr, size_t size, size_t nmemb, void *userdata);
 static long long dispatch_now_us(void);
 static void dispatch_transfer_free(struct dispatch_transfer *t);
+static struct dispatch_transfer *dispatch_transfer_get(struct dispatch *d);
+static void dispatch_transfer_headers(struct dispatch_transfer *t);
 static void dispatch_stall_cb(evutil_socket_t fd, short what, void *arg);
 
 static long long
@@ -87,6 +92,14 @@ dispatch_new(struct event_base *base, const struct dispatch_settings *s)
 	if (d->s.max_answer_bytes == 0)
 		d->s.max_answer_bytes = 65536;
 	TAILQ_INIT(&d->active);
+	TAILQ_INIT(&d->pool);
+	/* libcurl reads these for every request; without them it may be told once that there is no proxy. */
+	d->no_proxy = true;
+	for (const char *const *v = (const char *const[]){ "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+		 "all_proxy", "ALL_PROXY", NULL };
+	     *v != NULL; v++)
+		if (getenv(*v) != NULL)
+			d->no_proxy = false;
 	if ((d->multi = curl_multi_init()) == NULL)
 		fatalx("dispatch_new: curl_multi_init failed");
 	if ((d->timer_ev = evtimer_new(base, dispatch_timeout_cb, d)) == NULL ||
@@ -115,12 +128,15 @@ dispatch_new(struct event_base *base, const struct dispatch_settings *s)
 void
 dispatch_free(struct dispatch *d)
 {
+	struct dispatch_transfer *t;
+
 	if (d == NULL)
 		return;
 	dispatch_abort_all(d);
-	for (size_t i = 0; i < d->npool; i++)
-		curl_easy_cleanup(d->pool[i]);
-	free(d->pool);
+	while ((t = TAILQ_FIRST(&d->pool)) != NULL) {
+		TAILQ_REMOVE(&d->pool, t, entry);
+		dispatch_transfer_free(t);
+	}
 	curl_multi_cleanup(d->multi);
 	event_free(d->timer_ev);
 	event_free(d->stall_ev);
@@ -169,36 +185,24 @@ dispatch_header_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-int
-dispatch_submit(struct dispatch *d, struct provider_request *req, dispatch_done_cb *cb, void *arg)
+/* An idle transfer from the pool, or a new one with its handle set up; NULL when libcurl cannot make one. */
+static struct dispatch_transfer *
+dispatch_transfer_get(struct dispatch *d)
 {
-	struct dispatch_transfer *t = xcalloc(1, sizeof *t);
+	struct dispatch_transfer *t = TAILQ_FIRST(&d->pool);
 	CURL *e;
 
-	t->d = d;
-	t->req = *req;
-	provider_request_init(req);
-	buf_init(&t->answer);
-	t->cb = cb;
-	t->arg = arg;
-	if (d->npool > 0) {
-		e = d->pool[--d->npool];
-		curl_easy_reset(e);
-	} else if ((e = curl_easy_init()) == NULL) {
-		log_error("curl_easy_init failed");
-		goto fail;
+	if (t != NULL) {
+		TAILQ_REMOVE(&d->pool, t, entry);
+		return t;
 	}
+	if ((e = curl_easy_init()) == NULL)
+		return NULL;
+	t = xcalloc(1, sizeof *t);
+	t->d = d;
 	t->easy = e;
-	for (size_t i = 0; i < t->req.nheaders; i++)
-		t->headers = curl_slist_append(t->headers, t->req.headers[i]);
-	/* No "Expect: 100-continue" round trip; an empty Accept-Encoding keeps answers plain. */
-	t->headers = curl_slist_append(t->headers, "Expect:");
-	t->headers = curl_slist_append(t->headers, "Accept: application/json");
-	curl_easy_setopt(e, CURLOPT_URL, t->req.url);
+	buf_init(&t->answer);
 	curl_easy_setopt(e, CURLOPT_POST, 1L);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->req.body.data != NULL ? t->req.body.data : "");
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)t->req.body.len);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, dispatch_write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, dispatch_header_cb);
@@ -213,32 +217,82 @@ dispatch_submit(struct dispatch *d, struct provider_request *req, dispatch_done_
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "amuddu-gateway/1.0.0");
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (d->no_proxy)
+		curl_easy_setopt(e, CURLOPT_PROXY, "");
+	return t;
+}
+
+/* The request's headers, plus ours; the list is kept while the provider gives the same ones. */
+static void
+dispatch_transfer_headers(struct dispatch_transfer *t)
+{
+	bool same = t->headers != NULL && t->nheader_src == t->req.nheaders;
+
+	for (size_t i = 0; same && i < t->req.nheaders; i++)
+		same = t->header_src[i] == t->req.headers[i];
+	if (same)
+		return;
+	curl_slist_free_all(t->headers);
+	t->headers = NULL;
+	for (size_t i = 0; i < t->req.nheaders; i++) {
+		t->headers = curl_slist_append(t->headers, t->req.headers[i]);
+		t->header_src[i] = t->req.headers[i];
+	}
+	t->nheader_src = t->req.nheaders;
+	/* No "Expect: 100-continue" round trip; an empty Accept-Encoding keeps answers plain. */
+	t->headers = curl_slist_append(t->headers, "Expect:");
+	t->headers = curl_slist_append(t->headers, "Accept: application/json");
+	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+}
+
+int
+dispatch_submit(struct dispatch *d, struct provider_request *req, dispatch_done_cb *cb, void *arg)
+{
+	struct dispatch_transfer *t = dispatch_transfer_get(d);
+	CURL *e;
+
+	if (t == NULL) {
+		log_error("curl_easy_init failed");
+		provider_request_free(req);
+		return -1;
+	}
+	e = t->easy;
+	t->req = *req;
+	provider_request_init(req);
+	t->cb = cb;
+	t->arg = arg;
+	t->retry_after[0] = '\0';
+	t->errbuf[0] = '\0';
+	t->answer_truncated = false;
+	buf_reset(&t->answer);
+	dispatch_transfer_headers(t);
+	curl_easy_setopt(e, CURLOPT_URL, t->req.url);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->req.body.data != NULL ? t->req.body.data : "");
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)t->req.body.len);
 	if (curl_multi_add_handle(d->multi, e) != CURLM_OK) {
 		log_error("curl_multi_add_handle failed");
-		goto fail;
+		provider_request_free(&t->req);
+		TAILQ_INSERT_HEAD(&d->pool, t, entry);
+		return -1;
 	}
 	t->started_us = dispatch_now_us();
 	TAILQ_INSERT_TAIL(&d->active, t, entry);
 	d->inflight++;
 	return 0;
-fail:
-	if (t->easy != NULL)
-		curl_easy_cleanup(t->easy);
-	t->easy = NULL;
-	dispatch_transfer_free(t);
-	return -1;
 }
 
 static void
 dispatch_transfer_free(struct dispatch_transfer *t)
 {
+	if (t->easy != NULL)
+		curl_easy_cleanup(t->easy);
 	curl_slist_free_all(t->headers);
 	provider_request_free(&t->req);
 	buf_free(&t->answer);
 	free(t);
 }
 
-/* Reports a finished transfer and returns its handle to the pool. */
+/* Reports a finished transfer and returns it to the pool. */
 static void
 dispatch_finish(struct dispatch_transfer *t, CURLcode rc)
 {
@@ -258,14 +312,10 @@ dispatch_finish(struct dispatch_transfer *t, CURLcode rc)
 	a.body_len = t->answer.len;
 	if (rc != CURLE_OK)
 		a.transport_error = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
-	if (d->npool == d->pool_cap) {
-		d->pool_cap = d->pool_cap == 0 ? 64 : d->pool_cap * 2;
-		d->pool = xreallocarray(d->pool, d->pool_cap, sizeof *d->pool);
-	}
-	d->pool[d->npool++] = t->easy;
-	t->easy = NULL;
+	/* Back to the pool only after the callback: the answer it reads lives in t. */
 	t->cb(t->arg, &a, dispatch_now_us() - t->started_us);
-	dispatch_transfer_free(t);
+	provider_request_free(&t->req);
+	TAILQ_INSERT_HEAD(&d->pool, t, entry);
 }
 
 static void

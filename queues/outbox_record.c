@@ -96,7 +96,7 @@ outbox_begin(struct outbox *ob, struct outbox_item **items, size_t n)
 		outbox_begin_reply(NULL, b);
 }
 
-/* After a positive attempt number: the opt-out flag, then the contact record when asked for. */
+/* After a positive attempt number: the contact record, when asked for. */
 static void
 outbox_begin_facts(struct outbox_item *it, const redisReply *r, size_t *k)
 {
@@ -105,8 +105,6 @@ outbox_begin_facts(struct outbox_item *it, const redisReply *r, size_t *k)
 	size_t len;
 	const char *s;
 
-	e = *k < r->elements ? r->element[(*k)++] : NULL;
-	m->opted_out = e != NULL && e->type == REDIS_REPLY_INTEGER && e->integer == 1;
 	if (!it->contact)
 		return;
 	for (int j = 0; j < 4; j++) {
@@ -142,6 +140,7 @@ outbox_begin_reply(redisReply *r, void *arg)
 {
 	struct outbox_batch *b = arg;
 	struct outbox *ob = b->ob;
+	const redisReply *optout;
 	size_t k = 0, len;
 	const char *err;
 
@@ -168,14 +167,25 @@ outbox_begin_reply(redisReply *r, void *arg)
 			}
 		goto out;
 	}
+	/* The opt-out flags come last, one per message of the batch. */
+	optout = r->elements > 0 ? r->element[r->elements - 1] : NULL;
+	if (optout == NULL || optout->type != REDIS_REPLY_ARRAY || optout->elements != b->n)
+		optout = NULL;
 	for (size_t i = 0; i < b->n; i++) {
 		struct outbox_item *it = b->items[i];
 		struct message *m = &it->msg;
 		const redisReply *e = k < r->elements ? r->element[k++] : NULL;
 		long long res = e != NULL && e->type == REDIS_REPLY_INTEGER ? e->integer : 0;
 
+		if (res > 0 && optout == NULL) {
+			/* Not the reply begin gives: the message stays pending and is read again. */
+			log_error("begin answered without the opt-out flags: leaving the batch pending");
+			res = 0;
+		}
 		if (res > 0) {
 			m->attempt = (int)res;
+			m->opted_out = optout->element[i]->type == REDIS_REPLY_INTEGER && optout->element[i]->integer == 1;
+			it->begun_ms = outbox_now_ms();
 			outbox_begin_facts(it, r, &k);
 			it->phase = OUTBOX_PHASE_READY;
 			if (m->error[0] != '\0') {
@@ -298,7 +308,7 @@ outbox_finish_send(struct outbox *ob)
 
 	b->ob = ob;
 	b->items = xcalloc(cap, sizeof *b->items);
-	head[SCRIPTS_FINISH_H_pidttl] = script_call_num(c, ob->s.msg_ttl_s);
+	head[SCRIPTS_FINISH_H_ttl] = script_call_num(c, ob->s.msg_ttl_s);
 	script_call_head(c, head);
 	while (b->n < cap && (it = TAILQ_FIRST(&ob->to_record)) != NULL) {
 		const struct message *m = &it->msg;
@@ -315,6 +325,7 @@ outbox_finish_send(struct outbox *ob)
 		item[SCRIPTS_FINISH_I_id] = m->id;
 		item[SCRIPTS_FINISH_I_kid] = m->kid;
 		item[SCRIPTS_FINISH_I_attempt] = it->attempt_s;
+		item[SCRIPTS_FINISH_I_begun] = script_call_num(c, it->begun_ms);
 		item[SCRIPTS_FINISH_I_outcome] = outcome_name(it->outcome);
 		item[SCRIPTS_FINISH_I_channel] = it->channel;
 		item[SCRIPTS_FINISH_I_provider] = it->provider;
@@ -430,7 +441,7 @@ outbox_poison(struct outbox_item *it, const char *reason, size_t len)
 	struct outbox *ob = it->ob;
 	struct script_call *c = outbox_call(ob, SCRIPTS_POISON);
 	const struct message *m = &it->msg;
-	const char *item[SCRIPTS_POISON_I_COUNT];
+	const char *head[SCRIPTS_POISON_H_COUNT], *item[SCRIPTS_POISON_I_COUNT];
 
 	if (!it->poisoned) {
 		log_error("a message cannot be recorded: dead-lettering it id=%s entry=%s reason=\"%.*s\"",
@@ -440,7 +451,8 @@ outbox_poison(struct outbox_item *it, const char *reason, size_t len)
 	it->poisoned = true;
 	it->phase = OUTBOX_PHASE_RECORDING;
 	snprintf(it->attempt_s, sizeof it->attempt_s, "%d", m->attempt);
-	script_call_head(c, NULL);
+	head[SCRIPTS_POISON_H_ttl] = script_call_num(c, ob->s.msg_ttl_s);
+	script_call_head(c, head);
 	item[SCRIPTS_POISON_I_lane] = lane_name(m->lane);
 	item[SCRIPTS_POISON_I_entry] = m->entry_id;
 	item[SCRIPTS_POISON_I_id] = m->id != NULL ? m->id : "";

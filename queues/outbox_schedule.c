@@ -121,6 +121,7 @@ outbox_lost(struct outbox *ob, enum lane lane, const char *const *entries, size_
 	    lane_name(lane), n);
 	ob->stats.trimmed += n;
 	head[SCRIPTS_LOST_H_lane] = lane_name(lane);
+	head[SCRIPTS_LOST_H_ttl] = script_call_num(c, ob->s.msg_ttl_s);
 	script_call_head(c, head);
 	for (size_t i = 0; i < n; i++) {
 		const char *item[SCRIPTS_LOST_I_COUNT];

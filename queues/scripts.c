@@ -76,6 +76,20 @@ static const char scripts_prologue[] =
 	 */
 	"local IFL_MARK = string.rep('-', 80)\n"
 	"local function ifl(lane) return P..'inflight:'..lane..':'..C end\n"
+	/*
+	 * A key one message cannot spoil for the others: a write to a shared key
+	 * that fails (a campaign's hash of the wrong type) is logged and counted,
+	 * and the rest is written.
+	 */
+	"local nerr = 0\n"
+	"local function write(...)\n"
+	"  local ok, e = pcall(redis.call, ...)\n"
+	"  if not ok then\n"
+	"    nerr = nerr + 1\n"
+	"    redis.log(redis.LOG_WARNING, 'amuddu: cannot write '..tostring(select(2, ...))..': '..\n"
+	"      (type(e) == 'table' and tostring(e.err) or tostring(e)))\n"
+	"  end\n"
+	"end\n"
 	"local function flush()\n"
 	"  local by = {}\n"
 	"  for i = 1, nop do\n"
@@ -91,9 +105,9 @@ static const char scripts_prologue[] =
 	"    for k, l in pairs(t) do\n"
 	"      for i = 1, #l, 500 do\n"
 	"        local j = math.min(i + 499, #l)\n"
-	"        if c == 'XACK' then redis.call(c, k, G, unpack(l, i, j)) else redis.call(c, k, unpack(l, i, j)) end\n"
+	"        if c == 'XACK' then write(c, k, G, unpack(l, i, j)) else write(c, k, unpack(l, i, j)) end\n"
 	"      end\n"
-	"      if c == 'HSET' then redis.call('EXPIRE', k, '86400') end\n"
+	"      if c == 'HSET' then write('EXPIRE', k, '86400') end\n"
 	"    end\n"
 	"  end\n"
 	"  local total = {}\n"
@@ -101,11 +115,12 @@ static const char scripts_prologue[] =
 	"    for f, v in pairs(t) do\n"
 	"      if v ~= 0 then\n"
 	"        total[f] = (total[f] or 0) + v\n"
-	"        if ck ~= '' then redis.call('HINCRBY', P..'campaign:'..ck, f, v) end\n"
+	"        if ck ~= '' then write('HINCRBY', P..'campaign:'..ck, f, v) end\n"
 	"      end\n"
 	"    end\n"
 	"  end\n"
-	"  for f, v in pairs(total) do redis.call('HINCRBY', P..'stats', f, v) end\n"
+	"  for f, v in pairs(total) do write('HINCRBY', P..'stats', f, v) end\n"
+	"  if nerr > 0 then write('HINCRBY', P..'stats', 'write_errors', nerr) end\n"
 	"end\n"
 	/* Whether entry is pending for this consumer: a read that is not stale, an entry not yet handled. */
 	"local function mine(stream, entry)\n"
@@ -282,6 +297,11 @@ scripts_build(const struct scripts_def *d)
 		buf_printf(&b, "local %s = ARGV[%zu]\n", d->head[i], ncommon + 1 + i);
 	buf_printf(&b, "local N = tonumber(ARGV[%zu]) or 0\n", ncommon + d->nhead + 1);
 	buf_printf(&b, "local FIRST, STRIDE, NF = %zu, %zu, %zu\n", first, d->nitem, nf ? d->nitem : 0);
+	/* Each item argument's offset, for a script that reads one across the batch before the items. */
+	buf_puts(&b, "local I = {");
+	for (size_t i = 0; i < d->nitem; i++)
+		buf_printf(&b, "%s = %zu, ", d->item[i], i);
+	buf_puts(&b, "}\n");
 	buf_puts(&b, scripts_prologue);
 	scripts_logev(&b);
 	if (d->status)

@@ -39,33 +39,34 @@ enum scripts_id {
  * layout. An item whose layout ends in nf is followed by nf more values
  * (an entry's fields).
  */
+/* clang-format off */
 #define SCRIPTS_BEGIN_HEAD(X) X(ttl)
-#define SCRIPTS_BEGIN_ITEM(X) X(lane) X(entry) X(id) X(kid) X(person) X(campaign) X(ckey) X(kind) X(contact)
-#define SCRIPTS_FINISH_HEAD(X) X(pidttl)
-#define SCRIPTS_FINISH_ITEM(X)                                                                                         \
-	X(lane)                                                                                                        \
-	X(entry)                                                                                                       \
-	X(id) X(kid) X(attempt) X(outcome) X(channel) X(provider) X(pid) X(pkey) X(err) X(due) X(person) X(campaign)   \
-	    X(ckey) X(kind) X(optout) X(nf)
+#define SCRIPTS_BEGIN_ITEM(X) \
+	X(lane) X(entry) X(id) X(kid) X(person) X(campaign) X(ckey) X(kind) X(contact)
+#define SCRIPTS_FINISH_HEAD(X) X(ttl)
+#define SCRIPTS_FINISH_ITEM(X) \
+	X(lane) X(entry) X(id) X(kid) X(attempt) X(begun) X(outcome) X(channel) X(provider) X(pid) X(pkey) \
+	X(err) X(due) X(person) X(campaign) X(ckey) X(kind) X(optout) X(nf)
 #define SCRIPTS_SCHEDULE_HEAD(X) X(ttl)
-#define SCRIPTS_SCHEDULE_ITEM(X)                                                                                       \
+#define SCRIPTS_SCHEDULE_ITEM(X) \
 	X(lane) X(entry) X(id) X(kid) X(person) X(campaign) X(ckey) X(kind) X(channel) X(due) X(nf)
 #define SCRIPTS_REJECT_HEAD(X)
 #define SCRIPTS_REJECT_ITEM(X) X(lane) X(entry) X(reason) X(id) X(campaign) X(ckey) X(nf)
-#define SCRIPTS_POISON_HEAD(X)
-#define SCRIPTS_POISON_ITEM(X)                                                                                         \
+#define SCRIPTS_POISON_HEAD(X) X(ttl)
+#define SCRIPTS_POISON_ITEM(X) \
 	X(lane) X(entry) X(id) X(kid) X(attempt) X(person) X(campaign) X(ckey) X(kind) X(reason) X(nf)
 #define SCRIPTS_DUE_HEAD(X) X(limit)
 #define SCRIPTS_DUE_ITEM(X)
 #define SCRIPTS_LEASE_HEAD(X) X(lane)
 #define SCRIPTS_LEASE_ITEM(X) X(entry)
-#define SCRIPTS_LOST_HEAD(X) X(lane)
+#define SCRIPTS_LOST_HEAD(X) X(lane) X(ttl)
 #define SCRIPTS_LOST_ITEM(X) X(entry)
 #define SCRIPTS_STATUS_HEAD(X) X(ttl)
 #define SCRIPTS_STATUS_ITEM(X) X(provider) X(pid) X(pkey) X(status) X(err)
 #define SCRIPTS_INBOUND_HEAD(X) X(ttl) X(inbox_maxlen)
-#define SCRIPTS_INBOUND_ITEM(X)                                                                                        \
+#define SCRIPTS_INBOUND_ITEM(X) \
 	X(provider) X(channel) X(pid) X(pkey) X(person) X(phone) X(text) X(time) X(mtype) X(locale)
+/* clang-format on */
 
 #define SCRIPTS_ENUM(script, part, X) SCRIPTS_##script##_##part##_##X,
 #define SCRIPTS_E_BEGIN_HEAD(x) SCRIPTS_ENUM(BEGIN, H, x)
@@ -75,6 +76,7 @@ enum scripts_id {
 #define SCRIPTS_E_SCHEDULE_HEAD(x) SCRIPTS_ENUM(SCHEDULE, H, x)
 #define SCRIPTS_E_SCHEDULE_ITEM(x) SCRIPTS_ENUM(SCHEDULE, I, x)
 #define SCRIPTS_E_REJECT_ITEM(x) SCRIPTS_ENUM(REJECT, I, x)
+#define SCRIPTS_E_POISON_HEAD(x) SCRIPTS_ENUM(POISON, H, x)
 #define SCRIPTS_E_POISON_ITEM(x) SCRIPTS_ENUM(POISON, I, x)
 #define SCRIPTS_E_DUE_HEAD(x) SCRIPTS_ENUM(DUE, H, x)
 #define SCRIPTS_E_LEASE_HEAD(x) SCRIPTS_ENUM(LEASE, H, x)
@@ -96,6 +98,7 @@ enum { SCRIPTS_FINISH_ITEM(SCRIPTS_E_FINISH_ITEM) SCRIPTS_FINISH_I_COUNT };
 enum { SCRIPTS_SCHEDULE_HEAD(SCRIPTS_E_SCHEDULE_HEAD) SCRIPTS_SCHEDULE_H_COUNT };
 enum { SCRIPTS_SCHEDULE_ITEM(SCRIPTS_E_SCHEDULE_ITEM) SCRIPTS_SCHEDULE_I_COUNT };
 enum { SCRIPTS_REJECT_ITEM(SCRIPTS_E_REJECT_ITEM) SCRIPTS_REJECT_I_COUNT };
+enum { SCRIPTS_POISON_HEAD(SCRIPTS_E_POISON_HEAD) SCRIPTS_POISON_H_COUNT };
 enum { SCRIPTS_POISON_ITEM(SCRIPTS_E_POISON_ITEM) SCRIPTS_POISON_I_COUNT };
 enum { SCRIPTS_DUE_HEAD(SCRIPTS_E_DUE_HEAD) SCRIPTS_DUE_H_COUNT };
 enum { SCRIPTS_LEASE_HEAD(SCRIPTS_E_LEASE_HEAD) SCRIPTS_LEASE_H_COUNT };

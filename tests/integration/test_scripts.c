@@ -135,36 +135,52 @@ begin(struct harness *h, const char *entry, const char *id)
 	return first(call_run(h, &c));
 }
 
-static long long
-finish(struct harness *h, const char *entry, const char *id, const char *attempt, const char *outcome)
+/* One finish item for id's attempt on entry. */
+static void
+finish_item(struct call *c, const char *entry, const char *id, const char *attempt, const char *outcome)
 {
-	const char *head[SCRIPTS_FINISH_H_COUNT], *item[SCRIPTS_FINISH_I_COUNT];
-	const char *fields[] = { "id", id, "to", "+212612345678", "text", "hi" };
-	struct call c;
+	static const char *fields[6];
+	const char *item[SCRIPTS_FINISH_I_COUNT];
 
-	head[SCRIPTS_FINISH_H_pidttl] = "3600";
-	call_start(&c, SCRIPTS_FINISH, "c1", head);
+	fields[0] = "id";
+	fields[1] = id;
+	fields[2] = "to";
+	fields[3] = "+212612345678";
+	fields[4] = "text";
+	fields[5] = "hi";
 	item[SCRIPTS_FINISH_I_lane] = "bulk";
 	item[SCRIPTS_FINISH_I_entry] = entry;
 	item[SCRIPTS_FINISH_I_id] = id;
 	item[SCRIPTS_FINISH_I_kid] = id;
 	item[SCRIPTS_FINISH_I_attempt] = attempt;
+	item[SCRIPTS_FINISH_I_begun] = num(c, harness_now_ms());
 	item[SCRIPTS_FINISH_I_outcome] = outcome;
 	item[SCRIPTS_FINISH_I_channel] = "sms";
 	item[SCRIPTS_FINISH_I_provider] = "twilio";
 	item[SCRIPTS_FINISH_I_pid] = strcmp(outcome, "sent") == 0 ? "SM1" : "";
 	item[SCRIPTS_FINISH_I_pkey] = item[SCRIPTS_FINISH_I_pid];
 	item[SCRIPTS_FINISH_I_err] = strcmp(outcome, "sent") == 0 ? "" : "http 500: provider error";
-	item[SCRIPTS_FINISH_I_due] = num(&c, harness_now_ms() + 60000);
+	item[SCRIPTS_FINISH_I_due] = num(c, harness_now_ms() + 60000);
 	item[SCRIPTS_FINISH_I_person] = "p1";
 	item[SCRIPTS_FINISH_I_campaign] = "c";
 	item[SCRIPTS_FINISH_I_ckey] = "c";
 	item[SCRIPTS_FINISH_I_kind] = "custom";
 	item[SCRIPTS_FINISH_I_optout] = "";
 	item[SCRIPTS_FINISH_I_nf] = "6";
-	call_item(&c, SCRIPTS_FINISH, item);
+	call_item(c, SCRIPTS_FINISH, item);
 	for (size_t i = 0; i < 6; i++)
-		add(&c, fields[i]);
+		add(c, fields[i]);
+}
+
+static long long
+finish(struct harness *h, const char *entry, const char *id, const char *attempt, const char *outcome)
+{
+	const char *head[SCRIPTS_FINISH_H_COUNT];
+	struct call c;
+
+	head[SCRIPTS_FINISH_H_ttl] = "3600";
+	call_start(&c, SCRIPTS_FINISH, "c1", head);
+	finish_item(&c, entry, id, attempt, outcome);
 	return first(call_run(h, &c));
 }
 
@@ -304,6 +320,43 @@ test_finish_of_an_attempt_taken_over(void **state)
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "resent"), 1);
 }
 
+/*
+ * One message whose key breaks between its begin and its finish: it comes
+ * back as an error of its own, and the others of the batch are recorded,
+ * counted and acknowledged.
+ */
+static void
+test_finish_isolates_one_item(void **state)
+{
+	struct harness *h = *state;
+	const char *head[SCRIPTS_FINISH_H_COUNT];
+	char e[3][64], id[3][8];
+	struct call c;
+	redisReply *r;
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(id[i], sizeof id[i], "b%d", i);
+		snprintf(e[i], sizeof e[i], "%s", claim_entry(h, id[i]));
+		assert_int_equal(begin(h, e[i], id[i]), 1);
+	}
+	freeReplyObject(harness_cmd(h, "DEL " HARNESS_PREFIX "msg:b1"));
+	freeReplyObject(harness_cmd(h, "SADD " HARNESS_PREFIX "msg:b1 not-a-hash"));
+	head[SCRIPTS_FINISH_H_ttl] = "3600";
+	call_start(&c, SCRIPTS_FINISH, "c1", head);
+	for (int i = 0; i < 3; i++)
+		finish_item(&c, e[i], id[i], "1", "sent");
+	r = call_run(h, &c);
+	assert_int_equal(r->elements, 4);
+	assert_int_equal(r->element[0]->integer, SCRIPTS_R_DONE);
+	assert_int_equal(r->element[1]->integer, SCRIPTS_R_ERROR);
+	assert_non_null(strstr(r->element[2]->str, "WRONGTYPE"));
+	assert_int_equal(r->element[3]->integer, SCRIPTS_R_DONE);
+	freeReplyObject(r);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 2);
+	assert_int_equal(harness_log_count(h, "sent"), 2);
+	assert_int_equal(pending(h), 1); /* b1 stays pending, for the poison step */
+}
+
 /* The schedule never brings a message that moved on (sent) back into its lane. */
 static void
 test_due_leaves_finished_messages(void **state)
@@ -342,6 +395,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stale_read_is_not_a_duplicate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finish_of_an_attempt_taken_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_due_leaves_finished_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finish_isolates_one_item, setup, teardown),
 	};
 
 	if (getenv("AMUDDU_TEST_FILTER") != NULL)

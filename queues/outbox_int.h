@@ -34,7 +34,6 @@ struct outbox_item {
 	enum outbox_phase phase;
 	long long claimed_ms; /* monotonic: when the read that gave it was sent */
 	long long lease_ms;   /* monotonic: when the latest read or renewal that covered it was sent */
-	long long begun_ms;   /* wall clock: when its attempt was begun */
 	bool lost;            /* a renewal found it is no longer this consumer's */
 	bool alone;           /* record it in a call of its own (its batch failed) */
 	bool contact;         /* begin reads its contact record */

@@ -185,7 +185,6 @@ outbox_begin_reply(redisReply *r, void *arg)
 		if (res > 0) {
 			m->attempt = (int)res;
 			m->opted_out = optout->element[i]->type == REDIS_REPLY_INTEGER && optout->element[i]->integer == 1;
-			it->begun_ms = outbox_now_ms();
 			outbox_begin_facts(it, r, &k);
 			it->phase = OUTBOX_PHASE_READY;
 			if (m->error[0] != '\0') {
@@ -325,7 +324,6 @@ outbox_finish_send(struct outbox *ob)
 		item[SCRIPTS_FINISH_I_id] = m->id;
 		item[SCRIPTS_FINISH_I_kid] = m->kid;
 		item[SCRIPTS_FINISH_I_attempt] = it->attempt_s;
-		item[SCRIPTS_FINISH_I_begun] = script_call_num(c, it->begun_ms);
 		item[SCRIPTS_FINISH_I_outcome] = outcome_name(it->outcome);
 		item[SCRIPTS_FINISH_I_channel] = it->channel;
 		item[SCRIPTS_FINISH_I_provider] = it->provider;

@@ -38,7 +38,7 @@ const char scripts_apply_status[] =
 	"    if status == S_READ then count(ck, 'read'); count(ck, bych('read', ch)) end\n"
 	"  end\n"
 	"  logev(m[9] or kid, status, c, m[3] or '', ch, m[7] or '', m[6] or '', m[10] or '',\n"
-	"    m[11] or '', err)\n"
+	"    m[11] or '1', err)\n"
 	"  return 1\n"
 	"end\n";
 

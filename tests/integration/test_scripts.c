@@ -153,7 +153,6 @@ finish_item(struct call *c, const char *entry, const char *id, const char *attem
 	item[SCRIPTS_FINISH_I_id] = id;
 	item[SCRIPTS_FINISH_I_kid] = id;
 	item[SCRIPTS_FINISH_I_attempt] = attempt;
-	item[SCRIPTS_FINISH_I_begun] = num(c, harness_now_ms());
 	item[SCRIPTS_FINISH_I_outcome] = outcome;
 	item[SCRIPTS_FINISH_I_channel] = "sms";
 	item[SCRIPTS_FINISH_I_provider] = "twilio";

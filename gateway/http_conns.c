@@ -279,7 +279,8 @@ http_conns_accept_error_cb(struct evconnlistener *l, void *arg)
 	struct http_conns *hc;
 
 	(void)arg; /* evhttp's */
-	LIST_FOREACH(hc, &http_conns_all, all) {
+	LIST_FOREACH(hc, &http_conns_all, all)
+	{
 		if (hc->listener == l)
 			break;
 	}
@@ -314,8 +315,9 @@ http_conns_report_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (s[METRICS_WEBHOOK_TOO_LARGE] > 0 || s[METRICS_WEBHOOK_BAD_REQUEST] > 0 || s[METRICS_WEBHOOK_TIMEOUT] > 0 ||
 	    s[METRICS_WEBHOOK_EVICTED] > 0)
-		log_warn("http: more requests not taken lately too_large=%llu bad_request=%llu timeout=%llu evicted=%llu "
-			 "open=%zu max_connections=%zu",
+		log_warn(
+		    "http: more requests not taken lately too_large=%llu bad_request=%llu timeout=%llu evicted=%llu "
+		    "open=%zu max_connections=%zu",
 		    s[METRICS_WEBHOOK_TOO_LARGE], s[METRICS_WEBHOOK_BAD_REQUEST], s[METRICS_WEBHOOK_TIMEOUT],
 		    s[METRICS_WEBHOOK_EVICTED], hc->n, hc->max);
 	memset(hc->since, 0, sizeof hc->since);

@@ -23,7 +23,7 @@ struct webhook {
 	struct receipts *receipts;
 	struct metrics *mt;
 	char *public_url;
-	char *pseudonym_key;
+	struct phone_key *pseudonyms;
 	size_t pending;
 };
 
@@ -68,7 +68,7 @@ webhook_new(const struct webhook_provider *providers, size_t n, struct receipts 
 	wh->receipts = receipts;
 	wh->mt = mt;
 	wh->public_url = xstrdup(public_url);
-	wh->pseudonym_key = xstrdup(pseudonym_key);
+	wh->pseudonyms = phone_key_new(pseudonym_key);
 	return wh;
 }
 
@@ -79,8 +79,7 @@ webhook_free(struct webhook *wh)
 		return;
 	free(wh->p);
 	free(wh->public_url);
-	explicit_bzero(wh->pseudonym_key, strlen(wh->pseudonym_key));
-	free(wh->pseudonym_key);
+	phone_key_free(wh->pseudonyms);
 	free(wh);
 }
 
@@ -183,7 +182,7 @@ webhook_handle(struct webhook *wh, struct evhttp_request *req, const char *name,
 
 			c->inbound[i].ev = e;
 			c->inbound[i].locale = loc != NULL ? loc : "";
-			phone_pseudonym(wh->pseudonym_key, e->from, c->inbound[i].person);
+			phone_pseudonym_with(wh->pseudonyms, e->from, c->inbound[i].person);
 		}
 	}
 	if (c->ev.nstatus == 0 && c->ev.ninbound == 0) {

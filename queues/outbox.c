@@ -93,12 +93,12 @@ outbox_new(struct event_base *base, const struct outbox_settings *s, const struc
 	ob->prefix = xstrdup(s->prefix);
 	ob->group = xstrdup(s->group);
 	ob->consumer = xstrdup(s->consumer);
-	ob->pseudonym_key = xstrdup(s->pseudonym_key != NULL ? s->pseudonym_key : "");
+	ob->pseudonyms = phone_key_new(s->pseudonym_key != NULL ? s->pseudonym_key : "");
 	ob->s.prefix = ob->sc.prefix = ob->prefix;
 	ob->s.group = ob->sc.group = ob->group;
 	ob->s.consumer = ob->sc.consumer = ob->consumer;
 	ob->sc.log_maxlen = s->log_maxlen;
-	ob->s.pseudonym_key = ob->pseudonym_key;
+	ob->s.pseudonym_key = NULL; /* only ob->pseudonyms holds it */
 	if (ob->s.block_ms <= 0)
 		ob->s.block_ms = 1000;
 	if (ob->s.due_poll_ms <= 0)
@@ -211,8 +211,7 @@ outbox_free(struct outbox *ob)
 	free(ob->prefix);
 	free(ob->group);
 	free(ob->consumer);
-	explicit_bzero(ob->pseudonym_key, strlen(ob->pseudonym_key));
-	free(ob->pseudonym_key);
+	phone_key_free(ob->pseudonyms);
 	free(ob);
 }
 

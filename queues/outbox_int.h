@@ -56,7 +56,8 @@ struct outbox {
 	struct outbox_settings s;
 	struct outbox_handlers h;
 	void *arg;
-	char *prefix, *group, *consumer, *pseudonym_key;
+	char *prefix, *group, *consumer;
+	struct phone_key *pseudonyms; /* [gateway] pseudonym_key, made ready */
 	struct script_common sc;
 	char *keys[LANE_COUNT];
 	char history_cursor[LANE_COUNT][48];

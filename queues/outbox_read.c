@@ -270,7 +270,7 @@ outbox_item_new(struct outbox *ob, enum lane lane, const redisReply *e, long lon
 	}
 	if (message_parse(&it->msg, lane, e->element[0]->str, values, lens, f->elements) == 0) {
 		if (!it->msg.by_contact)
-			phone_pseudonym(ob->pseudonym_key, it->msg.to, it->msg.person);
+			phone_pseudonym_with(ob->pseudonyms, it->msg.to, it->msg.person);
 		it->msg.error[0] = '\0';
 	} else if (it->msg.error[0] == '\0')
 		snprintf(it->msg.error, sizeof it->msg.error, "malformed entry");

@@ -184,7 +184,8 @@ outbox_begin_reply(redisReply *r, void *arg)
 		}
 		if (res > 0) {
 			m->attempt = (int)res;
-			m->opted_out = optout->element[i]->type == REDIS_REPLY_INTEGER && optout->element[i]->integer == 1;
+			m->opted_out =
+			    optout->element[i]->type == REDIS_REPLY_INTEGER && optout->element[i]->integer == 1;
 			outbox_begin_facts(it, r, &k);
 			it->phase = OUTBOX_PHASE_READY;
 			if (m->error[0] != '\0') {

@@ -274,7 +274,9 @@ scripts_logev(struct buf *b)
 		size_t last = v % 2 == 0 ? n - 1 : n;
 
 		buf_puts(b, conds[v]);
-		buf_puts(b, v < 2 ? "    redis.call('XADD', LOG, '*'" : "    redis.call('XADD', LOG, 'MAXLEN', '~', maxlen, '*'");
+		buf_puts(b,
+		    v < 2 ? "    redis.call('XADD', LOG, '*'"
+			  : "    redis.call('XADD', LOG, 'MAXLEN', '~', maxlen, '*'");
 		for (size_t i = 0; i < last; i++)
 			buf_printf(b, ", '%s', v_%s", fields[i], fields[i]);
 		buf_puts(b, ")\n");

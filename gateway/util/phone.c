@@ -8,10 +8,19 @@
 #include "gateway/util/phone.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "gateway/util/log.h"
+#include "gateway/util/xmalloc.h"
+
+/* The pseudonym key, ready: SHA-256 states with the padded key absorbed. */
+struct phone_key {
+	EVP_MD_CTX *inner, *outer;
+	EVP_MD_CTX *tmp; /* scratch, so that a pseudonym allocates nothing */
+};
 
 static bool phone_is_separator(char c);
 
@@ -118,14 +127,78 @@ phone_mask(const char *e164, char *out)
 	out[len] = '\0';
 }
 
-void
-phone_pseudonym(const char *key, const char *e164, char *out)
+/*
+ * HMAC-SHA256 as RFC 2104 writes it, with the two padded keys hashed once
+ * when the key is set: each pseudonym then costs two copies of a digest
+ * state and two short hashes, where a one-shot HMAC() looks the digest up
+ * and derives the pads again for every number.
+ */
+struct phone_key *
+phone_key_new(const char *key)
 {
+	struct phone_key *k = xcalloc(1, sizeof *k);
+	unsigned char block[64], pad[64];
+	size_t len = strlen(key);
+
+	memset(block, 0, sizeof block);
+	if (len > sizeof block) {
+		unsigned int n = 0;
+
+		EVP_Digest(key, len, block, &n, EVP_sha256(), NULL);
+	} else
+		memcpy(block, key, len);
+	k->inner = EVP_MD_CTX_new();
+	k->outer = EVP_MD_CTX_new();
+	k->tmp = EVP_MD_CTX_new();
+	if (k->inner == NULL || k->outer == NULL || k->tmp == NULL)
+		fatalx("phone_key_new: out of memory");
+	for (size_t i = 0; i < sizeof pad; i++)
+		pad[i] = block[i] ^ 0x36;
+	if (EVP_DigestInit_ex(k->inner, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(k->inner, pad, sizeof pad) != 1)
+		fatalx("phone_key_new: SHA-256 unavailable");
+	for (size_t i = 0; i < sizeof pad; i++)
+		pad[i] = block[i] ^ 0x5c;
+	if (EVP_DigestInit_ex(k->outer, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(k->outer, pad, sizeof pad) != 1)
+		fatalx("phone_key_new: SHA-256 unavailable");
+	explicit_bzero(block, sizeof block);
+	explicit_bzero(pad, sizeof pad);
+	return k;
+}
+
+void
+phone_key_free(struct phone_key *k)
+{
+	if (k == NULL)
+		return;
+	EVP_MD_CTX_free(k->inner);
+	EVP_MD_CTX_free(k->outer);
+	EVP_MD_CTX_free(k->tmp);
+	free(k);
+}
+
+void
+phone_pseudonym_with(struct phone_key *k, const char *e164, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)e164, strlen(e164), md, &mdlen);
-	for (int i = 0; i < (PHONE_PSEUDONYM_MAX - 1) / 2; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	if (EVP_MD_CTX_copy_ex(k->tmp, k->inner) != 1 || EVP_DigestUpdate(k->tmp, e164, strlen(e164)) != 1 ||
+	    EVP_DigestFinal_ex(k->tmp, md, &mdlen) != 1 || EVP_MD_CTX_copy_ex(k->tmp, k->outer) != 1 ||
+	    EVP_DigestUpdate(k->tmp, md, mdlen) != 1 || EVP_DigestFinal_ex(k->tmp, md, &mdlen) != 1)
+		fatalx("phone_pseudonym: SHA-256 failed");
+	for (int i = 0; i < (PHONE_PSEUDONYM_MAX - 1) / 2; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
 	out[PHONE_PSEUDONYM_MAX - 1] = '\0';
+}
+
+void
+phone_pseudonym(const char *key, const char *e164, char *out)
+{
+	struct phone_key *k = phone_key_new(key);
+
+	phone_pseudonym_with(k, e164, out);
+	phone_key_free(k);
 }

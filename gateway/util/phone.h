@@ -31,4 +31,11 @@ void phone_mask(const char *e164, char *out);
  */
 void phone_pseudonym(const char *key, const char *e164, char *out);
 
+/* A pseudonym key made ready once, for many pseudonyms; the creator frees it with phone_key_free(). */
+struct phone_key;
+struct phone_key *phone_key_new(const char *key);
+void phone_key_free(struct phone_key *k);
+/* The same as phone_pseudonym() with k's key. k is not shared between threads (it has scratch space). */
+void phone_pseudonym_with(struct phone_key *k, const char *e164, char *out);
+
 #endif

@@ -24,8 +24,8 @@
 
 #include "tests/integration/harness.h"
 
-#define SLOW_HEAD                                                                                                     \
-	"POST /webhooks/twilio/status HTTP/1.1\r\nHost: 127.0.0.1\r\n"                                                \
+#define SLOW_HEAD                                                                                                      \
+	"POST /webhooks/twilio/status HTTP/1.1\r\nHost: 127.0.0.1\r\n"                                                 \
 	"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nMessageSid=SM1"
 
 static int setup(void **state);
@@ -128,7 +128,8 @@ proc_cpu_ticks(pid_t pid)
 	fclose(f);
 	buf[n] = '\0';
 	/* After the command name in parentheses: state is field 3, utime 14, stime 15. */
-	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return -1;
 	return (long)(ut + st);
 }

@@ -22,7 +22,7 @@
 
 /* One public_url for all three, so the provider sees the same request from whichever process sends it. */
 #define OWN_CONFIG                                                                                                     \
-	"[gateway]\nmax_connections = 4\nmax_inflight = 64\nrequest_timeout_ms = 1500\nconnect_timeout_ms = 500\n"    \
+	"[gateway]\nmax_connections = 4\nmax_inflight = 64\nrequest_timeout_ms = 1500\nconnect_timeout_ms = 500\n"     \
 	"claim_idle_ms = 2100\n[http]\npublic_url = http://127.0.0.1:9\n"
 
 static int
@@ -93,8 +93,8 @@ test_three_live_processes_send_once(void **state)
 	wait_quiet(h);
 	unique = harness_sandbox_stat(h, "unique");
 	dups = harness_sandbox_stat(h, "duplicates");
-	print_message("3 live gateways, 240 messages: provider got %lld unique, %lld twice; %lld resent\n",
-	    unique, dups, harness_hget_ll(h, HARNESS_PREFIX "stats", "resent"));
+	print_message("3 live gateways, 240 messages: provider got %lld unique, %lld twice; %lld resent\n", unique,
+	    dups, harness_hget_ll(h, HARNESS_PREFIX "stats", "resent"));
 	assert_int_equal(unique, 240);
 	assert_int_equal(dups, 0);
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "resent"), 0);

@@ -155,7 +155,8 @@ test_hostile_names(void **state)
 		{ "a:b", ":", "0612340006" },
 		{ "{x}", "{}", "0612340007" },
 		{ "line\nbreak", "new\nline", "0612340008" },
-		{ "\xd8\xb1\xd8\xb3\xd8\xa7\xd9\x84\xd8\xa9-1", "\xd8\xad\xd9\x85\xd9\x84\xd8\xa9 \xd8\xaa\xd9\x83\xd9\x88\xd9\x8a\xd9\x86", "0612340009" },
+		{ "\xd8\xb1\xd8\xb3\xd8\xa7\xd9\x84\xd8\xa9-1",
+		    "\xd8\xad\xd9\x85\xd9\x84\xd8\xa9 \xd8\xaa\xd9\x83\xd9\x88\xd9\x8a\xd9\x86", "0612340009" },
 		{ "no-campaign", "", "0612340010" },
 		{ "%41", "%41", "0612340011" },
 		{ "A", "A", "0612340012" },
@@ -165,7 +166,8 @@ test_hostile_names(void **state)
 	memset(kb, 'k', 1024);
 	kb[1024] = '\0';
 	for (size_t i = 0; i < n; i++)
-		harness_xadd(h, "bulk", "id", m[i].id, "to", m[i].to, "text", "Formation", "campaign", m[i].campaign, NULL);
+		harness_xadd(
+		    h, "bulk", "id", m[i].id, "to", m[i].to, "text", "Formation", "campaign", m[i].campaign, NULL);
 	harness_xadd(h, "notify", "id", kb, "to", "0612340013", "text", "a 1 kB id", NULL);
 	assert_int_equal(harness_wait_log(h, "sent", (long long)n + 1, 20000), (long long)n + 1);
 	for (size_t i = 0; i < n; i++) {
@@ -203,7 +205,7 @@ test_entry_with_thousands_of_fields(void **state)
 	struct harness *h = *state;
 	const char *argv[3 + 2 * 5000];
 	size_t lens[3 + 2 * 5000];
-	char (*names)[16] = calloc(5000, sizeof *names);
+	char(*names)[16] = calloc(5000, sizeof *names);
 	int argc = 0;
 	redisReply *r;
 	char *why;
@@ -398,18 +400,18 @@ test_history_after_command_reconnect(void **state)
 
 		snprintf(id, sizeof id, "own-%d", i);
 		snprintf(to, sizeof to, "061234560%d", i);
-		snprintf(ids[i], sizeof ids[i], "%s", harness_xadd(h, "reply", "id", id, "to", to, "text", "own", NULL));
+		snprintf(
+		    ids[i], sizeof ids[i], "%s", harness_xadd(h, "reply", "id", id, "to", to, "text", "own", NULL));
 	}
-	r = harness_cmd(h, "XCLAIM " HARNESS_PREFIX "outbox:reply amuddu-gateway gw-test 0 %s %s %s FORCE JUSTID", ids[0],
-	    ids[1], ids[2]);
+	r = harness_cmd(h, "XCLAIM " HARNESS_PREFIX "outbox:reply amuddu-gateway gw-test 0 %s %s %s FORCE JUSTID",
+	    ids[0], ids[1], ids[2]);
 	assert_int_equal(r->elements, 3);
 	freeReplyObject(r);
 	assert_int_equal(pending(h, "reply"), 3);
 	t0 = harness_now_ms();
 	assert_int_equal(harness_client_kill(h, "amuddu-cmd"), 1);
 	assert_int_equal(harness_wait_log(h, "sent", 3, 10000), 3);
-	print_message("own pending entries sent %lld ms after the command connection dropped\n",
-	    harness_now_ms() - t0);
+	print_message("own pending entries sent %lld ms after the command connection dropped\n", harness_now_ms() - t0);
 	/* claim_idle_ms is 3000 here: XAUTOCLAIM would have taken longer. */
 	assert_true(harness_now_ms() - t0 < 2500);
 	stop_gateway(h);

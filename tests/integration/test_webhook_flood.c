@@ -136,7 +136,8 @@ raise_nofile(rlim_t want)
 		return;
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
-		fail_msg("cannot open %lu descriptors (hard limit %lu)", (unsigned long)want, (unsigned long)rl.rlim_max);
+		fail_msg(
+		    "cannot open %lu descriptors (hard limit %lu)", (unsigned long)want, (unsigned long)rl.rlim_max);
 }
 
 /* A field of /proc/<pid>/status in kB (VmHWM, VmRSS), or -1. */
@@ -355,14 +356,14 @@ test_flood_during_campaign(void **state)
 	rss = proc_status_kb(h->gateway_pid, "VmRSS");
 	atomic_store(&f->stop, true);
 	pthread_join(thread, NULL);
-	print_message("gateway RSS %ld kB before the crowd; during it VmHWM %ld kB, VmRSS %ld kB\n", rss_before, hwm,
-	    rss);
+	print_message(
+	    "gateway RSS %ld kB before the crowd; during it VmHWM %ld kB, VmRSS %ld kB\n", rss_before, hwm, rss);
 	print_message("crowd: %ld connections opened, %ld dropped by the gateway, %ld answered 413\n",
 	    atomic_load(&f->opened), atomic_load(&f->dropped), atomic_load(&f->refused));
 	print_message("signed webhooks: %ld of %d accepted, mean %ld ms, slowest %ld ms\n", ss.ok, SIGNED,
 	    ss.total_ms / SIGNED, ss.max_ms);
-	print_message("campaign: %lld of %d sent during the crowd, all of them in %lld ms\n", sent_during, CAMPAIGN,
-	    campaign_ms);
+	print_message(
+	    "campaign: %lld of %d sent during the crowd, all of them in %lld ms\n", sent_during, CAMPAIGN, campaign_ms);
 	free(f->near);
 	free(f->huge);
 	free(f);
@@ -372,8 +373,10 @@ test_flood_during_campaign(void **state)
 	assert_int_equal(sent_during, CAMPAIGN);
 	/* The gateway said what it did to the crowd. */
 	assert_true(harness_metric(h, "amuddu_webhook_requests_total{provider=\"twilio\",result=\"evicted\"} ") > 0);
-	assert_true(harness_metric(h, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"too_large\"} ") > 0);
-	assert_int_equal(harness_metric(h, "amuddu_webhook_requests_total{provider=\"twilio\",result=\"ok\"} "), SIGNED / 2);
+	assert_true(
+	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"too_large\"} ") > 0);
+	assert_int_equal(
+	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"twilio\",result=\"ok\"} "), SIGNED / 2);
 	assert_int_equal(
 	    harness_metric(h, "amuddu_webhook_requests_total{provider=\"whatsapp\",result=\"ok\"} "), SIGNED / 2);
 	{

@@ -9,7 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "gateway/util/phone.h"
 
@@ -32,6 +36,7 @@ static void test_mask_hides_middle_digits(void **state);
 static void test_mask_short_input(void **state);
 static void test_pseudonym_is_keyed_hmac(void **state);
 static void test_pseudonym_differs(void **state);
+static void test_pseudonym_key_reused(void **state);
 
 static void
 expect_number(const char *in, const char *want)
@@ -267,6 +272,47 @@ test_pseudonym_differs(void **state)
 	assert_null(strstr(a, "612345678"));
 }
 
+/* Expected pseudonym by OpenSSL's one-shot HMAC(), as a second opinion. */
+static void
+reference(const char *key, const char *e164, char *out)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)e164, strlen(e164), mac, &n);
+	for (int i = 0; i < (PHONE_PSEUDONYM_MAX - 1) / 2; i++)
+		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+}
+
+/* A key made ready once gives the same pseudonyms, number after number, as a fresh HMAC each time; keys
+ * longer than a SHA-256 block (which HMAC hashes first) and empty keys included. */
+static void
+test_pseudonym_key_reused(void **state)
+{
+	static const char *keys[] = {
+		"k1",
+		"",
+		"a key that is much longer than the sixty-four bytes of one SHA-256 block, so HMAC hashes it",
+	};
+	char got[PHONE_PSEUDONYM_MAX], want[PHONE_PSEUDONYM_MAX], e164[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		struct phone_key *k = phone_key_new(keys[i]);
+
+		for (int j = 0; j < 200; j++) {
+			snprintf(e164, sizeof(e164), "+2126%08d", j * 7919);
+			phone_pseudonym_with(k, e164, got);
+			reference(keys[i], e164, want);
+			assert_string_equal(got, want);
+			phone_pseudonym(keys[i], e164, want);
+			assert_string_equal(got, want);
+		}
+		phone_key_free(k);
+	}
+	phone_key_free(NULL);
+}
+
 int
 main(void)
 {
@@ -288,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_mask_short_input),
 		cmocka_unit_test(test_pseudonym_is_keyed_hmac),
 		cmocka_unit_test(test_pseudonym_differs),
+		cmocka_unit_test(test_pseudonym_key_reused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

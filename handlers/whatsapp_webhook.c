@@ -17,6 +17,7 @@
 #include "gateway/util/xmalloc.h"
 #include "handlers/form.h"
 #include "handlers/signature.h"
+#include "handlers/whatsapp.h"
 
 #define WHATSAPP_WEBHOOK_PATH_MAX 160
 
@@ -208,8 +209,11 @@ whatsapp_webhook_status(json_t *st, const char *path, struct provider_events *ev
 		}
 		if (whatsapp_webhook_member(e0, "code", JSON_INTEGER, false, sub, &code, err, errlen) != 0)
 			return -1;
-		if (code != NULL)
+		if (code != NULL) {
 			snprintf(se.error, sizeof se.error, "%" JSON_INTEGER_FORMAT, json_integer_value(code));
+			/* Meta says it in the status of a marketing template that did not go: it goes on the contact. */
+			se.optout = json_integer_value(code) == WHATSAPP_CODE_MARKETING_STOPPED;
+		}
 	}
 	*provider_events_add_status(ev) = se;
 	return 0;

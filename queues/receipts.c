@@ -268,6 +268,7 @@ receipts_add_status(struct script_call *c, const struct receipts_sub *sub)
 		    script_call_take(c, keys_encode(st->provider_id, strlen(st->provider_id)));
 		item[SCRIPTS_STATUS_I_status] = delivery_name(st->status);
 		item[SCRIPTS_STATUS_I_err] = st->error;
+		item[SCRIPTS_STATUS_I_optout] = st->optout ? "provider" : "";
 		script_call_item(c, item, NULL);
 	}
 }

@@ -62,7 +62,7 @@ enum scripts_id {
 #define SCRIPTS_LOST_HEAD(X) X(lane) X(ttl)
 #define SCRIPTS_LOST_ITEM(X) X(entry)
 #define SCRIPTS_STATUS_HEAD(X) X(ttl)
-#define SCRIPTS_STATUS_ITEM(X) X(provider) X(pid) X(pkey) X(status) X(err)
+#define SCRIPTS_STATUS_ITEM(X) X(provider) X(pid) X(pkey) X(status) X(err) X(optout)
 #define SCRIPTS_INBOUND_HEAD(X) X(ttl) X(inbox_maxlen)
 #define SCRIPTS_INBOUND_ITEM(X) \
 	X(provider) X(channel) X(pid) X(pkey) X(person) X(phone) X(text) X(time) X(mtype) X(locale)

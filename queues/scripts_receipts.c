@@ -10,10 +10,12 @@
 
 /*
  * A status callback on message kid. The state only moves forward; read
- * implies delivered. Returns 1 recorded, 2 unchanged, 3 no such message.
+ * implies delivered. optout, when not empty, is the source of the person's
+ * marketing opt-out that came with the status. Returns 1 recorded, 2
+ * unchanged, 3 no such message.
  */
 const char scripts_apply_status[] =
-	"local function apply_status(kid, status, err)\n"
+	"local function apply_status(kid, status, err, optout)\n"
 	"  local key = P..'msg:'..kid\n"
 	"  local m = redis.call('HMGET', key, 'state', 'campaign', 'kind', 'lane', 'channel', 'provider', 'person',\n"
 	"    'ckey', 'id', 'provider_id', 'attempts')\n"
@@ -24,6 +26,9 @@ const char scripts_apply_status[] =
 	"  if not new or new <= cur then count(ck, 'status_unchanged'); return 2 end\n"
 	"  redis.call('HSET', key, 'state', status, 'updated', nows)\n"
 	"  if err ~= '' then redis.call('HSET', key, 'status_error', err) end\n"
+	"  if optout ~= '' and m[7] and m[7] ~= '' then\n"
+	"    redis.call('HSET', P..'contact:'..m[7], 'marketing_optout', nows, 'marketing_optout_source', optout)\n"
+	"  end\n"
 	"  if status == S_UNDELIVERED then\n"
 	"    count(ck, 'undelivered'); count(ck, bych('undelivered', ch))\n"
 	"  else\n"
@@ -53,10 +58,11 @@ const char script_status[] =
 	"  @ITEM@\n"
 	"  local kid = redis.call('GET', P..'pid:'..provider..':'..pkey)\n"
 	"  if kid then\n"
-	"    out[#out + 1] = apply_status(kid, status, err)\n"
+	"    out[#out + 1] = apply_status(kid, status, err, optout)\n"
 	"  else\n"
 	"    local ek = P..'early:'..provider..':'..pkey\n"
 	"    redis.call('HSET', ek, status, err)\n"
+	"    if optout ~= '' then redis.call('HSET', ek, 'optout', optout) end\n"
 	"    redis.call('EXPIRE', ek, ttl)\n"
 	"    redis.call('ZADD', P..'early', tostring(now + tonumber(ttl) * 1000), provider..':'..pkey)\n"
 	"    count('', 'status_early')\n"

@@ -93,6 +93,7 @@ struct status_event {
 	enum delivery status;
 	char error[32];   /* the provider's error code, or "" */
 	long long time_s; /* the provider's timestamp, 0 when absent */
+	bool optout;      /* the provider says the person stopped marketing messages from us */
 };
 
 /* A message a person sent us. */

@@ -501,6 +501,98 @@ test_whatsapp_statuses_every_order(void **state)
 	}
 }
 
+/*
+ * Read after a failure report: the person did get it. The message counts
+ * as delivered and read, no longer as undelivered, and reached its person.
+ */
+static void
+test_read_after_undelivered(void **state)
+{
+	struct harness *h = *state;
+	char person[32], now[24];
+	redisReply *r;
+
+	harness_person("+212612346035", person);
+	snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "contact:%s wa_last_in %s", person, now));
+	harness_xadd(h, "bulk", "id", "wu-1", "to", "+212612346035", "channel", "whatsapp", "campaign", "wu", "text",
+	    "Atelier CV à l'ANAPEC [[cb:sent,failed,read]]", NULL);
+	wait_state(h, "wu-1", "read");
+	wait_callbacks(h);
+	assert_int_equal(events(h, "wu-1", "undelivered"), 1);
+	assert_int_equal(events(h, "wu-1", "read"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:wu", "undelivered"), 0);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:wu", "delivered"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:wu", "read"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:wu", "undelivered.whatsapp"), 0);
+	assert_int_equal(stat(h, "undelivered"), 0);
+	assert_int_equal(stat(h, "delivered"), 1);
+	r = harness_cmd(h, "SCARD " HARNESS_PREFIX "campaign:wu:reached");
+	assert_int_equal(r->integer, 1);
+	freeReplyObject(r);
+}
+
+/*
+ * Meta's marketing codes, in the send's answer and in a status callback:
+ * 131050 (the person stopped marketing messages) is final and goes on the
+ * contact; 131049 (Meta's per-person limit) waits a day before the retry.
+ */
+static void
+test_whatsapp_marketing_codes(void **state)
+{
+	struct harness *h = *state;
+	char p_async[32], p_sync[32], p_limit[32], now[24], *s;
+	long long due;
+
+	harness_person("+212612346040", p_async);
+	harness_person("+212612346041", p_sync);
+	harness_person("+212612346042", p_limit);
+	snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "contact:%s wa_last_in %s", p_async, now));
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "contact:%s wa_last_in %s", p_sync, now));
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "contact:%s wa_last_in %s", p_limit, now));
+	harness_xadd(h, "bulk", "id", "wm-async", "to", "+212612346040", "channel", "whatsapp", "campaign", "wm",
+	    "text", "Formation en couture [[cb:sent,failed=131050]]", NULL);
+	harness_xadd(h, "bulk", "id", "wm-sync", "to", "+212612346041", "channel", "whatsapp", "campaign", "wm", "text",
+	    "Formation en cuisine [[wa:131050]]", NULL);
+	harness_xadd(h, "bulk", "id", "wm-limit", "to", "+212612346042", "channel", "whatsapp", "campaign", "wm",
+	    "text", "Formation en plomberie [[wa:131049]]", NULL);
+	wait_state(h, "wm-async", "undelivered");
+	wait_state(h, "wm-sync", "failed");
+	wait_state(h, "wm-limit", "retry_wait");
+	wait_callbacks(h);
+	s = msg_field(h, "wm-async", "status_error");
+	assert_string_equal(s, "131050");
+	free(s);
+	for (int i = 0; i < 2; i++) {
+		redisReply *r = harness_cmd(
+		    h, "HGET " HARNESS_PREFIX "contact:%s marketing_optout_source", i == 0 ? p_async : p_sync);
+
+		assert_int_equal(r->type, REDIS_REPLY_STRING);
+		assert_string_equal(r->str, "provider");
+		freeReplyObject(r);
+	}
+	s = msg_field(h, "wm-sync", "error");
+	assert_non_null(strstr(s, "131050"));
+	free(s);
+	/* Final, not tried again, not sent by SMS instead. */
+	assert_int_equal(events(h, "wm-sync", "retry_wait"), 0);
+	assert_int_equal(events(h, "wm-sync", "sent"), 0);
+	/* The marketing limit: no opt-out, and the retry waits a day. */
+	{
+		redisReply *r = harness_cmd(h, "HEXISTS " HARNESS_PREFIX "contact:%s marketing_optout", p_limit);
+
+		assert_int_equal(r->integer, 0);
+		freeReplyObject(r);
+	}
+	s = msg_field(h, "wm-limit", "due");
+	due = atoll(s);
+	free(s);
+	/* A day, and at most a tenth more to spread a burst. */
+	assert_in_range(due - harness_now_ms(), 86400000LL - 120000, 86400000LL + 8640000);
+	assert_int_equal(events(h, "wm-limit", "retry_wait"), 1);
+}
+
 /* Outside the window: the approved template for the kind and locale, or skipped/window_closed. */
 static void
 test_whatsapp_template_or_skipped(void **state)
@@ -864,6 +956,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sms_status_by_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whatsapp_text_in_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whatsapp_statuses_every_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_after_undelivered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whatsapp_marketing_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whatsapp_template_or_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whatsapp_throttled_then_sent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_falls_back_to_sms, setup, teardown),

@@ -71,6 +71,7 @@ static void test_429_and_5xx_retry(void **state);
 static void test_token_refused_retry(void **state);
 static void test_unreachable_falls_back(void **state);
 static void test_invalid_parameter_permanent(void **state);
+static void test_marketing_limit_and_stop(void **state);
 static void test_error_never_quotes_number(void **state);
 static void test_garbage_answer(void **state);
 static void test_transport_error(void **state);
@@ -778,6 +779,37 @@ test_invalid_parameter_permanent(void **state)
 	assert_int_equal(r.verdict, PROVIDER_RETRY);
 }
 
+/*
+ * 131049 (Meta's per-person marketing limit) is retried, but not before a
+ * day; 131050 (the person stopped marketing messages) is final, recorded
+ * as an opt-out, and never falls back to SMS.
+ */
+static void
+test_marketing_limit_and_stop(void **state)
+{
+	struct provider_result r;
+
+	(void)state;
+	classify(400,
+	    "{\"error\":{\"message\":\"(#131049) Meta chose not to deliver.\",\"type\":\"OAuthException\","
+	    "\"code\":131049,\"fbtrace_id\":\"Az\"}}",
+	    &r);
+	assert_int_equal(r.verdict, PROVIDER_RETRY);
+	assert_int_equal(r.retry_after_ms, 24L * 3600 * 1000);
+	assert_false(r.optout);
+	assert_false(r.fallback);
+	assert_non_null(strstr(r.error, "131049"));
+	classify(
+	    400, "{\"error\":{\"message\":\"(#131050) User has stopped marketing messages\",\"code\":131050}}", &r);
+	assert_int_equal(r.verdict, PROVIDER_PERMANENT);
+	assert_true(r.optout);
+	assert_false(r.fallback);
+	assert_non_null(strstr(r.error, "131050"));
+	/* Other permanent codes are no opt-out. */
+	classify(400, "{\"error\":{\"code\":131026}}", &r);
+	assert_false(r.optout);
+}
+
 /* Meta's messages and details can quote the recipient: only the code is kept. */
 static void
 test_error_never_quotes_number(void **state)
@@ -870,6 +902,7 @@ main(void)
 		cmocka_unit_test(test_token_refused_retry),
 		cmocka_unit_test(test_unreachable_falls_back),
 		cmocka_unit_test(test_invalid_parameter_permanent),
+		cmocka_unit_test(test_marketing_limit_and_stop),
 		cmocka_unit_test(test_error_never_quotes_number),
 		cmocka_unit_test(test_garbage_answer),
 		cmocka_unit_test(test_transport_error),

@@ -399,10 +399,14 @@ test_statuses(void **state)
 		      "'error_data':{'details':'Message Undeliverable.'},"
 		      "'href':'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/'}]},"
 		      "{'id':'wamid.EEE','status':'deleted','timestamp':'1750263777','recipient_id':'212612345678'},"
-		      "{'id':'wamid.FFF','status':'warning','recipient_id':'212612345678','errors':[]}"
+		      "{'id':'wamid.FFF','status':'warning','recipient_id':'212612345678','errors':[]},"
+		      "{'id':'wamid.GGG','status':'failed','timestamp':'1750263778','recipient_id':'212612345678',"
+		      "'errors':[{'code':131050,'title':'User has stopped marketing messages'}]},"
+		      "{'id':'wamid.HHH','status':'failed','timestamp':'1750263779','recipient_id':'212612345678',"
+		      "'errors':[{'code':131049,'title':'Meta chose not to deliver.'}]}"
 		      "]" TAIL);
 	assert_int_equal(run(&r), PROVIDER_WEBHOOK_OK);
-	assert_int_equal(r.ev.nstatus, 6);
+	assert_int_equal(r.ev.nstatus, 8);
 	assert_int_equal(r.ev.ninbound, 0);
 	assert_string_equal(r.ev.status[0].provider_id, "wamid.AAA");
 	assert_int_equal(r.ev.status[0].status, DELIVERY_SENT);
@@ -417,6 +421,16 @@ test_statuses(void **state)
 	assert_int_equal(r.ev.status[4].status, DELIVERY_NONE);
 	assert_int_equal(r.ev.status[5].status, DELIVERY_NONE);
 	assert_int_equal(r.ev.status[5].time_s, 0);
+	/* The person stopped marketing messages: said with the status, for their contact record. */
+	for (size_t i = 0; i < 6; i++)
+		assert_false(r.ev.status[i].optout);
+	assert_int_equal(r.ev.status[6].status, DELIVERY_UNDELIVERED);
+	assert_string_equal(r.ev.status[6].error, "131050");
+	assert_true(r.ev.status[6].optout);
+	/* Held back by Meta's per-person marketing limit: not delivered, and no opt-out. */
+	assert_int_equal(r.ev.status[7].status, DELIVERY_UNDELIVERED);
+	assert_string_equal(r.ev.status[7].error, "131049");
+	assert_false(r.ev.status[7].optout);
 	assert_int_equal(r.ev.reply.len, 0);
 	assert_null(r.ev.reply_type);
 	done(&r);

@@ -541,37 +541,44 @@ static void
 test_whatsapp_marketing_codes(void **state)
 {
 	struct harness *h = *state;
-	char p_async[32], p_sync[32], p_limit[32], now[24], *s;
+	char p_async[32], p_sync[32], p_limit[32], p_early[32], now[24], *s;
 	long long due;
 
 	harness_person("+212612346040", p_async);
 	harness_person("+212612346041", p_sync);
 	harness_person("+212612346042", p_limit);
+	harness_person("+212612346043", p_early);
 	snprintf(now, sizeof now, "%lld", (long long)time(NULL));
 	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "contact:%s wa_last_in %s", p_async, now));
 	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "contact:%s wa_last_in %s", p_sync, now));
 	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "contact:%s wa_last_in %s", p_limit, now));
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "contact:%s wa_last_in %s", p_early, now));
 	harness_xadd(h, "bulk", "id", "wm-async", "to", "+212612346040", "channel", "whatsapp", "campaign", "wm",
 	    "text", "Formation en couture [[cb:sent,failed=131050]]", NULL);
 	harness_xadd(h, "bulk", "id", "wm-sync", "to", "+212612346041", "channel", "whatsapp", "campaign", "wm", "text",
 	    "Formation en cuisine [[wa:131050]]", NULL);
 	harness_xadd(h, "bulk", "id", "wm-limit", "to", "+212612346042", "channel", "whatsapp", "campaign", "wm",
 	    "text", "Formation en plomberie [[wa:131049]]", NULL);
+	/* The failure report overtakes the recording of the send. */
+	harness_xadd(h, "bulk", "id", "wm-early", "to", "+212612346043", "channel", "whatsapp", "campaign", "wm",
+	    "text", "Formation en menuiserie [[cb:early:failed=131050]]", NULL);
 	wait_state(h, "wm-async", "undelivered");
 	wait_state(h, "wm-sync", "failed");
 	wait_state(h, "wm-limit", "retry_wait");
+	wait_state(h, "wm-early", "undelivered");
 	wait_callbacks(h);
 	s = msg_field(h, "wm-async", "status_error");
 	assert_string_equal(s, "131050");
 	free(s);
-	for (int i = 0; i < 2; i++) {
-		redisReply *r = harness_cmd(
-		    h, "HGET " HARNESS_PREFIX "contact:%s marketing_optout_source", i == 0 ? p_async : p_sync);
+	for (int i = 0; i < 3; i++) {
+		const char *p = i == 0 ? p_async : i == 1 ? p_sync : p_early;
+		redisReply *r = harness_cmd(h, "HGET " HARNESS_PREFIX "contact:%s marketing_optout_source", p);
 
 		assert_int_equal(r->type, REDIS_REPLY_STRING);
 		assert_string_equal(r->str, "provider");
 		freeReplyObject(r);
 	}
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:wm", "status_early_applied"), 1);
 	s = msg_field(h, "wm-sync", "error");
 	assert_non_null(strstr(s, "131050"));
 	free(s);

@@ -59,10 +59,27 @@ HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 
 ALL_BIN := $(GATEWAY_BIN) $(SANDBOX_BIN) $(TOOLS_BIN)
 
+# What each module needs (NEEDS_<module>) and what each unit test and fuzz
+# target exercises (TEST_<name>). A test is linked with its modules and
+# their needs, followed through: a dependency nobody declared fails to link.
+include gateway/util/deps.mk locales/deps.mk handlers/deps.mk queues/deps.mk gateway/deps.mk
+include tests/unit/deps.mk tests/fuzz/deps.mk
+# $(call closure,MODULES): MODULES and all they need, each once (a worklist
+# and the modules seen, so that modules needing each other end too).
+closure = $(call closure_step,$(1),)
+closure_step = $(if $(1),$(call closure_step,$(filter-out $(2) $(firstword $(1)),$(wordlist 2,$(words $(1)),$(1)) \
+	$(NEEDS_$(firstword $(1)))),$(2) $(firstword $(1))),$(sort $(2)))
+# $(call test_modules,NAME): what test NAME links, or an error naming the file to declare it in.
+test_modules = $(if $(TEST_$(1)),$(call closure,$(TEST_$(1))),$(error $(1): declare its modules as TEST_$(1) in tests/unit/deps.mk or tests/fuzz/deps.mk))
+# $(call test_objs,DIR,NAME): the objects of those modules as built in DIR.
+test_objs = $(addprefix $(1)/,$(addsuffix .o,$(call test_modules,$(2))))
+
 .PHONY: all deps test unit integration demo bench fuzz valgrind-test format clean
 .DEFAULT_GOAL := all
 # Keep objects that pattern rules made on the way to a binary.
 .SECONDARY:
+# Test prerequisites are computed from the stem of the target.
+.SECONDEXPANSION:
 
 all: $(ALL_BIN)
 	@ln -sf $(GATEWAY_BIN) amuddu-gateway
@@ -87,7 +104,7 @@ $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(CORE_OBJ)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(CORE_OBJ)
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $$(call test_objs,$(BUILD),test_$$*)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
@@ -126,7 +143,6 @@ bench: deps
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_CORE := $(CORE_SRC:%.c=build/fuzz/%.o)
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -fsanitize=fuzzer-no-link,address,undefined \
 	-I. $(PKG_CFLAGS) -MMD -MP
 
@@ -135,7 +151,7 @@ build/fuzz/%.o: %.c
 	@echo "  CC $< (fuzz)"
 	@clang $(FUZZ_CFLAGS) -c -o $@ $<
 
-build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_CORE)
+build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $$(call test_objs,build/fuzz,fuzz_$$*)
 	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 
 fuzz: deps

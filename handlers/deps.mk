@@ -1,0 +1,13 @@
+# What each module in handlers/ needs from other modules: the unit tests and
+# fuzz targets link a module with exactly this (and what that needs in turn).
+# Held to the layering of docs/design.md by scripts/check-layers.
+NEEDS_handlers/form := gateway/util/buf gateway/util/xmalloc
+NEEDS_handlers/generic := gateway/util/buf gateway/util/domain gateway/util/xmalloc handlers/json_scan handlers/provider handlers/signature
+NEEDS_handlers/json_scan :=
+NEEDS_handlers/provider := gateway/util/buf gateway/util/xmalloc
+NEEDS_handlers/providers := handlers/generic handlers/twilio handlers/whatsapp
+NEEDS_handlers/signature := gateway/util/buf gateway/util/xmalloc
+NEEDS_handlers/twilio := gateway/util/buf gateway/util/domain gateway/util/xmalloc handlers/json_scan handlers/provider handlers/twilio_webhook
+NEEDS_handlers/twilio_webhook := gateway/util/buf gateway/util/domain gateway/util/phone gateway/util/xmalloc handlers/form handlers/provider handlers/signature
+NEEDS_handlers/whatsapp := gateway/util/buf gateway/util/domain gateway/util/xmalloc handlers/provider handlers/whatsapp_webhook
+NEEDS_handlers/whatsapp_webhook := gateway/util/buf gateway/util/domain gateway/util/phone gateway/util/xmalloc handlers/form handlers/provider handlers/signature

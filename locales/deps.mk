@@ -1,0 +1,4 @@
+# What each module in locales/ needs from other modules: the unit tests and
+# fuzz targets link a module with exactly this (and what that needs in turn).
+# Held to the layering of docs/design.md by scripts/check-layers.
+NEEDS_locales/locale_guess :=

@@ -40,6 +40,7 @@ static void test_odd_number_of_items(void **state);
 static void test_nul_inside_value(void **state);
 static void test_id_rejected(void **state);
 static void test_missing_id(void **state);
+static void test_id_like_derived(void **state);
 static void test_template_without_text(void **state);
 static void test_contact_without_to(void **state);
 static void test_bad_campaign(void **state);
@@ -451,6 +452,21 @@ test_missing_id(void **state)
 	message_free(&m);
 }
 
+/* A producer's id written like a derived one is still the producer's: another key. */
+static void
+test_id_like_derived(void **state)
+{
+	const char *items[] = { "id", "~bulk-" ENTRY_ID, "to", "0612345678", "text", "hi", NULL };
+	struct message m;
+
+	(void)state;
+	assert_int_equal(parse_items(&m, LANE_BULK, items), 0);
+	assert_true(m.has_id);
+	assert_string_equal(m.id, "~bulk-" ENTRY_ID);
+	assert_string_equal(m.kid, "%7Ebulk-" ENTRY_ID);
+	message_free(&m);
+}
+
 static void
 test_template_without_text(void **state)
 {
@@ -554,6 +570,7 @@ main(void)
 		cmocka_unit_test(test_contact_without_to),
 		cmocka_unit_test(test_bad_campaign),
 		cmocka_unit_test(test_names_encoded_for_keys),
+		cmocka_unit_test(test_id_like_derived),
 		cmocka_unit_test(test_too_many_fields),
 	};
 

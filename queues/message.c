@@ -154,14 +154,11 @@ message_parse(struct message *m, enum lane lane, const char *entry_id, const cha
 		m->has_id = true;
 	} else
 		m->id = xasprintf("%c%s-%s", MESSAGE_DERIVED_ID_MARK, lane_name(lane), m->entry_id);
-	if (m->has_id && m->id[0] == MESSAGE_DERIVED_ID_MARK) {
-		/* A producer's id that looks derived keeps a key of its own: its mark is encoded. */
-		char *rest = keys_encode(m->id + 1, strlen(m->id + 1));
-
-		m->kid = xasprintf("%%%02X%s", (unsigned char)MESSAGE_DERIVED_ID_MARK, rest);
-		free(rest);
-	} else
-		m->kid = keys_encode(m->id, strlen(m->id));
+	/*
+	 * A derived id goes with a parked message as its id field, and is read
+	 * back as one: ids that begin with the mark are the gateway's (README).
+	 */
+	m->kid = keys_encode(m->id, strlen(m->id));
 	/* Checked once the id is known, so that the dead-letter names the message. */
 	if (m->nfields > MESSAGE_MAX_FIELDS)
 		return message_fail(m, "entry has %zu fields, more than %d (the first %d are kept here)", m->nfields,

@@ -122,6 +122,7 @@ outbox_new(struct event_base *base, const struct outbox_settings *s, const struc
 	TAILQ_INIT(&ob->held_list);
 	TAILQ_INIT(&ob->unrecorded);
 	TAILQ_INIT(&ob->to_record);
+	TAILQ_INIT(&ob->lost_retry);
 	if (getrandom(&ob->rng, sizeof ob->rng, 0) != (ssize_t)sizeof ob->rng || ob->rng == 0)
 		ob->rng = (uint64_t)outbox_now_ms() | 1;
 	ob->cmd = redis_conn_new(base, s->target, "cmd", reply_timeout, outbox_cmd_up, outbox_cmd_down, ob);
@@ -199,6 +200,7 @@ outbox_free(struct outbox *ob)
 		log_warn("outbox freed with messages held held=%zu (they stay pending in Redis)", ob->held);
 	while ((it = TAILQ_FIRST(&ob->held_list)) != NULL)
 		outbox_item_release(it);
+	outbox_lost_forget(ob);
 	event_free(ob->reclaim_ev);
 	event_free(ob->due_ev);
 	event_free(ob->read_retry_ev);
@@ -275,6 +277,17 @@ outbox_lease(struct outbox *ob, struct message *m)
 	 */
 	if (outbox_mono_ms() - it->lease_ms + ob->s.attempt_ms < ob->s.claim_idle_ms)
 		return OUTBOX_LEASE_OK;
+	if (it->gone) {
+		/*
+		 * A producer deleted its entry: the claim cannot be renewed, and
+		 * another process would find it deleted once it is idle long
+		 * enough. Ended here, visibly, rather than sent late.
+		 */
+		const char *entry = m->entry_id;
+
+		outbox_lost(ob, m->lane, &entry, 1);
+		return OUTBOX_LEASE_LOST;
+	}
 	if (!ob->lease_wanted) {
 		ob->lease_wanted = true;
 		if (ob->leases_outstanding == 0)

@@ -35,6 +35,7 @@ struct outbox_item {
 	long long claimed_ms; /* monotonic: when the read that gave it was sent */
 	long long lease_ms;   /* monotonic: when the latest read or renewal that covered it was sent */
 	bool lost;            /* a renewal found it is no longer this consumer's */
+	bool gone;            /* a renewal found its entry deleted from the stream: it cannot be renewed */
 	bool alone;           /* record it in a call of its own (its batch failed) */
 	bool contact;         /* begin reads its contact record */
 	bool poisoned;        /* it cannot be recorded: dead-letter it */
@@ -50,6 +51,8 @@ struct outbox_item {
 	TAILQ_ENTRY(outbox_item) held;  /* every item this process holds */
 };
 TAILQ_HEAD(outbox_item_list, outbox_item);
+struct outbox_lost_call;
+TAILQ_HEAD(outbox_lost_call_list, outbox_lost_call);
 
 struct outbox {
 	struct event_base *base;
@@ -78,7 +81,8 @@ struct outbox {
 	struct strset held_ids; /* held_key -> item */
 	struct outbox_item_list held_list;
 	struct outbox_item_list unrecorded;
-	struct outbox_item_list to_record; /* outcomes waiting for the next finish batch */
+	struct outbox_item_list to_record;       /* outcomes waiting for the next finish batch */
+	struct outbox_lost_call_list lost_retry; /* deleted entries Redis did not take yet */
 	size_t nto_record;
 	struct event *flush_ev;
 	struct event *reclaim_ev, *due_ev, *read_retry_ev, *replay_ev, *lease_ev;
@@ -123,6 +127,10 @@ void outbox_schedule(struct outbox_item *it, long long due_ms);
 void outbox_reject(struct outbox_item *it);
 /* Ends the messages of pending entries that were deleted from lane's stream. */
 void outbox_lost(struct outbox *ob, enum lane lane, const char *const *entries, size_t n);
+/* Sends again what outbox_lost() could not record (Redis away). */
+void outbox_lost_retry(struct outbox *ob);
+/* Frees what outbox_lost() still keeps (the outbox is freed). */
+void outbox_lost_forget(struct outbox *ob);
 void outbox_due_cb(evutil_socket_t fd, short what, void *arg);
 /* The entry's fields as a script takes them (the first MESSAGE_MAX_FIELDS), plus a derived id. */
 void outbox_call_fields(struct script_call *c, const struct message *m);

@@ -361,10 +361,12 @@ outbox_reclaim_reply(struct redis_conn *rc, redisReply *r, void *privdata)
 /* --- leases ------------------------------------------------------------- */
 
 /*
- * Renews this process's claim on every message it has not yet recorded,
- * lane by lane: each call resets the entries' idle time, and answers which
- * ones another process has taken over meanwhile (this one went silent
- * for longer than claim_idle_ms, Redis being away).
+ * Renews this process's claim on every message it holds, lane by lane:
+ * each call resets the entries' idle time, and answers which ones another
+ * process has taken over meanwhile (this one went silent for longer than
+ * claim_idle_ms, Redis being away) and which a producer deleted from the
+ * stream. Outcomes waiting to be recorded are renewed too, so that after
+ * an outage their replay is not beaten by another process's XAUTOCLAIM.
  */
 void
 outbox_lease_cb(evutil_socket_t fd, short what, void *arg)
@@ -383,7 +385,7 @@ outbox_lease_cb(evutil_socket_t fd, short what, void *arg)
 	{
 		enum lane lane = it->msg.lane;
 
-		if (it->phase == OUTBOX_PHASE_RECORDING || it->lost)
+		if (it->lost || it->gone)
 			continue;
 		if (items[lane] == NULL)
 			items[lane] = xcalloc(ob->held, sizeof *items[lane]);
@@ -420,9 +422,9 @@ outbox_lease_send(struct outbox *ob, enum lane lane, struct outbox_item **items,
 		item[SCRIPTS_LEASE_I_entry] = strchr(call->keys[i], '/') + 1;
 		script_call_item(c, item, NULL);
 	}
-	if (script_call_send(c, ob->cmd, outbox_lease_reply, call) == 0)
-		ob->leases_outstanding++;
-	else
+	/* Counted before it is sent: a call that cannot be sent is answered (and uncounted) at once. */
+	ob->leases_outstanding++;
+	if (script_call_send(c, ob->cmd, outbox_lease_reply, call) != 0)
 		outbox_lease_reply(NULL, call);
 }
 
@@ -441,7 +443,11 @@ outbox_lease_reply(redisReply *r, void *arg)
 			if (r->element[i]->integer == 1) {
 				if (it->lease_ms < call->sent_ms)
 					it->lease_ms = call->sent_ms;
-			} else if (it->phase != OUTBOX_PHASE_RECORDING)
+			} else if (it->phase == OUTBOX_PHASE_RECORDING) {
+				/* Acknowledged by its outcome meanwhile, or not ours: its finish knows. */
+			} else if (r->element[i]->integer == 2)
+				it->gone = true;
+			else
 				it->lost = true;
 		}
 		free(call->keys[i]);

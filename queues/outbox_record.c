@@ -414,6 +414,7 @@ outbox_replay_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	outbox_lost_retry(ob);
 	if (TAILQ_EMPTY(&ob->unrecorded) || !redis_conn_is_up(ob->cmd))
 		return;
 	while ((it = TAILQ_FIRST(&ob->unrecorded)) != NULL) {

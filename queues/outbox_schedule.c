@@ -15,6 +15,8 @@
 #include "gateway/util/xmalloc.h"
 
 static void outbox_side_reply(redisReply *r, void *arg);
+static void outbox_lost_send(struct outbox_lost_call *call);
+static void outbox_lost_call_free(struct outbox_lost_call *call);
 static void outbox_lost_reply(redisReply *r, void *arg);
 static void outbox_due_reply(redisReply *r, void *arg);
 
@@ -111,34 +113,120 @@ outbox_reject(struct outbox_item *it)
 
 /* --- entries deleted while pending --------------------------------------- */
 
+/*
+ * XAUTOCLAIM drops the deleted ids it reports from the pending list, so
+ * nothing would report them again: a call that Redis did not take is kept
+ * and sent again (the script counts each entry once).
+ */
+struct outbox_lost_call {
+	struct outbox *ob;
+	enum lane lane;
+	size_t n;
+	char **entries;
+	TAILQ_ENTRY(outbox_lost_call) entry;
+};
+
 void
 outbox_lost(struct outbox *ob, enum lane lane, const char *const *entries, size_t n)
 {
-	struct script_call *c = outbox_call(ob, SCRIPTS_LOST);
-	const char *head[SCRIPTS_LOST_H_COUNT];
+	struct outbox_lost_call *call = xcalloc(1, sizeof *call);
 
 	log_warn("pending entries were deleted from their stream (trimmed by a producer?) lane=%s count=%zu",
 	    lane_name(lane), n);
-	ob->stats.trimmed += n;
-	head[SCRIPTS_LOST_H_lane] = lane_name(lane);
+	call->ob = ob;
+	call->lane = lane;
+	call->n = n;
+	/* Copied: the reply the ids came in is gone before this call's reply comes. */
+	call->entries = xcalloc(n, sizeof *call->entries);
+	for (size_t i = 0; i < n; i++)
+		call->entries[i] = xstrdup(entries[i]);
+	outbox_lost_send(call);
+}
+
+static void
+outbox_lost_send(struct outbox_lost_call *call)
+{
+	struct outbox *ob = call->ob;
+	struct script_call *c = outbox_call(ob, SCRIPTS_LOST);
+	const char *head[SCRIPTS_LOST_H_COUNT];
+
+	head[SCRIPTS_LOST_H_lane] = lane_name(call->lane);
 	head[SCRIPTS_LOST_H_ttl] = script_call_num(c, ob->s.msg_ttl_s);
 	script_call_head(c, head);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < call->n; i++) {
 		const char *item[SCRIPTS_LOST_I_COUNT];
 
-		/* Copied: the reply the ids came in is gone before this call's reply comes. */
-		item[SCRIPTS_LOST_I_entry] = script_call_copy(c, entries[i]);
+		item[SCRIPTS_LOST_I_entry] = call->entries[i];
 		script_call_item(c, item, NULL);
 	}
-	if (script_call_send(c, ob->cmd, outbox_lost_reply, NULL) != 0)
-		log_warn("cannot record deleted entries now; they are seen again later");
+	if (script_call_send(c, ob->cmd, outbox_lost_reply, call) != 0)
+		outbox_lost_reply(NULL, call);
 }
 
 static void
 outbox_lost_reply(redisReply *r, void *arg)
 {
-	(void)arg;
-	(void)outbox_reply_failed(r, "lost");
+	struct outbox_lost_call *call = arg;
+	struct outbox *ob = call->ob;
+
+	if (!ob->freeing && (r == NULL || outbox_transient(r))) {
+		if (r != NULL)
+			(void)outbox_reply_failed(r, "lost");
+		TAILQ_INSERT_TAIL(&ob->lost_retry, call, entry);
+		return;
+	}
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
+		for (size_t i = 0; i < r->elements; i++) {
+			const redisReply *e = r->element[i];
+
+			if (e->type == REDIS_REPLY_INTEGER && e->integer == SCRIPTS_R_DONE)
+				ob->stats.trimmed++;
+			else if (e->type == REDIS_REPLY_INTEGER && e->integer == SCRIPTS_R_ERROR &&
+			    i + 1 < r->elements) {
+				log_warn("cannot end the message of a deleted entry reason=\"%.*s\"",
+				    (int)(r->element[i + 1]->len > 200 ? 200 : r->element[i + 1]->len),
+				    r->element[i + 1]->str != NULL ? r->element[i + 1]->str : "");
+				i++;
+			}
+		}
+	} else if (r != NULL)
+		(void)outbox_reply_failed(r, "lost");
+	outbox_lost_call_free(call);
+}
+
+static void
+outbox_lost_call_free(struct outbox_lost_call *call)
+{
+	for (size_t i = 0; i < call->n; i++)
+		free(call->entries[i]);
+	free(call->entries);
+	free(call);
+}
+
+void
+outbox_lost_forget(struct outbox *ob)
+{
+	struct outbox_lost_call *call;
+
+	while ((call = TAILQ_FIRST(&ob->lost_retry)) != NULL) {
+		TAILQ_REMOVE(&ob->lost_retry, call, entry);
+		outbox_lost_call_free(call);
+	}
+}
+
+void
+outbox_lost_retry(struct outbox *ob)
+{
+	struct outbox_lost_call *call;
+	struct outbox_lost_call_list calls = TAILQ_HEAD_INITIALIZER(calls);
+
+	if (TAILQ_EMPTY(&ob->lost_retry) || !redis_conn_is_up(ob->cmd))
+		return;
+	TAILQ_CONCAT(&calls, &ob->lost_retry, entry);
+	while ((call = TAILQ_FIRST(&calls)) != NULL) {
+		TAILQ_REMOVE(&calls, call, entry);
+		outbox_lost_send(call);
+	}
 }
 
 /* --- the schedule --------------------------------------------------------- */

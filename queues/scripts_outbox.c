@@ -29,7 +29,12 @@
 const char script_begin[] =
 	"local persons = {}\n"
 	"for i = 0, N - 1 do persons[i + 1] = ARGV[FIRST + i * STRIDE + I.person] end\n"
-	"local optout = N > 0 and redis.call('SMISMEMBER', P..'optout', unpack(persons)) or {}\n"
+	/* In slices: unpack() takes a few thousand values at most, and a read may bring more. */
+	"local optout = {}\n"
+	"for i = 1, N, 1000 do\n"
+	"  local r = redis.call('SMISMEMBER', P..'optout', unpack(persons, i, math.min(i + 999, N)))\n"
+	"  for j = 1, #r do optout[i + j - 1] = r[j] end\n"
+	"end\n"
 	"local seen = {}\n"
 	"local function one(b, out)\n"
 	"  @ITEM@\n"
@@ -77,12 +82,15 @@ const char script_begin[] =
  * (a replay) or another attempt has the message now. The record gets all
  * of its fields here and its lifetime. A sent outcome applies any status
  * callback that came before it (early:<provider>:<pkey>, indexed in the
- * early sorted set so that a batch with none pays one ZCARD).
+ * early sorted set so that a batch with none pays one ZCARD). What must be
+ * written for the outcome to hold (the schedule, the dead-letter) comes
+ * before the record, so that an error there leaves the record as it was;
+ * writes to keys others share after the record are isolated (write, logev).
  */
 const char script_finish[] =
 	"local anyearly = redis.call('ZCARD', P..'early') > 0\n"
 	/* attempts is left out of a message sent at the first attempt: its absence means 1. */
-	"local function record(key, state, attempt, campaign, kind, person, channel, provider, pid)\n"
+	"local function record(key, state, attempt, campaign, kind, person, channel, provider, pid, life)\n"
 	"  if attempt == '1' and state == S_SENT then\n"
 	"    redis.call('HSET', key, 'state', state, 'updated', nows, 'campaign', campaign, 'kind', kind,\n"
 	"      'person', person, 'channel', channel, 'provider', provider, 'provider_id', pid)\n"
@@ -90,7 +98,7 @@ const char script_finish[] =
 	"    redis.call('HSET', key, 'state', state, 'updated', nows, 'campaign', campaign, 'kind', kind,\n"
 	"      'person', person, 'channel', channel, 'provider', provider, 'provider_id', pid, 'attempts', attempt)\n"
 	"  end\n"
-	"  redis.call('EXPIRE', key, ttl)\n"
+	"  redis.call('EXPIRE', key, life or ttl)\n"
 	"end\n"
 	"local function one(b, out)\n"
 	"  @ITEM@\n"
@@ -131,11 +139,15 @@ const char script_finish[] =
 	"    end\n"
 	"  elseif outcome == O_RETRY then\n"
 	"    local fk = P..'fields:'..kid\n"
-	"    record(key, S_RETRY_WAIT, attempt, campaign, kind, person, channel, provider, '')\n"
-	"    redis.call('HSET', key, 'error', err, 'due', due, 'lane', lane, 'attempts', attempt)\n"
+	/* The record and the fields outlive the wait, however long (a day for Meta's 131049). */
+	"    local wait = math.floor((tonumber(due) - now) / 1000)\n"
+	"    local life = tostring(tonumber(ttl) + (wait > 0 and wait or 0))\n"
+	"    redis.call('ZADD', P..'scheduled', due, kid)\n"
 	"    redis.call('DEL', fk)\n"
 	"    redis.call('HSET', fk, values(b, nf))\n"
-	"    redis.call('ZADD', P..'scheduled', due, kid)\n"
+	"    redis.call('EXPIRE', fk, life)\n"
+	"    record(key, S_RETRY_WAIT, attempt, campaign, kind, person, channel, provider, '', life)\n"
+	"    redis.call('HSET', key, 'error', err, 'due', due, 'lane', lane, 'attempts', attempt)\n"
 	"    count(ckey, 'retries')\n"
 	"    logev(id, S_RETRY_WAIT, campaign, kind, channel, person, provider, '', attempt, err)\n"
 	"  elseif outcome == O_SKIPPED or outcome == O_EXPIRED then\n"
@@ -145,27 +157,31 @@ const char script_finish[] =
 	"    count(ckey, state)\n"
 	"    logev(id, state, campaign, kind, channel, person, provider, '', attempt, err)\n"
 	"  else\n"
-	"    record(key, S_FAILED, attempt, campaign, kind, person, channel, provider, '')\n"
-	"    redis.call('HSET', key, 'error', err)\n"
 	"    redis.call('XADD', P..'deadletter', '*', 'dl_reason', err, 'dl_id', id, 'dl_lane', lane, 'dl_entry', entry,\n"
 	"      'dl_attempts', attempt, 'dl_at', nows, values(b, nf))\n"
+	"    record(key, S_FAILED, attempt, campaign, kind, person, channel, provider, '')\n"
+	"    redis.call('HSET', key, 'error', err)\n"
 	"    count(ckey, 'failed'); count(ckey, 'deadletter')\n"
 	"    logev(id, S_FAILED, campaign, kind, channel, person, provider, '', attempt, err)\n"
 	"  end\n"
 	"  if optout ~= '' then\n"
-	"    redis.call('HSET', P..'contact:'..person, 'marketing_optout', nows, 'marketing_optout_source', optout)\n"
+	"    write('HSET', P..'contact:'..person, 'marketing_optout', nows, 'marketing_optout_source', optout)\n"
 	"  end\n"
 	"  out[#out + 1] = R_DONE\n"
 	"end\n"
 	"return run(one)\n";
 
-/* schedule: per message R_DONE parked, R_UNCHANGED parked before, R_DUPLICATE or R_STALE. */
+/*
+ * schedule: per message R_DONE parked, R_UNCHANGED parked before, R_DUPLICATE or R_STALE.
+ * The claim is the record's entry, as for begin: another entry of the same id is a duplicate
+ * (or out of date) even while the first has no state yet.
+ */
 const char script_schedule[] =
 	"local function one(b, out)\n"
 	"  @ITEM@\n"
 	"  local key, stream, fk = P..'msg:'..kid, P..'outbox:'..lane, P..'fields:'..kid\n"
 	"  local st = redis.call('HMGET', key, 'state', 'entry')\n"
-	"  if st[1] and st[2] ~= entry then\n"
+	"  if st[2] and st[2] ~= entry then\n"
 	SCRIPTS_SEEN_ENTRY
 	"    return\n"
 	"  end\n"
@@ -173,23 +189,36 @@ const char script_schedule[] =
 	"  if st[1] and st[1] ~= S_QUEUED then\n"
 	"    out[#out + 1] = FINAL[st[1]] and R_FINISHED or R_UNCHANGED; return\n"
 	"  end\n"
+	/* On the schedule first: a record that says parked is always found again when due. */
+	"  redis.call('ZADD', P..'scheduled', due, kid)\n"
+	"  local wait = math.floor((tonumber(due) - now) / 1000)\n"
+	"  local life = tostring(tonumber(ttl) + (wait > 0 and wait or 0))\n"
 	"  if st[1] then\n"
 	/* Back from the schedule, and not yet due by this process's clock: parked again, not counted again. */
 	"    redis.call('HSET', key, 'state', S_SCHEDULED, 'due', due)\n"
 	"  else\n"
+	/*
+	 * New; or begun once by a process that died before its outcome (it may
+	 * have been sent), now not yet due by this process's clock: parked, and
+	 * its next attempt is a resend.
+	 */
+	"    local attempts = st[2] and '1' or '0'\n"
 	"    redis.call('HSET', key, 'state', S_SCHEDULED, 'entry', entry, 'lane', lane, 'campaign', campaign,\n"
-	"      'kind', kind, 'person', person, 'channel', channel, 'attempts', '0', 'due', due)\n"
+	"      'kind', kind, 'person', person, 'channel', channel, 'attempts', attempts, 'due', due)\n"
 	"    if ckey ~= campaign then redis.call('HSET', key, 'ckey', ckey) end\n"
 	"    if kid ~= id then redis.call('HSET', key, 'id', id) end\n"
-	"    if campaign ~= '' then redis.call('SADD', P..'campaigns', campaign) end\n"
-	"    count(ckey, 'queued')\n"
-	"    logev(id, S_SCHEDULED, campaign, kind, channel, person, '', '', '0', '')\n"
+	"    if st[2] then\n"
+	"      count(ckey, 'resent')\n"
+	"    else\n"
+	"      if campaign ~= '' then redis.call('SADD', P..'campaigns', campaign) end\n"
+	"      count(ckey, 'queued')\n"
+	"    end\n"
+	"    logev(id, S_SCHEDULED, campaign, kind, channel, person, '', '', attempts, '')\n"
 	"  end\n"
-	"  local wait = math.floor((tonumber(due) - now) / 1000)\n"
-	"  redis.call('EXPIRE', key, tostring(tonumber(ttl) + (wait > 0 and wait or 0)))\n"
+	"  redis.call('EXPIRE', key, life)\n"
 	"  redis.call('DEL', fk)\n"
 	"  redis.call('HSET', fk, values(b, nf))\n"
-	"  redis.call('ZADD', P..'scheduled', due, kid)\n"
+	"  redis.call('EXPIRE', fk, life)\n"
 	"  out[#out + 1] = R_DONE\n"
 	"end\n"
 	"return run(one)\n";
@@ -213,7 +242,10 @@ const char script_reject[] =
  * poison: a message whose recording failed on its own. Each write that
  * touches its own keys may fail again (they may be what is broken), so
  * those are tried one by one; the dead-letter entry and the totals are
- * written in any case.
+ * written in any case. The record becomes failed only if it still stands
+ * where the failed step found it (no record, or claimed by this entry and
+ * not yet recorded): an outcome the step did write (sent, say, before a
+ * later write failed) is not undone.
  */
 const char script_poison[] =
 	"local function try(...) return pcall(redis.call, ...) end\n"
@@ -224,14 +256,18 @@ const char script_poison[] =
 	"  ack(stream, entry)\n"
 	"  redis.call('XADD', P..'deadletter', '*', 'dl_reason', reason, 'dl_id', id, 'dl_lane', lane,\n"
 	"    'dl_entry', entry, 'dl_attempts', attempt, 'dl_at', nows, values(b, nf))\n"
-	"  count('', 'poison'); count('', 'failed'); count('', 'deadletter')\n"
+	"  count('', 'poison'); count('', 'deadletter')\n"
 	"  try('HDEL', ifl(lane), entry)\n"
-	"  try('HSET', P..'msg:'..kid, 'state', S_FAILED, 'updated', nows, 'error', reason)\n"
-	"  try('EXPIRE', P..'msg:'..kid, ttl)\n"
-	"  if ckey ~= '' then\n"
-	"    try('HINCRBY', P..'campaign:'..ckey, 'failed', '1'); try('HINCRBY', P..'campaign:'..ckey, 'deadletter', '1')\n"
+	"  local key = P..'msg:'..kid\n"
+	"  local ok, st = try('HMGET', key, 'state', 'entry')\n"
+	"  if ok and (not st[2] or st[2] == entry) and (not st[1] or st[1] == S_SENDING or st[1] == S_QUEUED) then\n"
+	"    count('', 'failed')\n"
+	"    try('HSET', key, 'state', S_FAILED, 'updated', nows, 'error', reason)\n"
+	"    try('EXPIRE', key, ttl)\n"
+	"    if ckey ~= '' then try('HINCRBY', P..'campaign:'..ckey, 'failed', '1') end\n"
+	"    pcall(logev, id, S_FAILED, campaign, kind, '', person, '', '', attempt, reason)\n"
 	"  end\n"
-	"  pcall(logev, id, S_FAILED, campaign, kind, '', person, '', '', attempt, reason)\n"
+	"  if ckey ~= '' then try('HINCRBY', P..'campaign:'..ckey, 'deadletter', '1') end\n"
 	"  out[#out + 1] = R_DONE\n"
 	"end\n"
 	"return run(one)\n";
@@ -256,14 +292,23 @@ const char script_due[] =
 	"  end\n"
 	"  redis.call('DEL', fk)\n"
 	"end\n"
+	/* A message that cannot be moved back ends failed and dead-lettered with its fields, which go. */
+	"local function cannot(kid, e)\n"
+	"  local key, fk = P..'msg:'..kid, P..'fields:'..kid\n"
+	"  local why = 'cannot be moved back to its lane: '..(type(e) == 'table' and tostring(e.err) or tostring(e))\n"
+	"  local okid, id = pcall(redis.call, 'HGET', key, 'id')\n"
+	"  local okf, f = pcall(redis.call, 'HGETALL', fk)\n"
+	"  if not okf or type(f) ~= 'table' then f = {} end\n"
+	"  count('', 'poison'); count('', 'failed'); count('', 'deadletter')\n"
+	"  pcall(redis.call, 'XADD', P..'deadletter', '*', 'dl_reason', why,\n"
+	"    'dl_id', okid and type(id) == 'string' and id or kid, 'dl_at', nows, unpack(f))\n"
+	"  pcall(redis.call, 'HSET', key, 'state', S_FAILED, 'updated', nows, 'error', why)\n"
+	"  pcall(redis.call, 'DEL', fk)\n"
+	"end\n"
 	"for _, kid in ipairs(ids) do\n"
 	"  redis.call('ZREM', P..'scheduled', kid)\n"
 	"  local ok, e = pcall(move, kid)\n"
-	"  if not ok then\n"
-	"    count('', 'poison')\n"
-	"    pcall(redis.call, 'HSET', P..'msg:'..kid, 'state', S_FAILED, 'updated', nows, 'error',\n"
-	"      'cannot be moved back to its lane: '..(type(e) == 'table' and tostring(e.err) or tostring(e)))\n"
-	"  end\n"
+	"  if not ok then cannot(kid, e) end\n"
 	"end\n"
 	"flush()\n"
 	"return #ids\n";
@@ -271,14 +316,22 @@ const char script_due[] =
 /*
  * lease: for each entry, 1 when it is still pending for this consumer (its
  * idle time is reset, so no live process takes it over), 0 when it is not
- * (acknowledged, or taken over after this consumer fell silent).
+ * (acknowledged, or taken over after this consumer fell silent), 2 when it
+ * is pending but a producer deleted it from the stream: XCLAIM would drop
+ * it from the pending list without a word, so it is left as it is.
  */
 const char script_lease[] =
 	"local stream = P..'outbox:'..lane\n"
 	"local out, keep = {}, {'XCLAIM', stream, G, C, '0'}\n"
 	"for i = 0, N - 1 do\n"
 	"  local entry = ARGV[FIRST + i]\n"
-	"  if mine(stream, entry) then keep[#keep + 1] = entry; out[#out + 1] = 1 else out[#out + 1] = 0 end\n"
+	"  if not mine(stream, entry) then\n"
+	"    out[#out + 1] = 0\n"
+	"  elseif #redis.call('XRANGE', stream, entry, entry) == 0 then\n"
+	"    out[#out + 1] = 2\n"
+	"  else\n"
+	"    keep[#keep + 1] = entry; out[#out + 1] = 1\n"
+	"  end\n"
 	"end\n"
 	"if #keep > 5 then\n"
 	"  keep[#keep + 1] = 'JUSTID'\n"
@@ -289,7 +342,10 @@ const char script_lease[] =
 /*
  * lost: pending entries deleted from their stream (a producer's XTRIM or
  * MAXLEN). The message an entry carried, if it was begun, ends failed;
- * either way the loss is dead-lettered and counted.
+ * either way the loss is dead-lettered and counted, once per entry (a
+ * marker for a day: two reads may report one entry, and a call whose
+ * reply was lost is sent again). Per entry R_DONE, or R_UNCHANGED when
+ * it was seen before.
  */
 const char script_lost[] =
 	"local stream = P..'outbox:'..lane\n"
@@ -315,6 +371,8 @@ const char script_lost[] =
 	"end\n"
 	"local function one(b, out)\n"
 	"  @ITEM@\n"
+	"  local mark = P..'lost:'..lane..':'..entry\n"
+	"  if redis.call('EXISTS', mark) == 1 then out[#out + 1] = R_UNCHANGED; return end\n"
 	"  ack(stream, entry)\n"
 	"  local kid, ckey, kind, person, campaign = find(entry)\n"
 	"  count('', 'trimmed'); count('', 'deadletter')\n"
@@ -336,6 +394,7 @@ const char script_lost[] =
 	"    redis.call('XADD', P..'deadletter', '*', 'dl_reason', 'entry deleted from its stream before it was read',\n"
 	"      'dl_id', '', 'dl_lane', lane, 'dl_entry', entry, 'dl_at', nows)\n"
 	"  end\n"
+	"  redis.call('SET', mark, '1', 'EX', '86400')\n"
 	"  out[#out + 1] = R_DONE\n"
 	"end\n"
 	"return run(one)\n";

@@ -425,6 +425,41 @@ test_not_before_waits_alone(void **state)
 }
 
 /*
+ * Messages without an id, parked (not_before, a retry) and back: each
+ * keeps the id the gateway gave it, one record, counted once.
+ */
+static void
+test_parked_without_id(void **state)
+{
+	struct harness *h = *state;
+	char later[32], want[2][96];
+	redisReply *r;
+
+	snprintf(later, sizeof later, "%lld", (long long)time(NULL) + 1);
+	snprintf(want[0], sizeof want[0], HARNESS_PREFIX "msg:~bulk-%s",
+	    harness_xadd(h, "bulk", "to", "0612345678", "text", "later, no id", "not_before", later, NULL));
+	snprintf(want[1], sizeof want[1], HARNESS_PREFIX "msg:~bulk-%s",
+	    harness_xadd(h, "bulk", "to", "0612345679", "text", "retried, no id [[500x1]]", NULL));
+	assert_int_equal(harness_wait_log(h, "sent", 2, 15000), 2);
+	harness_sleep_ms(300);
+	assert_int_equal(harness_log_count(h, "sent"), 2);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "queued"), 2);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 2);
+	r = harness_cmd(h, "KEYS " HARNESS_PREFIX "msg:*");
+	assert_int_equal(r->elements, 2);
+	freeReplyObject(r);
+	for (int i = 0; i < 2; i++) {
+		r = harness_cmd(h, "HGET %s state", want[i]);
+		assert_int_equal(r->type, REDIS_REPLY_STRING);
+		assert_string_equal(r->str, "sent");
+		freeReplyObject(r);
+	}
+	r = harness_cmd(h, "HGET %s attempts", want[1]);
+	assert_string_equal(r->str, "2");
+	freeReplyObject(r);
+}
+
+/*
  * One connection: every answer leaves no transfer running and starts the
  * next from inside the completion. Each must go out at once, not wait for
  * a timeout (a lost libcurl timer once stalled exactly this).
@@ -495,6 +530,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_duplicate_sent_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expired_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_before_waits_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parked_without_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_connection_in_turn, setup_one_connection, teardown),
 		cmocka_unit_test_setup_teardown(test_redis_acl_user_ipv6_db, setup_acl_ipv6, teardown_acl_ipv6),
 	};

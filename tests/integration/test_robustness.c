@@ -48,6 +48,17 @@ setup_slow(void **state)
 	return setup_with(state, slow, "[gateway]\nrequest_timeout_ms = 5000\nclaim_idle_ms = 6000\n");
 }
 
+/* One connection to a provider that answers after 400 ms, and claims that must be renewed often. */
+static int
+setup_one_slow(void **state)
+{
+	const char *slow[] = { "--delay", "1", "--delay-ms", "400", NULL };
+
+	return setup_with(state, slow,
+	    "[gateway]\nmax_connections = 1\nconnect_timeout_ms = 500\nrequest_timeout_ms = 1000\n"
+	    "claim_idle_ms = 2000\n");
+}
+
 static int
 teardown(void **state)
 {
@@ -374,6 +385,59 @@ test_trimmed_entries_taken_over(void **state)
 }
 
 /*
+ * Entries a producer trims while this live gateway holds their messages,
+ * waiting their turn for the one connection. A renewal cannot keep such a
+ * claim (XCLAIM would silently drop it), so each message is either sent,
+ * if it could start while its claim held, or ends failed with its
+ * dead-letter; none stays claimed and unseen, and the counts agree.
+ */
+static void
+test_trimmed_while_held(void **state)
+{
+	struct harness *h = *state;
+	long long sent = 0, failed = 0;
+	redisReply *r;
+
+	harness_xadd_burst(h, "bulk", "held", 8, NULL);
+	for (long long end = harness_now_ms() + 10000;
+	     harness_sandbox_stat(h, "received") < 1 && harness_now_ms() < end;)
+		harness_sleep_ms(20);
+	freeReplyObject(harness_cmd(h, "XTRIM " HARNESS_PREFIX "outbox:bulk MAXLEN 0"));
+	for (long long end = harness_now_ms() + 15000; harness_now_ms() < end; harness_sleep_ms(100)) {
+		sent = campaign_count(h, "held", "sent");
+		failed = campaign_count(h, "held", "failed");
+		if (sent + failed >= 8)
+			break;
+	}
+	print_message("trimmed while held: %lld sent, %lld ended failed\n", sent, failed);
+	assert_int_equal(sent + failed, 8);
+	assert_true(sent >= 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "trimmed"), failed);
+	assert_int_equal(harness_sandbox_stat(h, "received"), sent);
+	for (int i = 0; i < 8; i++) {
+		char id[16], *st;
+
+		snprintf(id, sizeof id, "held-%d", i);
+		st = msg_field(h, id, "state");
+		assert_non_null(st);
+		if (strcmp(st, "failed") == 0) {
+			char *why = deadletter_reason(h, id);
+
+			assert_non_null(why);
+			assert_non_null(strstr(why, "deleted from its stream"));
+			free(why);
+		} else
+			assert_string_equal(st, "sent");
+		free(st);
+		r = harness_cmd(h, "TTL " HARNESS_PREFIX "msg:%s", id);
+		assert_true(r->integer > 0);
+		freeReplyObject(r);
+	}
+	assert_int_equal(pending(h, "bulk"), 0);
+	stop_gateway(h);
+}
+
+/*
  * The command connection drops while the blocking read waits: this
  * consumer's own pending entries are read again at once, not left for
  * XAUTOCLAIM to find claim_idle_ms later.
@@ -427,6 +491,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_scripts_flushed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trimmed_pending_entries, setup_slow, teardown),
 		cmocka_unit_test_setup_teardown(test_trimmed_entries_taken_over, setup_slow, teardown),
+		cmocka_unit_test_setup_teardown(test_trimmed_while_held, setup_one_slow, teardown),
 		cmocka_unit_test_setup_teardown(test_history_after_command_reconnect, setup, teardown),
 	};
 

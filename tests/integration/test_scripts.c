@@ -135,6 +135,9 @@ begin(struct harness *h, const char *entry, const char *id)
 	return first(call_run(h, &c));
 }
 
+/* The due time finish_item() gives a retry: now + this. */
+static long long retry_in_ms = 60000;
+
 /* One finish item for id's attempt on entry. */
 static void
 finish_item(struct call *c, const char *entry, const char *id, const char *attempt, const char *outcome)
@@ -159,7 +162,7 @@ finish_item(struct call *c, const char *entry, const char *id, const char *attem
 	item[SCRIPTS_FINISH_I_pid] = strcmp(outcome, "sent") == 0 ? "SM1" : "";
 	item[SCRIPTS_FINISH_I_pkey] = item[SCRIPTS_FINISH_I_pid];
 	item[SCRIPTS_FINISH_I_err] = strcmp(outcome, "sent") == 0 ? "" : "http 500: provider error";
-	item[SCRIPTS_FINISH_I_due] = num(c, harness_now_ms() + 60000);
+	item[SCRIPTS_FINISH_I_due] = num(c, harness_now_ms() + retry_in_ms);
 	item[SCRIPTS_FINISH_I_person] = "p1";
 	item[SCRIPTS_FINISH_I_campaign] = "c";
 	item[SCRIPTS_FINISH_I_ckey] = "c";
@@ -181,6 +184,55 @@ finish(struct harness *h, const char *entry, const char *id, const char *attempt
 	call_start(&c, SCRIPTS_FINISH, "c1", head);
 	finish_item(&c, entry, id, attempt, outcome);
 	return first(call_run(h, &c));
+}
+
+/* Parks id's entry until due_ms, as the outbox does with a not_before. */
+static long long
+schedule(struct harness *h, const char *entry, const char *id, long long due_ms)
+{
+	const char *head[SCRIPTS_SCHEDULE_H_COUNT], *item[SCRIPTS_SCHEDULE_I_COUNT];
+	struct call c;
+
+	head[SCRIPTS_SCHEDULE_H_ttl] = "3600";
+	call_start(&c, SCRIPTS_SCHEDULE, "c1", head);
+	item[SCRIPTS_SCHEDULE_I_lane] = "bulk";
+	item[SCRIPTS_SCHEDULE_I_entry] = entry;
+	item[SCRIPTS_SCHEDULE_I_id] = id;
+	item[SCRIPTS_SCHEDULE_I_kid] = id;
+	item[SCRIPTS_SCHEDULE_I_person] = "p1";
+	item[SCRIPTS_SCHEDULE_I_campaign] = "c";
+	item[SCRIPTS_SCHEDULE_I_ckey] = "c";
+	item[SCRIPTS_SCHEDULE_I_kind] = "custom";
+	item[SCRIPTS_SCHEDULE_I_channel] = "sms";
+	item[SCRIPTS_SCHEDULE_I_due] = num(&c, due_ms);
+	item[SCRIPTS_SCHEDULE_I_nf] = "4";
+	call_item(&c, SCRIPTS_SCHEDULE, item);
+	add(&c, "to");
+	add(&c, "+212612345678");
+	add(&c, "text");
+	add(&c, "hi");
+	return first(call_run(h, &c));
+}
+
+/* A call of script id with one item of one argument (lost, lease) and the given head. */
+static redisReply *
+one_arg_call(struct harness *h, enum scripts_id id, const char *const *head, const char *arg)
+{
+	struct call c;
+
+	call_start(&c, id, "c1", head);
+	call_item(&c, id, &arg);
+	return call_run(h, &c);
+}
+
+static long long
+ttl(struct harness *h, const char *key)
+{
+	redisReply *r = harness_cmd(h, "TTL " HARNESS_PREFIX "%s", key);
+	long long v = r->integer;
+
+	freeReplyObject(r);
+	return v;
 }
 
 static char *
@@ -385,6 +437,307 @@ test_due_leaves_finished_messages(void **state)
 	}
 }
 
+/*
+ * Another entry with the same id, to be parked, while the first one's
+ * attempt is under way (its record has no state yet): a duplicate, which
+ * neither takes the claim nor stops the first from being recorded.
+ */
+static void
+test_schedule_while_first_attempt_runs(void **state)
+{
+	struct harness *h = *state;
+	char e1[64], e2[64], *s;
+
+	snprintf(e1, sizeof e1, "%s", claim_entry(h, "q1"));
+	assert_int_equal(begin(h, e1, "q1"), 1);
+	snprintf(e2, sizeof e2, "%s", claim_entry(h, "q1"));
+	assert_int_equal(schedule(h, e2, "q1", harness_now_ms() + 60000), SCRIPTS_R_DUPLICATE);
+	s = field(h, "q1", "entry");
+	assert_string_equal(s, e1);
+	free(s);
+	assert_null(field(h, "q1", "state"));
+	assert_int_equal(finish(h, e1, "q1", "1", "sent"), SCRIPTS_R_DONE);
+	s = field(h, "q1", "state");
+	assert_string_equal(s, "sent");
+	free(s);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "queued"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "duplicates"), 1);
+	{
+		redisReply *r = harness_cmd(h, "ZCARD " HARNESS_PREFIX "scheduled");
+
+		assert_int_equal(r->integer, 0);
+		freeReplyObject(r);
+	}
+	assert_int_equal(pending(h), 0);
+}
+
+/*
+ * Begun by a process that died before its outcome, then found not yet due
+ * by another's clock: parked without being counted again, and its next
+ * attempt is a resend.
+ */
+static void
+test_schedule_of_a_begun_message(void **state)
+{
+	struct harness *h = *state;
+	char e1[64], *s;
+
+	snprintf(e1, sizeof e1, "%s", claim_entry(h, "k1"));
+	assert_int_equal(begin(h, e1, "k1"), 1);
+	assert_int_equal(schedule(h, e1, "k1", harness_now_ms() + 60000), SCRIPTS_R_DONE);
+	s = field(h, "k1", "state");
+	assert_string_equal(s, "scheduled");
+	free(s);
+	s = field(h, "k1", "attempts");
+	assert_string_equal(s, "1");
+	free(s);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "queued"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "resent"), 1);
+	assert_true(ttl(h, "fields:k1") > 3600);
+}
+
+/* A retry that waits longer than the records live: the record and its fields outlive the wait. */
+static void
+test_retry_outlives_its_wait(void **state)
+{
+	struct harness *h = *state;
+	const char *entry = claim_entry(h, "w1");
+
+	assert_int_equal(begin(h, entry, "w1"), 1);
+	retry_in_ms = 2 * 86400000LL;
+	assert_int_equal(finish(h, entry, "w1", "1", "retry"), SCRIPTS_R_DONE);
+	retry_in_ms = 60000;
+	assert_true(ttl(h, "msg:w1") > 2 * 86400);
+	assert_true(ttl(h, "fields:w1") > 2 * 86400);
+}
+
+/*
+ * The poison step after a finish that wrote its record and then failed:
+ * the outcome it wrote stands (a sent message is not made failed), and
+ * the dead-letter says what broke.
+ */
+static void
+test_poison_keeps_a_written_outcome(void **state)
+{
+	struct harness *h = *state;
+	const char *entry = claim_entry(h, "z1"), *head[SCRIPTS_POISON_H_COUNT], *item[SCRIPTS_POISON_I_COUNT];
+	char saved[64], *s;
+	struct call c;
+
+	snprintf(saved, sizeof saved, "%s", entry);
+	assert_int_equal(begin(h, saved, "z1"), 1);
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "msg:z1 state sent provider_id SM9"));
+	head[SCRIPTS_POISON_H_ttl] = "3600";
+	call_start(&c, SCRIPTS_POISON, "c1", head);
+	item[SCRIPTS_POISON_I_lane] = "bulk";
+	item[SCRIPTS_POISON_I_entry] = saved;
+	item[SCRIPTS_POISON_I_id] = "z1";
+	item[SCRIPTS_POISON_I_kid] = "z1";
+	item[SCRIPTS_POISON_I_attempt] = "1";
+	item[SCRIPTS_POISON_I_person] = "p1";
+	item[SCRIPTS_POISON_I_campaign] = "c";
+	item[SCRIPTS_POISON_I_ckey] = "c";
+	item[SCRIPTS_POISON_I_kind] = "custom";
+	item[SCRIPTS_POISON_I_reason] = "WRONGTYPE of a key the outcome touched";
+	item[SCRIPTS_POISON_I_nf] = "0";
+	call_item(&c, SCRIPTS_POISON, item);
+	assert_int_equal(first(call_run(h, &c)), SCRIPTS_R_DONE);
+	s = field(h, "z1", "state");
+	assert_string_equal(s, "sent");
+	free(s);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "failed"), 0);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "poison"), 1);
+	assert_int_equal(harness_stream_len(h, HARNESS_PREFIX "deadletter"), 1);
+	assert_int_equal(pending(h), 0);
+}
+
+/* A status callback for a message that was never sent (failed, skipped) changes nothing. */
+static void
+test_status_of_an_unsent_message(void **state)
+{
+	struct harness *h = *state;
+	const char *head[SCRIPTS_STATUS_H_COUNT], *item[SCRIPTS_STATUS_I_COUNT];
+	struct call c;
+	char *s;
+
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "msg:f1 state failed campaign c person p1"));
+	freeReplyObject(harness_cmd(h, "SET " HARNESS_PREFIX "pid:twilio:SMf1 f1"));
+	head[SCRIPTS_STATUS_H_ttl] = "3600";
+	call_start(&c, SCRIPTS_STATUS, "c1", head);
+	item[SCRIPTS_STATUS_I_provider] = "twilio";
+	item[SCRIPTS_STATUS_I_pid] = "SMf1";
+	item[SCRIPTS_STATUS_I_pkey] = "SMf1";
+	item[SCRIPTS_STATUS_I_status] = "delivered";
+	item[SCRIPTS_STATUS_I_err] = "";
+	item[SCRIPTS_STATUS_I_optout] = "";
+	call_item(&c, SCRIPTS_STATUS, item);
+	assert_int_equal(first(call_run(h, &c)), 2);
+	s = field(h, "f1", "state");
+	assert_string_equal(s, "failed");
+	free(s);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:c", "delivered"), 0);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "status_unchanged"), 1);
+}
+
+/* A deleted entry reported twice (two reads, or a call sent again) ends its message once. */
+static void
+test_lost_counts_once(void **state)
+{
+	struct harness *h = *state;
+	const char *head[SCRIPTS_LOST_H_COUNT] = { "bulk", "3600" };
+	char entry[64], *s;
+
+	snprintf(entry, sizeof entry, "%s", claim_entry(h, "l1"));
+	assert_int_equal(begin(h, entry, "l1"), 1);
+	/* begin's in-flight index is written when the call ends; the entry is then deleted by a producer. */
+	freeReplyObject(harness_cmd(h, "XDEL " STREAM " %s", entry));
+	assert_int_equal(first(one_arg_call(h, SCRIPTS_LOST, head, entry)), SCRIPTS_R_DONE);
+	assert_int_equal(first(one_arg_call(h, SCRIPTS_LOST, head, entry)), SCRIPTS_R_UNCHANGED);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "trimmed"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "deadletter"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:c", "failed"), 1);
+	assert_int_equal(harness_stream_len(h, HARNESS_PREFIX "deadletter"), 1);
+	s = field(h, "l1", "state");
+	assert_string_equal(s, "failed");
+	free(s);
+	assert_true(ttl(h, "msg:l1") > 0);
+	assert_int_equal(pending(h), 0);
+}
+
+/*
+ * A renewal of a pending entry that a producer deleted: reported as such
+ * (2) and left in the pending list, where XCLAIM would have dropped it
+ * without a word; a live one is renewed (1), an acknowledged one is not
+ * this consumer's (0).
+ */
+static void
+test_lease_reports_deleted_entries(void **state)
+{
+	struct harness *h = *state;
+	const char *head[SCRIPTS_LEASE_H_COUNT] = { "bulk" };
+	char live[64], gone[64], done[64];
+	struct call c;
+	redisReply *r;
+
+	snprintf(live, sizeof live, "%s", claim_entry(h, "a1"));
+	snprintf(gone, sizeof gone, "%s", claim_entry(h, "a2"));
+	snprintf(done, sizeof done, "%s", claim_entry(h, "a3"));
+	freeReplyObject(harness_cmd(h, "XDEL " STREAM " %s", gone));
+	freeReplyObject(harness_cmd(h, "XACK " STREAM " amuddu-gateway %s", done));
+	call_start(&c, SCRIPTS_LEASE, "c1", head);
+	call_item(&c, SCRIPTS_LEASE, (const char *[]){ live });
+	call_item(&c, SCRIPTS_LEASE, (const char *[]){ gone });
+	call_item(&c, SCRIPTS_LEASE, (const char *[]){ done });
+	r = call_run(h, &c);
+	assert_int_equal(r->elements, 3);
+	assert_int_equal(r->element[0]->integer, 1);
+	assert_int_equal(r->element[1]->integer, 2);
+	assert_int_equal(r->element[2]->integer, 0);
+	freeReplyObject(r);
+	assert_int_equal(pending(h), 2); /* the deleted entry is still there, for the lost step */
+}
+
+/* One begin call with more messages than Lua's unpack() takes at once: opt-outs are checked for all. */
+static void
+test_begin_large_batch(void **state)
+{
+	struct harness *h = *state;
+	enum { N = 9000 };
+	/* EVAL, the script, no keys, the five common arguments, the head (ttl), the count; then the items. */
+	size_t per = scripts_item_args(SCRIPTS_BEGIN), total = 10 + per * N, k = 0;
+	const char **argv = calloc(total, sizeof *argv);
+	size_t *lens = calloc(total, sizeof *lens);
+	char(*strs)[3][24] = calloc(N, sizeof *strs), now[24], count[24];
+	redisReply *r, *flags;
+
+	freeReplyObject(harness_cmd(h, "SADD " HARNESS_PREFIX "optout p4500 p8999"));
+	snprintf(now, sizeof now, "%lld", harness_now_ms());
+	snprintf(count, sizeof count, "%d", N);
+	argv[k++] = "EVAL";
+	argv[k++] = scripts_text(SCRIPTS_BEGIN);
+	argv[k++] = "0";
+	argv[k++] = HARNESS_PREFIX;
+	argv[k++] = "amuddu-gateway";
+	argv[k++] = "c1";
+	argv[k++] = now;
+	argv[k++] = "0";
+	argv[k++] = "3600";
+	argv[k++] = count;
+	assert_int_equal(k, total - per * N);
+	for (int i = 0; i < N; i++) {
+		const char *item[SCRIPTS_BEGIN_I_COUNT];
+
+		snprintf(strs[i][0], sizeof strs[i][0], "1-%d", i);
+		snprintf(strs[i][1], sizeof strs[i][1], "big%d", i);
+		snprintf(strs[i][2], sizeof strs[i][2], "p%d", i);
+		item[SCRIPTS_BEGIN_I_lane] = "bulk";
+		item[SCRIPTS_BEGIN_I_entry] = strs[i][0];
+		item[SCRIPTS_BEGIN_I_id] = strs[i][1];
+		item[SCRIPTS_BEGIN_I_kid] = strs[i][1];
+		item[SCRIPTS_BEGIN_I_person] = strs[i][2];
+		item[SCRIPTS_BEGIN_I_campaign] = "";
+		item[SCRIPTS_BEGIN_I_ckey] = "";
+		item[SCRIPTS_BEGIN_I_kind] = "custom";
+		item[SCRIPTS_BEGIN_I_contact] = "";
+		for (size_t j = 0; j < per; j++)
+			argv[k++] = item[j];
+	}
+	for (size_t i = 0; i < total; i++)
+		lens[i] = strlen(argv[i]);
+	r = redisCommandArgv(h->r, (int)total, argv, lens);
+	assert_non_null(r);
+	if (r->type == REDIS_REPLY_ERROR)
+		fail_msg("script error: %s", r->str);
+	assert_int_equal(r->elements, N + 1);
+	flags = r->element[N];
+	assert_int_equal(flags->elements, N);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(flags->element[i]->integer, i == 4500 || i == 8999);
+	freeReplyObject(r);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "queued"), N);
+	free(argv);
+	free(lens);
+	free(strs);
+}
+
+/* A parked message that cannot go back to its lane ends failed and dead-lettered with its fields. */
+static void
+test_due_cannot_move_back(void **state)
+{
+	struct harness *h = *state;
+	const char *head[SCRIPTS_DUE_H_COUNT] = { "100" };
+	struct call c;
+	redisReply *r;
+	char *s;
+
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "msg:m1 state retry_wait lane bulk id m1"));
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "fields:m1 to +212612345678 text hi id m1"));
+	freeReplyObject(harness_cmd(h, "ZADD " HARNESS_PREFIX "scheduled 1 m1"));
+	freeReplyObject(harness_cmd(h, "DEL " STREAM));
+	freeReplyObject(harness_cmd(h, "SET " STREAM " not-a-stream"));
+	call_start(&c, SCRIPTS_DUE, "c1", head);
+	freeReplyObject(call_run(h, &c));
+	s = field(h, "m1", "state");
+	assert_string_equal(s, "failed");
+	free(s);
+	r = harness_cmd(h, "EXISTS " HARNESS_PREFIX "fields:m1");
+	assert_int_equal(r->integer, 0);
+	freeReplyObject(r);
+	r = harness_cmd(h, "XRANGE " HARNESS_PREFIX "deadletter - +");
+	assert_int_equal(r->elements, 1);
+	{
+		redisReply *f = r->element[0]->element[1];
+		int found = 0;
+
+		for (size_t i = 0; i + 1 < f->elements; i += 2)
+			if (strcmp(f->element[i]->str, "text") == 0 && strcmp(f->element[i + 1]->str, "hi") == 0)
+				found = 1;
+		assert_true(found);
+	}
+	freeReplyObject(r);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "failed"), 1);
+}
+
 int
 main(void)
 {
@@ -395,6 +748,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_finish_of_an_attempt_taken_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_due_leaves_finished_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finish_isolates_one_item, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schedule_while_first_attempt_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schedule_of_a_begun_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_outlives_its_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_poison_keeps_a_written_outcome, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_of_an_unsent_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_counts_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lease_reports_deleted_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_begin_large_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_due_cannot_move_back, setup, teardown),
 	};
 
 	if (getenv("AMUDDU_TEST_FILTER") != NULL)

@@ -700,6 +700,26 @@ test_begin_large_batch(void **state)
 	free(strs);
 }
 
+/* A delivery-log key some other program broke: outcomes are still recorded and counted. */
+static void
+test_broken_log_key(void **state)
+{
+	struct harness *h = *state;
+	const char *entry = claim_entry(h, "g1");
+	char saved[64], *s;
+
+	snprintf(saved, sizeof saved, "%s", entry);
+	freeReplyObject(harness_cmd(h, "SET " HARNESS_PREFIX "log not-a-stream"));
+	assert_int_equal(begin(h, saved, "g1"), 1);
+	assert_int_equal(finish(h, saved, "g1", "1", "sent"), SCRIPTS_R_DONE);
+	s = field(h, "g1", "state");
+	assert_string_equal(s, "sent");
+	free(s);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 1);
+	assert_true(harness_hget_ll(h, HARNESS_PREFIX "stats", "write_errors") >= 1);
+	assert_int_equal(pending(h), 0);
+}
+
 /* A parked message that cannot go back to its lane ends failed and dead-lettered with its fields. */
 static void
 test_due_cannot_move_back(void **state)
@@ -757,6 +777,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lease_reports_deleted_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_begin_large_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_due_cannot_move_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_broken_log_key, setup, teardown),
 	};
 
 	if (getenv("AMUDDU_TEST_FILTER") != NULL)

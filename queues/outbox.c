@@ -24,6 +24,7 @@ static void outbox_cmd_down(struct redis_conn *rc, void *arg);
 static void outbox_reader_up(struct redis_conn *rc, void *arg);
 static void outbox_reader_down(struct redis_conn *rc, void *arg);
 static void outbox_group_reply(struct redis_conn *rc, redisReply *r, void *privdata);
+static void outbox_groups_cb(evutil_socket_t fd, short what, void *arg);
 static void outbox_ignore_reply(struct redis_conn *rc, redisReply *r, void *privdata);
 
 long long
@@ -131,11 +132,12 @@ outbox_new(struct event_base *base, const struct outbox_settings *s, const struc
 	ob->reclaim_ev = event_new(base, -1, EV_PERSIST, outbox_reclaim_cb, ob);
 	ob->due_ev = event_new(base, -1, EV_PERSIST, outbox_due_cb, ob);
 	ob->read_retry_ev = evtimer_new(base, outbox_read_retry_cb, ob);
+	ob->groups_ev = evtimer_new(base, outbox_groups_cb, ob);
 	ob->replay_ev = event_new(base, -1, EV_PERSIST, outbox_replay_cb, ob);
 	ob->lease_ev = event_new(base, -1, EV_PERSIST, outbox_lease_cb, ob);
 	ob->flush_ev = event_new(base, -1, 0, outbox_flush_cb, ob);
 	if (ob->reclaim_ev == NULL || ob->due_ev == NULL || ob->read_retry_ev == NULL || ob->replay_ev == NULL ||
-	    ob->lease_ev == NULL || ob->flush_ev == NULL)
+	    ob->groups_ev == NULL || ob->lease_ev == NULL || ob->flush_ev == NULL)
 		fatalx("outbox_new: cannot create timers");
 	return ob;
 }
@@ -169,6 +171,9 @@ outbox_check_drained(struct outbox *ob)
 {
 	if (!ob->stopping || ob->drained_sent || ob->held != 0 || ob->read_outstanding)
 		return;
+	/* Deleted entries XAUTOCLAIM reported are on no pending list: recorded before the end, if Redis lets. */
+	if (ob->lost_outstanding > 0 || (!TAILQ_EMPTY(&ob->lost_retry) && redis_conn_is_up(ob->cmd)))
+		return;
 	ob->drained_sent = true;
 	if (ob->h.drained != NULL)
 		ob->h.drained(ob->arg);
@@ -200,10 +205,13 @@ outbox_free(struct outbox *ob)
 		log_warn("outbox freed with messages held held=%zu (they stay pending in Redis)", ob->held);
 	while ((it = TAILQ_FIRST(&ob->held_list)) != NULL)
 		outbox_item_release(it);
+	if (!TAILQ_EMPTY(&ob->lost_retry))
+		log_warn("outbox freed with deleted entries not yet recorded (their messages stay claimed)");
 	outbox_lost_forget(ob);
 	event_free(ob->reclaim_ev);
 	event_free(ob->due_ev);
 	event_free(ob->read_retry_ev);
+	event_free(ob->groups_ev);
 	event_free(ob->replay_ev);
 	event_free(ob->lease_ev);
 	event_free(ob->flush_ev);
@@ -356,10 +364,22 @@ outbox_ignore_reply(struct redis_conn *rc, redisReply *r, void *privdata)
 }
 
 /* Groups start at 0 so entries added before the first gateway ran are read too. */
+static void
+outbox_groups_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct outbox *ob = arg;
+
+	(void)fd;
+	(void)what;
+	if (!ob->stopping && redis_conn_is_up(ob->cmd) && ob->groups_pending == 0 && !ob->groups_ready)
+		outbox_create_groups(ob);
+}
+
 void
 outbox_create_groups(struct outbox *ob)
 {
 	ob->groups_ready = false;
+	ob->groups_failed = false;
 	ob->groups_pending = LANE_COUNT;
 	for (int i = 0; i < LANE_COUNT; i++) {
 		const char *argv[6] = { "XGROUP", "CREATE", ob->keys[i], ob->group, "0", "MKSTREAM" };
@@ -381,12 +401,20 @@ outbox_group_reply(struct redis_conn *rc, redisReply *r, void *privdata)
 	if (r == NULL)
 		return;
 	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0) {
-		log_error("cannot create consumer group reason=\"%.*s\"", (int)r->len, r->str);
+		if (!ob->groups_failed && !ob->groups_warned)
+			log_error("cannot create consumer group, trying again every second reason=\"%.*s\"",
+			    (int)(r->len > 200 ? 200 : r->len), r->str);
+		ob->groups_failed = ob->groups_warned = true;
+	}
+	if (--ob->groups_pending > 0)
+		return;
+	if (ob->groups_failed) {
+		/* Redis full (MKSTREAM is refused at maxmemory even for a group that exists), say: again later. */
+		outbox_timer(ob->groups_ev, 1000);
 		return;
 	}
-	if (--ob->groups_pending == 0) {
-		ob->groups_ready = true;
-		log_info("outbox ready group=%s consumer=%s", ob->group, ob->consumer);
-		outbox_read_more(ob);
-	}
+	ob->groups_warned = false;
+	ob->groups_ready = true;
+	log_info("outbox ready group=%s consumer=%s", ob->group, ob->consumer);
+	outbox_read_more(ob);
 }

@@ -68,6 +68,8 @@ struct outbox {
 	char claim_cursor[LANE_COUNT][48];
 	struct redis_conn *cmd, *reader;
 	bool groups_ready;
+	bool groups_failed; /* a group of this round could not be created: the round is tried again */
+	bool groups_warned; /* and that was logged */
 	int groups_pending;
 	bool read_outstanding;
 	bool due_outstanding;
@@ -83,9 +85,10 @@ struct outbox {
 	struct outbox_item_list unrecorded;
 	struct outbox_item_list to_record;       /* outcomes waiting for the next finish batch */
 	struct outbox_lost_call_list lost_retry; /* deleted entries Redis did not take yet */
+	int lost_outstanding;                    /* lost calls not yet answered */
 	size_t nto_record;
 	struct event *flush_ev;
-	struct event *reclaim_ev, *due_ev, *read_retry_ev, *replay_ev, *lease_ev;
+	struct event *reclaim_ev, *due_ev, *read_retry_ev, *replay_ev, *lease_ev, *groups_ev;
 	uint64_t rng;
 	struct outbox_stats stats;
 };

@@ -315,6 +315,12 @@ outbox_reclaim_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * The ids XAUTOCLAIM found deleted (and took off the pending list). One
+ * this process holds (it was away from Redis for longer than
+ * claim_idle_ms) cannot be renewed any more: it is sent if it can start
+ * in time, or ended like the others (outbox_lease).
+ */
 static void
 outbox_lost_ids(struct outbox *ob, enum lane lane, const redisReply *ids)
 {
@@ -322,13 +328,16 @@ outbox_lost_ids(struct outbox *ob, enum lane lane, const redisReply *ids)
 	size_t n = 0;
 
 	for (size_t i = 0; i < ids->elements; i++) {
+		struct outbox_item *it;
 		char key[64];
 
 		if (ids->element[i]->type != REDIS_REPLY_STRING)
 			continue;
 		snprintf(key, sizeof key, "%d/%s", (int)lane, ids->element[i]->str);
-		if (strset_get(&ob->held_ids, key) == NULL)
+		if ((it = strset_get(&ob->held_ids, key)) == NULL)
 			gone[n++] = ids->element[i]->str;
+		else
+			it->gone = true;
 	}
 	if (n > 0)
 		outbox_lost(ob, lane, gone, n);
@@ -443,8 +452,8 @@ outbox_lease_reply(redisReply *r, void *arg)
 			if (r->element[i]->integer == 1) {
 				if (it->lease_ms < call->sent_ms)
 					it->lease_ms = call->sent_ms;
-			} else if (it->phase == OUTBOX_PHASE_RECORDING) {
-				/* Acknowledged by its outcome meanwhile, or not ours: its finish knows. */
+			} else if (it->phase == OUTBOX_PHASE_RECORDING || it->gone) {
+				/* Acknowledged by its outcome meanwhile, or not ours: its finish knows; or deleted. */
 			} else if (r->element[i]->integer == 2)
 				it->gone = true;
 			else

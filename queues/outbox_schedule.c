@@ -159,6 +159,8 @@ outbox_lost_send(struct outbox_lost_call *call)
 		item[SCRIPTS_LOST_I_entry] = call->entries[i];
 		script_call_item(c, item, NULL);
 	}
+	/* Counted before it is sent: a call that cannot be sent is answered (and uncounted) at once. */
+	ob->lost_outstanding++;
 	if (script_call_send(c, ob->cmd, outbox_lost_reply, call) != 0)
 		outbox_lost_reply(NULL, call);
 }
@@ -169,29 +171,48 @@ outbox_lost_reply(redisReply *r, void *arg)
 	struct outbox_lost_call *call = arg;
 	struct outbox *ob = call->ob;
 
+	ob->lost_outstanding--;
 	if (!ob->freeing && (r == NULL || outbox_transient(r))) {
 		if (r != NULL)
 			(void)outbox_reply_failed(r, "lost");
 		TAILQ_INSERT_TAIL(&ob->lost_retry, call, entry);
+		outbox_check_drained(ob);
 		return;
 	}
 	if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
-		for (size_t i = 0; i < r->elements; i++) {
+		struct outbox_lost_call *again = NULL;
+		size_t item = 0;
+
+		/* One result per entry, in order; an error is two elements (the code, then Redis's message). */
+		for (size_t i = 0; i < r->elements && item < call->n; i++, item++) {
 			const redisReply *e = r->element[i];
 
 			if (e->type == REDIS_REPLY_INTEGER && e->integer == SCRIPTS_R_DONE)
 				ob->stats.trimmed++;
-			else if (e->type == REDIS_REPLY_INTEGER && e->integer == SCRIPTS_R_ERROR &&
-			    i + 1 < r->elements) {
-				log_warn("cannot end the message of a deleted entry reason=\"%.*s\"",
-				    (int)(r->element[i + 1]->len > 200 ? 200 : r->element[i + 1]->len),
-				    r->element[i + 1]->str != NULL ? r->element[i + 1]->str : "");
-				i++;
+			if (e->type != REDIS_REPLY_INTEGER || e->integer != SCRIPTS_R_ERROR || i + 1 >= r->elements)
+				continue;
+			e = r->element[++i];
+			log_warn("cannot end the message of a deleted entry entry=%s reason=\"%.*s\"",
+			    call->entries[item], (int)(e->len > 200 ? 200 : e->len), e->str != NULL ? e->str : "");
+			if (!outbox_transient(e))
+				continue;
+			/* Redis full, say: the entry may be off every pending list, so it is kept here. */
+			if (again == NULL) {
+				again = xcalloc(1, sizeof *again);
+				again->ob = ob;
+				again->lane = call->lane;
+				again->entries = xcalloc(call->n, sizeof *again->entries);
 			}
+			again->entries[again->n++] = call->entries[item];
+			call->entries[item] = NULL;
 		}
+		if (again != NULL)
+			TAILQ_INSERT_TAIL(&ob->lost_retry, again, entry);
 	} else if (r != NULL)
 		(void)outbox_reply_failed(r, "lost");
 	outbox_lost_call_free(call);
+	if (!ob->freeing)
+		outbox_check_drained(ob);
 }
 
 static void

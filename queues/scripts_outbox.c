@@ -180,29 +180,29 @@ const char script_schedule[] =
 	"local function one(b, out)\n"
 	"  @ITEM@\n"
 	"  local key, stream, fk = P..'msg:'..kid, P..'outbox:'..lane, P..'fields:'..kid\n"
-	"  local st = redis.call('HMGET', key, 'state', 'entry')\n"
+	"  local st = redis.call('HMGET', key, 'state', 'entry', 'attempts')\n"
 	"  if st[2] and st[2] ~= entry then\n"
 	SCRIPTS_SEEN_ENTRY
 	"    return\n"
 	"  end\n"
 	"  ack(stream, entry)\n"
-	"  if st[1] and st[1] ~= S_QUEUED then\n"
+	"  if st[1] and st[1] ~= S_QUEUED and st[1] ~= S_SENDING then\n"
 	"    out[#out + 1] = FINAL[st[1]] and R_FINISHED or R_UNCHANGED; return\n"
 	"  end\n"
 	/* On the schedule first: a record that says parked is always found again when due. */
 	"  redis.call('ZADD', P..'scheduled', due, kid)\n"
 	"  local wait = math.floor((tonumber(due) - now) / 1000)\n"
 	"  local life = tostring(tonumber(ttl) + (wait > 0 and wait or 0))\n"
-	"  if st[1] then\n"
+	"  if st[1] == S_QUEUED then\n"
 	/* Back from the schedule, and not yet due by this process's clock: parked again, not counted again. */
 	"    redis.call('HSET', key, 'state', S_SCHEDULED, 'due', due)\n"
 	"  else\n"
 	/*
-	 * New; or begun once by a process that died before its outcome (it may
-	 * have been sent), now not yet due by this process's clock: parked, and
-	 * its next attempt is a resend.
+	 * New; or begun by a process that died before the attempt's outcome
+	 * (it may have been sent), now not yet due by this process's clock:
+	 * parked with the attempts made, and its next attempt is a resend.
 	 */
-	"    local attempts = st[2] and '1' or '0'\n"
+	"    local attempts = st[3] or (st[2] and '1' or '0')\n"
 	"    redis.call('HSET', key, 'state', S_SCHEDULED, 'entry', entry, 'lane', lane, 'campaign', campaign,\n"
 	"      'kind', kind, 'person', person, 'channel', channel, 'attempts', attempts, 'due', due)\n"
 	"    if ckey ~= campaign then redis.call('HSET', key, 'ckey', ckey) end\n"
@@ -256,18 +256,22 @@ const char script_poison[] =
 	"  ack(stream, entry)\n"
 	"  redis.call('XADD', P..'deadletter', '*', 'dl_reason', reason, 'dl_id', id, 'dl_lane', lane,\n"
 	"    'dl_entry', entry, 'dl_attempts', attempt, 'dl_at', nows, values(b, nf))\n"
-	"  count('', 'poison'); count('', 'deadletter')\n"
+	/* Counters are written through flush(), which a broken campaign key cannot stop. */
+	"  count('', 'poison'); count(ckey, 'deadletter')\n"
 	"  try('HDEL', ifl(lane), entry)\n"
 	"  local key = P..'msg:'..kid\n"
-	"  local ok, st = try('HMGET', key, 'state', 'entry')\n"
-	"  if ok and (not st[2] or st[2] == entry) and (not st[1] or st[1] == S_SENDING or st[1] == S_QUEUED) then\n"
-	"    count('', 'failed')\n"
+	"  local ok, st = try('HMGET', key, 'state', 'entry', 'channel')\n"
+	"  if not ok or (st[2] and st[2] ~= entry) then\n"
+	"  elseif not st[1] or st[1] == S_SENDING or st[1] == S_QUEUED then\n"
+	"    count(ckey, 'failed')\n"
 	"    try('HSET', key, 'state', S_FAILED, 'updated', nows, 'error', reason)\n"
 	"    try('EXPIRE', key, ttl)\n"
-	"    if ckey ~= '' then try('HINCRBY', P..'campaign:'..ckey, 'failed', '1') end\n"
 	"    pcall(logev, id, S_FAILED, campaign, kind, '', person, '', '', attempt, reason)\n"
+	"  elseif RANK[st[1]] then\n"
+	/* The step wrote that it was sent, then failed: its counts went with it; the send stands and counts. */
+	"    count(ckey, 'sent'); count(ckey, bych('sent', st[3] or ''))\n"
+	"    if campaign ~= '' then later('SADD', P..'campaign:'..ckey..':sent', person) end\n"
 	"  end\n"
-	"  if ckey ~= '' then try('HINCRBY', P..'campaign:'..ckey, 'deadletter', '1') end\n"
 	"  out[#out + 1] = R_DONE\n"
 	"end\n"
 	"return run(one)\n";
@@ -292,18 +296,29 @@ const char script_due[] =
 	"  end\n"
 	"  redis.call('DEL', fk)\n"
 	"end\n"
-	/* A message that cannot be moved back ends failed and dead-lettered with its fields, which go. */
+	/*
+	 * A parked message that cannot be moved back ends failed and
+	 * dead-lettered with its fields, which then go; one that moved on
+	 * meanwhile (sent) only loses its leftover fields.
+	 */
 	"local function cannot(kid, e)\n"
 	"  local key, fk = P..'msg:'..kid, P..'fields:'..kid\n"
 	"  local why = 'cannot be moved back to its lane: '..(type(e) == 'table' and tostring(e.err) or tostring(e))\n"
-	"  local okid, id = pcall(redis.call, 'HGET', key, 'id')\n"
+	"  local okm, m = pcall(redis.call, 'HMGET', key, 'state', 'lane', 'entry', 'attempts', 'id', 'ckey', 'campaign')\n"
+	"  if not okm or type(m) ~= 'table' then m = {} end\n"
+	"  count('', 'poison')\n"
+	"  if m[1] and m[1] ~= S_SCHEDULED and m[1] ~= S_RETRY_WAIT and m[1] ~= S_QUEUED then\n"
+	"    pcall(redis.call, 'DEL', fk); return\n"
+	"  end\n"
 	"  local okf, f = pcall(redis.call, 'HGETALL', fk)\n"
 	"  if not okf or type(f) ~= 'table' then f = {} end\n"
-	"  count('', 'poison'); count('', 'failed'); count('', 'deadletter')\n"
-	"  pcall(redis.call, 'XADD', P..'deadletter', '*', 'dl_reason', why,\n"
-	"    'dl_id', okid and type(id) == 'string' and id or kid, 'dl_at', nows, unpack(f))\n"
+	"  local ck = m[6] or m[7] or ''\n"
+	"  count(ck, 'failed'); count(ck, 'deadletter')\n"
+	"  local dl = pcall(redis.call, 'XADD', P..'deadletter', '*', 'dl_reason', why, 'dl_id', m[5] or kid,\n"
+	"    'dl_lane', m[2] or '', 'dl_entry', m[3] or '', 'dl_attempts', m[4] or '0', 'dl_at', nows, unpack(f))\n"
 	"  pcall(redis.call, 'HSET', key, 'state', S_FAILED, 'updated', nows, 'error', why)\n"
-	"  pcall(redis.call, 'DEL', fk)\n"
+	/* The fields go only once they are in the dead-letter stream. */
+	"  if dl then pcall(redis.call, 'DEL', fk) end\n"
 	"end\n"
 	"for _, kid in ipairs(ids) do\n"
 	"  redis.call('ZREM', P..'scheduled', kid)\n"

@@ -435,7 +435,7 @@ test_parked_without_id(void **state)
 	char later[32], want[2][96];
 	redisReply *r;
 
-	snprintf(later, sizeof later, "%lld", (long long)time(NULL) + 1);
+	snprintf(later, sizeof later, "%lld", (long long)time(NULL) + 2);
 	snprintf(want[0], sizeof want[0], HARNESS_PREFIX "msg:~bulk-%s",
 	    harness_xadd(h, "bulk", "to", "0612345678", "text", "later, no id", "not_before", later, NULL));
 	snprintf(want[1], sizeof want[1], HARNESS_PREFIX "msg:~bulk-%s",
@@ -443,6 +443,8 @@ test_parked_without_id(void **state)
 	assert_int_equal(harness_wait_log(h, "sent", 2, 15000), 2);
 	harness_sleep_ms(300);
 	assert_int_equal(harness_log_count(h, "sent"), 2);
+	assert_int_equal(harness_log_count(h, "scheduled"), 1);
+	assert_int_equal(harness_log_count(h, "retry_wait"), 1);
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "queued"), 2);
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 2);
 	r = harness_cmd(h, "KEYS " HARNESS_PREFIX "msg:*");

@@ -384,6 +384,69 @@ test_trimmed_entries_taken_over(void **state)
 	stop_gateway(h);
 }
 
+/* Whether the gateway's log has a line with text in it. */
+static bool
+gateway_logged(struct harness *h, const char *text)
+{
+	char path[512], line[2048];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/gateway.log", h->dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		found = strstr(line, text) != NULL;
+	fclose(f);
+	return found;
+}
+
+/*
+ * Deleted entries found while Redis refuses the gateway's scripts for a
+ * while. XAUTOCLAIM has already taken them off the pending list, so
+ * nothing would report them again: the gateway keeps them and ends their
+ * messages once Redis takes its scripts again.
+ */
+static void
+test_trimmed_entries_scripts_refused(void **state)
+{
+	struct harness *h = *state;
+
+	harness_xadd_burst(h, "bulk", "full", 3, NULL);
+	for (long long end = harness_now_ms() + 10000;
+	     harness_sandbox_stat(h, "received") < 3 && harness_now_ms() < end;)
+		harness_sleep_ms(20);
+	harness_gateway_signal(h, SIGKILL);
+	harness_gateway_wait(h, 5000);
+	freeReplyObject(harness_cmd(h, "XTRIM " HARNESS_PREFIX "outbox:bulk MAXLEN 0"));
+	harness_gateway_config(h, 0, "[gateway]\nrequest_timeout_ms = 5000\nclaim_idle_ms = 6000\nconsumer = other\n");
+	harness_gateway_start(h);
+	/*
+	 * Once the new gateway is ready, and before the entries are idle long
+	 * enough to be taken over, its scripts are refused (NOPERM, which it
+	 * takes for a passing fault, as it takes OOM or READONLY): XAUTOCLAIM
+	 * still goes through, and the ending of the messages does not.
+	 */
+	for (long long end = harness_now_ms() + 5000;
+	     !gateway_logged(h, "outbox ready group=amuddu-gateway consumer=other") && harness_now_ms() < end;)
+		harness_sleep_ms(20);
+	freeReplyObject(harness_cmd(h, "ACL SETUSER default -evalsha -eval"));
+	for (long long end = harness_now_ms() + 20000;
+	     !gateway_logged(h, "redis error op=lost") && harness_now_ms() < end;)
+		harness_sleep_ms(100);
+	assert_true(gateway_logged(h, "redis error op=lost"));
+	assert_int_equal(pending(h, "bulk"), 0); /* XAUTOCLAIM took them off: only the gateway knows them now */
+	harness_sleep_ms(1500);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "trimmed"), 0);
+	freeReplyObject(harness_cmd(h, "ACL SETUSER default +evalsha +eval"));
+	for (long long end = harness_now_ms() + 10000;
+	     harness_hget_ll(h, HARNESS_PREFIX "stats", "trimmed") < 3 && harness_now_ms() < end;)
+		harness_sleep_ms(100);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "trimmed"), 3);
+	assert_int_equal(campaign_count(h, "full", "failed"), 3);
+	stop_gateway(h);
+}
+
 /*
  * Entries a producer trims while this live gateway holds their messages,
  * waiting their turn for the one connection. A renewal cannot keep such a
@@ -492,6 +555,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_trimmed_pending_entries, setup_slow, teardown),
 		cmocka_unit_test_setup_teardown(test_trimmed_entries_taken_over, setup_slow, teardown),
 		cmocka_unit_test_setup_teardown(test_trimmed_while_held, setup_one_slow, teardown),
+		cmocka_unit_test_setup_teardown(test_trimmed_entries_scripts_refused, setup_slow, teardown),
 		cmocka_unit_test_setup_teardown(test_history_after_command_reconnect, setup, teardown),
 	};
 

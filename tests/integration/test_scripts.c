@@ -214,6 +214,37 @@ schedule(struct harness *h, const char *entry, const char *id, long long due_ms)
 	return first(call_run(h, &c));
 }
 
+/* Makes id due at once and runs the due script; returns how many it took off the schedule. */
+static long long
+due_now(struct harness *h, const char *id)
+{
+	const char *head[SCRIPTS_DUE_H_COUNT] = { "100" };
+	struct call c;
+	redisReply *r;
+	long long n;
+
+	freeReplyObject(harness_cmd(h, "ZADD " HARNESS_PREFIX "scheduled 1 %s", id));
+	call_start(&c, SCRIPTS_DUE, "c1", head);
+	r = call_run(h, &c);
+	assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+	n = r->integer;
+	freeReplyObject(r);
+	return n;
+}
+
+/* Claims the next new entry of the lane for c1, as a read does; returns its id (static). */
+static const char *
+read_new_entry(struct harness *h)
+{
+	static char entry[64];
+	redisReply *r = harness_cmd(h, "XREADGROUP GROUP amuddu-gateway c1 COUNT 1 STREAMS " STREAM " >");
+
+	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+	snprintf(entry, sizeof entry, "%s", r->element[0]->element[1]->element[0]->element[0]->str);
+	freeReplyObject(r);
+	return entry;
+}
+
 /* A call of script id with one item of one argument (lost, lease) and the given head. */
 static redisReply *
 one_arg_call(struct harness *h, enum scripts_id id, const char *const *head, const char *arg)
@@ -494,6 +525,34 @@ test_schedule_of_a_begun_message(void **state)
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "queued"), 1);
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "resent"), 1);
 	assert_true(ttl(h, "fields:k1") > 3600);
+	/* When due it comes back as a new entry, and its next attempt is the second. */
+	assert_int_equal(due_now(h, "k1"), 1);
+	assert_int_equal(begin(h, read_new_entry(h), "k1"), 2);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "resent"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "queued"), 1);
+}
+
+/* The same for a message whose second attempt was under way (state sending) when its process died. */
+static void
+test_schedule_of_a_sending_message(void **state)
+{
+	struct harness *h = *state;
+	char e1[64], *s;
+
+	snprintf(e1, sizeof e1, "%s", claim_entry(h, "k2"));
+	assert_int_equal(begin(h, e1, "k2"), 1);
+	assert_int_equal(begin(h, e1, "k2"), 2); /* taken over: attempt 2 */
+	assert_int_equal(schedule(h, e1, "k2", harness_now_ms() + 60000), SCRIPTS_R_DONE);
+	s = field(h, "k2", "state");
+	assert_string_equal(s, "scheduled");
+	free(s);
+	s = field(h, "k2", "lane");
+	assert_string_equal(s, "bulk");
+	free(s);
+	assert_int_equal(pending(h), 0);
+	assert_int_equal(due_now(h, "k2"), 1);
+	assert_int_equal(begin(h, read_new_entry(h), "k2"), 3);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "queued"), 1);
 }
 
 /* A retry that waits longer than the records live: the record and its fields outlive the wait. */
@@ -512,9 +571,10 @@ test_retry_outlives_its_wait(void **state)
 }
 
 /*
- * The poison step after a finish that wrote its record and then failed:
- * the outcome it wrote stands (a sent message is not made failed), and
- * the dead-letter says what broke.
+ * A finish that wrote its record and then failed (the status that came
+ * early for it is in a key some other program broke), then the poison
+ * step: the send it wrote stands and counts (a sent message is not made
+ * failed), and the dead-letter says what broke.
  */
 static void
 test_poison_keeps_a_written_outcome(void **state)
@@ -526,7 +586,22 @@ test_poison_keeps_a_written_outcome(void **state)
 
 	snprintf(saved, sizeof saved, "%s", entry);
 	assert_int_equal(begin(h, saved, "z1"), 1);
-	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "msg:z1 state sent provider_id SM9"));
+	freeReplyObject(harness_cmd(h, "ZADD " HARNESS_PREFIX "early %lld twilio:SM1", harness_now_ms() + 60000));
+	freeReplyObject(harness_cmd(h, "SET " HARNESS_PREFIX "early:twilio:SM1 not-a-hash"));
+	{
+		const char *fh[SCRIPTS_FINISH_H_COUNT] = { "3600" };
+		redisReply *r;
+
+		call_start(&c, SCRIPTS_FINISH, "c1", fh);
+		finish_item(&c, saved, "z1", "1", "sent");
+		r = call_run(h, &c);
+		assert_int_equal(r->element[0]->integer, SCRIPTS_R_ERROR);
+		freeReplyObject(r);
+	}
+	s = field(h, "z1", "state");
+	assert_string_equal(s, "sent"); /* written before the failure */
+	free(s);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 0);
 	head[SCRIPTS_POISON_H_ttl] = "3600";
 	call_start(&c, SCRIPTS_POISON, "c1", head);
 	item[SCRIPTS_POISON_I_lane] = "bulk";
@@ -546,6 +621,9 @@ test_poison_keeps_a_written_outcome(void **state)
 	assert_string_equal(s, "sent");
 	free(s);
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "failed"), 0);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "campaign:c", "sent"), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent.sms"), 1);
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "poison"), 1);
 	assert_int_equal(harness_stream_len(h, HARNESS_PREFIX "deadletter"), 1);
 	assert_int_equal(pending(h), 0);
@@ -770,6 +848,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_finish_isolates_one_item, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_while_first_attempt_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_of_a_begun_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schedule_of_a_sending_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_outlives_its_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poison_keeps_a_written_outcome, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_of_an_unsent_message, setup, teardown),

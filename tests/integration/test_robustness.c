@@ -360,13 +360,14 @@ test_trimmed_pending_entries(void **state)
 	stop_gateway(h);
 }
 
-/* The same, found by another process's XAUTOCLAIM, which returns the ids it found deleted. */
+/*
+ * Three messages of campaign tag in flight when their gateway is killed,
+ * their entries trimmed, and a gateway under another consumer name started.
+ */
 static void
-test_trimmed_entries_taken_over(void **state)
+kill_trim_and_take_over(struct harness *h, const char *tag)
 {
-	struct harness *h = *state;
-
-	harness_xadd_burst(h, "bulk", "gone", 3, NULL);
+	harness_xadd_burst(h, "bulk", tag, 3, NULL);
 	for (long long end = harness_now_ms() + 10000;
 	     harness_sandbox_stat(h, "received") < 3 && harness_now_ms() < end;)
 		harness_sleep_ms(20);
@@ -375,6 +376,15 @@ test_trimmed_entries_taken_over(void **state)
 	freeReplyObject(harness_cmd(h, "XTRIM " HARNESS_PREFIX "outbox:bulk MAXLEN 0"));
 	harness_gateway_config(h, 0, "[gateway]\nrequest_timeout_ms = 5000\nclaim_idle_ms = 6000\nconsumer = other\n");
 	harness_gateway_start(h);
+}
+
+/* The same, found by another process's XAUTOCLAIM, which returns the ids it found deleted. */
+static void
+test_trimmed_entries_taken_over(void **state)
+{
+	struct harness *h = *state;
+
+	kill_trim_and_take_over(h, "gone");
 	for (long long end = harness_now_ms() + 20000;
 	     harness_hget_ll(h, HARNESS_PREFIX "stats", "trimmed") < 3 && harness_now_ms() < end;)
 		harness_sleep_ms(100);
@@ -412,15 +422,7 @@ test_trimmed_entries_scripts_refused(void **state)
 {
 	struct harness *h = *state;
 
-	harness_xadd_burst(h, "bulk", "full", 3, NULL);
-	for (long long end = harness_now_ms() + 10000;
-	     harness_sandbox_stat(h, "received") < 3 && harness_now_ms() < end;)
-		harness_sleep_ms(20);
-	harness_gateway_signal(h, SIGKILL);
-	harness_gateway_wait(h, 5000);
-	freeReplyObject(harness_cmd(h, "XTRIM " HARNESS_PREFIX "outbox:bulk MAXLEN 0"));
-	harness_gateway_config(h, 0, "[gateway]\nrequest_timeout_ms = 5000\nclaim_idle_ms = 6000\nconsumer = other\n");
-	harness_gateway_start(h);
+	kill_trim_and_take_over(h, "full");
 	/*
 	 * Once the new gateway is ready, and before the entries are idle long
 	 * enough to be taken over, its scripts are refused (NOPERM, which it

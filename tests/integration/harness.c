@@ -930,3 +930,30 @@ harness_metric(struct harness *h, const char *line_prefix)
 	harness_http_close(&hc);
 	return v;
 }
+
+/* The dl_reason of the first dead-letter entry whose dl_id or original "to" is key, or NULL; caller frees. */
+char *
+harness_deadletter_reason(struct harness *h, const char *key)
+{
+	redisReply *r = harness_cmd(h, "XRANGE " HARNESS_PREFIX "deadletter - +");
+	char *reason = NULL;
+
+	for (size_t i = 0; i < r->elements && reason == NULL; i++) {
+		redisReply *f = r->element[i]->element[1];
+		const char *why = NULL;
+		bool match = false;
+
+		for (size_t j = 0; j + 1 < f->elements; j += 2) {
+			const char *n = f->element[j]->str, *v = f->element[j + 1]->str;
+
+			if (strcmp(n, "dl_reason") == 0)
+				why = v;
+			if ((strcmp(n, "dl_id") == 0 || strcmp(n, "to") == 0) && strcmp(v, key) == 0)
+				match = true;
+		}
+		if (match && why != NULL)
+			reason = strdup(why);
+	}
+	freeReplyObject(r);
+	return reason;
+}

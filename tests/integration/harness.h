@@ -81,6 +81,8 @@ const char *harness_xadd(struct harness *h, const char *lane, ...) __attribute__
 long long harness_log_count(struct harness *h, const char *state);
 long long harness_hget_ll(struct harness *h, const char *key, const char *field);
 long long harness_stream_len(struct harness *h, const char *key);
+/* The dl_reason of the first dead-letter entry whose dl_id or original "to" is key, or NULL; caller frees. */
+char *harness_deadletter_reason(struct harness *h, const char *key);
 /* Polls until harness_log_count(state) >= n or the timeout; returns the last count. */
 long long harness_wait_log(struct harness *h, const char *state, long long n, int timeout_ms);
 

@@ -33,7 +33,6 @@ static int ipv6_loopback_port(void);
 static int teardown(void **state);
 static char *msg_field(struct harness *h, const char *id, const char *field);
 static long long event_time_ms(struct harness *h, const char *id, const char *state);
-static char *deadletter_reason(struct harness *h, const char *dl_id_or_to);
 
 static int
 setup_with(void **state, const char *extra)
@@ -174,33 +173,6 @@ event_time_ms(struct harness *h, const char *id, const char *state)
 	return t;
 }
 
-/* The dl_reason of the dead-letter entry whose dl_id or original "to" matches; caller frees. */
-static char *
-deadletter_reason(struct harness *h, const char *key)
-{
-	redisReply *r = harness_cmd(h, "XRANGE " HARNESS_PREFIX "deadletter - +");
-	char *reason = NULL;
-
-	for (size_t i = 0; i < r->elements && reason == NULL; i++) {
-		redisReply *f = r->element[i]->element[1];
-		const char *why = NULL;
-		bool match = false;
-
-		for (size_t j = 0; j + 1 < f->elements; j += 2) {
-			const char *n = f->element[j]->str, *v = f->element[j + 1]->str;
-
-			if (strcmp(n, "dl_reason") == 0)
-				why = v;
-			if ((strcmp(n, "dl_id") == 0 || strcmp(n, "to") == 0) && strcmp(v, key) == 0)
-				match = true;
-		}
-		if (match && why != NULL)
-			reason = strdup(why);
-	}
-	freeReplyObject(r);
-	return reason;
-}
-
 static void
 test_success(void **state)
 {
@@ -281,7 +253,7 @@ test_permanent_failure(void **state)
 	s = msg_field(h, "refused", "attempts");
 	assert_string_equal(s, "1");
 	free(s);
-	s = deadletter_reason(h, "refused");
+	s = harness_deadletter_reason(h, "refused");
 	assert_non_null(s);
 	assert_non_null(strstr(s, "21211"));
 	assert_null(strstr(s, "612345678")); /* no phone number in the reason */
@@ -302,7 +274,7 @@ test_retries_exhausted(void **state)
 	s = msg_field(h, "down", "attempts");
 	assert_string_equal(s, "4");
 	free(s);
-	s = deadletter_reason(h, "down");
+	s = harness_deadletter_reason(h, "down");
 	assert_non_null(s);
 	assert_non_null(strstr(s, "gave up after 4 attempts"));
 	free(s);
@@ -349,7 +321,7 @@ test_malformed_entries(void **state)
 		char bad_id[32], *why;
 
 		snprintf(bad_id, sizeof bad_id, "bad-%zu", i);
-		why = deadletter_reason(h, bad_id);
+		why = harness_deadletter_reason(h, bad_id);
 		assert_non_null(why);
 		if (strstr(why, bad[i].reason) == NULL)
 			fail_msg("dead-letter reason for %s is \"%s\", expected it to mention \"%s\"", bad_id, why,

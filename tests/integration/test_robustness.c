@@ -112,31 +112,6 @@ campaign_count(struct harness *h, const char *campaign, const char *field)
 	return v;
 }
 
-/* The dl_reason of the dead-letter entry whose dl_id is id, or NULL; caller frees. */
-static char *
-deadletter_reason(struct harness *h, const char *id)
-{
-	redisReply *r = harness_cmd(h, "XRANGE " HARNESS_PREFIX "deadletter - +");
-	char *reason = NULL;
-
-	for (size_t i = 0; i < r->elements && reason == NULL; i++) {
-		redisReply *f = r->element[i]->element[1];
-		const char *why = NULL;
-		bool match = false;
-
-		for (size_t j = 0; j + 1 < f->elements; j += 2) {
-			if (strcmp(f->element[j]->str, "dl_reason") == 0)
-				why = f->element[j + 1]->str;
-			if (strcmp(f->element[j]->str, "dl_id") == 0 && strcmp(f->element[j + 1]->str, id) == 0)
-				match = true;
-		}
-		if (match && why != NULL)
-			reason = strdup(why);
-	}
-	freeReplyObject(r);
-	return reason;
-}
-
 static void
 stop_gateway(struct harness *h)
 {
@@ -244,7 +219,7 @@ test_entry_with_thousands_of_fields(void **state)
 	harness_xadd_burst(h, "bulk", "after", 20, NULL);
 	assert_int_equal(harness_wait_log(h, "sent", 40, 20000), 40);
 	assert_int_equal(harness_wait_log(h, "failed", 1, 10000), 1);
-	why = deadletter_reason(h, "wide");
+	why = harness_deadletter_reason(h, "wide");
 	assert_non_null(why);
 	assert_non_null(strstr(why, "5000 fields"));
 	free(why);
@@ -287,11 +262,11 @@ test_poison_message_isolated(void **state)
 		harness_sleep_ms(50);
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "poison"), 1);
 	assert_true(harness_hget_ll(h, HARNESS_PREFIX "stats", "write_errors") >= 1);
-	why = deadletter_reason(h, "poison-1");
+	why = harness_deadletter_reason(h, "poison-1");
 	assert_non_null(why);
 	assert_non_null(strstr(why, "WRONGTYPE"));
 	free(why);
-	assert_null(deadletter_reason(h, "pc-1"));
+	assert_null(harness_deadletter_reason(h, "pc-1"));
 	assert_int_equal(harness_metric(h, "\namuddu_poison_total "), 1);
 	assert_int_equal(pending(h, "bulk"), 0);
 	/* Nothing is stuck: the window is free and later messages go out. */
@@ -346,7 +321,7 @@ test_trimmed_pending_entries(void **state)
 	s = msg_field(h, "trim-0", "state");
 	assert_string_equal(s, "failed");
 	free(s);
-	why = deadletter_reason(h, "trim-2");
+	why = harness_deadletter_reason(h, "trim-2");
 	assert_non_null(why);
 	assert_non_null(strstr(why, "deleted from its stream"));
 	free(why);
@@ -486,7 +461,7 @@ test_trimmed_while_held(void **state)
 		st = msg_field(h, id, "state");
 		assert_non_null(st);
 		if (strcmp(st, "failed") == 0) {
-			char *why = deadletter_reason(h, id);
+			char *why = harness_deadletter_reason(h, id);
 
 			assert_non_null(why);
 			assert_non_null(strstr(why, "deleted from its stream"));

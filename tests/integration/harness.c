@@ -957,3 +957,15 @@ harness_deadletter_reason(struct harness *h, const char *key)
 	freeReplyObject(r);
 	return reason;
 }
+
+int
+harness_finish(struct harness *h, int timeout_ms)
+{
+	int rc;
+
+	harness_gateway_signal(h, SIGTERM);
+	rc = harness_gateway_wait(h, timeout_ms);
+	harness_cleanup(h);
+	free(h);
+	return rc;
+}

@@ -34,6 +34,12 @@ struct harness {
 
 void harness_init(struct harness *h, const char *name);
 void harness_cleanup(struct harness *h);
+/*
+ * The end of a test whose gateway must stop cleanly: SIGTERM, up to
+ * timeout_ms for it to exit, then harness_cleanup() and h freed, so that a
+ * failed assertion on the returned exit code leaves no process behind.
+ */
+int harness_finish(struct harness *h, int timeout_ms);
 
 void harness_redis_start(struct harness *h, bool aof);
 /* Graceful SHUTDOWN (persists the AOF), then waits for the process to end. */

@@ -100,14 +100,7 @@ setup_generic(void **state)
 static int
 teardown(void **state)
 {
-	struct harness *h = *state;
-	int rc;
-
-	harness_gateway_signal(h, SIGTERM);
-	rc = harness_gateway_wait(h, 15000);
-	harness_cleanup(h);
-	free(h);
-	assert_int_equal(rc, 0);
+	assert_int_equal(harness_finish(*state, 15000), 0);
 	return 0;
 }
 

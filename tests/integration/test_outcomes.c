@@ -126,15 +126,7 @@ teardown_acl_ipv6(void **state)
 static int
 teardown(void **state)
 {
-	struct harness *h = *state;
-	int rc;
-
-	harness_gateway_signal(h, SIGTERM);
-	rc = harness_gateway_wait(h, 10000);
-	/* Clean up before asserting, so a failure leaves no process behind. */
-	harness_cleanup(h);
-	free(h);
-	assert_int_equal(rc, 0);
+	assert_int_equal(harness_finish(*state, 10000), 0);
 	return 0;
 }
 

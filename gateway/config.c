@@ -16,9 +16,10 @@
 #include <unistd.h>
 
 #include "gateway/util/xmalloc.h"
+#include "gateway/util/zone.h"
 #include "handlers/providers.h"
 
-enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_LONG, CONFIG_LLONG };
+enum config_type { CONFIG_STRING, CONFIG_INT, CONFIG_LONG, CONFIG_LLONG, CONFIG_BOOL, CONFIG_QUIET };
 
 struct config_key {
 	const char *section;
@@ -54,6 +55,9 @@ static const struct config_key config_keys[] = {
 	{ "gateway", "max_connections", CONFIG_INT, OFF(max_connections), 0, 100000, NULL },
 	{ "gateway", "log_level", CONFIG_STRING, OFF(log_level), 0, 0, NULL },
 	{ "gateway", "pseudonym_key", CONFIG_STRING, OFF(pseudonym_key), 0, 0, "AMUDDU_PSEUDONYM_KEY" },
+	{ "gateway", "quiet_hours", CONFIG_QUIET, OFF(quiet_hours), 0, 0, NULL },
+	{ "time", "zone", CONFIG_STRING, OFF(time_zone), 0, 0, NULL },
+	{ "time", "allow_stale_tzdata", CONFIG_BOOL, OFF(allow_stale_tzdata), 0, 0, NULL },
 };
 #undef OFF
 
@@ -129,6 +133,9 @@ config_new_defaults(void)
 	c->max_connections = 64;
 	c->log_level = xstrdup("info");
 	c->pseudonym_key = xstrdup("");
+	/* Campaign messages wait out the night: 21:00 to 08:00, local time. */
+	c->quiet_hours = (struct zone_quiet){ .on = true, .start_min = 21 * 60, .end_min = 8 * 60 };
+	c->time_zone = xstrdup("Africa/Casablanca");
 	return c;
 }
 
@@ -143,6 +150,23 @@ config_set(struct config *c, const struct config_key *k, const char *value, char
 
 		free(*slot);
 		*slot = xstrdup(value);
+		return 0;
+	}
+	if (k->type == CONFIG_QUIET)
+		return zone_quiet_parse(value, (struct zone_quiet *)(void *)((char *)c + k->offset), why, whylen);
+	if (k->type == CONFIG_BOOL) {
+		bool *b = (bool *)(void *)((char *)c + k->offset);
+
+		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "on") == 0 ||
+		    strcmp(value, "1") == 0) {
+			*b = true;
+		} else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 || strcmp(value, "off") == 0 ||
+		    strcmp(value, "0") == 0) {
+			*b = false;
+		} else {
+			snprintf(why, whylen, "'%s' is not yes or no", value);
+			return -1;
+		}
 		return 0;
 	}
 	errno = 0;
@@ -166,6 +190,8 @@ config_set(struct config *c, const struct config_key *k, const char *value, char
 		*(long long *)(void *)((char *)c + k->offset) = v;
 		break;
 	case CONFIG_STRING:
+	case CONFIG_BOOL:
+	case CONFIG_QUIET:
 		break;
 	}
 	return 0;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "gateway/util/zone.h"
 #include "handlers/provider.h"
 
 /* One provider's section: present in the file, with its settings. */
@@ -49,7 +50,11 @@ struct config {
 	long msg_ttl_s;
 	int max_connections; /* concurrent requests to providers (default 64), 0 = max_inflight */
 	char *log_level;
-	char *pseudonym_key; /* HMAC key for person pseudonyms in the delivery log */
+	char *pseudonym_key;           /* HMAC key for person pseudonyms in the delivery log */
+	struct zone_quiet quiet_hours; /* bulk and notify wait outside them; reply never does */
+	/* [time] */
+	char *time_zone;         /* the programme's local time (IANA name) */
+	bool allow_stale_tzdata; /* run on zone data that predates Morocco's 2026-09-20 change */
 };
 
 /*

@@ -21,6 +21,7 @@
 #include "gateway/sender.h"
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
+#include "gateway/util/zone.h"
 #include "gateway/webhook.h"
 #include "queues/outbox.h"
 #include "queues/receipts.h"
@@ -44,6 +45,7 @@ struct gateway {
 	int signals;
 	int exit_code;
 	bool draining;
+	char stale_zone[320]; /* why local times are off, when [time] allow_stale_tzdata let it run; else "" */
 };
 
 static void gateway_send(void *arg, struct message *m);
@@ -129,6 +131,26 @@ fail:
 	return -1;
 }
 
+int
+gateway_check_time(const struct config *cfg, char *stale, size_t stalelen, char *err, size_t errlen)
+{
+	char why[320];
+
+	stale[0] = '\0';
+	if (zone_init(cfg->time_zone, why, sizeof why) != 0) {
+		snprintf(err, errlen, "[time] zone: %s", why);
+		return -1;
+	}
+	if (zone_data_current(why, sizeof why))
+		return 0;
+	if (!cfg->allow_stale_tzdata) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	snprintf(stale, stalelen, "%s", why);
+	return 0;
+}
+
 void
 gateway_providers_free(struct route_provider *p, size_t n)
 {
@@ -170,6 +192,7 @@ gateway_outbox_new(struct gateway *gw)
 	ds.max_connections = (int)max_concurrent;
 	gw->dispatch = dispatch_new(gw->base, &ds);
 	gw->route = route_new(gw->sms, gw->whatsapp);
+	route_set_quiet(gw->route, &cfg->quiet_hours);
 	gw->sender = sender_new(gw->outbox, gw->dispatch, gw->route, gw->metrics, max_concurrent);
 	return 0;
 }
@@ -216,6 +239,10 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 		log_set_level(level);
 	if (redis_target_parse(cfg->redis_url, &gw->target, err, errlen) != 0)
 		goto fail;
+	if (gateway_check_time(cfg, gw->stale_zone, sizeof gw->stale_zone, err, errlen) != 0)
+		goto fail;
+	if (gw->stale_zone[0] != '\0')
+		log_warn("running on stale zone data ([time] allow_stale_tzdata): %s", gw->stale_zone);
 	if (gateway_providers_new(cfg, gw->providers, &gw->nproviders, &gw->sms, &gw->whatsapp, err, errlen) != 0)
 		goto fail;
 	for (size_t i = 0; i < gw->nproviders; i++)
@@ -375,10 +402,11 @@ gateway_progress_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	outbox_get_stats(gw->outbox, &st);
 	log_info("progress claimed=%llu reclaimed=%llu sent=%llu retried=%llu failed=%llu malformed=%llu "
-		 "scheduled=%llu not_sent=%llu lease_lost=%llu poison=%llu trimmed=%llu held=%zu inflight=%zu "
+		 "scheduled=%llu not_sent=%llu lease_lost=%llu poison=%llu trimmed=%llu deferred=%llu held=%zu "
+		 "inflight=%zu "
 		 "redis=%s",
 	    st.claimed, st.reclaimed, st.sent, st.retried, st.failed, st.malformed, st.scheduled, st.not_sent,
-	    st.lease_lost, st.poison, st.trimmed, st.held, dispatch_inflight(gw->dispatch),
+	    st.lease_lost, st.poison, st.trimmed, st.deferred, st.held, dispatch_inflight(gw->dispatch),
 	    outbox_redis_up(gw->outbox) ? "up" : "down");
 }
 
@@ -395,6 +423,9 @@ gateway_ready(void *arg, char *why, size_t whylen)
 		snprintf(why, whylen, "shutting down");
 		return false;
 	}
+	/* Allowed to run, but the times it shows and the quiet hours it keeps are off: said here too. */
+	if (gw->stale_zone[0] != '\0')
+		snprintf(why, whylen, "warning: %s", gw->stale_zone);
 	return true;
 }
 
@@ -419,6 +450,7 @@ gateway_metrics(void *arg, struct buf *out)
 	g.not_sent = st.not_sent;
 	g.lease_lost = st.lease_lost;
 	g.poison = st.poison;
+	g.deferred = st.deferred;
 	metrics_render(gw->metrics, &g, out);
 }
 

@@ -26,5 +26,13 @@ void gateway_free(struct gateway *gw);
 int gateway_providers_new(const struct config *cfg, struct route_provider *out, size_t *n, struct route_provider **sms,
     struct route_provider **whatsapp, char *err, size_t errlen) __attribute__((warn_unused_result));
 void gateway_providers_free(struct route_provider *p, size_t n);
+/*
+ * Makes [time] zone the local time and checks its zone data. Returns -1
+ * with the reason in err when it is unknown, or predates Morocco's
+ * 2026-09-20 change and [time] allow_stale_tzdata is not set; with it set,
+ * 0 and the reason in stale (else stale is "").
+ */
+int gateway_check_time(const struct config *cfg, char *stale, size_t stalelen, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 #endif

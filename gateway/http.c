@@ -193,8 +193,13 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		if (path[1] == 'h') {
 			http_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
 		} else if (path[1] == 'r') {
+			why[0] = '\0';
 			if (h->h.ready(h->arg, why, sizeof why)) {
-				http_reply(req, 200, "text/plain; charset=utf-8", "ready\n", 6);
+				char ok[300];
+				int n = snprintf(ok, sizeof ok, "ready%s%s\n", why[0] != '\0' ? "; " : "", why);
+
+				http_reply(req, 200, "text/plain; charset=utf-8", ok,
+				    (size_t)n < sizeof ok ? (size_t)n : sizeof ok - 1);
 			} else {
 				size_t len = strlen(why);
 

@@ -43,7 +43,7 @@ main_check_config(const char *path)
 	struct route_provider providers[METRICS_MAX_PROVIDERS], *sms, *whatsapp;
 	struct redis_target target;
 	struct config *cfg;
-	char err[512];
+	char err[512], stale[320];
 	size_t n;
 
 	if ((cfg = config_load(path, err, sizeof err)) == NULL) {
@@ -56,6 +56,13 @@ main_check_config(const char *path)
 		return 2;
 	}
 	redis_target_free(&target);
+	if (gateway_check_time(cfg, stale, sizeof stale, err, sizeof err) != 0) {
+		fprintf(stderr, "amuddu-gateway: configuration refused: %s: %s\n", path, err);
+		config_free(cfg);
+		return 2;
+	}
+	if (stale[0] != '\0')
+		fprintf(stderr, "amuddu-gateway: warning: %s\n", stale);
 	if (gateway_providers_new(cfg, providers, &n, &sms, &whatsapp, err, sizeof err) != 0) {
 		fprintf(stderr, "amuddu-gateway: configuration refused: %s: %s\n", path, err);
 		config_free(cfg);

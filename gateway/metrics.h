@@ -51,7 +51,7 @@ struct metrics_gauges {
 	size_t inflight, waiting, held;
 	int redis_up;
 	unsigned long long redis_reconnects;
-	unsigned long long claimed, reclaimed, malformed, deadletters, not_sent, lease_lost, poison;
+	unsigned long long claimed, reclaimed, malformed, deadletters, not_sent, lease_lost, poison, deferred;
 };
 
 struct metrics *metrics_new(void);

@@ -6,6 +6,8 @@
  * on WhatsApp is unknown until Meta refuses it), with SMS as the fall
  * back; on WhatsApp, free text inside the 24-hour window, an approved
  * template outside it, SMS when there is none and SMS may be used.
+ * Quiet hours come after expiry and opt-out (which end a message at any
+ * hour) and before the channel: a held message is routed when it goes.
  */
 #include "gateway/route.h"
 
@@ -24,6 +26,7 @@
 
 struct route {
 	const struct route_provider *sms, *whatsapp;
+	struct zone_quiet quiet;
 };
 
 static enum route_verdict route_stop(struct route_plan *plan, enum route_verdict v, enum outcome o, const char *why);
@@ -43,6 +46,12 @@ void
 route_free(struct route *r)
 {
 	free(r);
+}
+
+void
+route_set_quiet(struct route *r, const struct zone_quiet *q)
+{
+	r->quiet = *q;
 }
 
 static enum route_verdict
@@ -97,6 +106,11 @@ route_decide(const struct route *r, const struct message *m, long long now_s, st
 		return route_stop(plan, ROUTE_SKIP, OUTCOME_EXPIRED, "expired");
 	if (m->opted_out)
 		return route_stop(plan, ROUTE_SKIP, OUTCOME_SKIPPED, "opted_out");
+	if (m->lane != LANE_REPLY && (plan->until_s = zone_quiet_until(&r->quiet, now_s)) != 0) {
+		if (m->expires > 0 && plan->until_s >= m->expires)
+			return route_stop(plan, ROUTE_SKIP, OUTCOME_EXPIRED, "expired: expires during quiet hours");
+		return route_stop(plan, ROUTE_DEFER, OUTCOME_DEFERRED, "quiet_hours");
+	}
 	switch (m->channel) {
 	case CHANNEL_SMS:
 		if (r->sms == NULL)

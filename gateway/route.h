@@ -2,10 +2,10 @@
  * Routing and policy: for each message about to go, whether it goes and
  * how — its expiry, the person's opt-out, the channel (the message's own,
  * or the person's preferred one), WhatsApp's customer-service window, an
- * approved template or free text, and the fall back to SMS when WhatsApp
- * cannot carry it. Decisions only, over the message, the configured
- * providers and the time; gateway/sender.c does the sending. Rules yet to
- * come (quiet hours, rate limits, consent, keywords) belong here too.
+ * approved template or free text, the fall back to SMS when WhatsApp
+ * cannot carry it, and quiet hours. Decisions only, over the message, the
+ * configured providers and the time; gateway/sender.c does the sending.
+ * Rules yet to come (rate limits, consent, cancellation) belong here too.
  * The creator owns struct route; route_free().
  */
 #ifndef AMUDDU_ROUTE_H
@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "gateway/util/zone.h"
 #include "handlers/provider.h"
 #include "queues/message.h"
 
@@ -28,6 +29,7 @@ enum route_verdict {
 	ROUTE_SEND = 0, /* build plan->pm for plan->p and send it */
 	ROUTE_SKIP,     /* not sent by rule: record plan->outcome (SKIPPED or EXPIRED) with plan->why */
 	ROUTE_FAIL,     /* cannot be sent as it is: record FAILED with plan->why */
+	ROUTE_DEFER,    /* not now: record DEFERRED until plan->until_s, with plan->why */
 };
 
 /* How one message goes. */
@@ -37,7 +39,8 @@ struct route_plan {
 	bool may_fall_back;             /* WhatsApp chosen for channel=auto: SMS is there if it cannot carry it */
 	const struct route_provider *fell_back_from; /* set when the plan moved to SMS, until the sender counts it */
 	struct provider_message pm;                  /* what the provider is given (strings point into the message) */
-	enum outcome outcome;                        /* for SKIP and FAIL */
+	enum outcome outcome;                        /* for SKIP, FAIL and DEFER */
+	long long until_s;                           /* for DEFER: when it may go (epoch seconds) */
 	char why[192];                               /* for SKIP and FAIL: no personal data */
 };
 
@@ -46,6 +49,8 @@ struct route;
 /* sms and whatsapp may each be NULL (not configured), not both; they must outlive the route. */
 struct route *route_new(const struct route_provider *sms, const struct route_provider *whatsapp);
 void route_free(struct route *r);
+/* Holds bulk and notify back during q (local time); reply is never held. Off until set. */
+void route_set_quiet(struct route *r, const struct zone_quiet *q);
 /* Decides how m goes at now_s (epoch seconds). */
 enum route_verdict route_decide(
     const struct route *r, const struct message *m, long long now_s, struct route_plan *plan);

@@ -110,6 +110,7 @@ sender_record(struct sender_job *j, enum outcome o, const char *error)
 	r.channel = j->plan.channel;
 	r.provider = j->plan.p != NULL ? j->plan.p->ops->name : NULL;
 	r.error = error;
+	r.due_ms = j->plan.until_s * 1000;
 	sender_count(j, j->plan.p, o);
 	outbox_record(j->s->ob, j->m, &r);
 	free(j);
@@ -134,6 +135,9 @@ sender_send(struct sender *s, struct message *m)
 		break;
 	case ROUTE_FAIL:
 		log_warn("cannot be sent id=%s reason=\"%s\"", m->kid, j->plan.why);
+		break;
+	case ROUTE_DEFER:
+		log_debug("held back id=%s reason=%s until=%lld", m->kid, j->plan.why, j->plan.until_s);
 		break;
 	}
 	sender_record(j, j->plan.outcome, j->plan.why);

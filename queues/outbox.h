@@ -50,12 +50,13 @@ struct outbox_handlers {
 };
 
 struct outbox_result {
-	enum outcome outcome;    /* SENT, RETRY, FAILED, SKIPPED or EXPIRED */
+	enum outcome outcome;    /* SENT, RETRY, FAILED, SKIPPED, EXPIRED or DEFERRED */
 	enum channel channel;    /* the channel that carried it, or was to; AUTO when none was chosen */
 	const char *provider;    /* "twilio", …, or NULL */
 	const char *provider_id; /* for SENT */
 	const char *error;       /* why, for all but SENT; no personal data */
 	long retry_after_ms;     /* for RETRY: the least delay (a provider's hint), 0 for the backoff */
+	long long due_ms;        /* for DEFERRED: when it may go (epoch ms) */
 	const char *optout;      /* the person stopped marketing messages (source, e.g. "whatsapp 131050"), or NULL */
 };
 
@@ -79,6 +80,7 @@ struct outbox_stats {
 	unsigned long long lease_lost; /* let go unsent: another process had taken them over */
 	unsigned long long poison;     /* dead-lettered because Redis could not record them */
 	unsigned long long trimmed;    /* pending entries deleted from their stream by a producer */
+	unsigned long long deferred;   /* held back by a rule (quiet hours) and parked until it allows */
 	size_t held;
 };
 

@@ -241,9 +241,20 @@ outbox_record(struct outbox *ob, struct message *m, const struct outbox_result *
 			oc = OUTCOME_EXPIRED;
 		}
 	}
+	if (oc == OUTCOME_DEFERRED) {
+		due = r->due_ms;
+		if (m->expires > 0 && due >= m->expires * 1000) {
+			snprintf(it->error, sizeof it->error, "expires before it may go: %s",
+			    r->error != NULL ? r->error : "held back");
+			oc = OUTCOME_EXPIRED;
+		}
+	}
 	switch (oc) {
 	case OUTCOME_SENT:
 		ob->stats.sent++;
+		break;
+	case OUTCOME_DEFERRED:
+		ob->stats.deferred++;
 		break;
 	case OUTCOME_RETRY:
 		ob->stats.retried++;
@@ -312,7 +323,8 @@ outbox_finish_send(struct outbox *ob)
 	script_call_head(c, head);
 	while (b->n < cap && (it = TAILQ_FIRST(&ob->to_record)) != NULL) {
 		const struct message *m = &it->msg;
-		bool fields = it->outcome == OUTCOME_RETRY || it->outcome == OUTCOME_FAILED;
+		bool fields =
+		    it->outcome == OUTCOME_RETRY || it->outcome == OUTCOME_FAILED || it->outcome == OUTCOME_DEFERRED;
 		const char *item[SCRIPTS_FINISH_I_COUNT];
 
 		if (it->alone && b->n > 0)

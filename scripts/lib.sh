@@ -153,6 +153,8 @@ from = +15005550006
 
 [gateway]
 pseudonym_key = demo-key-not-secret
+# The demo and the benchmarks run at any hour; the default holds campaigns 21:00-08:00.
+quiet_hours = off
 ${3:-}
 INI
 }

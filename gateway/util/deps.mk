@@ -7,3 +7,4 @@ NEEDS_gateway/util/log :=
 NEEDS_gateway/util/phone := gateway/util/log gateway/util/xmalloc
 NEEDS_gateway/util/strset := gateway/util/xmalloc
 NEEDS_gateway/util/xmalloc :=
+NEEDS_gateway/util/zone :=

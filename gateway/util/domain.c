@@ -37,6 +37,7 @@ static const char *const outcome_names[OUTCOME_COUNT] = {
 	"failed",
 	"skipped",
 	"expired",
+	"deferred",
 	"fallback",
 };
 static const char *const delivery_names[DELIVERY_COUNT] = { "none", "sent", "delivered", "undelivered", "read" };

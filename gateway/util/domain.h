@@ -63,6 +63,7 @@ enum outcome {
 	OUTCOME_FAILED,
 	OUTCOME_SKIPPED,
 	OUTCOME_EXPIRED,
+	OUTCOME_DEFERRED, /* not attempted: held back by a rule (quiet hours) until a given time */
 	OUTCOME_FALLBACK, /* handed to another channel (metrics only: the message goes on) */
 	OUTCOME_COUNT,
 };

@@ -400,7 +400,7 @@ harness_write_config(
 	    "auth_token = " HARNESS_TOKEN "\nfrom = +15005550006\n\n"
 	    "[gateway]\nmax_inflight = 64\nclaim_idle_ms = 3000\nrequest_timeout_ms = 1500\n"
 	    "connect_timeout_ms = 500\nretry_base_ms = 100\nretry_max_ms = 1000\nmax_attempts = 4\n"
-	    "shutdown_timeout_ms = 5000\npseudonym_key = test-key\nconsumer = %s\n\n%s\n",
+	    "shutdown_timeout_ms = 5000\npseudonym_key = test-key\nquiet_hours = off\nconsumer = %s\n\n%s\n",
 	    h->redis_sock, listen_port, provider_port > 0 ? provider_port : h->sandbox_port, consumer,
 	    extra != NULL ? extra : "");
 	fclose(f);
@@ -587,6 +587,16 @@ harness_hget_ll(struct harness *h, const char *key, const char *field)
 {
 	redisReply *r = harness_cmd(h, "HGET %s %s", key, field);
 	long long v = r->type == REDIS_REPLY_STRING ? atoll(r->str) : 0;
+
+	freeReplyObject(r);
+	return v;
+}
+
+char *
+harness_msg_field(struct harness *h, const char *id, const char *field)
+{
+	redisReply *r = harness_cmd(h, "HGET " HARNESS_PREFIX "msg:%s %s", id, field);
+	char *v = r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
 
 	freeReplyObject(r);
 	return v;

@@ -87,6 +87,8 @@ const char *harness_xadd(struct harness *h, const char *lane, ...) __attribute__
 long long harness_log_count(struct harness *h, const char *state);
 long long harness_hget_ll(struct harness *h, const char *key, const char *field);
 long long harness_stream_len(struct harness *h, const char *key);
+/* A field of the message record of id (its key form), or NULL; caller frees. */
+char *harness_msg_field(struct harness *h, const char *id, const char *field);
 /* The dl_reason of the first dead-letter entry whose dl_id or original "to" is key, or NULL; caller frees. */
 char *harness_deadletter_reason(struct harness *h, const char *key);
 /* Polls until harness_log_count(state) >= n or the timeout; returns the last count. */

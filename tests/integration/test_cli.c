@@ -117,11 +117,63 @@ test_cli(void **state)
 	harness_cleanup(&h);
 }
 
+/*
+ * Zone data from before Morocco's 2026-09-20 change (compiled here with
+ * zic): the gateway refuses it with the reason, or runs on it when told to
+ * and says so on /readyz.
+ */
+static void
+test_stale_zone_data(void **state)
+{
+	struct harness *h = calloc(1, sizeof *h);
+	struct harness_http hc = { 0 };
+	char *out, *err, *body = NULL, args[600], cmd[1200];
+
+	(void)state;
+	assert_non_null(h);
+	harness_init(h, "cli-tz");
+	write_file(h, "africa", "Zone Africa/Casablanca 0:00 - +00 2018 Oct 28 3:00\n\t1:00 - +01\n");
+	snprintf(cmd, sizeof cmd, "PATH=$PATH:/usr/sbin zic -d %s/tz %s/africa", h->dir, h->dir);
+	assert_int_equal(system(cmd), 0);
+	write_file(h, "stale.ini",
+	    "[redis]\nurl = redis://127.0.0.1:1/0\n[twilio]\naccount_sid = AC1\nauth_token = t\nfrom = +15005550006\n");
+	snprintf(args, sizeof args, "--check-config %s/stale.ini", h->dir);
+	snprintf(cmd, sizeof cmd, "%s/tz", h->dir);
+	setenv("TZDIR", cmd, 1);
+	assert_int_equal(run(h, args, &out, &err), 2);
+	assert_non_null(strstr(err, "UTC+1:00 on 2026-12-01"));
+	assert_non_null(strstr(err, "install tzdata 2026c or later"));
+	free(out);
+	free(err);
+	write_file(h, "allowed.ini",
+	    "[redis]\nurl = redis://127.0.0.1:1/0\n[twilio]\naccount_sid = AC1\nauth_token = t\nfrom = +15005550006\n"
+	    "[time]\nallow_stale_tzdata = yes\n");
+	snprintf(args, sizeof args, "--check-config %s/allowed.ini", h->dir);
+	assert_int_equal(run(h, args, &out, &err), 0);
+	assert_non_null(strstr(err, "warning"));
+	free(out);
+	free(err);
+	/* Running on it: ready, and /readyz says what is off. */
+	harness_redis_start(h, false);
+	harness_sandbox_start(h, NULL);
+	harness_gateway_config(h, 0, "[time]\nallow_stale_tzdata = yes\n");
+	harness_gateway_start(h);
+	harness_gateway_wait_http(h);
+	assert_int_equal(harness_request(&hc, harness_gateway_port(h), "GET", "/readyz", NULL, NULL, 0, &body), 200);
+	assert_non_null(strstr(body, "ready; warning:"));
+	assert_non_null(strstr(body, "allow_stale_tzdata"));
+	free(body);
+	harness_http_close(&hc);
+	unsetenv("TZDIR");
+	assert_int_equal(harness_finish(h, 10000), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_stale_zone_data),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

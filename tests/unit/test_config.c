@@ -729,6 +729,36 @@ test_twilio_status_callback_derived(void **state)
 	assert_null(strstr(body, "StatusCallback"));
 }
 
+/* Quiet hours and the zone: defaults, a window, off, and refusals naming the line. */
+static void
+test_time_and_quiet_hours(void **state)
+{
+	static const char *const bad_quiet[] = { "gw.ini:3:", "[gateway] quiet_hours", "HH:MM-HH:MM", NULL };
+	static const char *const bad_bool[] = { "gw.ini:2:", "[time] allow_stale_tzdata", "'maybe' is not yes or no",
+		NULL };
+	struct config *c;
+
+	(void)state;
+	c = load_ok("");
+	assert_true(c->quiet_hours.on);
+	assert_int_equal(c->quiet_hours.start_min, 21 * 60);
+	assert_int_equal(c->quiet_hours.end_min, 8 * 60);
+	assert_string_equal(c->time_zone, "Africa/Casablanca");
+	assert_false(c->allow_stale_tzdata);
+	config_free(c);
+	c = load_ok("[gateway]\nquiet_hours = 22:30-07:15\n[time]\nzone = UTC\nallow_stale_tzdata = yes\n");
+	assert_int_equal(c->quiet_hours.start_min, 22 * 60 + 30);
+	assert_int_equal(c->quiet_hours.end_min, 7 * 60 + 15);
+	assert_string_equal(c->time_zone, "UTC");
+	assert_true(c->allow_stale_tzdata);
+	config_free(c);
+	c = load_ok("[gateway]\nquiet_hours = off\n");
+	assert_false(c->quiet_hours.on);
+	config_free(c);
+	expect_refused("[gateway]\nmax_inflight = 4\nquiet_hours = nightly\n", "gw.ini", bad_quiet);
+	expect_refused("[time]\nallow_stale_tzdata = maybe\n", "gw.ini", bad_bool);
+}
+
 int
 main(void)
 {
@@ -764,6 +794,7 @@ main(void)
 		cmocka_unit_test_setup(test_public_url_scheme_and_slash, clear_env),
 		cmocka_unit_test_setup(test_public_url_default, clear_env),
 		cmocka_unit_test_setup(test_twilio_status_callback_derived, clear_env),
+		cmocka_unit_test_setup(test_time_and_quiet_hours, clear_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -250,6 +250,50 @@ test_not_sent_by_rule(void **state)
 	route_free(wa_only);
 }
 
+/* 2026-12-03T22:00:00Z: 22:00 in Casablanca (+00 since 2026-09-20), inside 21:00-08:00. */
+#define NIGHT 1796335200LL
+
+static void
+test_quiet_hours(void **state)
+{
+	struct route *r = route_new(&sms, &wa);
+	struct zone_quiet q;
+	struct route_plan plan;
+	struct message m;
+	char why[256];
+
+	(void)state;
+	assert_int_equal(zone_init("Africa/Casablanca", why, sizeof why), 0);
+	assert_int_equal(zone_quiet_parse("21:00-08:00", &q, why, sizeof why), 0);
+	message(&m, CHANNEL_SMS, "event");
+	m.lane = LANE_BULK;
+	/* Off until set. */
+	assert_int_equal(route_decide(r, &m, NIGHT, &plan), ROUTE_SEND);
+	route_set_quiet(r, &q);
+	assert_int_equal(route_decide(r, &m, NIGHT, &plan), ROUTE_DEFER);
+	assert_int_equal(plan.outcome, OUTCOME_DEFERRED);
+	assert_string_equal(plan.why, "quiet_hours");
+	assert_int_equal(plan.until_s, NIGHT + 10 * 3600); /* 08:00 the next morning */
+	assert_null(plan.p);
+	m.lane = LANE_NOTIFY;
+	assert_int_equal(route_decide(r, &m, NIGHT, &plan), ROUTE_DEFER);
+	m.lane = LANE_REPLY;
+	assert_int_equal(route_decide(r, &m, NIGHT, &plan), ROUTE_SEND);
+	/* Morning: everyone. */
+	m.lane = LANE_BULK;
+	assert_int_equal(route_decide(r, &m, NIGHT + 10 * 3600, &plan), ROUTE_SEND);
+	/* Expiring before 08:00: it could never go, so it ends now. */
+	m.expires = NIGHT + 3600;
+	assert_int_equal(route_decide(r, &m, NIGHT, &plan), ROUTE_SKIP);
+	assert_int_equal(plan.outcome, OUTCOME_EXPIRED);
+	/* Opted out: ends now too, quiet hours or not. */
+	m.expires = 0;
+	m.opted_out = true;
+	assert_int_equal(route_decide(r, &m, NIGHT, &plan), ROUTE_SKIP);
+	assert_string_equal(plan.why, "opted_out");
+	route_free(r);
+}
+
 int
 main(void)
 {
@@ -260,6 +304,7 @@ main(void)
 		cmocka_unit_test(test_template_locale_chain),
 		cmocka_unit_test(test_contact_locale),
 		cmocka_unit_test(test_not_sent_by_rule),
+		cmocka_unit_test(test_quiet_hours),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

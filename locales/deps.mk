@@ -2,3 +2,4 @@
 # fuzz targets link a module with exactly this (and what that needs in turn).
 # Held to the layering of docs/design.md by scripts/check-layers.
 NEEDS_locales/locale_guess :=
+NEEDS_locales/segments := gateway/util/buf

@@ -240,7 +240,7 @@ static int
 config_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct config_parse *p = user;
-	char why[160];
+	char why[256];
 	int lineno = p->lineno;
 
 	if (p->failed)
@@ -257,6 +257,14 @@ config_handler(void *user, const char *section, const char *name, const char *va
 	}
 	if (name == NULL) /* a section header alone */
 		return 1;
+	if (strcmp(section, "api") == 0) {
+		if (config_api_set(&p->c->api, name, value, why, sizeof why) == 0)
+			return 1;
+		snprintf(p->err, p->errlen, "%s:%d: [api] %s", p->name, lineno, why);
+		p->failed = true;
+		p->fail_line = lineno;
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++) {
 		const struct config_key *k = &config_keys[i];
 
@@ -545,5 +553,6 @@ config_free(struct config *c)
 		free(cp->v);
 	}
 	free(c->providers);
+	config_api_free(&c->api);
 	free(c);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "gateway/config_api.h"
 #include "gateway/util/zone.h"
 #include "handlers/provider.h"
 
@@ -55,6 +56,8 @@ struct config {
 	/* [time] */
 	char *time_zone;         /* the programme's local time (IANA name) */
 	bool allow_stale_tzdata; /* run on zone data that predates Morocco's 2026-09-20 change */
+	/* [api] */
+	struct config_api api;
 };
 
 /*

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/api.h"
 #include "gateway/dispatch.h"
 #include "gateway/http.h"
 #include "gateway/metrics.h"
@@ -36,6 +37,7 @@ struct gateway {
 	struct route *route;
 	struct receipts *receipts;
 	struct webhook *webhook;
+	struct api *api;
 	struct http *http;
 	struct metrics *metrics;
 	struct route_provider providers[METRICS_MAX_PROVIDERS];
@@ -58,6 +60,7 @@ static void gateway_libevent_log(int severity, const char *msg);
 static bool gateway_ready(void *arg, char *why, size_t whylen);
 static void gateway_metrics(void *arg, struct buf *out);
 static void gateway_webhook(void *arg, struct evhttp_request *req, const char *name, const char *route);
+static void gateway_api(void *arg, struct evhttp_request *req, const char *path);
 static int gateway_outbox_new(struct gateway *gw);
 static int gateway_http_new(struct gateway *gw, char *err, size_t errlen);
 static void gateway_timer(struct event *ev, long ms);
@@ -209,7 +212,7 @@ gateway_http_new(struct gateway *gw, char *err, size_t errlen)
 	struct receipts_settings rs = { &gw->target, cfg->prefix, cfg->group, cfg->log_maxlen, cfg->log_maxlen, 86400,
 		7 * 86400 };
 	struct webhook_provider wp[METRICS_MAX_PROVIDERS];
-	struct http_handlers hh = { gateway_ready, gateway_metrics, gateway_webhook };
+	struct http_handlers hh = { gateway_ready, gateway_metrics, gateway_webhook, gateway_api };
 	struct http_settings hs = { cfg->http_listen, cfg->http_max_body_bytes, cfg->http_max_connections,
 		cfg->http_request_timeout_ms };
 
@@ -223,6 +226,7 @@ gateway_http_new(struct gateway *gw, char *err, size_t errlen)
 	    webhook_new(wp, gw->nproviders, gw->receipts, gw->metrics, cfg->http_public_url, cfg->pseudonym_key);
 	if (strcmp(cfg->http_listen, "off") == 0)
 		return 0;
+	gw->api = api_new(&cfg->api);
 	gw->http = http_new(gw->base, &hs, gw->metrics, &hh, gw, err, errlen);
 	return gw->http != NULL ? 0 : -1;
 }
@@ -311,6 +315,7 @@ gateway_free(struct gateway *gw)
 	/* Webhooks still waiting for Redis are answered 503 here, while their connections exist. */
 	receipts_free(gw->receipts);
 	http_free(gw->http);
+	api_free(gw->api);
 	webhook_free(gw->webhook);
 	gateway_providers_free(gw->providers, gw->nproviders);
 	if (gw->sigterm_ev != NULL)
@@ -460,4 +465,12 @@ gateway_webhook(void *arg, struct evhttp_request *req, const char *name, const c
 	struct gateway *gw = arg;
 
 	webhook_handle(gw->webhook, req, name, route);
+}
+
+static void
+gateway_api(void *arg, struct evhttp_request *req, const char *path)
+{
+	struct gateway *gw = arg;
+
+	api_handle(gw->api, req, path);
 }

@@ -184,6 +184,10 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		h->h.webhook(h->arg, req, name, slash != NULL ? slash : "");
 		return;
 	}
+	if (strncmp(path, "/v1/", 4) == 0) {
+		h->h.api(h->arg, req, path);
+		return;
+	}
 	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 || strcmp(path, "/metrics") == 0) {
 		if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");

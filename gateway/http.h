@@ -1,7 +1,7 @@
 /*
  * The gateway's HTTP server on the event loop (evhttp): /healthz,
- * /readyz, /metrics and /webhooks/<provider>[/<route>], the last handed to
- * the webhook module, within bounds on connections, request time and body
+ * /readyz, /metrics, /webhooks/<provider>[/<route>] (handed to the webhook
+ * module) and /v1/ (handed to the API), within bounds on connections, request time and body
  * size. The creator owns struct http; http_free().
  */
 #ifndef AMUDDU_HTTP_H
@@ -24,6 +24,8 @@ struct http_handlers {
 	void (*metrics)(void *arg, struct buf *out);
 	/* A request under /webhooks/: name is the provider, route the rest ("" or "/status"). */
 	void (*webhook)(void *arg, struct evhttp_request *req, const char *name, const char *route);
+	/* A request under /v1/ (the API); path is the whole path. */
+	void (*api)(void *arg, struct evhttp_request *req, const char *path);
 };
 
 struct http_settings {

@@ -38,8 +38,8 @@ struct segments_result {
 	unsigned characters;  /* Unicode code points */
 	struct segments_forced forced[SEGMENTS_MAX_FORCED];
 	size_t nforced;
-	bool forced_more;     /* more distinct characters than SEGMENTS_MAX_FORCED forced it */
-	bool substitutable;   /* every forcing character has a substitute: substituted, it is GSM-7 */
+	bool forced_more;   /* more distinct characters than SEGMENTS_MAX_FORCED forced it */
+	bool substitutable; /* every forcing character has a substitute: substituted, it is GSM-7 */
 };
 
 /*

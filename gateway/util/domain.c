@@ -40,6 +40,7 @@ static const char *const outcome_names[OUTCOME_COUNT] = {
 	"deferred",
 	"fallback",
 };
+static const char *const role_names[ROLE_COUNT] = { "agent", "monitoring", "admin" };
 static const char *const delivery_names[DELIVERY_COUNT] = { "none", "sent", "delivered", "undelivered", "read" };
 static const int delivery_ranks[DELIVERY_COUNT] = { 0, 1, 2, 2, 3 };
 
@@ -113,6 +114,18 @@ int
 kind_from_name(const char *name)
 {
 	return domain_lookup(kind_names, KIND_COUNT, name);
+}
+
+const char *
+role_name(enum role role)
+{
+	return domain_name(role_names, ROLE_COUNT, (int)role);
+}
+
+int
+role_from_name(const char *name)
+{
+	return domain_lookup(role_names, ROLE_COUNT, name);
 }
 
 bool

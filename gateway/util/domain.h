@@ -40,6 +40,14 @@ enum kind {
 	KIND_COUNT,
 };
 
+/* Who may call what in the /v1 API (docs/api.md, "Roles"). */
+enum role {
+	ROLE_AGENT = 0,  /* contacts (numbers masked), campaigns, single messages */
+	ROLE_MONITORING, /* reports, read-only */
+	ROLE_ADMIN,      /* everything, export with numbers and erasure included */
+	ROLE_COUNT,
+};
+
 /* The state in a message's record (docs/redis.md, "Message lifecycle"). */
 enum state {
 	STATE_QUEUED = 0, /* back in its lane, due now */
@@ -112,10 +120,12 @@ const char *kind_name(enum kind kind);
 const char *state_name(enum state state);
 const char *outcome_name(enum outcome outcome);
 const char *delivery_name(enum delivery delivery);
+const char *role_name(enum role role);
 /* The value called name, or -1. */
 int lane_from_name(const char *name);
 int channel_from_name(const char *name);
 int kind_from_name(const char *name);
+int role_from_name(const char *name);
 
 /* Whether a message in this state is finished: nothing more will be sent for it. */
 bool state_is_final(enum state state);

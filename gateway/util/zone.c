@@ -31,8 +31,8 @@ zone_init(const char *name, char *why, size_t whylen)
 	/* glibc falls back to UTC in silence for a zone it cannot find: look first. */
 	snprintf(path, sizeof path, "%s/%s", dir != NULL && *dir != '\0' ? dir : "/usr/share/zoneinfo", name);
 	if (strcmp(name, "UTC") != 0 && access(path, R_OK) != 0) {
-		snprintf(why, whylen, "time zone '%s' is not in the system's zone data (%s): install tzdata", name,
-		    path);
+		snprintf(
+		    why, whylen, "time zone '%s' is not in the system's zone data (%s): install tzdata", name, path);
 		return -1;
 	}
 	snprintf(zone_current, sizeof zone_current, "%s", name);
@@ -185,8 +185,10 @@ zone_parse(const char *s, long long *t, char *why, size_t whylen)
 		goto bad;
 	return 0;
 bad:
-	snprintf(why, whylen, "'%.64s' is not a time: give an ISO 8601 time such as 2026-12-03T09:30 (local time, "
-	    "%s) or 2026-12-03T09:30:00Z", s, zone_current);
+	snprintf(why, whylen,
+	    "'%.64s' is not a time: give an ISO 8601 time such as 2026-12-03T09:30 (local time, "
+	    "%s) or 2026-12-03T09:30:00Z",
+	    s, zone_current);
 	return -1;
 }
 
@@ -202,8 +204,8 @@ zone_quiet_parse(const char *s, struct zone_quiet *q, char *why, size_t whylen)
 	if (zone_digits(&p, 2, &h1) != 0 || *p++ != ':' || zone_digits(&p, 2, &m1) != 0 || *p++ != '-' ||
 	    zone_digits(&p, 2, &h2) != 0 || *p++ != ':' || zone_digits(&p, 2, &m2) != 0 || *p != '\0' || h1 > 24 ||
 	    h2 > 24 || m1 > 59 || m2 > 59 || (h1 == 24 && m1 != 0) || (h2 == 24 && m2 != 0)) {
-		snprintf(why, whylen, "'%.64s' is not quiet hours: give HH:MM-HH:MM in local time (21:00-08:00) or off",
-		    s);
+		snprintf(
+		    why, whylen, "'%.64s' is not quiet hours: give HH:MM-HH:MM in local time (21:00-08:00) or off", s);
 		return -1;
 	}
 	q->start_min = (h1 * 60 + m1) % 1440;

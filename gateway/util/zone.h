@@ -39,8 +39,7 @@ struct zone_quiet {
 	int start_min, end_min;
 };
 /* Reads "21:00-08:00" or "off"; -1 with why otherwise. */
-int zone_quiet_parse(const char *s, struct zone_quiet *q, char *why, size_t whylen)
-    __attribute__((warn_unused_result));
+int zone_quiet_parse(const char *s, struct zone_quiet *q, char *why, size_t whylen) __attribute__((warn_unused_result));
 /* 0 when t is outside quiet hours, else the first second after them (epoch seconds). */
 long long zone_quiet_until(const struct zone_quiet *q, long long t);
 

@@ -29,7 +29,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (r.units < r.characters || (r.units == 0) != (r.segments == 0))
 		abort();
-	if (r.segments > 0 && (r.segments * r.per_segment < r.units || r.segments < (r.units + r.per_segment - 1) / r.per_segment))
+	if (r.segments > 0 &&
+	    (r.segments * r.per_segment < r.units || r.segments < (r.units + r.per_segment - 1) / r.per_segment))
 		abort();
 	if ((r.encoding == SEGMENTS_GSM7) != (r.nforced == 0) || (r.substitutable && r.encoding != SEGMENTS_UCS2))
 		abort();

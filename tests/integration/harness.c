@@ -25,12 +25,14 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 #include "gateway/util/buf.h"
 #include "gateway/util/phone.h"
 
 static pid_t harness_spawn(struct harness *h, const char *logname, char *const argv[]);
 static void harness_kill(pid_t *pid, int sig);
+static void harness_prism_run(struct harness *h, const char *spec, int upstream_port);
 static int harness_wait_pid(pid_t pid, int timeout_ms);
 static void harness_die(const char *what) __attribute__((noreturn));
 static int harness_read_port(const char *path, int timeout_ms);
@@ -357,14 +359,30 @@ harness_specs_required(void)
 void
 harness_prism_start(struct harness *h, const char *spec)
 {
-	char port[16], prism[400];
-	char *argv[] = { prism, "mock", "-h", "127.0.0.1", "-p", port, "--errors", (char *)spec, NULL };
+	harness_prism_run(h, spec, 0);
+}
+
+void
+harness_prism_proxy_start(struct harness *h, const char *spec, int upstream_port)
+{
+	harness_prism_run(h, spec, upstream_port);
+}
+
+/* Prism as a mock of spec, or (upstream_port > 0) as a validating proxy in front of that port. */
+static void
+harness_prism_run(struct harness *h, const char *spec, int upstream_port)
+{
+	char port[16], prism[400], upstream[64];
+	char *mock[] = { prism, "mock", "-h", "127.0.0.1", "-p", port, "--errors", (char *)spec, NULL };
+	char *proxy[] = { prism, "proxy", "-h", "127.0.0.1", "-p", port, "--errors", (char *)spec, upstream, NULL };
+	char **argv = upstream_port > 0 ? proxy : mock;
 	long long end = harness_now_ms() + 120000;
 
 	snprintf(prism, sizeof prism, ".deps/node_modules/.bin/prism");
 	/* Prism cannot report the port it took, so take one the kernel says is free now. */
 	h->prism_port = harness_free_port();
 	snprintf(port, sizeof port, "%d", h->prism_port);
+	snprintf(upstream, sizeof upstream, "http://127.0.0.1:%d", upstream_port);
 	h->prism_pid = harness_spawn(h, "prism.log", argv);
 	while (harness_now_ms() < end) {
 		if (harness_http(h->prism_port, "/", NULL, NULL) > 0)
@@ -590,6 +608,31 @@ harness_hget_ll(struct harness *h, const char *key, const char *field)
 
 	freeReplyObject(r);
 	return v;
+}
+
+/* "token.<name> = <role> sha256:<hex>" for secret, appended to out. */
+static void
+harness_token_line(char *out, size_t len, const char *name, const char *role, const char *secret)
+{
+	unsigned char d[SHA256_DIGEST_LENGTH];
+	char hex[2 * SHA256_DIGEST_LENGTH + 1];
+	size_t used = strlen(out);
+
+	SHA256((const unsigned char *)secret, strlen(secret), d);
+	for (size_t i = 0; i < sizeof d; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	snprintf(out + used, len - used, "token.%s = %s sha256:%s\n", name, role, hex);
+}
+
+void
+harness_api_section(char *out, size_t len)
+{
+	size_t used = strlen(out);
+
+	snprintf(out + used, len - used, "\n[api]\n");
+	harness_token_line(out, len, "agent-rabat", "agent", HARNESS_AGENT_SECRET);
+	harness_token_line(out, len, "me-team", "monitoring", HARNESS_MONITORING_SECRET);
+	harness_token_line(out, len, "admin", "admin", HARNESS_ADMIN_SECRET);
 }
 
 char *

@@ -58,6 +58,8 @@ const char *harness_spec_path(const char *name, char *why, size_t whylen);
 bool harness_specs_required(void);
 /* Serves a provider's OpenAPI description with Prism (validating, --errors). */
 void harness_prism_start(struct harness *h, const char *spec);
+/* Prism's validating proxy for spec in front of upstream_port (on h->prism_port): requests and answers are checked. */
+void harness_prism_proxy_start(struct harness *h, const char *spec, int upstream_port);
 void harness_prism_stop(struct harness *h);
 
 /* Writes the gateway config aimed at the sandbox (or Prism when port > 0), plus extra INI text. */
@@ -122,6 +124,16 @@ long harness_metric(struct harness *h, const char *line_prefix);
 /* The providers' signatures, computed here independently of the gateway's code. */
 void harness_sign_twilio(const char *token, const char *url, const char *form, char out[64]);
 void harness_sign_meta(const char *secret, const char *body, size_t len, char out[80]);
+/* The API tokens harness_api_section() configures, one per role. */
+#define HARNESS_AGENT_SECRET "agent-secret-1"
+#define HARNESS_MONITORING_SECRET "monitoring-secret-2"
+#define HARNESS_ADMIN_SECRET "admin-secret-3"
+/*
+ * Appends an [api] section to out (len bytes in all) with a token per
+ * role: agent-rabat (agent), me-team (monitoring) and admin (admin), their
+ * hashes computed here with OpenSSL, not by the gateway's code.
+ */
+void harness_api_section(char *out, size_t len);
 /* The keyed pseudonym the gateway gives a number (as the delivery log shows it). */
 void harness_person(const char *e164, char out[32]);
 /* Sandbox stats member a.b (e.g. "callbacks", "pending"), or -1. */

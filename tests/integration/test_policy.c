@@ -21,7 +21,7 @@ static long long quiet_now(char *window, size_t len);
 
 /*
  * Quiet hours from this local minute to the next, at a moment with at
- * least 20 seconds of the minute left: returns when they end (epoch s).
+ * least 10 seconds of the minute left: returns when they end (epoch s).
  */
 static long long
 quiet_now(char *window, size_t len)
@@ -31,7 +31,7 @@ quiet_now(char *window, size_t len)
 
 	setenv("TZ", "Africa/Casablanca", 1);
 	tzset();
-	while ((now = time(NULL)) % 60 >= 40)
+	while ((now = time(NULL)) % 60 >= 50)
 		harness_sleep_ms(500);
 	localtime_r(&now, &tm);
 	snprintf(window, len, "%02d:%02d-%02d:%02d", tm.tm_hour, tm.tm_min, (tm.tm_hour + (tm.tm_min + 1) / 60) % 24,

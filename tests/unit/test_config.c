@@ -759,6 +759,43 @@ test_time_and_quiet_hours(void **state)
 	expect_refused("[time]\nallow_stale_tzdata = maybe\n", "gw.ini", bad_bool);
 }
 
+/* [api] tokens: a name, a role and the secret's SHA-256; the secret itself is refused. */
+static void
+test_api_tokens(void **state)
+{
+	/* Any 64 hex digits stand for a hash here. */
+	static const char h[] = "sha256:1d2f2c9a1b6d4a2c2c4e2d6a3a9b0e8b7f5c1d2e3f4a5b6c7d8e9f0a1b2c3d4e";
+	static const char *const bad_role[] = { "t.ini:3:", "[api]", "the role must be agent, monitoring or admin",
+		NULL };
+	static const char *const no_hash[] = { "t.ini:2:", "sha256:<64 hex digits>", "never the secret", NULL };
+	static const char *const twice[] = { "t.ini:3:", "token 'a' is given twice", NULL };
+	static const char *const unknown[] = { "t.ini:2:", "unknown key 'tokens.a'", NULL };
+	static const char *const bad_name[] = { "t.ini:2:", "token name", NULL };
+	char text[512];
+	struct config *c;
+
+	(void)state;
+	snprintf(text, sizeof text, "[api]\ntoken.agent-rabat = agent %s\ntoken.me = monitoring %s\n", h, h);
+	c = load_ok(text);
+	assert_int_equal(c->api.ntokens, 2);
+	assert_string_equal(c->api.tokens[0].name, "agent-rabat");
+	assert_int_equal(c->api.tokens[0].role, ROLE_AGENT);
+	assert_int_equal(c->api.tokens[1].role, ROLE_MONITORING);
+	assert_int_equal(c->api.tokens[0].sha256[0], 0x1d);
+	assert_int_equal(c->api.tokens[0].sha256[31], 0x4e);
+	config_free(c);
+	snprintf(text, sizeof text, "[api]\ntoken.a = admin %s\ntoken.b = root %s\n", h, h);
+	expect_refused(text, "t.ini", bad_role);
+	expect_refused("[api]\ntoken.a = admin s3cret\n", "t.ini", no_hash);
+	expect_refused("[api]\ntoken.a = admin sha256:1d2f\n", "t.ini", no_hash);
+	snprintf(text, sizeof text, "[api]\ntoken.a = admin %s\ntoken.a = agent %s\n", h, h);
+	expect_refused(text, "t.ini", twice);
+	snprintf(text, sizeof text, "[api]\ntokens.a = admin %s\n", h);
+	expect_refused(text, "t.ini", unknown);
+	snprintf(text, sizeof text, "[api]\ntoken.a b = admin %s\n", h);
+	expect_refused(text, "t.ini", bad_name);
+}
+
 int
 main(void)
 {
@@ -795,6 +832,7 @@ main(void)
 		cmocka_unit_test_setup(test_public_url_default, clear_env),
 		cmocka_unit_test_setup(test_twilio_status_callback_derived, clear_env),
 		cmocka_unit_test_setup(test_time_and_quiet_hours, clear_env),
+		cmocka_unit_test_setup(test_api_tokens, clear_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,22 @@
+/*
+ * The /v1 HTTP JSON API (docs/api.md, docs/openapi.yaml): bearer tokens
+ * checked in constant time against the configured hashes, a role per
+ * route, and errors as {"error": {"code", "message", "field"}}. The
+ * creator owns struct api; api_free().
+ */
+#ifndef AMUDDU_API_H
+#define AMUDDU_API_H
+
+#include <event2/http.h>
+
+#include "gateway/config_api.h"
+
+struct api;
+
+/* tokens must outlive the api. */
+struct api *api_new(const struct config_api *tokens);
+void api_free(struct api *a);
+/* Answers req, whose path begins with /v1/. */
+void api_handle(struct api *a, struct evhttp_request *req, const char *path);
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * The /v1 API as its callers meet it, over loopback HTTP to a running
+ * gateway: tokens and roles (401 without a valid token, 403 for a role
+ * that may not), errors in their one JSON shape, and each endpoint's
+ * answers, also sent through Prism's validating proxy so that the server
+ * and docs/openapi.yaml cannot drift apart.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/integration/harness.h"
+
+#define AGENT "Bearer " HARNESS_AGENT_SECRET
+#define MONITORING "Bearer " HARNESS_MONITORING_SECRET
+#define ADMIN "Bearer " HARNESS_ADMIN_SECRET
+
+static long call(struct harness *h, int port, const char *method, const char *path, const char *auth, const char *type,
+    const char *body, json_t **answer);
+static void expect_error(json_t *j, const char *code, const char *field);
+
+/* One call; the answer's JSON into *answer (NULL when it is not JSON). */
+static long
+call(struct harness *h, int port, const char *method, const char *path, const char *auth, const char *type,
+    const char *body, json_t **answer)
+{
+	struct harness_http hc = { 0 };
+	char ah[128], th[128], *out = NULL;
+	const char *headers[3] = { NULL, NULL, NULL };
+	size_t n = 0;
+	long code;
+
+	(void)h;
+	if (auth != NULL) {
+		snprintf(ah, sizeof ah, "Authorization: %s", auth);
+		headers[n++] = ah;
+	}
+	if (type != NULL) {
+		snprintf(th, sizeof th, "Content-Type: %s", type);
+		headers[n++] = th;
+	}
+	code = harness_request(&hc, port, method, path, headers, body, body != NULL ? strlen(body) : 0, &out);
+	*answer = out != NULL ? json_loads(out, 0, NULL) : NULL;
+	free(out);
+	harness_http_close(&hc);
+	return code;
+}
+
+static void
+expect_error(json_t *j, const char *code, const char *field)
+{
+	json_t *e = json_object_get(j, "error");
+
+	assert_non_null(e);
+	assert_string_equal(json_string_value(json_object_get(e, "code")), code);
+	assert_true(json_string_length(json_object_get(e, "message")) > 0);
+	if (field != NULL)
+		assert_string_equal(json_string_value(json_object_get(e, "field")), field);
+	else
+		assert_true(json_is_null(json_object_get(e, "field")));
+	json_decref(j);
+}
+
+static int
+setup(void **state)
+{
+	struct harness *h = calloc(1, sizeof *h);
+	char config[1024] = "";
+
+	harness_init(h, "api");
+	harness_redis_start(h, false);
+	harness_sandbox_start(h, NULL);
+	harness_api_section(config, sizeof config);
+	harness_gateway_config(h, 0, config);
+	harness_gateway_start(h);
+	harness_gateway_wait_http(h);
+	*state = h;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	assert_int_equal(harness_finish(*state, 10000), 0);
+	return 0;
+}
+
+static void
+test_tokens_and_roles(void **state)
+{
+	struct harness *h = *state;
+	int port = harness_gateway_port(h);
+	const char *body = "{\"text\": \"Salam\"}";
+	json_t *j;
+
+	/* No token, a wrong one, another scheme: 401, whatever the path. */
+	assert_int_equal(call(h, port, "POST", "/v1/segments", NULL, "application/json", body, &j), 401);
+	expect_error(j, "unauthorized", NULL);
+	assert_int_equal(
+	    call(h, port, "POST", "/v1/segments", "Bearer agent-secret-2", "application/json", body, &j), 401);
+	expect_error(j, "unauthorized", NULL);
+	assert_int_equal(
+	    call(h, port, "POST", "/v1/segments", "Basic YWdlbnQ6c2VjcmV0", "application/json", body, &j), 401);
+	expect_error(j, "unauthorized", NULL);
+	assert_int_equal(call(h, port, "GET", "/v1/nothing-here", NULL, NULL, NULL, &j), 401);
+	expect_error(j, "unauthorized", NULL);
+	/* The right token with a role that may not: 403. */
+	assert_int_equal(call(h, port, "POST", "/v1/segments", MONITORING, "application/json", body, &j), 403);
+	expect_error(j, "forbidden", NULL);
+	/* Agents and admins may. */
+	assert_int_equal(call(h, port, "POST", "/v1/segments", AGENT, "application/json", body, &j), 200);
+	json_decref(j);
+	assert_int_equal(call(h, port, "POST", "/v1/segments", ADMIN, "application/json", body, &j), 200);
+	json_decref(j);
+	/* Unknown paths and methods, once the caller is known. */
+	assert_int_equal(call(h, port, "GET", "/v1/nothing-here", AGENT, NULL, NULL, &j), 404);
+	expect_error(j, "not_found", NULL);
+	assert_int_equal(call(h, port, "GET", "/v1/segments", AGENT, NULL, NULL, &j), 405);
+	expect_error(j, "method_not_allowed", NULL);
+}
+
+static void
+test_segments_bad_bodies(void **state)
+{
+	struct harness *h = *state;
+	int port = harness_gateway_port(h);
+	json_t *j;
+
+	assert_int_equal(call(h, port, "POST", "/v1/segments", AGENT, "text/plain", "Salam", &j), 415);
+	expect_error(j, "unsupported_media_type", NULL);
+	assert_int_equal(call(h, port, "POST", "/v1/segments", AGENT, NULL, "{\"text\": \"x\"}", &j), 415);
+	expect_error(j, "unsupported_media_type", NULL);
+	assert_int_equal(call(h, port, "POST", "/v1/segments", AGENT, "application/json", "{\"text\": ", &j), 400);
+	expect_error(j, "malformed_json", NULL);
+	assert_int_equal(call(h, port, "POST", "/v1/segments", AGENT, "application/json", "[\"text\"]", &j), 400);
+	expect_error(j, "malformed_json", NULL);
+	assert_int_equal(
+	    call(h, port, "POST", "/v1/segments", AGENT, "application/json", "{\"text\": \"\xC3\x28\"}", &j), 400);
+	expect_error(j, "malformed_json", NULL);
+	assert_int_equal(
+	    call(h, port, "POST", "/v1/segments", AGENT, "application/json", "{\"txt\": \"Salam\"}", &j), 422);
+	expect_error(j, "invalid", "text");
+	assert_int_equal(call(h, port, "POST", "/v1/segments", AGENT, "application/json", "{\"text\": 160}", &j), 422);
+	expect_error(j, "invalid", "text");
+	/* The gateway is still there and answering. */
+	assert_int_equal(
+	    call(h, port, "POST", "/v1/segments", AGENT, "application/json", "{\"text\": \"ok\"}", &j), 200);
+	json_decref(j);
+}
+
+/* Through Prism's validating proxy: every answer must match docs/openapi.yaml. */
+static void
+test_segments_through_prism(void **state)
+{
+	struct harness *h = *state;
+	json_t *j, *f, *s;
+
+	harness_prism_proxy_start(h, "docs/openapi.yaml", harness_gateway_port(h));
+	assert_int_equal(call(h, h->prism_port, "POST", "/v1/segments", AGENT, "application/json",
+			     "{\"text\": \"Bientôt : la leçon « Électricité » à Salé\"}", &j),
+	    200);
+	assert_string_equal(json_string_value(json_object_get(j, "encoding")), "ucs2");
+	/* Bientôt 7, " : " 3, la 2, space, leçon 5, " « " 3, Électricité 11, " » " 3, à 1, space, Salé 4: 41 units. */
+	assert_int_equal(json_integer_value(json_object_get(j, "units")), 41);
+	assert_int_equal(json_integer_value(json_object_get(j, "segments")), 1);
+	f = json_object_get(j, "forced");
+	assert_int_equal(json_array_size(f), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(f, 0), "character")), "ô");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(f, 0), "code_point")), "U+00F4");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(f, 2), "character")), "«");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(f, 2), "substitute")), "\"");
+	s = json_object_get(j, "substitution");
+	assert_string_equal(json_string_value(json_object_get(s, "encoding")), "gsm7");
+	assert_string_equal(
+	    json_string_value(json_object_get(s, "text")), "Bientot : la lecon \" Électricité \" à Salé");
+	json_decref(j);
+	/* Arabic: UCS-2, nothing to substitute. */
+	assert_int_equal(call(h, h->prism_port, "POST", "/v1/segments", AGENT, "application/json",
+			     "{\"text\": \"التكوين المهني مجاني\"}", &j),
+	    200);
+	assert_string_equal(json_string_value(json_object_get(j, "encoding")), "ucs2");
+	assert_true(json_is_null(json_object_get(j, "substitution")));
+	json_decref(j);
+	/* Refusals match the spec too. */
+	assert_int_equal(
+	    call(h, h->prism_port, "POST", "/v1/segments", MONITORING, "application/json", "{\"text\": \"x\"}", &j),
+	    403);
+	expect_error(j, "forbidden", NULL);
+	harness_prism_stop(h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tokens_and_roles),
+		cmocka_unit_test(test_segments_bad_bodies),
+		cmocka_unit_test(test_segments_through_prism),
+	};
+
+	return cmocka_run_group_tests_name("api", tests, setup, teardown);
+}

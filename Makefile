@@ -1,6 +1,6 @@
 # Amuddu Gateway — one Makefile for build, tests, demo, benchmarks and fuzzing.
 #
-#   make                 build the gateway, the sandbox provider and the tools
+#   make                 build the gateway, the amuddu tool, the sandbox provider and the tools
 #   make test            install what is missing, build with -Werror, run every test
 #   make demo            install what is missing, run a real campaign against the sandbox
 #   make bench           end-to-end throughput, latency, CPU and memory figures
@@ -57,12 +57,14 @@ INTEG_BIN := $(INTEG_SRC:%.c=$(BUILD)/%)
 HARNESS_SRC := tests/integration/harness.c
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o)
 
-ALL_BIN := $(GATEWAY_BIN) $(SANDBOX_BIN) $(TOOLS_BIN)
+CLI_BIN     := $(BUILD)/amuddu
+
+ALL_BIN := $(GATEWAY_BIN) $(SANDBOX_BIN) $(TOOLS_BIN) $(CLI_BIN)
 
 # What each module needs (NEEDS_<module>) and what each unit test and fuzz
 # target exercises (TEST_<name>). A test is linked with its modules and
 # their needs, followed through: a dependency nobody declared fails to link.
-include gateway/util/deps.mk locales/deps.mk handlers/deps.mk queues/deps.mk gateway/deps.mk
+include gateway/util/deps.mk locales/deps.mk handlers/deps.mk queues/deps.mk gateway/deps.mk gateway/cli/deps.mk
 include tests/unit/deps.mk tests/fuzz/deps.mk
 # $(call closure,MODULES): MODULES and all they need, each once (a worklist
 # and the modules seen, so that modules needing each other end too).
@@ -83,6 +85,7 @@ test_objs = $(addprefix $(1)/,$(addsuffix .o,$(call test_modules,$(2))))
 
 all: $(ALL_BIN)
 	@ln -sf $(GATEWAY_BIN) amuddu-gateway
+	@ln -sf $(CLI_BIN) amuddu
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -90,6 +93,12 @@ $(BUILD)/%.o: %.c
 	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(GATEWAY_BIN): $(BUILD)/gateway/main.o $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The amuddu tool: its modules and what they need, followed through.
+$(CLI_BIN): $$(addprefix $(BUILD)/,$$(addsuffix .o,$$(call closure,gateway/cli/amuddu)))
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)

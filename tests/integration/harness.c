@@ -635,6 +635,25 @@ harness_api_section(char *out, size_t len)
 	harness_token_line(out, len, "admin", "admin", HARNESS_ADMIN_SECRET);
 }
 
+struct harness *
+harness_api_new(const char *name, const char *extra)
+{
+	struct harness *h = calloc(1, sizeof *h);
+	char config[2048];
+
+	if (h == NULL)
+		harness_die("out of memory");
+	snprintf(config, sizeof config, "%s", extra != NULL ? extra : "");
+	harness_api_section(config, sizeof config);
+	harness_init(h, name);
+	harness_redis_start(h, false);
+	harness_sandbox_start(h, NULL);
+	harness_gateway_config(h, 0, config);
+	harness_gateway_start(h);
+	harness_gateway_wait_http(h);
+	return h;
+}
+
 char *
 harness_msg_field(struct harness *h, const char *id, const char *field)
 {

@@ -134,6 +134,8 @@ void harness_sign_meta(const char *secret, const char *body, size_t len, char ou
  * hashes computed here with OpenSSL, not by the gateway's code.
  */
 void harness_api_section(char *out, size_t len);
+/* A new harness (name): Redis, the sandbox and a gateway with those tokens and extra config, answering HTTP. */
+struct harness *harness_api_new(const char *name, const char *extra);
 /* The keyed pseudonym the gateway gives a number (as the delivery log shows it). */
 void harness_person(const char *e164, char out[32]);
 /* Sandbox stats member a.b (e.g. "callbacks", "pending"), or -1. */

@@ -71,17 +71,7 @@ expect_error(json_t *j, const char *code, const char *field)
 static int
 setup(void **state)
 {
-	struct harness *h = calloc(1, sizeof *h);
-	char config[1024] = "";
-
-	harness_init(h, "api");
-	harness_redis_start(h, false);
-	harness_sandbox_start(h, NULL);
-	harness_api_section(config, sizeof config);
-	harness_gateway_config(h, 0, config);
-	harness_gateway_start(h);
-	harness_gateway_wait_http(h);
-	*state = h;
+	*state = harness_api_new("api", NULL);
 	return 0;
 }
 

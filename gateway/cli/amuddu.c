@@ -1,0 +1,136 @@
+/*
+ * amuddu: the command-line tool over the gateway's /v1 API, for agents
+ * and admins at a terminal. Global options (--json, --help, --version)
+ * may come anywhere before "--"; the first words name the command. The
+ * URL and token come from the environment only, so no token is ever in
+ * the shell's history or the process list.
+ */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway/cli/commands.h"
+
+#define AMUDDU_VERSION "1.0.0"
+#define AMUDDU_MAX_WORDS 64
+
+const struct command commands[] = {
+	{ "segments", NULL, cmd_segments, "TEXT",
+	    "How carriers will count TEXT as an SMS: GSM-7 or UCS-2, parts, the characters that\n"
+	    "forced UCS-2 and what substituting them would give." },
+};
+const size_t ncommands = sizeof commands / sizeof commands[0];
+
+static void amuddu_usage(FILE *to);
+static void amuddu_command_help(const struct command *cmd);
+static const struct command *amuddu_find(int n, char **words, int *used);
+
+static void
+amuddu_usage(FILE *to)
+{
+	fprintf(to,
+	    "usage: amuddu [--json] COMMAND [ARGUMENTS]\n"
+	    "       amuddu COMMAND --help\n"
+	    "       amuddu --help | --version\n\ncommands:\n");
+	for (size_t i = 0; i < ncommands; i++) {
+		char name[64];
+
+		snprintf(name, sizeof name, "%s%s%s", commands[i].group, commands[i].verb != NULL ? " " : "",
+		    commands[i].verb != NULL ? commands[i].verb : "");
+		fprintf(to, "  %-20s %s\n", name, commands[i].usage);
+	}
+	fprintf(to,
+	    "\nenvironment:\n"
+	    "  AMUDDU_URL    the gateway (default http://127.0.0.1:8080)\n"
+	    "  AMUDDU_TOKEN  your API token (required)\n"
+	    "\n--json prints the gateway's answers as JSON instead of a readable summary.\n"
+	    "exit codes: 0 done, 1 refused by the gateway (the reason is printed), 2 wrong command\n"
+	    "line, 3 token missing or wrong, or not allowed for its role, 4 gateway unreachable.\n");
+}
+
+static void
+amuddu_command_help(const struct command *cmd)
+{
+	printf("usage: amuddu [--json] %s%s%s %s\n\n%s\n", cmd->group, cmd->verb != NULL ? " " : "",
+	    cmd->verb != NULL ? cmd->verb : "", cmd->usage, cmd->help);
+}
+
+/* The command the first words name; *used says how many words its name took. */
+static const struct command *
+amuddu_find(int n, char **words, int *used)
+{
+	for (size_t i = 0; i < ncommands; i++) {
+		if (n < 1 || strcmp(words[0], commands[i].group) != 0)
+			continue;
+		if (commands[i].verb == NULL) {
+			*used = 1;
+			return &commands[i];
+		}
+		if (n >= 2 && strcmp(words[1], commands[i].verb) == 0) {
+			*used = 2;
+			return &commands[i];
+		}
+	}
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	char *words[AMUDDU_MAX_WORDS];
+	int n = 0, used = 0, rc;
+	bool help = false, dashes = false;
+	struct client c = { NULL, NULL, false };
+	const struct command *cmd;
+	const char *url = getenv("AMUDDU_URL");
+	char *base;
+
+	for (int i = 1; i < argc; i++) {
+		if (!dashes && strcmp(argv[i], "--") == 0) {
+			dashes = true;
+		} else if (!dashes && strcmp(argv[i], "--json") == 0) {
+			c.json = true;
+		} else if (!dashes && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)) {
+			help = true;
+		} else if (!dashes && strcmp(argv[i], "--version") == 0) {
+			printf("amuddu " AMUDDU_VERSION "\n");
+			return CLIENT_OK;
+		} else if (n == AMUDDU_MAX_WORDS) {
+			fprintf(stderr, "amuddu: too many arguments\n");
+			return CLIENT_USAGE;
+		} else {
+			words[n++] = argv[i];
+		}
+	}
+	cmd = amuddu_find(n, words, &used);
+	if (help) {
+		if (cmd != NULL)
+			amuddu_command_help(cmd);
+		else
+			amuddu_usage(stdout);
+		return CLIENT_OK;
+	}
+	if (cmd == NULL) {
+		if (n > 0)
+			fprintf(stderr, "amuddu: unknown command '%s%s%s'\n", words[0], n > 1 ? " " : "",
+			    n > 1 ? words[1] : "");
+		amuddu_usage(stderr);
+		return CLIENT_USAGE;
+	}
+	if ((c.token = getenv("AMUDDU_TOKEN")) == NULL || *c.token == '\0') {
+		fprintf(stderr, "amuddu: set AMUDDU_TOKEN to your API token\n");
+		return CLIENT_DENIED;
+	}
+	base = strdup(url != NULL && *url != '\0' ? url : "http://127.0.0.1:8080");
+	if (base == NULL)
+		return CLIENT_UNREACHABLE;
+	while (*base != '\0' && base[strlen(base) - 1] == '/')
+		base[strlen(base) - 1] = '\0';
+	c.url = base;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = cmd->run(&c, n - used, words + used);
+	curl_global_cleanup();
+	free(base);
+	return rc;
+}

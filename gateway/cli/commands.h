@@ -1,0 +1,24 @@
+/*
+ * The amuddu tool's commands: each takes the words after its name and
+ * returns an exit code (gateway/cli/client.h). amuddu.c finds them by
+ * name and answers --help for each from its usage text.
+ */
+#ifndef AMUDDU_CLI_COMMANDS_H
+#define AMUDDU_CLI_COMMANDS_H
+
+#include "gateway/cli/client.h"
+
+struct command {
+	const char *group; /* "segments", "contacts", … */
+	const char *verb;  /* "import", …, or NULL for a group that is one command */
+	int (*run)(const struct client *c, int argc, char **argv);
+	const char *usage; /* the arguments, after "amuddu GROUP VERB" */
+	const char *help;  /* what it does, a few lines */
+};
+
+extern const struct command commands[];
+extern const size_t ncommands;
+
+int cmd_segments(const struct client *c, int argc, char **argv);
+
+#endif

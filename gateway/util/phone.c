@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
@@ -23,6 +24,98 @@ struct phone_key {
 };
 
 static bool phone_is_separator(char c);
+
+/*
+ * Countries whose national numbers the gateway reads, with their calling
+ * code (ITU-T E.164 assignments): Morocco, and the countries most of the
+ * programme's people and partners come from. All write national numbers
+ * with a trunk 0.
+ */
+static const struct {
+	const char *iso, *cc;
+} phone_countries[] = {
+	{ "MA", "212" },
+	{ "DZ", "213" },
+	{ "TN", "216" },
+	{ "FR", "33" },
+	{ "ES", "34" },
+	{ "BE", "32" },
+	{ "IT", "39" },
+	{ "SN", "221" },
+	{ "ML", "223" },
+	{ "GN", "224" },
+	{ "CI", "225" },
+	{ "BF", "226" },
+	{ "NE", "227" },
+	{ "TG", "228" },
+	{ "BJ", "229" },
+	{ "LR", "231" },
+	{ "SL", "232" },
+	{ "GH", "233" },
+	{ "NG", "234" },
+	{ "TD", "235" },
+	{ "CF", "236" },
+	{ "CM", "237" },
+	{ "GA", "241" },
+	{ "CG", "242" },
+	{ "CD", "243" },
+	{ "SD", "249" },
+	{ "GM", "220" },
+	{ "SY", "963" },
+	{ "YE", "967" },
+	{ "GB", "44" },
+};
+
+static const char *phone_country_code(const char *country);
+
+static const char *
+phone_country_code(const char *country)
+{
+	if (country == NULL || *country == '\0')
+		return "212";
+	for (size_t i = 0; i < sizeof phone_countries / sizeof phone_countries[0]; i++)
+		if (strcasecmp(phone_countries[i].iso, country) == 0)
+			return phone_countries[i].cc;
+	return NULL;
+}
+
+int
+phone_country_known(const char *country)
+{
+	return phone_country_code(country) != NULL;
+}
+
+int
+phone_normalise_in(const char *in, const char *country, char *out, const char **reason)
+{
+	const char *cc = phone_country_code(country);
+	char digits[40], local[48];
+	size_t n = 0;
+	const char *p = in;
+
+	if (cc == NULL) {
+		*reason = "unknown default country";
+		return -1;
+	}
+	if (strcmp(cc, "212") == 0)
+		return phone_normalise(in, out, reason);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	/* National form: a single trunk 0 and no + or 00: the country's code goes in front. */
+	for (const char *q = p; *q != '\0' && n < sizeof digits - 1; q++)
+		if (*q >= '0' && *q <= '9')
+			digits[n++] = *q;
+	digits[n] = '\0';
+	if (*p != '+' && n > 1 && digits[0] == '0' && digits[1] != '0') {
+		if (strspn(p, "0123456789 .-()\t") != strlen(p)) {
+			*reason = "unexpected character in phone number";
+			return -1;
+		}
+		snprintf(local, sizeof local, "+%s%s", cc, digits + 1);
+		return phone_normalise(local, out, reason);
+	}
+	return phone_normalise(in, out, reason);
+}
 
 static bool
 phone_is_separator(char c)

@@ -19,6 +19,15 @@
  * with *reason set to a static description.
  */
 int phone_normalise(const char *in, char *out, const char **reason) __attribute__((warn_unused_result));
+/*
+ * The same, with national numbers (a trunk 0, then the national number)
+ * read as numbers of country (ISO 3166 alpha-2: "MA", "FR", "SN", …; NULL
+ * or "" is "MA"). -1 with *reason also for a country it does not know.
+ */
+int phone_normalise_in(const char *in, const char *country, char *out, const char **reason)
+    __attribute__((warn_unused_result));
+/* Whether country is one phone_normalise_in() knows. */
+int phone_country_known(const char *country);
 /* Writes a masked copy of an E.164 number (+2126******78, same length) to out (PHONE_MASK_MAX bytes). */
 void phone_mask(const char *e164, char *out);
 

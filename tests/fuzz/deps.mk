@@ -12,3 +12,4 @@ TEST_fuzz_twilio_answer := handlers/provider handlers/twilio
 TEST_fuzz_twilio_webhook := gateway/util/buf handlers/form handlers/provider handlers/signature handlers/twilio_webhook
 TEST_fuzz_whatsapp_webhook := gateway/util/buf handlers/provider handlers/signature handlers/whatsapp_webhook
 TEST_fuzz_segments := gateway/util/buf locales/segments
+TEST_fuzz_contacts_csv := handlers/contacts_csv

@@ -313,6 +313,34 @@ test_pseudonym_key_reused(void **state)
 	phone_key_free(NULL);
 }
 
+/* A default country other than Morocco reads national numbers with its own calling code. */
+static void
+test_default_country(void **state)
+{
+	char out[PHONE_E164_MAX];
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(phone_normalise_in("06 12 34 56 78", "MA", out, &why), 0);
+	assert_string_equal(out, "+212612345678");
+	assert_int_equal(phone_normalise_in("0612345678", NULL, out, &why), 0);
+	assert_string_equal(out, "+212612345678");
+	assert_int_equal(phone_normalise_in("06.12.34.56.78", "FR", out, &why), 0);
+	assert_string_equal(out, "+33612345678");
+	assert_int_equal(phone_normalise_in("07 71 23 45 67", "SN", out, &why), 0);
+	assert_string_equal(out, "+221771234567");
+	/* International forms do not depend on it. */
+	assert_int_equal(phone_normalise_in("+212 6 12 34 56 78", "FR", out, &why), 0);
+	assert_string_equal(out, "+212612345678");
+	assert_int_equal(phone_normalise_in("00212612345678", "SN", out, &why), 0);
+	assert_string_equal(out, "+212612345678");
+	assert_int_equal(phone_normalise_in("0612345678", "ZZ", out, &why), -1);
+	assert_string_equal(why, "unknown default country");
+	assert_int_equal(phone_normalise_in("06 12 ab", "FR", out, &why), -1);
+	assert_true(phone_country_known("fr"));
+	assert_false(phone_country_known("ZZ"));
+}
+
 int
 main(void)
 {
@@ -335,6 +363,7 @@ main(void)
 		cmocka_unit_test(test_pseudonym_is_keyed_hmac),
 		cmocka_unit_test(test_pseudonym_differs),
 		cmocka_unit_test(test_pseudonym_key_reused),
+		cmocka_unit_test(test_default_country),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <stdarg.h>
@@ -23,39 +24,186 @@
 
 #define API_ROLE(r) (1u << (r))
 #define API_WRITERS (API_ROLE(ROLE_AGENT) | API_ROLE(ROLE_ADMIN))
-
-struct api {
-	const struct config_api *tokens;
-};
+/* How long an Idempotency-Key's answer is kept for a repeat. */
+#define API_IDEM_TTL "86400"
 
 struct api_route {
 	enum evhttp_cmd_type method;
 	const char *pattern; /* "{}" matches one path segment */
 	unsigned roles;
 	void (*handler)(struct api_call *c);
+	bool creates; /* takes an Idempotency-Key */
 };
 
 static const struct api_route api_routes[] = {
-	{ EVHTTP_REQ_POST, "/v1/segments", API_WRITERS, api_segments_post },
+	{ EVHTTP_REQ_POST, "/v1/segments", API_WRITERS, api_segments_post, false },
+	{ EVHTTP_REQ_POST, "/v1/contacts/import", API_WRITERS, api_contacts_import, true },
+	{ EVHTTP_REQ_GET, "/v1/contacts/export", API_ROLE(ROLE_ADMIN), api_contacts_export, false },
+	{ EVHTTP_REQ_GET, "/v1/contacts", API_WRITERS, api_contacts_list, false },
+	{ EVHTTP_REQ_GET, "/v1/contacts/{}", API_WRITERS, api_contacts_show, false },
+	{ EVHTTP_REQ_PATCH, "/v1/contacts/{}", API_WRITERS, api_contacts_update, false },
+	{ EVHTTP_REQ_DELETE, "/v1/contacts/{}", API_ROLE(ROLE_ADMIN), api_contacts_delete, false },
+};
+
+/* A call waiting for its Idempotency-Key to be claimed. */
+struct api_idem {
+	struct api_call *c;
+	const struct api_route *route;
 };
 
 static const struct config_api_token *api_authenticate(struct api *a, struct evhttp_request *req);
 static bool api_match(const char *pattern, const char *path, struct api_call *c);
 static const char *api_method_name(enum evhttp_cmd_type m);
+static void api_call_free(struct api_call *c);
+static void api_idem_claimed(void *arg, json_t *reply, const char *err);
+static void api_idem_found(void *arg, json_t *reply, const char *err);
+static void api_ignore(void *arg, json_t *reply, const char *err);
+static void api_idem_claim(struct api_call *c, const struct api_route *route, const char *idem);
+static void api_idem_keep(struct api_call *c, int code, const char *text);
 
 struct api *
-api_new(const struct config_api *tokens)
+api_new(const struct api_settings *s)
 {
 	struct api *a = xcalloc(1, sizeof *a);
 
-	a->tokens = tokens;
+	a->tokens = s->tokens;
+	a->store = s->store;
+	a->pk = phone_key_new(s->pseudonym_key != NULL ? s->pseudonym_key : "");
+	a->country = xstrdup(s->country != NULL ? s->country : "MA");
 	return a;
 }
 
 void
 api_free(struct api *a)
 {
+	if (a == NULL)
+		return;
+	phone_key_free(a->pk);
+	free(a->country);
 	free(a);
+}
+
+static void
+api_call_free(struct api_call *c)
+{
+	free(c->idem_key);
+	free(c);
+}
+
+static void
+api_ignore(void *arg, json_t *reply, const char *err)
+{
+	(void)arg;
+	(void)reply;
+	(void)err;
+}
+
+bool
+api_store_down(struct api_call *c)
+{
+	if (c->api->store != NULL && store_up(c->api->store))
+		return false;
+	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Retry-After", "5");
+	api_error(c, 503, "unavailable", NULL, "the gateway cannot reach its store now; try again shortly");
+	return true;
+}
+
+char *
+api_query(struct api_call *c, const char *name)
+{
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(c->req);
+	const char *q = u != NULL ? evhttp_uri_get_query(u) : NULL;
+	struct evkeyvalq kv;
+	const char *v;
+	char *out = NULL;
+
+	if (q == NULL)
+		return NULL;
+	TAILQ_INIT(&kv);
+	if (evhttp_parse_query_str(q, &kv) == 0 && (v = evhttp_find_header(&kv, name)) != NULL)
+		out = xstrdup(v);
+	evhttp_clear_headers(&kv);
+	return out;
+}
+
+void
+api_audit(struct api_call *c, const char *action, const char *target, const char *detail)
+{
+	struct cmdargs a;
+	char key[256];
+
+	if (c->api->store == NULL)
+		return;
+	memset(&a, 0, sizeof a);
+	snprintf(key, sizeof key, "%saudit", store_prefix(c->api->store));
+	cmdargs_str(&a, "XADD");
+	cmdargs_dup(&a, key, strlen(key));
+	cmdargs_str(&a, "*");
+	cmdargs_str(&a, "who");
+	cmdargs_dup(&a, c->token->name, strlen(c->token->name));
+	cmdargs_str(&a, "role");
+	cmdargs_str(&a, role_name(c->token->role));
+	cmdargs_str(&a, "action");
+	cmdargs_dup(&a, action, strlen(action));
+	cmdargs_str(&a, "target");
+	cmdargs_dup(&a, target != NULL ? target : "", target != NULL ? strlen(target) : 0);
+	cmdargs_str(&a, "detail");
+	cmdargs_dup(&a, detail != NULL ? detail : "", detail != NULL ? strlen(detail) : 0);
+	store_command(c->api->store, &a, api_ignore, NULL);
+}
+
+/* SET NX answered: ours to run, or someone's already. */
+static void
+api_idem_claimed(void *arg, json_t *reply, const char *err)
+{
+	struct api_idem *w = arg;
+	struct api_call *c = w->c;
+	struct cmdargs a;
+
+	if (err != NULL) {
+		free(w);
+		free(c->idem_key);
+		c->idem_key = NULL;
+		if (!api_store_down(c))
+			api_error(c, 503, "unavailable", NULL, "the store refused the call");
+		return;
+	}
+	if (json_is_string(reply)) {
+		const struct api_route *route = w->route;
+
+		free(w);
+		route->handler(c);
+		return;
+	}
+	memset(&a, 0, sizeof a);
+	cmdargs_str(&a, "GET");
+	cmdargs_dup(&a, c->idem_key, strlen(c->idem_key));
+	store_command(c->api->store, &a, api_idem_found, w);
+}
+
+/* The answer kept for the key: sent again as it was, or 409 while the first call runs. */
+static void
+api_idem_found(void *arg, json_t *reply, const char *err)
+{
+	struct api_idem *w = arg;
+	struct api_call *c = w->c;
+	const char *v = json_string_value(reply), *nl;
+	struct evbuffer *out;
+
+	free(w);
+	free(c->idem_key);
+	c->idem_key = NULL;
+	if (err != NULL || v == NULL || strcmp(v, "pending") == 0 || (nl = strchr(v, '\n')) == NULL) {
+		api_error(c, 409, "in_progress", NULL, "a call with this Idempotency-Key is still running");
+		return;
+	}
+	out = evbuffer_new();
+	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Type", "application/json; charset=utf-8");
+	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Idempotent-Replayed", "true");
+	evbuffer_add(out, nl + 1, strlen(nl + 1));
+	evhttp_send_reply(c->req, atoi(v), NULL, out);
+	evbuffer_free(out);
+	api_call_free(c);
 }
 
 static const struct config_api_token *
@@ -132,23 +280,23 @@ api_method_name(enum evhttp_cmd_type m)
 void
 api_handle(struct api *a, struct evhttp_request *req, const char *path)
 {
-	struct api_call c;
+	struct api_call *c = xcalloc(1, sizeof *c);
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	const struct api_route *route = NULL;
+	const char *idem;
 	char allow[64] = "";
 	bool known = false;
 
-	memset(&c, 0, sizeof c);
-	c.api = a;
-	c.req = req;
-	if ((c.token = api_authenticate(a, req)) == NULL) {
+	c->api = a;
+	c->req = req;
+	if ((c->token = api_authenticate(a, req)) == NULL) {
 		evhttp_add_header(
 		    evhttp_request_get_output_headers(req), "WWW-Authenticate", "Bearer realm=\"amuddu\"");
-		api_error(&c, 401, "unauthorized", NULL, "a valid token is needed: Authorization: Bearer <token>");
+		api_error(c, 401, "unauthorized", NULL, "a valid token is needed: Authorization: Bearer <token>");
 		return;
 	}
 	for (size_t i = 0; i < sizeof api_routes / sizeof api_routes[0]; i++) {
-		if (!api_match(api_routes[i].pattern, path, &c))
+		if (!api_match(api_routes[i].pattern, path, c))
 			continue;
 		known = true;
 		snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s", allow[0] != '\0' ? ", " : "",
@@ -159,21 +307,59 @@ api_handle(struct api *a, struct evhttp_request *req, const char *path)
 	if (route == NULL) {
 		if (known) {
 			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
-			api_error(&c, 405, "method_not_allowed", NULL, "%s is not allowed here: %s", api_method_name(m),
+			api_error(c, 405, "method_not_allowed", NULL, "%s is not allowed here: %s", api_method_name(m),
 			    allow);
 		} else {
-			api_error(&c, 404, "not_found", NULL, "no such endpoint");
+			api_error(c, 404, "not_found", NULL, "no such endpoint");
 		}
 		return;
 	}
-	(void)api_match(route->pattern, path, &c);
-	if ((route->roles & API_ROLE(c.token->role)) == 0) {
-		log_info("api refused token=%s role=%s %s %s", c.token->name, role_name(c.token->role),
+	(void)api_match(route->pattern, path, c);
+	if ((route->roles & API_ROLE(c->token->role)) == 0) {
+		log_info("api refused token=%s role=%s %s %s", c->token->name, role_name(c->token->role),
 		    api_method_name(m), route->pattern);
-		api_error(&c, 403, "forbidden", NULL, "the %s role may not do this", role_name(c.token->role));
+		api_error(c, 403, "forbidden", NULL, "the %s role may not do this", role_name(c->token->role));
 		return;
 	}
-	route->handler(&c);
+	idem = evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Key");
+	if (route->creates && idem != NULL) {
+		api_idem_claim(c, route, idem);
+		return;
+	}
+	route->handler(c);
+}
+
+/* Claims the call's Idempotency-Key (SET NX), then runs the route or answers as the first call did. */
+static void
+api_idem_claim(struct api_call *c, const struct api_route *route, const char *idem)
+{
+	struct api_idem *w;
+	struct cmdargs args;
+	unsigned char d[SHA256_DIGEST_LENGTH];
+	char hex[2 * SHA256_DIGEST_LENGTH + 1];
+
+	if (*idem == '\0' || strlen(idem) > 255) {
+		api_error(c, 400, "invalid_header", "Idempotency-Key", "an Idempotency-Key is 1 to 255 characters");
+		return;
+	}
+	if (api_store_down(c))
+		return;
+	/* Keys are the caller's: hashed, and kept apart per token. */
+	SHA256((const unsigned char *)idem, strlen(idem), d);
+	for (size_t i = 0; i < sizeof d; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	c->idem_key = xasprintf("%sidem:%s:%s", store_prefix(c->api->store), c->token->name, hex);
+	w = xcalloc(1, sizeof *w);
+	w->c = c;
+	w->route = route;
+	memset(&args, 0, sizeof args);
+	cmdargs_str(&args, "SET");
+	cmdargs_dup(&args, c->idem_key, strlen(c->idem_key));
+	cmdargs_str(&args, "pending");
+	cmdargs_str(&args, "NX");
+	cmdargs_str(&args, "EX");
+	cmdargs_str(&args, API_IDEM_TTL);
+	store_command(c->api->store, &args, api_idem_claimed, w);
 }
 
 void
@@ -181,10 +367,10 @@ api_reply(struct api_call *c, int code, json_t *body)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
 	struct evbuffer *out = evbuffer_new();
-	char *text = json_dumps(body, JSON_COMPACT);
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 
 	if (out == NULL || text == NULL) {
-		log_error("api: out of memory for an answer");
+		log_error("api: cannot make an answer");
 		evhttp_send_error(c->req, 500, NULL);
 		goto out;
 	}
@@ -192,12 +378,44 @@ api_reply(struct api_call *c, int code, json_t *body)
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evbuffer_add(out, text, strlen(text));
 	evbuffer_add(out, "\n", 1);
+	if (c->idem_key != NULL)
+		api_idem_keep(c, code, text);
 	evhttp_send_reply(c->req, code, NULL, out);
 out:
 	if (out != NULL)
 		evbuffer_free(out);
 	free(text);
 	json_decref(body);
+	api_call_free(c);
+}
+
+void
+api_send(struct api_call *c, int code, struct evbuffer *body)
+{
+	evhttp_send_reply(c->req, code, NULL, body);
+	api_call_free(c);
+}
+
+/* Keeps the answer for a repeat of the call; a refusal for want of the store is not kept (try again). */
+static void
+api_idem_keep(struct api_call *c, int code, const char *text)
+{
+	struct cmdargs a;
+	char *kept = xasprintf("%d\n%s\n", code, text);
+
+	memset(&a, 0, sizeof a);
+	if (code >= 500) {
+		cmdargs_str(&a, "DEL");
+		cmdargs_dup(&a, c->idem_key, strlen(c->idem_key));
+	} else {
+		cmdargs_str(&a, "SET");
+		cmdargs_dup(&a, c->idem_key, strlen(c->idem_key));
+		cmdargs_dup(&a, kept, strlen(kept));
+		cmdargs_str(&a, "EX");
+		cmdargs_str(&a, API_IDEM_TTL);
+	}
+	store_command(c->api->store, &a, api_ignore, NULL);
+	free(kept);
 }
 
 void

@@ -10,11 +10,18 @@
 #include <event2/http.h>
 
 #include "gateway/config_api.h"
+#include "queues/store.h"
 
 struct api;
 
-/* tokens must outlive the api. */
-struct api *api_new(const struct config_api *tokens);
+struct api_settings {
+	const struct config_api *tokens; /* must outlive the api */
+	struct store *store;             /* the API's Redis connection (the api does not own it) */
+	const char *pseudonym_key;       /* [gateway] pseudonym_key: contact ids */
+	const char *country;             /* [contacts] default_country */
+};
+
+struct api *api_new(const struct api_settings *s);
 void api_free(struct api *a);
 /* Answers req, whose path begins with /v1/. */
 void api_handle(struct api *a, struct evhttp_request *req, const char *path);

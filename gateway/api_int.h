@@ -11,8 +11,17 @@
 #include <stddef.h>
 
 #include "gateway/config_api.h"
+#include "gateway/util/phone.h"
+#include "queues/store.h"
 
 #define API_MAX_PARAMS 2
+
+struct api {
+	const struct config_api *tokens;
+	struct store *store;
+	struct phone_key *pk;
+	char *country;
+};
 
 struct api_call {
 	struct api *api;
@@ -20,20 +29,38 @@ struct api_call {
 	const struct config_api_token *token; /* who (never NULL once routed) */
 	char params[API_MAX_PARAMS][128];     /* the path's {…} segments, percent-decoded */
 	size_t nparams;
+	char *idem_key; /* the store key of the call's Idempotency-Key, or NULL */
 };
 
 /* Answers with code and {"error": {"code": ecode, "message": …, "field": field or null}}. */
 void api_error(struct api_call *c, int code, const char *ecode, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-/* Answers with code and body (its reference is taken). */
+/*
+ * Answers with code and body (its reference is taken), and frees c. A
+ * call with an Idempotency-Key keeps its answer for a day, for a repeat.
+ */
 void api_reply(struct api_call *c, int code, json_t *body);
+/* Answers with code and body (taken: drained), its headers set by the caller, and frees c. */
+void api_send(struct api_call *c, int code, struct evbuffer *body);
+/* Writes who did what to the audit stream (no personal data: ids are pseudonyms). */
+void api_audit(struct api_call *c, const char *action, const char *target, const char *detail);
+/* The value of query parameter name, or NULL (the caller frees). */
+char *api_query(struct api_call *c, const char *name);
+/* Answers 503 when the store is down; true when it did. */
+bool api_store_down(struct api_call *c);
 /*
  * The request's JSON object body: NULL once an error is answered (415 for
  * another content type, 400 for malformed JSON or not an object).
  */
 json_t *api_body_json(struct api_call *c);
 
-/* Resource handlers (api_segments.c, …). */
+/* Resource handlers (api_segments.c, api_contacts*.c, …). */
 void api_segments_post(struct api_call *c);
+void api_contacts_import(struct api_call *c);
+void api_contacts_list(struct api_call *c);
+void api_contacts_show(struct api_call *c);
+void api_contacts_update(struct api_call *c);
+void api_contacts_delete(struct api_call *c);
+void api_contacts_export(struct api_call *c);
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gateway/util/phone.h"
 #include "gateway/util/xmalloc.h"
 #include "gateway/util/zone.h"
 #include "handlers/providers.h"
@@ -57,6 +58,7 @@ static const struct config_key config_keys[] = {
 	{ "gateway", "pseudonym_key", CONFIG_STRING, OFF(pseudonym_key), 0, 0, "AMUDDU_PSEUDONYM_KEY" },
 	{ "gateway", "quiet_hours", CONFIG_QUIET, OFF(quiet_hours), 0, 0, NULL },
 	{ "time", "zone", CONFIG_STRING, OFF(time_zone), 0, 0, NULL },
+	{ "contacts", "default_country", CONFIG_STRING, OFF(default_country), 0, 0, NULL },
 	{ "time", "allow_stale_tzdata", CONFIG_BOOL, OFF(allow_stale_tzdata), 0, 0, NULL },
 };
 #undef OFF
@@ -136,6 +138,7 @@ config_new_defaults(void)
 	/* Campaign messages wait out the night: 21:00 to 08:00, local time. */
 	c->quiet_hours = (struct zone_quiet){ .on = true, .start_min = 21 * 60, .end_min = 8 * 60 };
 	c->time_zone = xstrdup("Africa/Casablanca");
+	c->default_country = xstrdup("MA");
 	return c;
 }
 
@@ -405,6 +408,12 @@ config_finish(struct config *c, const char *name, char *err, size_t errlen)
 	}
 	if (c->consumer[0] == '\0' || c->group[0] == '\0') {
 		snprintf(err, errlen, "%s: [gateway] consumer and group must not be empty", name);
+		return -1;
+	}
+	if (!phone_country_known(c->default_country)) {
+		snprintf(err, errlen,
+		    "%s: [contacts] default_country '%s' is not one the gateway knows (MA, FR, SN, …)", name,
+		    c->default_country);
 		return -1;
 	}
 	if (c->retry_max_ms < c->retry_base_ms) {

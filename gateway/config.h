@@ -56,6 +56,8 @@ struct config {
 	/* [time] */
 	char *time_zone;         /* the programme's local time (IANA name) */
 	bool allow_stale_tzdata; /* run on zone data that predates Morocco's 2026-09-20 change */
+	/* [contacts] */
+	char *default_country; /* ISO 3166 alpha-2 of national numbers in imports */
 	/* [api] */
 	struct config_api api;
 };

@@ -24,6 +24,7 @@
 #include "gateway/util/xmalloc.h"
 #include "gateway/util/zone.h"
 #include "gateway/webhook.h"
+#include "queues/store.h"
 #include "queues/outbox.h"
 #include "queues/receipts.h"
 
@@ -38,6 +39,7 @@ struct gateway {
 	struct receipts *receipts;
 	struct webhook *webhook;
 	struct api *api;
+	struct store *store; /* the API's Redis connection */
 	struct http *http;
 	struct metrics *metrics;
 	struct route_provider providers[METRICS_MAX_PROVIDERS];
@@ -226,7 +228,13 @@ gateway_http_new(struct gateway *gw, char *err, size_t errlen)
 	    webhook_new(wp, gw->nproviders, gw->receipts, gw->metrics, cfg->http_public_url, cfg->pseudonym_key);
 	if (strcmp(cfg->http_listen, "off") == 0)
 		return 0;
-	gw->api = api_new(&cfg->api);
+	{
+		struct api_settings as = { &cfg->api, NULL, cfg->pseudonym_key, cfg->default_country };
+
+		gw->store = store_new(gw->base, &gw->target, cfg->prefix);
+		as.store = gw->store;
+		gw->api = api_new(&as);
+	}
 	gw->http = http_new(gw->base, &hs, gw->metrics, &hh, gw, err, errlen);
 	return gw->http != NULL ? 0 : -1;
 }
@@ -290,6 +298,8 @@ gateway_run(struct gateway *gw)
 	    gw->http != NULL ? http_port(gw->http) : 0);
 	outbox_start(gw->outbox);
 	receipts_start(gw->receipts);
+	if (gw->store != NULL)
+		store_start(gw->store);
 	/* main() held these back until the signal events existed. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
@@ -316,6 +326,7 @@ gateway_free(struct gateway *gw)
 	receipts_free(gw->receipts);
 	http_free(gw->http);
 	api_free(gw->api);
+	store_free(gw->store);
 	webhook_free(gw->webhook);
 	gateway_providers_free(gw->providers, gw->nproviders);
 	if (gw->sigterm_ev != NULL)

@@ -49,6 +49,14 @@ static const char *const contacts_aliases[COL_COUNT][8] = {
 	[COL_CONSENT_DATE] = { "date_consentement", "consent_date", "date_du_consentement", NULL },
 };
 
+static const unsigned contacts_has[COL_COUNT] = { [COL_NAME] = CONTACT_HAS_NAME,
+	[COL_FIRST_NAME] = CONTACT_HAS_FIRST_NAME,
+	[COL_LOCALE] = CONTACT_HAS_LOCALE,
+	[COL_CITY] = CONTACT_HAS_CITY,
+	[COL_SEX] = CONTACT_HAS_SEX,
+	[COL_CHANNEL] = CONTACT_HAS_CHANNEL,
+	[COL_TAGS] = CONTACT_HAS_TAGS };
+
 /* Values people write, and what they mean. */
 static const struct {
 	const char *in, *out;
@@ -67,6 +75,8 @@ struct contacts_csv {
 	void *arg;
 	struct csv_reader *csv;
 	bool have_header;
+	unsigned present; /* CONTACT_HAS_* of the header's columns */
+	const char *phone_col;
 	int cols[CSV_MAX_FIELDS]; /* enum contacts_col of each column, COL_EXTRA for a field, -1 ignored */
 	char *colnames[CSV_MAX_FIELDS];
 	size_t ncols;
@@ -116,6 +126,36 @@ contacts_csv_free(struct contacts_csv *p)
 	buf_free(&p->conv);
 	free(p->scratch);
 	free(p);
+}
+
+const char *
+contacts_csv_locale(const char *v)
+{
+	const char *out;
+
+	return contacts_choice(contacts_locales, CONTACTS_N(contacts_locales), v, &out) == 0 ? out : NULL;
+}
+
+const char *
+contacts_csv_sex(const char *v)
+{
+	const char *out;
+
+	return contacts_choice(contacts_sexes, CONTACTS_N(contacts_sexes), v, &out) == 0 ? out : NULL;
+}
+
+const char *
+contacts_csv_channel(const char *v)
+{
+	const char *out;
+
+	return contacts_choice(contacts_channels, CONTACTS_N(contacts_channels), v, &out) == 0 ? out : NULL;
+}
+
+const char *
+contacts_csv_phone_column(const struct contacts_csv *p)
+{
+	return p->phone_col != NULL ? p->phone_col : "";
 }
 
 long
@@ -243,6 +283,10 @@ contacts_csv_header(struct contacts_csv *p, const struct csv_record *r)
 		}
 		if (col != COL_EXTRA)
 			seen[col] = true;
+		if (col == COL_PHONE)
+			p->phone_col = p->colnames[i];
+		if (col >= COL_NAME && col <= COL_TAGS)
+			p->present |= contacts_has[col];
 		if (col == COL_EXTRA && folded[0] == '\0') {
 			col = -1;
 		} else if (col == COL_EXTRA) {
@@ -274,6 +318,7 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 
 	memset(&row, 0, sizeof row);
 	row.line = r->line;
+	row.present = p->present;
 	row.name = row.first_name = row.city = row.locale = row.sex = row.channel = "";
 	row.consent = -1;
 	p->rows++;

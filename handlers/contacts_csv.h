@@ -20,9 +20,21 @@
 #define CONTACTS_CSV_MAX_TAGS 32
 #define CONTACTS_CSV_MAX_EXTRA 32
 
+/* Which columns the file has (a column it lacks leaves the contact's value alone). */
+enum {
+	CONTACT_HAS_NAME = 1 << 0,
+	CONTACT_HAS_FIRST_NAME = 1 << 1,
+	CONTACT_HAS_CITY = 1 << 2,
+	CONTACT_HAS_LOCALE = 1 << 3,
+	CONTACT_HAS_SEX = 1 << 4,
+	CONTACT_HAS_CHANNEL = 1 << 5,
+	CONTACT_HAS_TAGS = 1 << 6,
+};
+
 /* One valid row; the strings live until the callback returns. */
 struct contact_row {
 	long line;
+	unsigned present; /* CONTACT_HAS_* */
 	char phone[PHONE_E164_MAX];
 	const char *name, *first_name, *city;    /* trimmed; "" when absent */
 	const char *locale;                      /* fr, ar, ary, ary-Latn, en, or "" */
@@ -64,6 +76,16 @@ int contacts_csv_feed(struct contacts_csv *p, const char *data, size_t len, char
     __attribute__((warn_unused_result));
 /* The end of the file; -1 with why as for feed (an unclosed quote, a file without a header). */
 int contacts_csv_finish(struct contacts_csv *p, char *why, size_t whylen) __attribute__((warn_unused_result));
+/*
+ * A locale, sex or channel as people write it ("Français", "femme", "wa"),
+ * in its canonical form ("fr", "f", "whatsapp"; "" for ""), or NULL when it
+ * is none: the same rules as the file's columns, for the API's updates.
+ */
+const char *contacts_csv_locale(const char *v);
+const char *contacts_csv_sex(const char *v);
+const char *contacts_csv_channel(const char *v);
+/* The header's name of the phone column (for refusals found later, such as duplicates). */
+const char *contacts_csv_phone_column(const struct contacts_csv *p);
 /* Data rows seen so far (valid and refused), and the separator. */
 long contacts_csv_rows(const struct contacts_csv *p);
 char contacts_csv_separator(const struct contacts_csv *p);

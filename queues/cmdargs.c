@@ -51,6 +51,41 @@ cmdargs_num(struct cmdargs *a, long long v)
 }
 
 void
+cmdargs_dup(struct cmdargs *a, const char *s, size_t len)
+{
+	char *c = xmalloc(len + 1);
+
+	memcpy(c, s, len);
+	c[len] = '\0';
+	a->owned = xreallocarray(a->owned, a->nowned + 1, sizeof *a->owned);
+	a->owned[a->nowned++] = c;
+	cmdargs_add(a, c, len);
+}
+
+void
+cmdargs_append(struct cmdargs *dst, struct cmdargs *src)
+{
+	struct cmdargs_numchunk *last;
+
+	for (int i = 0; i < src->n; i++)
+		cmdargs_add(dst, src->v[i], src->lens[i]);
+	if (src->nums != NULL) {
+		for (last = src->nums; last->next != NULL; last = last->next)
+			;
+		last->next = dst->nums;
+		dst->nums = src->nums;
+		src->nums = NULL;
+	}
+	dst->owned = xreallocarray(dst->owned, dst->nowned + src->nowned + 1, sizeof *dst->owned);
+	memcpy(dst->owned + dst->nowned, src->owned, src->nowned * sizeof *src->owned);
+	dst->nowned += src->nowned;
+	free(src->owned);
+	src->owned = NULL;
+	src->nowned = 0;
+	cmdargs_free(src);
+}
+
+void
 cmdargs_free(struct cmdargs *a)
 {
 	struct cmdargs_numchunk *c, *next;
@@ -59,6 +94,9 @@ cmdargs_free(struct cmdargs *a)
 		next = c->next;
 		free(c);
 	}
+	for (size_t i = 0; i < a->nowned; i++)
+		free(a->owned[i]);
+	free(a->owned);
 	free(a->v);
 	free(a->lens);
 	memset(a, 0, sizeof *a);

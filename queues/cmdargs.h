@@ -15,11 +15,17 @@ struct cmdargs {
 	size_t *lens;
 	int n, cap;
 	struct cmdargs_numchunk *nums;
+	char **owned; /* copies made by cmdargs_dup() */
+	size_t nowned;
 };
 
 void cmdargs_add(struct cmdargs *a, const char *s, size_t len);
 void cmdargs_str(struct cmdargs *a, const char *s);
 void cmdargs_num(struct cmdargs *a, long long v);
+/* A copy of s (len bytes) that the vector owns, for strings that would not outlive the call. */
+void cmdargs_dup(struct cmdargs *a, const char *s, size_t len);
+/* Moves what src owns (numbers, copies) and its arguments onto the end of dst; src is left empty. */
+void cmdargs_append(struct cmdargs *dst, struct cmdargs *src);
 void cmdargs_free(struct cmdargs *a);
 
 #endif

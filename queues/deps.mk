@@ -16,3 +16,6 @@ NEEDS_queues/script_call := gateway/util/log gateway/util/xmalloc queues/cmdargs
 NEEDS_queues/scripts := gateway/util/buf gateway/util/domain queues/scripts_outbox queues/scripts_receipts
 NEEDS_queues/scripts_outbox :=
 NEEDS_queues/scripts_receipts :=
+NEEDS_queues/lua := gateway/util/log gateway/util/xmalloc queues/cmdargs queues/redis_conn
+NEEDS_queues/store := gateway/util/buf gateway/util/log gateway/util/xmalloc queues/cmdargs queues/lua queues/redis_conn
+NEEDS_queues/contacts := queues/lua

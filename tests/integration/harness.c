@@ -635,6 +635,39 @@ harness_api_section(char *out, size_t len)
 	harness_token_line(out, len, "admin", "admin", HARNESS_ADMIN_SECRET);
 }
 
+long
+harness_api(int port, const char *method, const char *path, const char *auth, const char *type, const char *body,
+    size_t len, const char *extra, json_t **answer)
+{
+	struct harness_http hc = { 0 };
+	char ah[160], th[160], *out = NULL;
+	const char *headers[4] = { NULL, NULL, NULL, NULL };
+	size_t n = 0;
+	long code;
+
+	if (auth != NULL) {
+		snprintf(ah, sizeof ah, "Authorization: %s", auth);
+		headers[n++] = ah;
+	}
+	if (type != NULL) {
+		snprintf(th, sizeof th, "Content-Type: %s", type);
+		headers[n++] = th;
+	}
+	if (extra != NULL)
+		headers[n++] = extra;
+	code = harness_request(&hc, port, method, path, headers, body, len, &out);
+	*answer = out != NULL ? json_loads(out, 0, NULL) : NULL;
+	free(out);
+	harness_http_close(&hc);
+	return code;
+}
+
+int
+harness_teardown(void **state)
+{
+	return harness_finish(*state, 10000) == 0 ? 0 : -1;
+}
+
 struct harness *
 harness_api_new(const char *name, const char *extra)
 {

@@ -134,8 +134,18 @@ void harness_sign_meta(const char *secret, const char *body, size_t len, char ou
  * hashes computed here with OpenSSL, not by the gateway's code.
  */
 void harness_api_section(char *out, size_t len);
+/*
+ * One /v1 call to port: auth is the whole Authorization value or NULL,
+ * type the Content-Type or NULL, extra one more "Name: value" header or
+ * NULL. Returns the status; *answer is the answer's JSON (NULL when it is
+ * none; the caller frees).
+ */
+long harness_api(int port, const char *method, const char *path, const char *auth, const char *type, const char *body,
+    size_t len, const char *extra, json_t **answer);
 /* A new harness (name): Redis, the sandbox and a gateway with those tokens and extra config, answering HTTP. */
 struct harness *harness_api_new(const char *name, const char *extra);
+/* A cmocka group teardown: harness_finish() of *state; fails when the gateway did not stop cleanly. */
+int harness_teardown(void **state);
 /* The keyed pseudonym the gateway gives a number (as the delivery log shows it). */
 void harness_person(const char *e164, char out[32]);
 /* Sandbox stats member a.b (e.g. "callbacks", "pending"), or -1. */

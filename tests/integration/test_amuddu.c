@@ -79,13 +79,6 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
-{
-	assert_int_equal(harness_finish(*state, 10000), 0);
-	return 0;
-}
-
 static void
 test_help_and_usage(void **state)
 {
@@ -186,5 +179,5 @@ main(void)
 		cmocka_unit_test(test_exit_codes),
 	};
 
-	return cmocka_run_group_tests_name("amuddu", tests, setup, teardown);
+	return cmocka_run_group_tests_name("amuddu", tests, setup, harness_teardown);
 }

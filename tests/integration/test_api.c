@@ -31,26 +31,8 @@ static long
 call(struct harness *h, int port, const char *method, const char *path, const char *auth, const char *type,
     const char *body, json_t **answer)
 {
-	struct harness_http hc = { 0 };
-	char ah[128], th[128], *out = NULL;
-	const char *headers[3] = { NULL, NULL, NULL };
-	size_t n = 0;
-	long code;
-
 	(void)h;
-	if (auth != NULL) {
-		snprintf(ah, sizeof ah, "Authorization: %s", auth);
-		headers[n++] = ah;
-	}
-	if (type != NULL) {
-		snprintf(th, sizeof th, "Content-Type: %s", type);
-		headers[n++] = th;
-	}
-	code = harness_request(&hc, port, method, path, headers, body, body != NULL ? strlen(body) : 0, &out);
-	*answer = out != NULL ? json_loads(out, 0, NULL) : NULL;
-	free(out);
-	harness_http_close(&hc);
-	return code;
+	return harness_api(port, method, path, auth, type, body, body != NULL ? strlen(body) : 0, NULL, answer);
 }
 
 static void
@@ -72,13 +54,6 @@ static int
 setup(void **state)
 {
 	*state = harness_api_new("api", NULL);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	assert_int_equal(harness_finish(*state, 10000), 0);
 	return 0;
 }
 
@@ -195,5 +170,5 @@ main(void)
 		cmocka_unit_test(test_segments_through_prism),
 	};
 
-	return cmocka_run_group_tests_name("api", tests, setup, teardown);
+	return cmocka_run_group_tests_name("api", tests, setup, harness_teardown);
 }

@@ -1,0 +1,180 @@
+/*
+ * The contacts' scripts. One shared part (index keys, attribute writes
+ * with their index, tags, consent with its history) is put in front of
+ * each. Values in index keys are lower-cased and percent-encoded as the
+ * gateway's other keys are (docs/redis.md, "Names in keys").
+ */
+#include "queues/contacts.h"
+
+/* The Lua text is laid out as Lua, not as C. */
+/* clang-format off */
+
+#define CONTACTS_COMMON \
+	"local P = ARGV[1]\n" \
+	"local function enc(v)\n" \
+	"  return (string.gsub(string.lower(v), '[^%w%-%._~@/]', function(c) return string.format('%%%02X', string.byte(c)) end))\n" \
+	"end\n" \
+	"local function ix(attr, v) return P..'ix:'..attr..':'..enc(v) end\n" \
+	"local INDEXED = {city = true, locale = true, sex = true, channel = true}\n" \
+	"local ATTRS = {'name', 'first_name', 'city', 'locale', 'sex', 'channel'}\n" \
+	"local function hash(key)\n" \
+	"  local h, t = {}, redis.call('HGETALL', key)\n" \
+	"  for i = 1, #t, 2 do h[t[i]] = t[i + 1] end\n" \
+	"  return h\n" \
+	"end\n" \
+	"local function sorted_tags(t)\n" \
+	"  local l = {}\n" \
+	"  for _, v in ipairs(t) do l[#l + 1] = v end\n" \
+	"  table.sort(l)\n" \
+	"  return table.concat(l, ',')\n" \
+	"end\n" \
+	/* Whether applying row r to the contact cur would change it. */ \
+	"local function differs(cur, r)\n" \
+	"  for k, v in pairs(r.a or {}) do if (cur[k] or '') ~= v then return true end end\n" \
+	"  if r.t and (cur.tags or '') ~= sorted_tags(r.t) then return true end\n" \
+	"  if r.co and cur.consent ~= r.co then return true end\n" \
+	"  for k, v in pairs(r.x or {}) do if cur['f:'..k] ~= v then return true end end\n" \
+	"  return false\n" \
+	"end\n" \
+	/* Applies row r to contact id (cur: its hash, {} when new); true when something changed. */ \
+	"local function apply(id, cur, r, now, source, by)\n" \
+	"  local key, changed = P..'contact:'..id, false\n" \
+	"  if not cur.phone then\n" \
+	"    redis.call('HSET', key, 'phone', r.ph, 'created', now, 'source', source)\n" \
+	"    redis.call('ZADD', P..'contacts', now, id)\n" \
+	"    changed = true\n" \
+	"  end\n" \
+	"  for _, k in ipairs(ATTRS) do\n" \
+	"    local v = r.a and r.a[k]\n" \
+	"    local old = cur[k] or ''\n" \
+	"    if v and v ~= old then\n" \
+	"      if v == '' then redis.call('HDEL', key, k) else redis.call('HSET', key, k, v) end\n" \
+	"      if INDEXED[k] then\n" \
+	"        if old ~= '' then redis.call('SREM', ix(k, old), id) end\n" \
+	"        if v ~= '' then redis.call('SADD', ix(k, v), id) end\n" \
+	"      end\n" \
+	"      changed = true\n" \
+	"    end\n" \
+	"  end\n" \
+	"  if r.t then\n" \
+	"    local new, old = sorted_tags(r.t), cur.tags or ''\n" \
+	"    if new ~= old then\n" \
+	"      for t in string.gmatch(old, '[^,]+') do redis.call('SREM', ix('tag', t), id) end\n" \
+	"      for _, t in ipairs(r.t) do redis.call('SADD', ix('tag', t), id) end\n" \
+	"      if new == '' then redis.call('HDEL', key, 'tags') else redis.call('HSET', key, 'tags', new) end\n" \
+	"      changed = true\n" \
+	"    end\n" \
+	"  end\n" \
+	"  for k, v in pairs(r.x or {}) do\n" \
+	"    if cur['f:'..k] ~= v then redis.call('HSET', key, 'f:'..k, v); changed = true end\n" \
+	"  end\n" \
+	/* Consent is a history: a change adds an event (value, time, source, who), never rewrites one. */ \
+	"  if r.co and cur.consent ~= r.co then\n" \
+	"    local at = r.ca and r.ca > 0 and string.format('%d', r.ca) or now\n" \
+	"    redis.call('HSET', key, 'consent', r.co, 'consent_at', at, 'consent_source', source)\n" \
+	"    redis.call('XADD', P..'consent:'..id, '*', 'value', r.co, 'at', at, 'source', source, 'by', by)\n" \
+	"    if r.co == 'yes' then redis.call('SADD', P..'ix:consent:yes', id) else redis.call('SREM', P..'ix:consent:yes', id) end\n" \
+	"    changed = true\n" \
+	"  end\n" \
+	"  if changed then redis.call('HSET', key, 'updated', now) end\n" \
+	"  return changed\n" \
+	"end\n"
+
+static const char contacts_stage_text[] = CONTACTS_COMMON
+	"local id, now, ttl = ARGV[2], ARGV[3], ARGV[4]\n"
+	"local rows, seen, meta = P..'import:'..id..':rows', P..'import:'..id..':seen', P..'import:'..id\n"
+	"local out, n = {}, {new = 0, changed = 0, same = 0}\n"
+	"for i = 5, #ARGV do\n"
+	"  local r = cjson.decode(ARGV[i])\n"
+	"  local first = redis.call('HGET', seen, r.p)\n"
+	"  if first then\n"
+	"    out[#out + 1] = 'dup:'..first\n"
+	"  else\n"
+	"    redis.call('HSET', seen, r.p, string.format('%d', r.ln))\n"
+	"    redis.call('HSET', rows, r.p, ARGV[i])\n"
+	"    local cur = hash(P..'contact:'..r.p)\n"
+	"    local v = not cur.phone and 'new' or differs(cur, r) and 'changed' or 'same'\n"
+	"    n[v] = n[v] + 1\n"
+	"    out[#out + 1] = v\n"
+	"  end\n"
+	"end\n"
+	"for k, v in pairs(n) do if v > 0 then redis.call('HINCRBY', meta, k, v) end end\n"
+	"redis.call('HSET', meta, 'updated', now)\n"
+	"for _, k in ipairs({rows, seen, meta}) do redis.call('EXPIRE', k, ttl) end\n"
+	"return out\n";
+
+static const char contacts_commit_text[] = CONTACTS_COMMON
+	"local id, cursor, count, now, source, by = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]\n"
+	"local rows = P..'import:'..id..':rows'\n"
+	"local r = redis.call('HSCAN', rows, cursor, 'COUNT', count)\n"
+	"for i = 1, #r[2], 2 do\n"
+	"  local row = cjson.decode(r[2][i + 1])\n"
+	"  apply(r[2][i], hash(P..'contact:'..r[2][i]), row, now, source, by)\n"
+	"end\n"
+	"if r[1] == '0' then redis.call('DEL', rows, P..'import:'..id..':seen', P..'import:'..id) end\n"
+	"return r[1]\n";
+
+static const char contacts_drop_text[] =
+	"local P, id = ARGV[1], ARGV[2]\n"
+	"return redis.call('DEL', P..'import:'..id..':rows', P..'import:'..id..':seen', P..'import:'..id)\n";
+
+static const char contacts_get_text[] =
+	"local P, id = ARGV[1], ARGV[2]\n"
+	"return {redis.call('HGETALL', P..'contact:'..id), redis.call('XREVRANGE', P..'consent:'..id, '+', '-', 'COUNT', 100)}\n";
+
+static const char contacts_page_text[] =
+	"local P, after, count = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+	"local ms, last = string.match(after, '^(%d+):(.*)$')\n"
+	"local min = ms or '-inf'\n"
+	"local out = {}\n"
+	"local offset = 0\n"
+	"while #out < count do\n"
+	"  local ids = redis.call('ZRANGEBYSCORE', P..'contacts', min, '+inf', 'WITHSCORES', 'LIMIT', offset, count + 1)\n"
+	"  if #ids == 0 then break end\n"
+	"  for i = 1, #ids, 2 do\n"
+	"    local sc = string.format('%d', tonumber(ids[i + 1]))\n"
+	"    if not ms or sc ~= ms or ids[i] > last then\n"
+	"      if #out == count then return out end\n"
+	"      out[#out + 1] = {ids[i], sc, redis.call('HGETALL', P..'contact:'..ids[i])}\n"
+	"    end\n"
+	"  end\n"
+	"  offset = offset + count + 1\n"
+	"end\n"
+	"return out\n";
+
+static const char contacts_update_text[] = CONTACTS_COMMON
+	"local id, now, source, by = ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
+	"local cur = hash(P..'contact:'..id)\n"
+	"if not cur.phone then return 0 end\n"
+	"local r = cjson.decode(ARGV[6])\n"
+	"r.ph = cur.phone\n"
+	"apply(id, cur, r, now, source, by)\n"
+	"return 1\n";
+
+static const char contacts_erase_text[] = CONTACTS_COMMON
+	"local id = ARGV[2]\n"
+	"local key = P..'contact:'..id\n"
+	"local cur = hash(key)\n"
+	"if not cur.phone then return 0 end\n"
+	"for _, k in ipairs(ATTRS) do\n"
+	"  if INDEXED[k] and cur[k] then redis.call('SREM', ix(k, cur[k]), id) end\n"
+	"end\n"
+	"for t in string.gmatch(cur.tags or '', '[^,]+') do redis.call('SREM', ix('tag', t), id) end\n"
+	"redis.call('SREM', P..'ix:consent:yes', id)\n"
+	"redis.call('ZREM', P..'contacts', id)\n"
+	/* What the person wrote to us: each inbox entry of theirs, by the index the inbound script keeps. */
+	"local il = P..'inbox:'..id\n"
+	"local ids = redis.call('LRANGE', il, 0, -1)\n"
+	"for i = 1, #ids, 500 do redis.call('XDEL', P..'inbox', unpack(ids, i, math.min(i + 499, #ids))) end\n"
+	"redis.call('DEL', key, P..'consent:'..id, il)\n"
+	"return 1\n";
+
+/* clang-format on */
+
+struct lua_script contacts_stage = { "contacts_stage", contacts_stage_text, "" };
+struct lua_script contacts_commit = { "contacts_commit", contacts_commit_text, "" };
+struct lua_script contacts_drop = { "contacts_drop", contacts_drop_text, "" };
+struct lua_script contacts_get = { "contacts_get", contacts_get_text, "" };
+struct lua_script contacts_page = { "contacts_page", contacts_page_text, "" };
+struct lua_script contacts_update = { "contacts_update", contacts_update_text, "" };
+struct lua_script contacts_erase = { "contacts_erase", contacts_erase_text, "" };

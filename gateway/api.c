@@ -43,6 +43,12 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/contacts/{}", API_WRITERS, api_contacts_show, false },
 	{ EVHTTP_REQ_PATCH, "/v1/contacts/{}", API_WRITERS, api_contacts_update, false },
 	{ EVHTTP_REQ_DELETE, "/v1/contacts/{}", API_ROLE(ROLE_ADMIN), api_contacts_delete, false },
+	{ EVHTTP_REQ_POST, "/v1/audiences/preview", API_WRITERS, api_audiences_preview, false },
+	{ EVHTTP_REQ_POST, "/v1/campaigns", API_WRITERS, api_campaigns_create, true },
+	{ EVHTTP_REQ_GET, "/v1/campaigns", API_WRITERS, api_campaigns_list, false },
+	{ EVHTTP_REQ_GET, "/v1/campaigns/{}", API_WRITERS, api_campaigns_show, false },
+	{ EVHTTP_REQ_POST, "/v1/campaigns/{}/preview", API_WRITERS, api_campaigns_preview, false },
+	{ EVHTTP_REQ_POST, "/v1/campaigns/{}/{}", API_WRITERS, api_campaigns_action, false },
 };
 
 /* A call waiting for its Idempotency-Key to be claimed. */
@@ -70,6 +76,9 @@ api_new(const struct api_settings *s)
 	a->store = s->store;
 	a->pk = phone_key_new(s->pseudonym_key != NULL ? s->pseudonym_key : "");
 	a->country = xstrdup(s->country != NULL ? s->country : "MA");
+	a->fallback = xstrdup(s->fallback != NULL ? s->fallback : "ary-Latn ary ar fr en");
+	if (s->estimates != NULL)
+		a->est = *s->estimates;
 	return a;
 }
 
@@ -80,6 +89,7 @@ api_free(struct api *a)
 		return;
 	phone_key_free(a->pk);
 	free(a->country);
+	free(a->fallback);
 	free(a);
 }
 

@@ -10,15 +10,27 @@
 #include <event2/http.h>
 
 #include "gateway/config_api.h"
+#include "gateway/util/zone.h"
 #include "queues/store.h"
 
 struct api;
+
+/* What a campaign's preview estimates its cost and its end with. */
+struct api_estimates {
+	double price_sms_segment, price_wa_marketing, price_wa_utility;
+	char currency[8];
+	double sms_rate, wa_rate; /* messages per second, 0 when not limited */
+	long wa_tier;             /* people per rolling 24 h, 0 when unlimited */
+	struct zone_quiet quiet;
+};
 
 struct api_settings {
 	const struct config_api *tokens; /* must outlive the api */
 	struct store *store;             /* the API's Redis connection (the api does not own it) */
 	const char *pseudonym_key;       /* [gateway] pseudonym_key: contact ids */
 	const char *country;             /* [contacts] default_country */
+	const char *fallback;            /* [locales] fallback */
+	struct api_estimates *estimates; /* for campaign previews (copied) */
 };
 
 struct api *api_new(const struct api_settings *s);

@@ -23,7 +23,8 @@
 #define CONTACTS_EXPORT_CHUNK "500"
 
 /* An export being gathered, page by page. */
-struct export {
+struct export
+{
 	struct api_call *c;
 	struct evbuffer *out;
 	long rows;
@@ -150,7 +151,8 @@ api_contacts_list(struct api_call *c)
 	long n = limit != NULL ? strtol(limit, NULL, 10) : 50;
 	struct cmdargs a;
 
-	if (n < 1 || n > CONTACTS_PAGE_MAX || (cursor != NULL && strspn(cursor, "0123456789:abcdef") != strlen(cursor))) {
+	if (n < 1 || n > CONTACTS_PAGE_MAX ||
+	    (cursor != NULL && strspn(cursor, "0123456789:abcdef") != strlen(cursor))) {
 		api_error(c, 422, "invalid", n < 1 || n > CONTACTS_PAGE_MAX ? "limit" : "cursor",
 		    "limit is 1 to %d; cursor is the next_cursor of the page before", CONTACTS_PAGE_MAX);
 		goto out;
@@ -179,9 +181,11 @@ contacts_listed(void *arg, json_t *reply, const char *err)
 		json_decref(list);
 		return;
 	}
-	json_array_foreach(reply, i, page) {
-		json_array_append_new(list, contact_json(json_array_get(page, 2), json_string_value(json_array_get(page, 0)),
-					      c->token->role == ROLE_ADMIN));
+	json_array_foreach(reply, i, page)
+	{
+		json_array_append_new(list,
+		    contact_json(json_array_get(page, 2), json_string_value(json_array_get(page, 0)),
+			c->token->role == ROLE_ADMIN));
 		last = page;
 	}
 	limit = api_query(c, "limit");
@@ -227,7 +231,8 @@ contacts_shown(void *arg, json_t *reply, const char *err)
 		return;
 	}
 	o = contact_json(json_array_get(reply, 0), c->params[0], c->token->role == ROLE_ADMIN);
-	json_array_foreach(json_array_get(reply, 1), i, e) {
+	json_array_foreach(json_array_get(reply, 1), i, e)
+	{
 		json_t *f = json_array_get(e, 1), *ev = json_object();
 
 		for (size_t k = 0; k + 1 < json_array_size(f); k += 2) {
@@ -257,7 +262,8 @@ api_contacts_update(struct api_call *c)
 		return;
 	row = json_pack("{s:o}", "a", json_object());
 	a = json_object_get(row, "a");
-	json_object_foreach(body, key, v) {
+	json_object_foreach(body, key, v)
+	{
 		const char *s = json_string_value(v), *canon = s;
 		size_t k;
 
@@ -279,13 +285,15 @@ api_contacts_update(struct api_call *c)
 			size_t i;
 			json_t *t, *tags = json_array();
 
-			json_array_foreach(v, i, t) {
+			json_array_foreach(v, i, t)
+			{
 				char *lower;
 
 				if (!json_is_string(t) || json_string_length(t) == 0 || json_string_length(t) > 64 ||
 				    strchr(json_string_value(t), ',') != NULL) {
 					json_decref(tags);
-					api_error(c, 422, "invalid", "tags", "tags are 1 to 64 characters each, without ','");
+					api_error(
+					    c, 422, "invalid", "tags", "tags are 1 to 64 characters each, without ','");
 					goto fail;
 				}
 				lower = xstrdup(json_string_value(t));
@@ -298,7 +306,8 @@ api_contacts_update(struct api_call *c)
 			json_object_set_new(row, "t", tags);
 		} else if (strcmp(key, "fields") == 0 && json_is_object(v)) {
 			json_object_set(row, "x", v);
-		} else if (strcmp(key, "consent") == 0 && s != NULL && (strcmp(s, "yes") == 0 || strcmp(s, "no") == 0)) {
+		} else if (strcmp(key, "consent") == 0 && s != NULL &&
+		    (strcmp(s, "yes") == 0 || strcmp(s, "no") == 0)) {
 			json_object_set_new(row, "co", json_string(s));
 			json_object_set_new(row, "ca", json_integer((json_int_t)time(NULL) * 1000));
 		} else {
@@ -406,7 +415,8 @@ api_contacts_export(struct api_call *c)
 	e->c = c;
 	e->out = evbuffer_new();
 	/* UTF-8 with a BOM, so that Excel opens names in Arabic script as they are. */
-	evbuffer_add_printf(e->out, "\xEF\xBB\xBFid,phone,name,first_name,city,locale,sex,channel,tags,consent,consent_at\r\n");
+	evbuffer_add_printf(
+	    e->out, "\xEF\xBB\xBFid,phone,name,first_name,city,locale,sex,channel,tags,consent,consent_at\r\n");
 	contacts_export_page(e, "");
 }
 
@@ -435,7 +445,8 @@ contacts_exported(void *arg, json_t *reply, const char *err)
 		free(e);
 		return;
 	}
-	json_array_foreach(reply, i, page) {
+	json_array_foreach(reply, i, page)
+	{
 		json_t *pairs = json_array_get(page, 2);
 
 		contacts_csv_cell(e->out, json_string_value(json_array_get(page, 0)), false);

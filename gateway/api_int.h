@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "gateway/api.h"
 #include "gateway/config_api.h"
 #include "gateway/util/phone.h"
 #include "queues/store.h"
@@ -20,7 +21,8 @@ struct api {
 	const struct config_api *tokens;
 	struct store *store;
 	struct phone_key *pk;
-	char *country;
+	char *country, *fallback;
+	struct api_estimates est;
 };
 
 struct api_call {
@@ -30,6 +32,7 @@ struct api_call {
 	char params[API_MAX_PARAMS][128];     /* the path's {…} segments, percent-decoded */
 	size_t nparams;
 	char *idem_key; /* the store key of the call's Idempotency-Key, or NULL */
+	bool created;   /* answer 201: the call made what it answers with */
 };
 
 /* Answers with code and {"error": {"code": ecode, "message": …, "field": field or null}}. */
@@ -62,5 +65,11 @@ void api_contacts_show(struct api_call *c);
 void api_contacts_update(struct api_call *c);
 void api_contacts_delete(struct api_call *c);
 void api_contacts_export(struct api_call *c);
+void api_campaigns_create(struct api_call *c);
+void api_campaigns_list(struct api_call *c);
+void api_campaigns_show(struct api_call *c);
+void api_campaigns_action(struct api_call *c);
+void api_campaigns_preview(struct api_call *c);
+void api_audiences_preview(struct api_call *c);
 
 #endif

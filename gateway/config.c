@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gateway/util/phone.h"
+#include "gateway/config_check.h"
 #include "gateway/util/xmalloc.h"
 #include "gateway/util/zone.h"
 #include "handlers/providers.h"
@@ -59,6 +59,12 @@ static const struct config_key config_keys[] = {
 	{ "gateway", "quiet_hours", CONFIG_QUIET, OFF(quiet_hours), 0, 0, NULL },
 	{ "time", "zone", CONFIG_STRING, OFF(time_zone), 0, 0, NULL },
 	{ "contacts", "default_country", CONFIG_STRING, OFF(default_country), 0, 0, NULL },
+	{ "gateway", "require_consent", CONFIG_BOOL, OFF(require_consent), 0, 0, NULL },
+	{ "locales", "fallback", CONFIG_STRING, OFF(locale_fallback), 0, 0, NULL },
+	{ "prices", "sms_segment", CONFIG_STRING, OFF(price_sms_segment), 0, 0, NULL },
+	{ "prices", "whatsapp_marketing", CONFIG_STRING, OFF(price_wa_marketing), 0, 0, NULL },
+	{ "prices", "whatsapp_utility", CONFIG_STRING, OFF(price_wa_utility), 0, 0, NULL },
+	{ "prices", "currency", CONFIG_STRING, OFF(price_currency), 0, 0, NULL },
 	{ "time", "allow_stale_tzdata", CONFIG_BOOL, OFF(allow_stale_tzdata), 0, 0, NULL },
 };
 #undef OFF
@@ -139,6 +145,11 @@ config_new_defaults(void)
 	c->quiet_hours = (struct zone_quiet){ .on = true, .start_min = 21 * 60, .end_min = 8 * 60 };
 	c->time_zone = xstrdup("Africa/Casablanca");
 	c->default_country = xstrdup("MA");
+	c->locale_fallback = xstrdup("ary-Latn ary ar fr en");
+	c->price_sms_segment = xstrdup("0");
+	c->price_wa_marketing = xstrdup("0");
+	c->price_wa_utility = xstrdup("0");
+	c->price_currency = xstrdup("MAD");
 	return c;
 }
 
@@ -360,6 +371,26 @@ config_providers_finish(struct config *c, const char *name, char *err, size_t er
 			if ((e = getenv(env)) != NULL && *e != '\0')
 				config_provider_put(cp, k->name, e);
 		}
+		for (size_t k = 0; k < cp->n; k++) {
+			char *end;
+			double v;
+
+			if (strcmp(cp->v[k].key, "rate") == 0) {
+				v = strtod(cp->v[k].value, &end);
+				if (end == cp->v[k].value || *end != '\0' || v < 0 || v > 100000) {
+					snprintf(err, errlen,
+					    "%s: [%s] rate: '%s' is not messages per second (0 for no limit)", name,
+					    cp->ops->name, cp->v[k].value);
+					return -1;
+				}
+			} else if (strcmp(cp->v[k].key, "tier") == 0 && strcmp(cp->v[k].value, "250") != 0 &&
+			    strcmp(cp->v[k].value, "2000") != 0 && strcmp(cp->v[k].value, "10000") != 0 &&
+			    strcmp(cp->v[k].value, "100000") != 0 && strcmp(cp->v[k].value, "unlimited") != 0) {
+				snprintf(err, errlen, "%s: [%s] tier is 250, 2000, 10000, 100000 or unlimited", name,
+				    cp->ops->name);
+				return -1;
+			}
+		}
 		config_provider_settings(c, cp, &ps);
 		why[0] = '\0';
 		if ((ctx = cp->ops->create(&ps, why, sizeof why)) == NULL) {
@@ -410,12 +441,8 @@ config_finish(struct config *c, const char *name, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: [gateway] consumer and group must not be empty", name);
 		return -1;
 	}
-	if (!phone_country_known(c->default_country)) {
-		snprintf(err, errlen,
-		    "%s: [contacts] default_country '%s' is not one the gateway knows (MA, FR, SN, …)", name,
-		    c->default_country);
+	if (config_check_campaigns(c, name, err, errlen) != 0)
 		return -1;
-	}
 	if (c->retry_max_ms < c->retry_base_ms) {
 		snprintf(err, errlen, "%s: [gateway] retry_max_ms must be at least retry_base_ms", name);
 		return -1;

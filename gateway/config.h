@@ -56,6 +56,11 @@ struct config {
 	/* [time] */
 	char *time_zone;         /* the programme's local time (IANA name) */
 	bool allow_stale_tzdata; /* run on zone data that predates Morocco's 2026-09-20 change */
+	bool require_consent;    /* every bulk entry needs consent on record, not only the gateway's campaigns */
+	/* [locales] */
+	char *locale_fallback; /* "ary-Latn ary ar fr en": where a missing text or translation is looked for next */
+	/* [prices]: for estimates of a campaign's cost */
+	char *price_sms_segment, *price_wa_marketing, *price_wa_utility, *price_currency;
 	/* [contacts] */
 	char *default_country; /* ISO 3166 alpha-2 of national numbers in imports */
 	/* [api] */

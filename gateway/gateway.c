@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "gateway/api.h"
+#include "gateway/campaign_run.h"
 #include "gateway/dispatch.h"
 #include "gateway/http.h"
 #include "gateway/metrics.h"
@@ -39,7 +40,9 @@ struct gateway {
 	struct receipts *receipts;
 	struct webhook *webhook;
 	struct api *api;
-	struct store *store; /* the API's Redis connection */
+	struct store *store; /* the API's and the campaigns' Redis connection */
+	struct campaign_run *campaigns;
+	struct throttle *throttle;
 	struct http *http;
 	struct metrics *metrics;
 	struct route_provider providers[METRICS_MAX_PROVIDERS];
@@ -64,6 +67,7 @@ static void gateway_metrics(void *arg, struct buf *out);
 static void gateway_webhook(void *arg, struct evhttp_request *req, const char *name, const char *route);
 static void gateway_api(void *arg, struct evhttp_request *req, const char *path);
 static int gateway_outbox_new(struct gateway *gw);
+static void gateway_throttle_new(struct gateway *gw);
 static int gateway_http_new(struct gateway *gw, char *err, size_t errlen);
 static void gateway_timer(struct event *ev, long ms);
 
@@ -187,6 +191,7 @@ gateway_outbox_new(struct gateway *gw)
 	os.msg_ttl_s = cfg->msg_ttl_s;
 	os.log_maxlen = cfg->log_maxlen;
 	os.contacts = gw->whatsapp != NULL;
+	os.require_consent = cfg->require_consent;
 	gw->outbox = outbox_new(gw->base, &os, &oh, gw);
 	memset(&ds, 0, sizeof ds);
 	ds.connect_timeout_ms = cfg->connect_timeout_ms;
@@ -198,8 +203,51 @@ gateway_outbox_new(struct gateway *gw)
 	gw->dispatch = dispatch_new(gw->base, &ds);
 	gw->route = route_new(gw->sms, gw->whatsapp);
 	route_set_quiet(gw->route, &cfg->quiet_hours);
+	gw->store = store_new(gw->base, &gw->target, cfg->prefix);
+	{
+		struct campaign_run_settings cs = { gw->store, cfg->consumer, cfg->locale_fallback, 500 };
+
+		gw->campaigns = campaign_run_new(gw->base, &cs);
+	}
+	route_set_campaigns(gw->route, campaign_run_state, gw->campaigns, cfg->require_consent);
 	gw->sender = sender_new(gw->outbox, gw->dispatch, gw->route, gw->metrics, max_concurrent);
+	gateway_throttle_new(gw);
 	return 0;
+}
+
+/*
+ * The limits across processes: [<provider>] rate (0 or none: not limited;
+ * WhatsApp 80 a second unless set, Meta's default per number) and
+ * [whatsapp] tier (250 unless set, a new number's tier).
+ */
+static void
+gateway_throttle_new(struct gateway *gw)
+{
+	double rates[METRICS_MAX_PROVIDERS];
+	const char *names[METRICS_MAX_PROVIDERS], *v;
+	size_t n = 0;
+	long tier = 0;
+
+	for (size_t i = 0; i < gw->nproviders; i++) {
+		const char *name = gw->providers[i].ops->name;
+		size_t mi = gw->providers[i].mi;
+
+		if (mi >= METRICS_MAX_PROVIDERS)
+			continue;
+		while (n <= mi) {
+			rates[n] = 0;
+			names[n++] = "";
+		}
+		v = config_provider_get(gw->cfg, name, "rate");
+		rates[mi] = v != NULL ? strtod(v, NULL) : gw->providers[i].ops->channel == CHANNEL_WHATSAPP ? 80 : 0;
+		names[mi] = name;
+	}
+	if (gw->whatsapp != NULL) {
+		v = config_provider_get(gw->cfg, "whatsapp", "tier");
+		tier = v == NULL ? 250 : strcmp(v, "unlimited") == 0 ? 0 : atol(v);
+	}
+	gw->throttle = throttle_new(gw->base, gw->store, rates, names, n, tier);
+	sender_set_throttle(gw->sender, gw->throttle);
 }
 
 static int
@@ -229,10 +277,26 @@ gateway_http_new(struct gateway *gw, char *err, size_t errlen)
 	if (strcmp(cfg->http_listen, "off") == 0)
 		return 0;
 	{
-		struct api_settings as = { &cfg->api, NULL, cfg->pseudonym_key, cfg->default_country };
+		struct api_settings as = { &cfg->api, gw->store, cfg->pseudonym_key, cfg->default_country,
+			cfg->locale_fallback, NULL };
+		struct api_estimates est;
+		const char *v;
 
-		gw->store = store_new(gw->base, &gw->target, cfg->prefix);
-		as.store = gw->store;
+		memset(&est, 0, sizeof est);
+		est.price_sms_segment = strtod(cfg->price_sms_segment, NULL);
+		est.price_wa_marketing = strtod(cfg->price_wa_marketing, NULL);
+		est.price_wa_utility = strtod(cfg->price_wa_utility, NULL);
+		snprintf(est.currency, sizeof est.currency, "%s", cfg->price_currency);
+		if (gw->sms != NULL && (v = config_provider_get(cfg, gw->sms->ops->name, "rate")) != NULL)
+			est.sms_rate = strtod(v, NULL);
+		/* WhatsApp's own limit is 80 a second per number unless raised. */
+		est.wa_rate = 80;
+		if ((v = config_provider_get(cfg, "whatsapp", "rate")) != NULL)
+			est.wa_rate = strtod(v, NULL);
+		v = config_provider_get(cfg, "whatsapp", "tier");
+		est.wa_tier = v == NULL ? 250 : strcmp(v, "unlimited") == 0 ? 0 : atol(v);
+		est.quiet = cfg->quiet_hours;
+		as.estimates = &est;
 		gw->api = api_new(&as);
 	}
 	gw->http = http_new(gw->base, &hs, gw->metrics, &hh, gw, err, errlen);
@@ -298,8 +362,8 @@ gateway_run(struct gateway *gw)
 	    gw->http != NULL ? http_port(gw->http) : 0);
 	outbox_start(gw->outbox);
 	receipts_start(gw->receipts);
-	if (gw->store != NULL)
-		store_start(gw->store);
+	store_start(gw->store);
+	campaign_run_start(gw->campaigns);
 	/* main() held these back until the signal events existed. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
@@ -318,6 +382,8 @@ gateway_free(struct gateway *gw)
 		return;
 	if (gw->dispatch != NULL)
 		dispatch_abort_all(gw->dispatch);
+	/* First: calls still waiting for the store are answered while those who wait for them exist. */
+	store_free(gw->store);
 	sender_free(gw->sender);
 	outbox_free(gw->outbox);
 	dispatch_free(gw->dispatch);
@@ -326,7 +392,8 @@ gateway_free(struct gateway *gw)
 	receipts_free(gw->receipts);
 	http_free(gw->http);
 	api_free(gw->api);
-	store_free(gw->store);
+	campaign_run_free(gw->campaigns);
+	throttle_free(gw->throttle);
 	webhook_free(gw->webhook);
 	gateway_providers_free(gw->providers, gw->nproviders);
 	if (gw->sigterm_ev != NULL)
@@ -388,6 +455,7 @@ gateway_signal_cb(evutil_socket_t sig, short what, void *arg)
 	gw->draining = true;
 	gateway_timer(gw->shutdown_ev, ms);
 	outbox_stop(gw->outbox);
+	campaign_run_stop(gw->campaigns);
 }
 
 static void

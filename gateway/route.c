@@ -24,9 +24,15 @@
  */
 #define ROUTE_WINDOW_S (24 * 3600 - 300)
 
+/* How long a message of a paused campaign waits before its campaign's state is looked at again. */
+#define ROUTE_PAUSED_S 30
+
 struct route {
 	const struct route_provider *sms, *whatsapp;
 	struct zone_quiet quiet;
+	route_campaign_state *campaign_state;
+	void *campaign_arg;
+	bool require_consent;
 };
 
 static enum route_verdict route_stop(struct route_plan *plan, enum route_verdict v, enum outcome o, const char *why);
@@ -52,6 +58,14 @@ void
 route_set_quiet(struct route *r, const struct zone_quiet *q)
 {
 	r->quiet = *q;
+}
+
+void
+route_set_campaigns(struct route *r, route_campaign_state *state, void *arg, bool require_consent)
+{
+	r->campaign_state = state;
+	r->campaign_arg = arg;
+	r->require_consent = require_consent;
 }
 
 static enum route_verdict
@@ -93,8 +107,29 @@ route_template(const struct route_provider *p, const char *kind, const char *loc
 }
 
 enum route_verdict
+route_campaign(const struct route *r, const struct message *m, long long now_s, struct route_plan *plan)
+{
+	const char *st;
+
+	if (!m->from_campaign || r->campaign_state == NULL || m->campaign[0] == '\0')
+		return ROUTE_SEND;
+	st = r->campaign_state(r->campaign_arg, m->campaign);
+	if (st != NULL && strcmp(st, "cancelled") == 0)
+		return route_stop(plan, ROUTE_SKIP, OUTCOME_SKIPPED, "campaign_cancelled");
+	if (st != NULL && strcmp(st, "paused") == 0) {
+		plan->until_s = now_s + ROUTE_PAUSED_S;
+		if (m->expires > 0 && plan->until_s >= m->expires)
+			return route_stop(plan, ROUTE_SKIP, OUTCOME_EXPIRED, "expired: campaign paused");
+		return route_stop(plan, ROUTE_DEFER, OUTCOME_DEFERRED, "campaign_paused");
+	}
+	return ROUTE_SEND;
+}
+
+enum route_verdict
 route_decide(const struct route *r, const struct message *m, long long now_s, struct route_plan *plan)
 {
+	enum route_verdict v;
+
 	memset(plan, 0, sizeof *plan);
 	plan->pm.id = m->id;
 	plan->pm.to = m->to;
@@ -106,6 +141,11 @@ route_decide(const struct route *r, const struct message *m, long long now_s, st
 		return route_stop(plan, ROUTE_SKIP, OUTCOME_EXPIRED, "expired");
 	if (m->opted_out)
 		return route_stop(plan, ROUTE_SKIP, OUTCOME_SKIPPED, "opted_out");
+	if ((v = route_campaign(r, m, now_s, plan)) != ROUTE_SEND)
+		return v;
+	if ((m->from_campaign || (r->require_consent && m->lane == LANE_BULK)) &&
+	    strcmp(m->contact_consent, "yes") != 0)
+		return route_stop(plan, ROUTE_SKIP, OUTCOME_SKIPPED, "no_consent");
 	if (m->lane != LANE_REPLY && (plan->until_s = zone_quiet_until(&r->quiet, now_s)) != 0) {
 		if (m->expires > 0 && plan->until_s >= m->expires)
 			return route_stop(plan, ROUTE_SKIP, OUTCOME_EXPIRED, "expired: expires during quiet hours");

@@ -5,7 +5,7 @@
  * approved template or free text, the fall back to SMS when WhatsApp
  * cannot carry it, and quiet hours. Decisions only, over the message, the
  * configured providers and the time; gateway/sender.c does the sending.
- * Rules yet to come (rate limits, consent, cancellation) belong here too.
+ * consent and campaign states. Rate limits, still to come, belong here too.
  * The creator owns struct route; route_free().
  */
 #ifndef AMUDDU_ROUTE_H
@@ -51,6 +51,21 @@ struct route *route_new(const struct route_provider *sms, const struct route_pro
 void route_free(struct route *r);
 /* Holds bulk and notify back during q (local time); reply is never held. Off until set. */
 void route_set_quiet(struct route *r, const struct zone_quiet *q);
+/* A campaign's state as the gateway last read it ("running", "paused", "cancelled", …), or NULL. */
+typedef const char *route_campaign_state(void *arg, const char *campaign);
+/*
+ * Campaign messages (origin=campaign) go only to people with consent on
+ * record, and not while their campaign is paused (held) or after it is
+ * cancelled (skipped). With require_consent, every bulk message needs it.
+ */
+void route_set_campaigns(struct route *r, route_campaign_state *state, void *arg, bool require_consent);
+/*
+ * The campaign rule alone, for a message about to start after waiting for
+ * a transfer slot: SEND, or SKIP (cancelled) or DEFER (paused) with the
+ * plan's outcome and why set.
+ */
+enum route_verdict route_campaign(
+    const struct route *r, const struct message *m, long long now_s, struct route_plan *plan);
 /* Decides how m goes at now_s (epoch seconds). */
 enum route_verdict route_decide(
     const struct route *r, const struct message *m, long long now_s, struct route_plan *plan);

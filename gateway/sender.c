@@ -33,6 +33,7 @@ struct sender {
 	size_t max_concurrent;
 	struct sender_job_list waiting;
 	size_t nwaiting;
+	struct throttle *throttle;
 };
 
 static void sender_done(void *arg, const struct provider_answer *a, long long elapsed_us);
@@ -41,6 +42,8 @@ static void sender_count(struct sender_job *j, const struct route_provider *p, e
 static void sender_queue(struct sender_job *j, bool first);
 static void sender_fell_back(struct sender_job *j, const char *why);
 static int sender_start(struct sender_job *j);
+static void sender_tier_checked(void *arg, long long wait_ms);
+static void sender_wake(void *arg);
 
 struct sender *
 sender_new(struct outbox *ob, struct dispatch *d, const struct route *rt, struct metrics *mt, size_t max_concurrent)
@@ -54,6 +57,35 @@ sender_new(struct outbox *ob, struct dispatch *d, const struct route *rt, struct
 	s->max_concurrent = max_concurrent;
 	TAILQ_INIT(&s->waiting);
 	return s;
+}
+
+void
+sender_set_throttle(struct sender *s, struct throttle *t)
+{
+	s->throttle = t;
+	throttle_on_tokens(t, sender_wake, s);
+}
+
+static void
+sender_wake(void *arg)
+{
+	sender_pump(arg);
+}
+
+/* The tier said whether this person may get a business-initiated WhatsApp message now. */
+static void
+sender_tier_checked(void *arg, long long wait_ms)
+{
+	struct sender_job *j = arg;
+
+	if (wait_ms > 0) {
+		j->plan.until_s = (long long)time(NULL) + (wait_ms + 999) / 1000;
+		log_info("held back id=%s reason=whatsapp_tier wait_s=%lld", j->m->kid, (wait_ms + 999) / 1000);
+		sender_record(j, OUTCOME_DEFERRED, "whatsapp_tier");
+		return;
+	}
+	sender_queue(j, false);
+	sender_pump(j->s);
 }
 
 void
@@ -127,6 +159,11 @@ sender_send(struct sender *s, struct message *m)
 	case ROUTE_SEND:
 		if (j->plan.fell_back_from != NULL)
 			sender_fell_back(j, "window_closed");
+		/* Business-initiated on WhatsApp (a template): within the tier, or parked until there is room. */
+		if (s->throttle != NULL && j->plan.pm.template != NULL && throttle_tier_on(s->throttle)) {
+			throttle_tier(s->throttle, m->person, sender_tier_checked, j);
+			return;
+		}
 		sender_queue(j, false);
 		sender_pump(s);
 		return;
@@ -168,9 +205,10 @@ sender_start(struct sender_job *j)
 void
 sender_pump(struct sender *s)
 {
-	struct sender_job *j;
+	struct sender_job *j, *next;
 
-	while (dispatch_inflight(s->d) < s->max_concurrent && (j = TAILQ_FIRST(&s->waiting)) != NULL) {
+	for (j = TAILQ_FIRST(&s->waiting); j != NULL && dispatch_inflight(s->d) < s->max_concurrent; j = next) {
+		next = TAILQ_NEXT(j, entry);
 		switch (outbox_lease(s->ob, j->m)) {
 		case OUTBOX_LEASE_STALE:
 			return; /* the outbox renews, then calls sender_pump() again */
@@ -183,6 +221,17 @@ sender_pump(struct sender *s)
 		case OUTBOX_LEASE_OK:
 			break;
 		}
+		/* Its campaign may have been paused or cancelled while it waited for a slot. */
+		if (route_campaign(s->rt, j->m, (long long)time(NULL), &j->plan) != ROUTE_SEND) {
+			TAILQ_REMOVE(&s->waiting, j, entry);
+			s->nwaiting--;
+			log_info("not sent id=%s reason=%s", j->m->kid, j->plan.why);
+			sender_record(j, j->plan.outcome, j->plan.why);
+			continue;
+		}
+		/* A provider out of tokens: its messages wait (throttle calls back), the others' go. */
+		if (s->throttle != NULL && !throttle_take(s->throttle, j->plan.p->mi))
+			continue;
 		TAILQ_REMOVE(&s->waiting, j, entry);
 		s->nwaiting--;
 		(void)sender_start(j);

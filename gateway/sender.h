@@ -13,6 +13,7 @@
 #include "gateway/dispatch.h"
 #include "gateway/metrics.h"
 #include "gateway/route.h"
+#include "gateway/throttle.h"
 #include "queues/outbox.h"
 
 struct sender;
@@ -25,6 +26,12 @@ void sender_free(struct sender *s);
 void sender_send(struct sender *s, struct message *m);
 /* Starts waiting messages while transfer slots are free (the outbox's leases handler too). */
 void sender_pump(struct sender *s);
+/*
+ * Holds messages to the limits t keeps across processes (per provider
+ * account, by metrics index; WhatsApp's tier for business-initiated
+ * messages). t must outlive the sender; NULL: no limits.
+ */
+void sender_set_throttle(struct sender *s, struct throttle *t);
 /* Gives every waiting message back to the outbox unrecorded (shutdown). */
 void sender_release_waiting(struct sender *s);
 size_t sender_waiting(const struct sender *s);

@@ -44,6 +44,7 @@ static void generic_secret_free(char *s);
 static int generic_answer_id(const char *path, const char *body, size_t len, char *out, size_t outlen);
 
 static const struct provider_key generic_keys[] = {
+	{ "rate", false, false }, /* messages per second across the gateway processes (gateway/), 0 for none */
 	{ "url", false, false },
 	{ "body", false, false },
 	{ "id_field", false, false },

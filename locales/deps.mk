@@ -3,3 +3,4 @@
 # Held to the layering of docs/design.md by scripts/check-layers.
 NEEDS_locales/locale_guess :=
 NEEDS_locales/segments := gateway/util/buf
+NEEDS_locales/fallback :=

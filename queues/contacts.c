@@ -42,6 +42,7 @@
 	"  if not cur.phone then\n" \
 	"    redis.call('HSET', key, 'phone', r.ph, 'created', now, 'source', source)\n" \
 	"    redis.call('ZADD', P..'contacts', now, id)\n" \
+	"    redis.call('SADD', P..'ix:all', id)\n" \
 	"    changed = true\n" \
 	"  end\n" \
 	"  for _, k in ipairs(ATTRS) do\n" \
@@ -162,6 +163,7 @@ static const char contacts_erase_text[] = CONTACTS_COMMON
 	"for t in string.gmatch(cur.tags or '', '[^,]+') do redis.call('SREM', ix('tag', t), id) end\n"
 	"redis.call('SREM', P..'ix:consent:yes', id)\n"
 	"redis.call('ZREM', P..'contacts', id)\n"
+	"redis.call('SREM', P..'ix:all', id)\n"
 	/* What the person wrote to us: each inbox entry of theirs, by the index the inbound script keeps. */
 	"local il = P..'inbox:'..id\n"
 	"local ids = redis.call('LRANGE', il, 0, -1)\n"

@@ -142,6 +142,8 @@ message_parse(struct message *m, enum lane lane, const char *entry_id, const cha
 			m->locale = value;
 		else if (strcmp(name, "vars") == 0)
 			m->vars = value;
+		else if (strcmp(name, "origin") == 0)
+			m->from_campaign = strcmp(value, "campaign") == 0;
 		/* Anything else is kept in fields and ignored. */
 	}
 

@@ -48,6 +48,8 @@ struct message {
 	bool opted_out;           /* the person is in the opt-out set */
 	char contact_channel[16]; /* preferred channel, or "" */
 	char contact_locale[16];  /* or "" */
+	char contact_consent[4];  /* "yes", "no", or "" (none on record) */
+	bool from_campaign;       /* made by the gateway's campaigns (origin=campaign): consent required */
 	int64_t wa_last_in_s;     /* when the person last wrote on WhatsApp, 0 for never */
 	char **fields;            /* name, value, name, value, ... as received (in storage) */
 	size_t *field_lens;

@@ -35,9 +35,10 @@ struct outbox_settings {
 	long retry_max_ms;
 	long msg_ttl_s;
 	long long log_maxlen;
-	long block_ms;    /* XREADGROUP BLOCK; default 1000 */
-	long due_poll_ms; /* scheduled-set poll; default 200 */
-	bool contacts;    /* read the contact record when a message is begun (routing needs it) */
+	long block_ms;        /* XREADGROUP BLOCK; default 1000 */
+	long due_poll_ms;     /* scheduled-set poll; default 200 */
+	bool contacts;        /* read the contact record when a message is begun (routing needs it) */
+	bool require_consent; /* read it for bulk messages too: [gateway] require_consent */
 };
 
 struct outbox_handlers {

@@ -80,7 +80,8 @@ outbox_begin(struct outbox *ob, struct outbox_item **items, size_t n)
 		const char *item[SCRIPTS_BEGIN_I_COUNT];
 
 		/* The contact record is read only when routing or the address needs it. */
-		it->contact = m->by_contact || (ob->s.contacts && m->channel != CHANNEL_SMS);
+		it->contact = m->by_contact || (ob->s.contacts && m->channel != CHANNEL_SMS) ||
+		    (ob->s.require_consent && m->lane == LANE_BULK);
 		item[SCRIPTS_BEGIN_I_lane] = lane_name(m->lane);
 		item[SCRIPTS_BEGIN_I_entry] = m->entry_id;
 		item[SCRIPTS_BEGIN_I_id] = m->id;
@@ -107,7 +108,7 @@ outbox_begin_facts(struct outbox_item *it, const redisReply *r, size_t *k)
 
 	if (!it->contact)
 		return;
-	for (int j = 0; j < 4; j++) {
+	for (int j = 0; j < 5; j++) {
 		e = *k < r->elements ? r->element[(*k)++] : NULL;
 		s = outbox_reply_str(e, &len);
 		switch (j) {
@@ -119,6 +120,9 @@ outbox_begin_facts(struct outbox_item *it, const redisReply *r, size_t *k)
 			break;
 		case 2:
 			snprintf(m->contact_locale, sizeof m->contact_locale, "%.*s", (int)len, s);
+			break;
+		case 4:
+			snprintf(m->contact_consent, sizeof m->contact_consent, "%.*s", (int)len, s);
 			break;
 		default:
 			if (!m->by_contact)

@@ -19,7 +19,7 @@
 
 
 /*
- * begin: per message, {attempt, [wa_last_in, channel, locale, phone] when
+ * begin: per message, {attempt, [wa_last_in, channel, locale, phone, consent] when
  * contact is set} to go ahead, or one result code; then, last, the
  * opt-out flag of every message in order (one SMISMEMBER for the batch,
  * made before anything is written). A new message's record is only its
@@ -68,9 +68,9 @@ const char script_begin[] =
 	"  later('HSET', ifl(lane), entry, kid..'\\n'..ckey..'\\n'..kind..'\\n'..person..'\\n'..campaign)\n"
 	"  out[#out + 1] = res\n"
 	"  if contact ~= '' then\n"
-	"    local ct = redis.call('HMGET', P..'contact:'..person, 'wa_last_in', 'channel', 'locale', 'phone')\n"
+	"    local ct = redis.call('HMGET', P..'contact:'..person, 'wa_last_in', 'channel', 'locale', 'phone', 'consent')\n"
 	"    out[#out + 1] = ct[1] or ''; out[#out + 1] = ct[2] or ''\n"
-	"    out[#out + 1] = ct[3] or ''; out[#out + 1] = ct[4] or ''\n"
+	"    out[#out + 1] = ct[3] or ''; out[#out + 1] = ct[4] or ''; out[#out + 1] = ct[5] or ''\n"
 	"  end\n"
 	"end\n"
 	"local out = run(one)\n"

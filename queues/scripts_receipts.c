@@ -90,6 +90,7 @@ const char script_inbound[] =
 	"    loc = locale\n"
 	"    redis.call('HSET', ck, 'phone', phone, 'created', nows, 'source', 'inbound')\n"
 	"    redis.call('ZADD', P..'contacts', nows, person)\n"
+	"    redis.call('SADD', P..'ix:all', person)\n"
 	"    if locale ~= '' then\n"
 	"      redis.call('HSET', ck, 'locale', locale)\n"
 	"      redis.call('SADD', P..'ix:locale:'..string.lower(locale), person)\n"

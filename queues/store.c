@@ -17,6 +17,7 @@
 struct store {
 	struct redis_conn *conn;
 	char *prefix;
+	bool closing; /* being freed: new calls are answered "unavailable" at once */
 };
 
 struct store_call {
@@ -51,6 +52,7 @@ store_free(struct store *s)
 {
 	if (s == NULL)
 		return;
+	s->closing = true;
 	redis_conn_free(s->conn);
 	free(s->prefix);
 	free(s);
@@ -128,6 +130,12 @@ store_run(struct store *s, struct lua_script *script, struct cmdargs *args, stor
 
 	c->cb = cb;
 	c->arg = arg;
+	if (s->closing) {
+		cmdargs_free(args);
+		free(c);
+		cb(arg, NULL, "unavailable");
+		return;
+	}
 	if (lua_run(s->conn, script, args, store_lua_reply, c) != 0) {
 		free(c);
 		cb(arg, NULL, "unavailable");
@@ -154,7 +162,7 @@ store_command(struct store *s, struct cmdargs *args, store_cb *cb, void *arg)
 	c->arg = arg;
 	c->a = *args;
 	memset(args, 0, sizeof *args);
-	if (redis_conn_command(s->conn, store_cmd_reply, c, c->a.n, c->a.v, c->a.lens) != 0) {
+	if (s->closing || redis_conn_command(s->conn, store_cmd_reply, c, c->a.n, c->a.v, c->a.lens) != 0) {
 		cmdargs_free(&c->a);
 		free(c);
 		cb(arg, NULL, "unavailable");

@@ -13,3 +13,4 @@ TEST_fuzz_twilio_webhook := gateway/util/buf handlers/form handlers/provider han
 TEST_fuzz_whatsapp_webhook := gateway/util/buf handlers/provider handlers/signature handlers/whatsapp_webhook
 TEST_fuzz_segments := gateway/util/buf locales/segments
 TEST_fuzz_contacts_csv := handlers/contacts_csv
+TEST_fuzz_template := handlers/template

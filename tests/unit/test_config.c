@@ -796,6 +796,38 @@ test_api_tokens(void **state)
 	expect_refused(text, "t.ini", bad_name);
 }
 
+/* The campaigns' settings: consent, fallback chain, prices, rates and tier, each refused with its reason. */
+static void
+test_campaign_settings(void **state)
+{
+	static const char *const bad_fallback[] = { "[locales] fallback", "'de' is not fr, ar, ary, ary-Latn or en",
+		NULL };
+	static const char *const bad_price[] = { "[prices]", "'cheap' is not a price", NULL };
+	static const char *const bad_rate[] = { "[twilio] rate", "messages per second", NULL };
+	static const char *const bad_tier[] = { "[whatsapp] tier is 250, 2000, 10000, 100000 or unlimited", NULL };
+	static const char *const bad_country[] = { "[contacts] default_country 'ZZ'", NULL };
+	struct config *c;
+
+	(void)state;
+	c = load_ok("[gateway]\nrequire_consent = yes\n[locales]\nfallback = ary ar fr\n[prices]\nsms_segment = 0.35\n"
+		    "[contacts]\ndefault_country = SN\n" TWILIO_OK "rate = 30\n");
+	assert_true(c->require_consent);
+	assert_string_equal(c->locale_fallback, "ary ar fr");
+	assert_string_equal(c->price_sms_segment, "0.35");
+	assert_string_equal(c->default_country, "SN");
+	assert_string_equal(config_provider_get(c, "twilio", "rate"), "30");
+	config_free(c);
+	c = load_ok("");
+	assert_false(c->require_consent);
+	assert_string_equal(c->locale_fallback, "ary-Latn ary ar fr en");
+	config_free(c);
+	expect_refused("[locales]\nfallback = ary de fr\n", "t.ini", bad_fallback);
+	expect_refused("[prices]\nwhatsapp_marketing = cheap\n", "t.ini", bad_price);
+	expect_refused(TWILIO_OK "rate = fast\n", "t.ini", bad_rate);
+	expect_refused(WHATSAPP_OK "tier = 500\n", "t.ini", bad_tier);
+	expect_refused("[contacts]\ndefault_country = ZZ\n", "t.ini", bad_country);
+}
+
 int
 main(void)
 {
@@ -833,6 +865,7 @@ main(void)
 		cmocka_unit_test_setup(test_twilio_status_callback_derived, clear_env),
 		cmocka_unit_test_setup(test_time_and_quiet_hours, clear_env),
 		cmocka_unit_test_setup(test_api_tokens, clear_env),
+		cmocka_unit_test_setup(test_campaign_settings, clear_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

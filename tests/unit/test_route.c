@@ -294,6 +294,56 @@ test_quiet_hours(void **state)
 	route_free(r);
 }
 
+static const char *
+fake_campaign_state(void *arg, const char *campaign)
+{
+	(void)arg;
+	if (strcmp(campaign, "c-paused") == 0)
+		return "paused";
+	if (strcmp(campaign, "c-cancelled") == 0)
+		return "cancelled";
+	return "running";
+}
+
+/* Campaign messages: consent on record, and their campaign neither paused nor cancelled. */
+static void
+test_campaign_rules(void **state)
+{
+	struct route *r = route_new(&sms, &wa);
+	struct route_plan plan;
+	struct message m;
+
+	(void)state;
+	route_set_campaigns(r, fake_campaign_state, NULL, false);
+	message(&m, CHANNEL_SMS, "training_offer");
+	m.lane = LANE_BULK;
+	m.from_campaign = true;
+	m.campaign = "c-running";
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SKIP);
+	assert_string_equal(plan.why, "no_consent");
+	snprintf(m.contact_consent, sizeof m.contact_consent, "no");
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SKIP);
+	snprintf(m.contact_consent, sizeof m.contact_consent, "yes");
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SEND);
+	m.campaign = "c-paused";
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_DEFER);
+	assert_string_equal(plan.why, "campaign_paused");
+	assert_true(plan.until_s > NOW);
+	m.campaign = "c-cancelled";
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SKIP);
+	assert_string_equal(plan.why, "campaign_cancelled");
+	/* A producer's own bulk message: consent is the producer's to check, unless require_consent. */
+	m.from_campaign = false;
+	m.contact_consent[0] = '\0';
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SEND);
+	route_set_campaigns(r, fake_campaign_state, NULL, true);
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SKIP);
+	assert_string_equal(plan.why, "no_consent");
+	m.lane = LANE_NOTIFY;
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SEND);
+	route_free(r);
+}
+
 int
 main(void)
 {
@@ -305,6 +355,7 @@ main(void)
 		cmocka_unit_test(test_contact_locale),
 		cmocka_unit_test(test_not_sent_by_rule),
 		cmocka_unit_test(test_quiet_hours),
+		cmocka_unit_test(test_campaign_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

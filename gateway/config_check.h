@@ -1,0 +1,16 @@
+/*
+ * Checks of settings that need more than their own line: the campaigns'
+ * (locales, prices, the default country). config_load() calls them.
+ */
+#ifndef AMUDDU_CONFIG_CHECK_H
+#define AMUDDU_CONFIG_CHECK_H
+
+#include <stddef.h>
+
+#include "gateway/config.h"
+
+/* 0, or -1 with "file: [section] key: reason" in err. */
+int config_check_campaigns(const struct config *c, const char *name, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+#endif

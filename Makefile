@@ -131,6 +131,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory all-tests fuzz-build
 	@scripts/check-layers
+	@scripts/check-catalogs
 	@scripts/run-tests $(BUILD)
 	@echo "== fuzz targets on their seed corpora"
 	@scripts/run-fuzz 0

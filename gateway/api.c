@@ -44,6 +44,8 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_PATCH, "/v1/contacts/{}", API_WRITERS, api_contacts_update, false },
 	{ EVHTTP_REQ_DELETE, "/v1/contacts/{}", API_ROLE(ROLE_ADMIN), api_contacts_delete, false },
 	{ EVHTTP_REQ_POST, "/v1/audiences/preview", API_WRITERS, api_audiences_preview, false },
+	{ EVHTTP_REQ_POST, "/v1/messages", API_WRITERS, api_messages_send, true },
+	{ EVHTTP_REQ_GET, "/v1/messages/{}", API_WRITERS, api_messages_show, false },
 	{ EVHTTP_REQ_POST, "/v1/campaigns", API_WRITERS, api_campaigns_create, true },
 	{ EVHTTP_REQ_GET, "/v1/campaigns", API_WRITERS, api_campaigns_list, false },
 	{ EVHTTP_REQ_GET, "/v1/campaigns/{}", API_WRITERS, api_campaigns_show, false },
@@ -79,6 +81,7 @@ api_new(const struct api_settings *s)
 	a->fallback = xstrdup(s->fallback != NULL ? s->fallback : "ary-Latn ary ar fr en");
 	if (s->estimates != NULL)
 		a->est = *s->estimates;
+	a->catalog = s->catalog;
 	return a;
 }
 

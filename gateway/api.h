@@ -31,6 +31,7 @@ struct api_settings {
 	const char *country;             /* [contacts] default_country */
 	const char *fallback;            /* [locales] fallback */
 	struct api_estimates *estimates; /* for campaign previews (copied) */
+	const struct catalog *catalog;   /* the standard messages (campaign texts by kind), or NULL */
 };
 
 struct api *api_new(const struct api_settings *s);

@@ -18,6 +18,7 @@
 #include "gateway/util/xmalloc.h"
 #include "gateway/util/zone.h"
 #include "handlers/template.h"
+#include "locales/catalog.h"
 #include "locales/fallback.h"
 #include "queues/campaigns.h"
 
@@ -195,6 +196,19 @@ api_campaigns_create(struct api_call *c)
 		goto fail;
 	}
 	texts = json_object_get(body, "texts");
+	if (texts == NULL && c->api->catalog != NULL) {
+		/* No texts: the standard ones for the kind, in every locale the catalogs have. */
+		static const char *const locales[] = { "fr", "ar", "ary", "ary-Latn", "en" };
+		char ckey[64];
+		const char *t;
+
+		snprintf(ckey, sizeof ckey, "campaign.%s", json_string_value(json_object_get(body, "kind")));
+		texts = json_object();
+		for (size_t i = 0; i < sizeof locales / sizeof locales[0]; i++)
+			if ((t = catalog_get(c->api->catalog, locales[i], ckey)) != NULL)
+				json_object_set_new(texts, locales[i], json_string(t));
+		json_object_set_new(body, "texts", texts);
+	}
 	if (!json_is_object(texts) || json_object_size(texts) == 0) {
 		api_error(c, 422, "invalid", "texts",
 		    "texts is required: an object from locale to text, such as {\"fr\": \"…\"}");

@@ -23,6 +23,7 @@ struct api {
 	struct phone_key *pk;
 	char *country, *fallback;
 	struct api_estimates est;
+	const struct catalog *catalog;
 };
 
 struct api_call {
@@ -71,5 +72,7 @@ void api_campaigns_show(struct api_call *c);
 void api_campaigns_action(struct api_call *c);
 void api_campaigns_preview(struct api_call *c);
 void api_audiences_preview(struct api_call *c);
+void api_messages_send(struct api_call *c);
+void api_messages_show(struct api_call *c);
 
 #endif

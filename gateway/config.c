@@ -61,6 +61,7 @@ static const struct config_key config_keys[] = {
 	{ "contacts", "default_country", CONFIG_STRING, OFF(default_country), 0, 0, NULL },
 	{ "gateway", "require_consent", CONFIG_BOOL, OFF(require_consent), 0, 0, NULL },
 	{ "locales", "fallback", CONFIG_STRING, OFF(locale_fallback), 0, 0, NULL },
+	{ "locales", "dir", CONFIG_STRING, OFF(locales_dir), 0, 0, NULL },
 	{ "prices", "sms_segment", CONFIG_STRING, OFF(price_sms_segment), 0, 0, NULL },
 	{ "prices", "whatsapp_marketing", CONFIG_STRING, OFF(price_wa_marketing), 0, 0, NULL },
 	{ "prices", "whatsapp_utility", CONFIG_STRING, OFF(price_wa_utility), 0, 0, NULL },
@@ -146,6 +147,7 @@ config_new_defaults(void)
 	c->time_zone = xstrdup("Africa/Casablanca");
 	c->default_country = xstrdup("MA");
 	c->locale_fallback = xstrdup("ary-Latn ary ar fr en");
+	c->locales_dir = xstrdup("locales");
 	c->price_sms_segment = xstrdup("0");
 	c->price_wa_marketing = xstrdup("0");
 	c->price_wa_utility = xstrdup("0");

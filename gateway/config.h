@@ -59,6 +59,7 @@ struct config {
 	bool require_consent;    /* every bulk entry needs consent on record, not only the gateway's campaigns */
 	/* [locales] */
 	char *locale_fallback; /* "ary-Latn ary ar fr en": where a missing text or translation is looked for next */
+	char *locales_dir;     /* the PO catalogs of the standard messages */
 	/* [prices]: for estimates of a campaign's cost */
 	char *price_sms_segment, *price_wa_marketing, *price_wa_utility, *price_currency;
 	/* [contacts] */

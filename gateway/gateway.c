@@ -16,6 +16,7 @@
 
 #include "gateway/api.h"
 #include "gateway/campaign_run.h"
+#include "locales/catalog.h"
 #include "gateway/dispatch.h"
 #include "gateway/http.h"
 #include "gateway/metrics.h"
@@ -43,6 +44,7 @@ struct gateway {
 	struct store *store; /* the API's and the campaigns' Redis connection */
 	struct campaign_run *campaigns;
 	struct throttle *throttle;
+	struct catalog *catalog; /* the standard messages, [locales] dir */
 	struct http *http;
 	struct metrics *metrics;
 	struct route_provider providers[METRICS_MAX_PROVIDERS];
@@ -278,7 +280,7 @@ gateway_http_new(struct gateway *gw, char *err, size_t errlen)
 		return 0;
 	{
 		struct api_settings as = { &cfg->api, gw->store, cfg->pseudonym_key, cfg->default_country,
-			cfg->locale_fallback, NULL };
+			cfg->locale_fallback, NULL, NULL };
 		struct api_estimates est;
 		const char *v;
 
@@ -297,6 +299,7 @@ gateway_http_new(struct gateway *gw, char *err, size_t errlen)
 		est.wa_tier = v == NULL ? 250 : strcmp(v, "unlimited") == 0 ? 0 : atol(v);
 		est.quiet = cfg->quiet_hours;
 		as.estimates = &est;
+		as.catalog = gw->catalog;
 		gw->api = api_new(&as);
 	}
 	gw->http = http_new(gw->base, &hs, gw->metrics, &hh, gw, err, errlen);
@@ -317,6 +320,11 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 		goto fail;
 	if (gateway_check_time(cfg, gw->stale_zone, sizeof gw->stale_zone, err, errlen) != 0)
 		goto fail;
+	gw->catalog = catalog_new();
+	if (catalog_load_dir(gw->catalog, cfg->locales_dir, err, errlen) != 0)
+		goto fail;
+	if (catalog_size(gw->catalog) == 0)
+		log_warn("no catalogs in [locales] dir %s: campaigns need their own texts", cfg->locales_dir);
 	if (gw->stale_zone[0] != '\0')
 		log_warn("running on stale zone data ([time] allow_stale_tzdata): %s", gw->stale_zone);
 	if (gateway_providers_new(cfg, gw->providers, &gw->nproviders, &gw->sms, &gw->whatsapp, err, errlen) != 0)
@@ -394,6 +402,7 @@ gateway_free(struct gateway *gw)
 	api_free(gw->api);
 	campaign_run_free(gw->campaigns);
 	throttle_free(gw->throttle);
+	catalog_free(gw->catalog);
 	webhook_free(gw->webhook);
 	gateway_providers_free(gw->providers, gw->nproviders);
 	if (gw->sigterm_ev != NULL)

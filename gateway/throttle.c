@@ -43,8 +43,8 @@ static void throttle_retry_cb(evutil_socket_t fd, short what, void *arg);
 static void throttle_tier_reply(void *arg, json_t *reply, const char *err);
 
 struct throttle *
-throttle_new(struct event_base *base, struct store *st, const double *rates, const char *const *names, size_t n,
-    long wa_tier)
+throttle_new(
+    struct event_base *base, struct store *st, const double *rates, const char *const *names, size_t n, long wa_tier)
 {
 	struct throttle *l = xcalloc(1, sizeof *l);
 
@@ -127,7 +127,8 @@ static void
 throttle_given(void *arg, json_t *reply, const char *err)
 {
 	struct throttle_bucket *b = arg;
-	long long got = json_integer_value(json_array_get(reply, 0)), wait = json_integer_value(json_array_get(reply, 1));
+	long long got = json_integer_value(json_array_get(reply, 0)),
+		  wait = json_integer_value(json_array_get(reply, 1));
 	struct timeval tv;
 
 	b->asking = false;

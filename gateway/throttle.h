@@ -19,8 +19,8 @@
 struct throttle;
 
 /* rates[i]: messages per second for the provider of metrics index i (0: none); names[i] its section. */
-struct throttle *throttle_new(struct event_base *base, struct store *st, const double *rates, const char *const *names,
-    size_t n, long wa_tier);
+struct throttle *throttle_new(
+    struct event_base *base, struct store *st, const double *rates, const char *const *names, size_t n, long wa_tier);
 void throttle_free(struct throttle *l);
 /* Called when tokens arrive, so that messages waiting for them may go. */
 void throttle_on_tokens(struct throttle *l, void (*wake)(void *arg), void *arg);

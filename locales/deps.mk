@@ -4,3 +4,4 @@
 NEEDS_locales/locale_guess :=
 NEEDS_locales/segments := gateway/util/buf
 NEEDS_locales/fallback :=
+NEEDS_locales/catalog := gateway/util/buf gateway/util/xmalloc locales/fallback

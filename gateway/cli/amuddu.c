@@ -16,6 +16,33 @@
 #define AMUDDU_MAX_WORDS 64
 
 const struct command commands[] = {
+	{ "contacts", "import", cmd_contacts_import, "FILE [--dry-run] [--valid] [--windows-1252]",
+	    "Imports contacts from a spreadsheet's CSV file (French or English headers). Any refused\n"
+	    "row refuses the file unless --valid; --dry-run writes nothing; --windows-1252 for French\n"
+	    "Excel's plain \"CSV\". A progress bar shows on a terminal." },
+	{ "contacts", "list", cmd_contacts_list, "[--limit N] [--all]", "Lists contacts (numbers masked for agents)." },
+	{ "contacts", "show", cmd_contacts_show, "ID", "Shows a contact and its consent history." },
+	{ "contacts", "set", cmd_contacts_set, "ID FIELD=VALUE...",
+	    "Changes a contact: name, first_name, city, locale, sex, channel, tags=a,b, consent=yes|no." },
+	{ "contacts", "delete", cmd_contacts_delete, "ID", "Erases a person (admin): number, names, consent, texts." },
+	{ "contacts", "export", cmd_contacts_export, "[FILE]", "Every contact as CSV with numbers (admin)." },
+	{ "audience", "preview", cmd_audience_preview, "[--city C] [--locale L] [--tag T] ...",
+	    "How many people a filter reaches, who is left out and why (--city, --locale, --channel,\n"
+	    "--sex, --tag: any of them, repeat for more; --all-tags; --replied-to ID; --not-replied-to ID)." },
+	{ "campaign", "create", cmd_campaign_create, "--name N --kind K --text LOCALE=TEXT... --start TIME ...",
+	    "Creates a campaign as a draft: --text fr=... --text ar=..., --var centre=Salé, --start\n"
+	    "2026-12-15T09:00 (local time), --expires, --lane, --via sms|whatsapp|auto, --category,\n"
+	    "--substitute, and audience options as for audience preview." },
+	{ "campaign", "list", cmd_campaign_list, "", "Lists campaigns with their counts." },
+	{ "campaign", "preview", cmd_campaign_act, "ID", "Who will get it, its SMS length, cost and end." },
+	{ "campaign", "schedule", cmd_campaign_act, "ID", "Schedules a draft for its start time." },
+	{ "campaign", "pause", cmd_campaign_act, "ID", "Pauses a scheduled or running campaign." },
+	{ "campaign", "resume", cmd_campaign_act, "ID", "Resumes a paused campaign." },
+	{ "campaign", "cancel", cmd_campaign_act, "ID", "Cancels a campaign: nothing more goes out." },
+	{ "campaign", "status", cmd_campaign_act, "ID [--watch]",
+	    "A campaign's live counts; --watch refreshes them every 2 seconds until it ends." },
+	{ "send", NULL, cmd_send, "(--to NUMBER | --contact ID) --text TEXT [--channel C]",
+	    "Sends one message (the notify lane): it is not a campaign, consent is not needed." },
 	{ "segments", NULL, cmd_segments, "TEXT",
 	    "How carriers will count TEXT as an SMS: GSM-7 or UCS-2, parts, the characters that\n"
 	    "forced UCS-2 and what substituting them would give." },

@@ -6,9 +6,11 @@
 #include "gateway/cli/client.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gateway/util/buf.h"
 
@@ -117,4 +119,169 @@ client_answer_free(struct client_answer *a)
 {
 	json_decref(a->json);
 	a->json = NULL;
+}
+
+enum client_exit
+client_json(const struct client *c, const char *method, const char *path, const json_t *body, struct client_answer *a)
+{
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	enum client_exit rc;
+
+	if (body != NULL && text == NULL) {
+		fprintf(stderr, "amuddu: a value is not valid UTF-8\n");
+		memset(a, 0, sizeof *a);
+		return CLIENT_USAGE;
+	}
+	rc = client_call(
+	    c, method, path, text != NULL ? "application/json" : NULL, text, text != NULL ? strlen(text) : 0, a);
+	free(text);
+	return rc;
+}
+
+/* A bar on stderr: how much of the file is sent. */
+static int
+client_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	int *last = arg, pct, width = 40;
+
+	(void)dltotal;
+	(void)dlnow;
+	if (ultotal <= 0)
+		return 0;
+	pct = (int)(ulnow * 100 / ultotal);
+	if (pct == *last)
+		return 0;
+	*last = pct;
+	fprintf(stderr, "\r[");
+	for (int i = 0; i < width; i++)
+		fputc(i < pct * width / 100 ? '#' : ' ', stderr);
+	fprintf(stderr, "] %3d%% %lld/%lld bytes%s", pct, (long long)ulnow, (long long)ultotal, pct == 100 ? "\n" : "");
+	return 0;
+}
+
+/* The common part of a transfer: the URL, the token, JSON accepted; the caller adds the rest. */
+static CURL *
+client_easy(const struct client *c, const char *path, struct curl_slist **headers, struct buf *auth)
+{
+	CURL *curl = curl_easy_init();
+	struct buf url;
+
+	if (curl == NULL)
+		return NULL;
+	buf_init(&url);
+	buf_printf(&url, "%s%s", c->url, path);
+	buf_printf(auth, "Authorization: Bearer %s", c->token);
+	*headers = curl_slist_append(*headers, auth->data);
+	curl_easy_setopt(curl, CURLOPT_URL, url.data);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	buf_free(&url);
+	return curl;
+}
+
+enum client_exit
+client_upload(
+    const struct client *c, const char *path_url, const char *file, const char *ctype, struct client_answer *a)
+{
+	struct curl_slist *headers = NULL;
+	struct buf out, auth, type;
+	FILE *f = fopen(file, "rb");
+	enum client_exit rc = CLIENT_OK;
+	CURL *curl;
+	CURLcode cc;
+	long size;
+	int last = -1;
+
+	memset(a, 0, sizeof *a);
+	if (f == NULL) {
+		fprintf(stderr, "amuddu: cannot read %s: %s\n", file, strerror(errno));
+		return CLIENT_USAGE;
+	}
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	buf_init(&out);
+	buf_init(&auth);
+	buf_init(&type);
+	if ((curl = client_easy(c, path_url, &headers, &auth)) == NULL) {
+		rc = CLIENT_UNREACHABLE;
+		goto out;
+	}
+	buf_printf(&type, "Content-Type: %s", ctype);
+	headers = curl_slist_append(headers, type.data);
+	headers = curl_slist_append(headers, "Expect:");
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(curl, CURLOPT_READDATA, f);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)size);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_write);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 3600000L);
+	if (isatty(2)) {
+		curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, client_progress);
+		curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &last);
+	}
+	if ((cc = curl_easy_perform(curl)) != CURLE_OK) {
+		fprintf(
+		    stderr, "amuddu: cannot send %s to the gateway at %s: %s\n", file, c->url, curl_easy_strerror(cc));
+		rc = CLIENT_UNREACHABLE;
+		goto out;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a->status);
+	a->json = out.len > 0 ? json_loadb(out.data, out.len, 0, NULL) : NULL;
+	if (a->status == 413)
+		fprintf(stderr, "amuddu: %s is larger than the gateway takes ([http] max_body_bytes)\n", file);
+	else if (a->json == NULL) {
+		fprintf(stderr, "amuddu: the answer (HTTP %ld) is not the API's: is AMUDDU_URL right?\n", a->status);
+		rc = CLIENT_UNREACHABLE;
+	}
+out:
+	fclose(f);
+	curl_slist_free_all(headers);
+	if (curl != NULL)
+		curl_easy_cleanup(curl);
+	explicit_bzero(auth.data != NULL ? auth.data : (char *)"", auth.len);
+	buf_free(&out);
+	buf_free(&auth);
+	buf_free(&type);
+	return rc;
+}
+
+static size_t
+client_write_file(char *data, size_t size, size_t n, void *arg)
+{
+	return fwrite(data, size, n, arg) * size;
+}
+
+enum client_exit
+client_download(const struct client *c, const char *path, FILE *out, struct client_answer *a)
+{
+	struct curl_slist *headers = NULL;
+	struct buf auth;
+	enum client_exit rc = CLIENT_OK;
+	CURL *curl;
+	CURLcode cc;
+
+	memset(a, 0, sizeof *a);
+	buf_init(&auth);
+	if ((curl = client_easy(c, path, &headers, &auth)) == NULL) {
+		buf_free(&auth);
+		return CLIENT_UNREACHABLE;
+	}
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_write_file);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+	cc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a->status);
+	if (cc != CURLE_OK && a->status == 0) {
+		fprintf(stderr, "amuddu: cannot reach the gateway at %s: %s\n", c->url, curl_easy_strerror(cc));
+		rc = CLIENT_UNREACHABLE;
+	}
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(curl);
+	explicit_bzero(auth.data != NULL ? auth.data : (char *)"", auth.len);
+	buf_free(&auth);
+	return rc;
 }

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Exit codes of amuddu (README.md, "The amuddu tool"). */
 enum client_exit {
@@ -38,6 +39,18 @@ struct client_answer {
  */
 enum client_exit client_call(const struct client *c, const char *method, const char *path, const char *ctype,
     const char *body, size_t len, struct client_answer *a);
+/* The same with a JSON body (not taken); body NULL sends none. */
+enum client_exit client_json(
+    const struct client *c, const char *method, const char *path, const json_t *body, struct client_answer *a);
+/*
+ * POSTs the file at path as the body (ctype), streamed from disk, with a
+ * progress bar on stderr when it is a terminal. CLIENT_USAGE when the file
+ * cannot be read.
+ */
+enum client_exit client_upload(
+    const struct client *c, const char *path_url, const char *file, const char *ctype, struct client_answer *a);
+/* GETs path and writes the body as it comes to out; the status in a->status (a->json only for an error). */
+enum client_exit client_download(const struct client *c, const char *path, FILE *out, struct client_answer *a);
 /* For an answer that is not 2xx: prints the API's error on stderr and returns the exit code it means. */
 enum client_exit client_refused(const struct client_answer *a);
 /* Prints j as indented JSON on stdout (for --json). */

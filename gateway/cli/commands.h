@@ -20,5 +20,17 @@ extern const struct command commands[];
 extern const size_t ncommands;
 
 int cmd_segments(const struct client *c, int argc, char **argv);
+int cmd_contacts_import(const struct client *c, int argc, char **argv);
+int cmd_contacts_list(const struct client *c, int argc, char **argv);
+int cmd_contacts_show(const struct client *c, int argc, char **argv);
+int cmd_contacts_set(const struct client *c, int argc, char **argv);
+int cmd_contacts_delete(const struct client *c, int argc, char **argv);
+int cmd_contacts_export(const struct client *c, int argc, char **argv);
+int cmd_audience_preview(const struct client *c, int argc, char **argv);
+int cmd_campaign_create(const struct client *c, int argc, char **argv);
+int cmd_campaign_list(const struct client *c, int argc, char **argv);
+/* preview, schedule, pause, resume, cancel, status: the verb is argv[-1]. */
+int cmd_campaign_act(const struct client *c, int argc, char **argv);
+int cmd_send(const struct client *c, int argc, char **argv);
 
 #endif

@@ -14,3 +14,4 @@ TEST_fuzz_whatsapp_webhook := gateway/util/buf handlers/provider handlers/signat
 TEST_fuzz_segments := gateway/util/buf locales/segments
 TEST_fuzz_contacts_csv := handlers/contacts_csv
 TEST_fuzz_template := handlers/template
+TEST_fuzz_catalog := locales/catalog

@@ -170,6 +170,98 @@ test_exit_codes(void **state)
 	}
 }
 
+/* An agent's whole job from the terminal: import, look, change consent, a campaign, a message. */
+static void
+test_agent_workflow(void **state)
+{
+	struct harness *h = *state;
+	char path[400], args[800], id[64] = "";
+	struct run r;
+	FILE *f;
+	json_t *j;
+
+	snprintf(path, sizeof path, "%s/people.csv", h->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("nom;téléphone;langue;ville;consentement\r\nAïcha;0612000001;fr;Rabat;oui\r\nOmar;0612000002;ar;Rabat;"
+	      "oui\r\n"
+	      "Bad;0812000003;fr;Rabat;oui\r\n",
+	    f);
+	fclose(f);
+	/* All or nothing: the bad row is named and nothing is written (exit 1). */
+	snprintf(args, sizeof args, "contacts import %s", path);
+	r = amuddu(h, HARNESS_AGENT_SECRET, args);
+	assert_int_equal(r.code, 1);
+	assert_non_null(strstr(r.out, "line 4, téléphone: not a phone number"));
+	assert_non_null(strstr(r.err, "refused (HTTP 422)"));
+	run_free(&r);
+	snprintf(args, sizeof args, "contacts import %s --valid", path);
+	r = amuddu(h, HARNESS_AGENT_SECRET, args);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "3 rows: 2 created, 0 updated, 0 unchanged, 1 refused"));
+	run_free(&r);
+	r = amuddu(h, HARNESS_AGENT_SECRET, "--json contacts list");
+	assert_int_equal(r.code, 0);
+	j = json_loads(r.out, JSON_DISABLE_EOF_CHECK, NULL);
+	assert_non_null(j);
+	snprintf(id, sizeof id, "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+	run_free(&r);
+	r = amuddu(h, HARNESS_AGENT_SECRET, "contacts list");
+	assert_non_null(strstr(r.out, "+2126******01"));
+	run_free(&r);
+	snprintf(args, sizeof args, "contacts set %s consent=no city=Salé", id);
+	r = amuddu(h, HARNESS_AGENT_SECRET, args);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "consent no "));
+	run_free(&r);
+	/* Export and erasure are the admin's. */
+	r = amuddu(h, HARNESS_AGENT_SECRET, "contacts export");
+	assert_int_equal(r.code, 3);
+	run_free(&r);
+	r = amuddu(h, HARNESS_ADMIN_SECRET, "contacts export");
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "+212612000002"));
+	run_free(&r);
+	/* A campaign: created, previewed, scheduled, watched to its end. */
+	r = amuddu(h, HARNESS_AGENT_SECRET,
+	    "--json campaign create --name 'Covid Rabat' --kind covid_info --text 'fr=Bonjour {first_name}' "
+	    "--text 'ar=مرحبا {first_name}' --start 2026-01-01T09:00 --city Rabat --via sms");
+	assert_int_equal(r.code, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	snprintf(id, sizeof id, "%s", json_string_value(json_object_get(j, "id")));
+	json_decref(j);
+	run_free(&r);
+	snprintf(args, sizeof args, "campaign preview %s", id);
+	r = amuddu(h, HARNESS_AGENT_SECRET, args);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "recipients  1"));
+	run_free(&r);
+	snprintf(args, sizeof args, "campaign schedule %s", id);
+	r = amuddu(h, HARNESS_AGENT_SECRET, args);
+	assert_int_equal(r.code, 0);
+	run_free(&r);
+	snprintf(args, sizeof args, "campaign status %s --watch", id);
+	r = amuddu(h, HARNESS_AGENT_SECRET, args);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "[done]"));
+	assert_non_null(strstr(r.out, "sent 1 "));
+	run_free(&r);
+	snprintf(args, sizeof args, "campaign resume %s", id);
+	r = amuddu(h, HARNESS_AGENT_SECRET, args);
+	assert_int_equal(r.code, 1);
+	assert_non_null(strstr(r.err, "a done campaign cannot be resumed"));
+	run_free(&r);
+	r = amuddu(h, HARNESS_AGENT_SECRET, "send --to '06 12 00 00 09' --text 'Votre rendez-vous est confirmé'");
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, " queued"));
+	run_free(&r);
+	r = amuddu(h, HARNESS_AGENT_SECRET, "campaign --help");
+	assert_int_equal(r.code, 0);
+	run_free(&r);
+}
+
 int
 main(void)
 {
@@ -177,6 +269,7 @@ main(void)
 		cmocka_unit_test(test_help_and_usage),
 		cmocka_unit_test(test_segments),
 		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_agent_workflow),
 	};
 
 	return cmocka_run_group_tests_name("amuddu", tests, setup, harness_teardown);

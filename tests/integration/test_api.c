@@ -158,6 +158,24 @@ test_segments_through_prism(void **state)
 	    call(h, h->prism_port, "POST", "/v1/segments", MONITORING, "application/json", "{\"text\": \"x\"}", &j),
 	    403);
 	expect_error(j, "forbidden", NULL);
+	/* A single message: queued, then found by its id. */
+	{
+		char path[96];
+
+		assert_int_equal(call(h, h->prism_port, "POST", "/v1/messages", AGENT, "application/json",
+				     "{\"to\": \"06 12 34 56 78\", \"text\": \"Rendez-vous confirmé jeudi 10h\"}", &j),
+		    202);
+		snprintf(path, sizeof path, "/v1/messages/%s", json_string_value(json_object_get(j, "id")));
+		json_decref(j);
+		assert_int_equal(harness_wait_log(h, "sent", 1, 10000), 1);
+		assert_int_equal(call(h, h->prism_port, "GET", path, AGENT, NULL, NULL, &j), 200);
+		assert_string_equal(json_string_value(json_object_get(j, "state")), "sent");
+		json_decref(j);
+		assert_int_equal(call(h, h->prism_port, "POST", "/v1/messages", AGENT, "application/json",
+				     "{\"to\": \"12\", \"text\": \"x\"}", &j),
+		    422);
+		expect_error(j, "invalid", "to");
+	}
 	harness_prism_stop(h);
 }
 

@@ -221,6 +221,26 @@ test_audience_preview_and_refusals(void **state)
 	    422);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "field")), "kind");
 	json_decref(j);
+	/* Without texts: the standard ones of its kind, from the catalogs, in all five locales. */
+	assert_int_equal(
+	    post(port, "/v1/campaigns",
+		"{\"name\": \"Semaine des migrants\", \"kind\": \"event\", \"audience\": {}, \"vars\": "
+		"{\"centre\": \"Rabat\", \"date\": \"18/12\", \"link\": \"https://x.ma/e\"}, \"start_at\": "
+		"\"2026-12-24T10:00\"}",
+		&j),
+	    201);
+	assert_int_equal(json_object_size(json_object_get(j, "texts")), 5);
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(json_object_get(j, "texts"), "ary-Latn")), "{centre}"));
+	json_decref(j);
+	/* The standard texts use {link}: without a value for it, refused. */
+	assert_int_equal(
+	    post(port, "/v1/campaigns",
+		"{\"name\": \"x\", \"kind\": \"event\", \"audience\": {}, \"start_at\": \"2026-12-24T10:00\"}", &j),
+	    422);
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(json_object_get(j, "error"), "message")), "unknown placeholder"));
+	json_decref(j);
 	assert_int_equal(
 	    post(port, "/v1/campaigns",
 		"{\"name\": \"x\", \"kind\": \"event\", \"audience\": {}, \"texts\": {\"fr\": \"  \"}, \"start_at\": "

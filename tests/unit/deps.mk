@@ -15,6 +15,7 @@ TEST_test_redis_url := queues/redis_url
 TEST_test_segments := gateway/util/buf locales/segments
 TEST_test_contacts_csv := handlers/contacts_csv
 TEST_test_template := handlers/template
+TEST_test_catalog := locales/catalog
 TEST_test_route := gateway/route gateway/util/domain gateway/util/zone
 TEST_test_signature := handlers/form handlers/signature
 TEST_test_strset := gateway/util/strset

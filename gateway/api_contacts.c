@@ -30,7 +30,11 @@
 struct import {
 	struct api_call *c;
 	struct contacts_csv *csv;
-	char id[33];
+	char id[72];
+	long part;         /* this request's part of the import, from 1 */
+	bool last;         /* the import ends with this part */
+	char settings[64]; /* mode, dry run and encoding: every part must say the same */
+	json_t *totals;    /* the import's totals after this part (queues/contacts.h, part_end) */
 	bool valid_only, dry_run, cp1252;
 	struct cmdargs batch;
 	long *lines; /* the line of each row in the batch */
@@ -61,6 +65,11 @@ static void import_answer(struct import *im, int code);
 static void import_drop(struct import *im);
 static void import_dropped(void *arg, json_t *reply, const char *err);
 static void import_free(struct import *im);
+static void import_begun(void *arg, json_t *reply, const char *err);
+static void import_read(struct import *im);
+static void import_part_ended(void *arg, json_t *reply, const char *err);
+static long long import_total(const struct import *im, size_t i);
+static void import_settings(struct import *im);
 static json_t *import_report(struct import *im, bool written);
 
 static void
@@ -71,6 +80,7 @@ import_free(struct import *im)
 	free(im->lines);
 	json_decref(im->errors);
 	json_decref(im->notes);
+	json_decref(im->totals);
 	free(im);
 }
 
@@ -214,18 +224,37 @@ import_staged(void *arg, json_t *reply, const char *err)
 		import_decide(im);
 }
 
+static long long
+import_total(const struct import *im, size_t i)
+{
+	const char *v = json_string_value(json_array_get(im->totals, i));
+
+	return v != NULL ? atoll(v) : json_integer_value(json_array_get(im->totals, i));
+}
+
+/* The report of the whole import (all its parts), from its totals in Redis. */
 static json_t *
 import_report(struct import *im, bool written)
 {
 	char sep[2] = { contacts_csv_separator(im->csv), '\0' };
+	long long refused = import_total(im, 4);
+	json_t *errors = json_array(), *e;
+	size_t i;
 
-	return json_pack("{s:s, s:b, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:O, s:b, s:O}", "import_id", im->id,
+	json_array_foreach(json_array_get(im->totals, 5), i, e)
+	{
+		json_t *one = json_loads(json_string_value(e), 0, NULL);
+
+		if (one != NULL)
+			json_array_append_new(errors, one);
+	}
+	return json_pack("{s:s, s:b, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:o, s:b, s:O}", "import_id", im->id,
 	    "dry_run", im->dry_run, "mode", im->valid_only ? "valid" : "all", "encoding",
 	    im->cp1252 ? "windows-1252" : "utf-8", "separator", sep[0] != '\0' ? sep : ",", "rows",
-	    (json_int_t)(im->rows + im->refused), "created", (json_int_t)im->created, "updated",
-	    (json_int_t)im->updated, "unchanged", (json_int_t)im->unchanged, "refused", (json_int_t)im->refused,
-	    "written", written, "errors", im->errors, "errors_more", im->refused > (long)json_array_size(im->errors),
-	    "notes", im->notes);
+	    (json_int_t)(import_total(im, 3) + refused), "created", (json_int_t)import_total(im, 0), "updated",
+	    (json_int_t)import_total(im, 1), "unchanged", (json_int_t)import_total(im, 2), "refused",
+	    (json_int_t)refused, "written", written, "errors", errors, "errors_more",
+	    refused > (long long)json_array_size(errors), "notes", im->notes);
 }
 
 static void
@@ -236,8 +265,8 @@ import_answer(struct import *im, int code)
 	bool written = code == 200 && !im->dry_run;
 
 	if (code == 200) {
-		snprintf(detail, sizeof detail, "created=%ld updated=%ld unchanged=%ld refused=%ld dry_run=%d",
-		    im->created, im->updated, im->unchanged, im->refused, im->dry_run);
+		snprintf(detail, sizeof detail, "created=%lld updated=%lld unchanged=%lld refused=%lld dry_run=%d",
+		    import_total(im, 0), import_total(im, 1), import_total(im, 2), import_total(im, 4), im->dry_run);
 		if (written)
 			api_audit(c, "contacts.import", im->id, detail);
 		api_reply(c, 200, import_report(im, written));
@@ -247,8 +276,8 @@ import_answer(struct import *im, int code)
 		char msg[200];
 
 		snprintf(msg, sizeof msg,
-		    "%ld row%s refused: nothing was imported (mode=valid imports the others; the errors say why)",
-		    im->refused, im->refused == 1 ? "" : "s");
+		    "%lld row%s refused: nothing was imported (mode=valid imports the others; the errors say why)",
+		    import_total(im, 4), import_total(im, 4) == 1 ? "" : "s");
 		json_object_set_new(json_object_get(body, "error"), "message", json_string(msg));
 		json_object_set_new(body, "import", import_report(im, false));
 		api_reply(c, 422, body);
@@ -259,6 +288,11 @@ import_answer(struct import *im, int code)
 static void
 import_decide(struct import *im)
 {
+	struct cmdargs a;
+	const char *prefix = store_prefix(im->c->api->store);
+	json_t *e;
+	size_t i;
+
 	if (im->unreadable) {
 		import_drop(im);
 		api_error(im->c, 422, "unreadable_file", NULL, "%s", im->fail);
@@ -272,9 +306,48 @@ import_decide(struct import *im)
 		import_free(im);
 		return;
 	}
-	if ((im->refused > 0 && !im->valid_only) || im->dry_run) {
+	/* This part's rows and refusals go with the import's; the totals decide. */
+	memset(&a, 0, sizeof a);
+	cmdargs_dup(&a, prefix, strlen(prefix));
+	cmdargs_dup(&a, im->id, strlen(im->id));
+	cmdargs_num(&a, im->part);
+	cmdargs_num(&a, im->rows);
+	cmdargs_num(&a, im->refused);
+	cmdargs_str(&a, IMPORT_STAGE_TTL);
+	json_array_foreach(im->errors, i, e)
+	{
+		char *t = json_dumps(e, JSON_COMPACT);
+
+		cmdargs_dup(&a, t, strlen(t));
+		free(t);
+	}
+	store_run(im->c->api->store, &contacts_part_end, &a, import_part_ended, im);
+}
+
+static void
+import_part_ended(void *arg, json_t *reply, const char *err)
+{
+	struct import *im = arg;
+
+	if (err != NULL || json_array_size(reply) != 6) {
+		im->failed = true;
+		snprintf(im->fail, sizeof im->fail, "the store could not take the part: %s",
+		    err != NULL ? err : "bad reply");
+		import_decide(im);
+		return;
+	}
+	im->totals = json_incref(reply);
+	if (!im->last) {
+		api_reply(im->c, 202,
+		    json_pack("{s:s, s:I, s:I, s:I, s:O}", "import_id", im->id, "part", (json_int_t)im->part, "rows",
+			(json_int_t)(import_total(im, 3) + import_total(im, 4)), "refused",
+			(json_int_t)import_total(im, 4), "notes", im->notes));
+		import_free(im);
+		return;
+	}
+	if ((import_total(im, 4) > 0 && !im->valid_only) || im->dry_run) {
 		import_drop(im);
-		import_answer(im, im->refused > 0 && !im->valid_only ? 422 : 200);
+		import_answer(im, import_total(im, 4) > 0 && !im->valid_only ? 422 : 200);
 		return;
 	}
 	import_commit(im, "0");
@@ -340,18 +413,25 @@ import_dropped(void *arg, json_t *reply, const char *err)
 		log_warn("contacts import: its staged rows stay until they expire: %s", err);
 }
 
+/* The import's settings as every part must repeat them. */
+static void
+import_settings(struct import *im)
+{
+	snprintf(im->settings, sizeof im->settings, "%s/%s/%s", im->valid_only ? "valid" : "all",
+	    im->dry_run ? "dry" : "write", im->cp1252 ? "windows-1252" : "utf-8");
+}
+
 void
 api_contacts_import(struct api_call *c)
 {
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(c->req), "Content-Type");
-	struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
-	struct contacts_csv_settings s;
-	struct contacts_csv_handlers h = { import_row, import_refused, import_note };
 	char *mode = api_query(c, "mode"), *dry = api_query(c, "dry_run"), *enc = api_query(c, "encoding");
+	char *upload = api_query(c, "upload"), *part = api_query(c, "part"), *last = api_query(c, "last");
+	char *first = api_query(c, "first_line");
 	struct import *im;
-	char why[300];
+	struct cmdargs a;
 	unsigned char rnd[16];
-	int n, rc = 0;
+	long partn = part != NULL ? strtol(part, NULL, 10) : 1, firstn = first != NULL ? strtol(first, NULL, 10) : 2;
 
 	if (ct == NULL || (strncasecmp(ct, "text/csv", 8) != 0 || (ct[8] != '\0' && ct[8] != ';'))) {
 		api_error(c, 415, "unsupported_media_type", NULL, "send the file as Content-Type: text/csv");
@@ -372,6 +452,23 @@ api_contacts_import(struct api_call *c)
 		api_error(c, 422, "invalid", "encoding", "encoding is utf-8 (the default) or windows-1252");
 		goto out;
 	}
+	/* A file larger than a request may take comes in parts, each with the header row, under one upload id. */
+	if (upload != NULL &&
+	    (strlen(upload) < 8 || strlen(upload) > 64 ||
+		strspn(upload, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(upload))) {
+		api_error(c, 422, "invalid", "upload", "upload is an id of 8 to 64 lower-case letters, digits or '-'");
+		goto out;
+	}
+	if (partn < 1 || partn > 1000000 || (part != NULL && upload == NULL)) {
+		api_error(c, 422, "invalid", "part", "part counts from 1, with an upload id");
+		goto out;
+	}
+	if (firstn < 2 || (last != NULL && strcmp(last, "true") != 0 && strcmp(last, "false") != 0)) {
+		api_error(c, 422, "invalid", first != NULL && firstn < 2 ? "first_line" : "last",
+		    "first_line is the line of the part's first row in the whole file (2 or more); last is true or "
+		    "false");
+		goto out;
+	}
 	if (api_store_down(c))
 		goto out;
 	im = xcalloc(1, sizeof *im);
@@ -381,17 +478,73 @@ api_contacts_import(struct api_call *c)
 	im->cp1252 = enc != NULL && strcasecmp(enc, "utf-8") != 0;
 	im->errors = json_array();
 	im->notes = json_array();
-	if (RAND_bytes(rnd, sizeof rnd) != 1) {
+	im->part = partn;
+	im->last = upload == NULL || last == NULL || strcmp(last, "true") == 0;
+	import_settings(im);
+	if (upload != NULL) {
+		snprintf(im->id, sizeof im->id, "u-%s-%s", c->token->name, upload);
+	} else if (RAND_bytes(rnd, sizeof rnd) != 1) {
 		import_free(im);
 		api_error(c, 500, "internal", NULL, "no randomness for an import id");
 		goto out;
+	} else {
+		for (size_t i = 0; i < sizeof rnd; i++)
+			snprintf(im->id + 2 * i, 3, "%02x", rnd[i]);
 	}
-	for (size_t i = 0; i < sizeof rnd; i++)
-		snprintf(im->id + 2 * i, 3, "%02x", rnd[i]);
-	s.country = c->api->country;
-	s.windows1252 = im->cp1252;
-	im->csv = contacts_csv_new(&s, &h, im);
-	/* The body as evhttp holds it, piece by piece, without copying it whole. */
+	{
+		struct contacts_csv_settings s = { c->api->country, im->cp1252 };
+		struct contacts_csv_handlers h = { import_row, import_refused, import_note };
+
+		im->csv = contacts_csv_new(&s, &h, im);
+		contacts_csv_set_line_offset(im->csv, firstn - 2);
+	}
+	memset(&a, 0, sizeof a);
+	cmdargs_dup(&a, store_prefix(c->api->store), strlen(store_prefix(c->api->store)));
+	cmdargs_dup(&a, im->id, strlen(im->id));
+	cmdargs_num(&a, im->part);
+	cmdargs_dup(&a, c->token->name, strlen(c->token->name));
+	cmdargs_dup(&a, im->settings, strlen(im->settings));
+	cmdargs_str(&a, IMPORT_STAGE_TTL);
+	store_run(c->api->store, &contacts_part_begin, &a, import_begun, im);
+out:
+	free(mode);
+	free(dry);
+	free(enc);
+	free(upload);
+	free(part);
+	free(last);
+	free(first);
+}
+
+static void
+import_begun(void *arg, json_t *reply, const char *err)
+{
+	struct import *im = arg;
+	const char *v = json_string_value(reply);
+
+	if (err != NULL || v == NULL) {
+		if (!api_store_down(im->c))
+			api_error(im->c, 503, "unavailable", NULL, "the store could not answer: try again");
+		import_free(im);
+		return;
+	}
+	if (strncmp(v, "conflict:", 9) == 0) {
+		api_error(im->c, 409, "conflict", "part",
+		    "this upload expects part %s (the same mode, dry_run and encoding, from the same token)", v + 9);
+		import_free(im);
+		return;
+	}
+	import_read(im);
+}
+
+/* Reads the body (this part) as evhttp holds it, piece by piece, without copying it whole. */
+static void
+import_read(struct import *im)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(im->c->req);
+	char why[300];
+	int n, rc = 0;
+
 	n = evbuffer_peek(in, -1, NULL, NULL, 0);
 	if (n > 0) {
 		struct evbuffer_iovec *v = xcalloc((size_t)n, sizeof *v);
@@ -413,8 +566,4 @@ api_contacts_import(struct api_call *c)
 	im->read_all = true;
 	if (im->outstanding == 0)
 		import_decide(im);
-out:
-	free(mode);
-	free(dry);
-	free(enc);
 }

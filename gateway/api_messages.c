@@ -38,7 +38,8 @@ api_messages_send(struct api_call *c)
 
 	if (body == NULL)
 		return;
-	json_object_foreach(body, key, val) {
+	json_object_foreach(body, key, val)
+	{
 		if (strcmp(key, "to") != 0 && strcmp(key, "contact") != 0 && strcmp(key, "text") != 0 &&
 		    strcmp(key, "channel") != 0 && strcmp(key, "kind") != 0 && strcmp(key, "locale") != 0 &&
 		    strcmp(key, "lane") != 0) {
@@ -86,8 +87,8 @@ api_messages_send(struct api_call *c)
 	mn->c = c;
 	if (RAND_bytes(rnd, sizeof rnd) != 1)
 		memset(rnd, 0, sizeof rnd);
-	snprintf(mn->id, sizeof mn->id, "m%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5],
-	    rnd[6], rnd[7]);
+	snprintf(mn->id, sizeof mn->id, "m%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
+	    rnd[5], rnd[6], rnd[7]);
 	memset(&a, 0, sizeof a);
 	snprintf(stream, sizeof stream, "%soutbox:%s", store_prefix(c->api->store), lane);
 	cmdargs_str(&a, "XADD");
@@ -164,8 +165,10 @@ message_shown(void *arg, json_t *reply, const char *err)
 	}
 	o = json_pack("{s:s}", "id", c->params[0]);
 	for (size_t i = 0; i + 1 < json_array_size(reply); i += 2) {
-		const char *k = json_string_value(json_array_get(reply, i)), *v = json_string_value(json_array_get(reply, i + 1));
-		static const char *const shown[] = { "state", "channel", "provider", "error", "attempts", "campaign", "kind" };
+		const char *k = json_string_value(json_array_get(reply, i)),
+			   *v = json_string_value(json_array_get(reply, i + 1));
+		static const char *const shown[] = { "state", "channel", "provider", "error", "attempts", "campaign",
+			"kind" };
 
 		if (k == NULL || v == NULL)
 			continue;

@@ -75,6 +75,7 @@ struct contacts_csv {
 	void *arg;
 	struct csv_reader *csv;
 	bool have_header;
+	long line_offset;
 	unsigned present; /* CONTACT_HAS_* of the header's columns */
 	const char *phone_col;
 	int cols[CSV_MAX_FIELDS]; /* enum contacts_col of each column, COL_EXTRA for a field, -1 ignored */
@@ -150,6 +151,12 @@ contacts_csv_channel(const char *v)
 	const char *out;
 
 	return contacts_choice(contacts_channels, CONTACTS_N(contacts_channels), v, &out) == 0 ? out : NULL;
+}
+
+void
+contacts_csv_set_line_offset(struct contacts_csv *p, long offset)
+{
+	p->line_offset = offset;
 }
 
 const char *
@@ -317,7 +324,7 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 	char why[200];
 
 	memset(&row, 0, sizeof row);
-	row.line = r->line;
+	row.line = r->line + p->line_offset;
 	row.present = p->present;
 	row.name = row.first_name = row.city = row.locale = row.sex = row.channel = "";
 	row.consent = -1;
@@ -447,7 +454,7 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 	}
 	return p->h.row(p->arg, &row);
 refused:
-	p->h.refused(p->arg, r->line, col, why);
+	p->h.refused(p->arg, r->line + p->line_offset, col, why);
 	return 0;
 }
 

@@ -86,6 +86,8 @@ const char *contacts_csv_sex(const char *v);
 const char *contacts_csv_channel(const char *v);
 /* The header's name of the phone column (for refusals found later, such as duplicates). */
 const char *contacts_csv_phone_column(const struct contacts_csv *p);
+/* The file is a part of a larger one: its data rows are reported offset lines further down. */
+void contacts_csv_set_line_offset(struct contacts_csv *p, long offset);
 /* Data rows seen so far (valid and refused), and the separator. */
 long contacts_csv_rows(const struct contacts_csv *p);
 char contacts_csv_separator(const struct contacts_csv *p);

@@ -108,7 +108,8 @@ catalog_string(const char *p, const char *end, struct buf *out)
 static int
 catalog_put(struct catalog *c, const char *locale, struct buf *id, struct buf *str, bool fuzzy)
 {
-	if (!utf8_valid(id->data != NULL ? id->data : "", id->len) || !utf8_valid(str->data != NULL ? str->data : "", str->len))
+	if (!utf8_valid(id->data != NULL ? id->data : "", id->len) ||
+	    !utf8_valid(str->data != NULL ? str->data : "", str->len))
 		return -1;
 	/* The header (msgid "") and untranslated or fuzzy entries are not translations. */
 	if (id->len == 0 || str->len == 0 || fuzzy)
@@ -153,7 +154,10 @@ catalog_add(struct catalog *c, const char *locale, const char *text, size_t len,
 			if (q + 1 < le && q[1] == ',' && memmem(q, (size_t)(le - q), "fuzzy", 5) != NULL)
 				next_fuzzy = true;
 		} else if (*q == '"') {
-			struct buf *b = field == CATALOG_ID ? &id : field == CATALOG_STR ? &str : field == CATALOG_CTXT ? &ctxt : NULL;
+			struct buf *b = field == CATALOG_ID ? &id
+			    : field == CATALOG_STR          ? &str
+			    : field == CATALOG_CTXT         ? &ctxt
+							    : NULL;
 
 			if (b == NULL || catalog_string(q, le, b) != 0)
 				goto bad;

@@ -22,7 +22,8 @@ int catalog_load_dir(struct catalog *c, const char *dir, char *why, size_t whyle
 /* The translation of key in locale exactly, or NULL. */
 const char *catalog_get(const struct catalog *c, const char *locale, const char *key);
 /* The translation of key for a person of locale, down chain ([locales] fallback); *chosen its locale. NULL when none. */
-const char *catalog_lookup(const struct catalog *c, const char *locale, const char *key, const char *chain, const char **chosen);
+const char *catalog_lookup(
+    const struct catalog *c, const char *locale, const char *key, const char *chain, const char **chosen);
 /* How many translations were loaded. */
 size_t catalog_size(const struct catalog *c);
 

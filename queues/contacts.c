@@ -112,12 +112,48 @@ static const char contacts_commit_text[] = CONTACTS_COMMON
 	"  local row = cjson.decode(r[2][i + 1])\n"
 	"  apply(r[2][i], hash(P..'contact:'..r[2][i]), row, now, source, by)\n"
 	"end\n"
-	"if r[1] == '0' then redis.call('DEL', rows, P..'import:'..id..':seen', P..'import:'..id) end\n"
+	"if r[1] == '0' then redis.call('DEL', rows, P..'import:'..id..':seen', P..'import:'..id, P..'import:'..id..':errors') end\n"
 	"return r[1]\n";
+
+/*
+ * A part of an import: parts come in order, from the token that began it;
+ * the first claims the id. Answers "ok", or "conflict:<next part>".
+ */
+static const char contacts_part_begin_text[] =
+	"local P, id, part, owner, settings, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6]\n"
+	"local meta = P..'import:'..id\n"
+	"local d = redis.call('HMGET', meta, 'next_part', 'owner', 'settings')\n"
+	"if part == 1 then\n"
+	"  if d[1] then return 'conflict:'..d[1] end\n"
+	"  redis.call('HSET', meta, 'next_part', '1', 'owner', owner, 'settings', settings)\n"
+	"elseif tonumber(d[1] or '0') ~= part or d[2] ~= owner or d[3] ~= settings then\n"
+	"  return 'conflict:'..(d[1] or '1')\n"
+	"end\n"
+	"redis.call('EXPIRE', meta, ttl)\n"
+	"return 'ok'\n";
+
+/*
+ * The end of a part: its rows and refusals added to the import's, the
+ * next part expected; answers the totals [new, changed, same, rows,
+ * refused, errors (the first 1,000, as JSON)].
+ */
+static const char contacts_part_end_text[] =
+	"local P, id, part, rows, refused, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]\n"
+	"local meta, errs = P..'import:'..id, P..'import:'..id..':errors'\n"
+	"redis.call('HINCRBY', meta, 'rows', rows)\n"
+	"redis.call('HINCRBY', meta, 'refused', refused)\n"
+	"redis.call('HSET', meta, 'next_part', tostring(tonumber(part) + 1))\n"
+	"if #ARGV > 6 then\n"
+	"  redis.call('RPUSH', errs, unpack(ARGV, 7))\n"
+	"  redis.call('LTRIM', errs, 0, 999)\n"
+	"end\n"
+	"for _, k in ipairs({meta, errs, meta..':rows', meta..':seen'}) do redis.call('EXPIRE', k, ttl) end\n"
+	"local m = redis.call('HMGET', meta, 'new', 'changed', 'same', 'rows', 'refused')\n"
+	"return {m[1] or '0', m[2] or '0', m[3] or '0', m[4] or '0', m[5] or '0', redis.call('LRANGE', errs, 0, 999)}\n";
 
 static const char contacts_drop_text[] =
 	"local P, id = ARGV[1], ARGV[2]\n"
-	"return redis.call('DEL', P..'import:'..id..':rows', P..'import:'..id..':seen', P..'import:'..id)\n";
+	"return redis.call('DEL', P..'import:'..id..':rows', P..'import:'..id..':seen', P..'import:'..id, P..'import:'..id..':errors')\n";
 
 static const char contacts_get_text[] =
 	"local P, id = ARGV[1], ARGV[2]\n"
@@ -176,6 +212,8 @@ static const char contacts_erase_text[] = CONTACTS_COMMON
 struct lua_script contacts_stage = { "contacts_stage", contacts_stage_text, "" };
 struct lua_script contacts_commit = { "contacts_commit", contacts_commit_text, "" };
 struct lua_script contacts_drop = { "contacts_drop", contacts_drop_text, "" };
+struct lua_script contacts_part_begin = { "contacts_part_begin", contacts_part_begin_text, "" };
+struct lua_script contacts_part_end = { "contacts_part_end", contacts_part_end_text, "" };
 struct lua_script contacts_get = { "contacts_get", contacts_get_text, "" };
 struct lua_script contacts_page = { "contacts_page", contacts_page_text, "" };
 struct lua_script contacts_update = { "contacts_update", contacts_update_text, "" };

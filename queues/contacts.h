@@ -27,6 +27,10 @@ extern struct lua_script contacts_stage;
  * the import's keys deleted).
  */
 extern struct lua_script contacts_commit;
+/* part_begin: P, import id, part (from 1), owner, settings, ttl: "ok" or "conflict:<the part expected>". */
+extern struct lua_script contacts_part_begin;
+/* part_end: P, import id, part, rows, refused, ttl, errors (JSON)…: the import's totals so far (see queues/contacts.c). */
+extern struct lua_script contacts_part_end;
 /* drop: P, import id: deletes what an import put aside. */
 extern struct lua_script contacts_drop;
 /* get: P, id: the contact's hash as [field, value, …] ([] when none), then its consent history. */

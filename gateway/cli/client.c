@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gateway/util/buf.h"
+#include "gateway/util/xmalloc.h"
 
 static size_t client_write(char *data, size_t size, size_t n, void *arg);
 
@@ -283,5 +284,113 @@ client_download(const struct client *c, const char *path, FILE *out, struct clie
 	curl_easy_cleanup(curl);
 	explicit_bzero(auth.data != NULL ? auth.data : (char *)"", auth.len);
 	buf_free(&auth);
+	return rc;
+}
+
+/* Reads one CSV row (up to a new line outside quotes) from f onto b; its physical lines in *lines. 0 at the end. */
+static size_t
+client_csv_row(FILE *f, struct buf *b, long *lines)
+{
+	size_t start = b->len;
+	bool quoted = false;
+	int ch;
+
+	*lines = 0;
+	while ((ch = getc(f)) != EOF) {
+		char c8 = (char)ch;
+
+		buf_append(b, &c8, 1);
+		if (ch == '"')
+			quoted = !quoted;
+		else if (ch == '\n') {
+			(*lines)++;
+			if (!quoted)
+				break;
+		}
+	}
+	if (b->len > start && b->data[b->len - 1] != '\n')
+		(*lines)++;
+	return b->len - start;
+}
+
+enum client_exit
+client_upload_csv(
+    const struct client *c, const char *query, const char *file, size_t part_bytes, struct client_answer *a)
+{
+	FILE *f = fopen(file, "rb");
+	struct buf header, part, path;
+	unsigned char rnd[8];
+	char upload[24];
+	long line = 2, first = 2, lines, total, sent = 0;
+	int partn = 1;
+	enum client_exit rc = CLIENT_OK;
+	size_t n;
+
+	memset(a, 0, sizeof *a);
+	if (f == NULL) {
+		fprintf(stderr, "amuddu: cannot read %s: %s\n", file, strerror(errno));
+		return CLIENT_USAGE;
+	}
+	fseek(f, 0, SEEK_END);
+	total = ftell(f);
+	rewind(f);
+	{
+		FILE *r = fopen("/dev/urandom", "rb");
+
+		if (r == NULL || fread(rnd, 1, sizeof rnd, r) != sizeof rnd)
+			memset(rnd, 7, sizeof rnd);
+		if (r != NULL)
+			fclose(r);
+	}
+	snprintf(upload, sizeof upload, "%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
+	    rnd[5], rnd[6], rnd[7]);
+	buf_init(&header);
+	buf_init(&part);
+	buf_init(&path);
+	client_csv_row(f, &header, &lines);
+	line = first = 1 + lines;
+	buf_append(&part, header.data, header.len);
+	for (;;) {
+		size_t before = part.len;
+		bool end;
+
+		n = client_csv_row(f, &part, &lines);
+		end = n == 0;
+		/* Full (and not just the header): send what came before this row; the row starts the next part. */
+		if (end || (part.len > part_bytes && before > header.len)) {
+			char *row = NULL;
+			size_t rowlen = end ? 0 : part.len - before;
+
+			if (!end) {
+				row = xmalloc(rowlen);
+				memcpy(row, part.data + before, rowlen);
+				part.len = before;
+			}
+			buf_reset(&path);
+			buf_printf(&path, "/v1/contacts/import?%s%supload=%s&part=%d&last=%s&first_line=%ld", query,
+			    *query != '\0' ? "&" : "", upload, partn, end ? "true" : "false", first);
+			client_answer_free(a);
+			rc = client_call(c, "POST", path.data, "text/csv", part.data, part.len, a);
+			sent += (long)(part.len - (partn > 1 ? header.len : 0));
+			if (isatty(2))
+				fprintf(stderr, "\rsent %ld of %ld bytes (%ld%%), part %d%s", sent, total,
+				    total > 0 ? sent * 100 / total : 100, partn, end ? "\n" : "");
+			if (rc != CLIENT_OK || end || a->status != 202) {
+				free(row);
+				break;
+			}
+			partn++;
+			first = line;
+			buf_reset(&part);
+			buf_append(&part, header.data, header.len);
+			buf_append(&part, row, rowlen);
+			free(row);
+		}
+		line += lines;
+	}
+	fclose(f);
+	buf_free(&header);
+	buf_free(&part);
+	buf_free(&path);
 	return rc;
 }

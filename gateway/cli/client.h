@@ -49,6 +49,15 @@ enum client_exit client_json(
  */
 enum client_exit client_upload(
     const struct client *c, const char *path_url, const char *file, const char *ctype, struct client_answer *a);
+/*
+ * The same for a CSV file of any size: in parts of at most part_bytes, cut
+ * between rows, each with the header row, under one upload id (the
+ * import's "upload", "part", "last" and "first_line"); query holds the
+ * other options ("" or "mode=valid&..."). The answer is the last part's, or
+ * the first refusal.
+ */
+enum client_exit client_upload_csv(
+    const struct client *c, const char *query, const char *file, size_t part_bytes, struct client_answer *a);
 /* GETs path and writes the body as it comes to out; the status in a->status (a->json only for an error). */
 enum client_exit client_download(const struct client *c, const char *path, FILE *out, struct client_answer *a);
 /* For an answer that is not 2xx: prints the API's error on stderr and returns the exit code it means. */

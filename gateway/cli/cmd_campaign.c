@@ -60,7 +60,8 @@ cmd_audience_option(json_t *aud, int argc, char **argv, int *i)
 	if (strcmp(argv[*i], "--replied-to") == 0 || strcmp(argv[*i], "--not-replied-to") == 0) {
 		if (*i + 1 >= argc)
 			return -1;
-		json_object_set_new(aud, argv[*i][2] == 'r' ? "replied_to" : "not_replied_to", json_string(argv[*i + 1]));
+		json_object_set_new(
+		    aud, argv[*i][2] == 'r' ? "replied_to" : "not_replied_to", json_string(argv[*i + 1]));
 		++*i;
 		return 1;
 	}
@@ -76,11 +77,11 @@ cmd_counts_show(const json_t *j)
 	printf("audience    %lld\nrecipients  %lld\n", (long long)json_integer_value(json_object_get(j, "audience")),
 	    (long long)json_integer_value(json_object_get(j, "recipients")));
 	json_object_foreach(json_object_get((json_t *)j, "excluded"), k, v)
-		printf("  left out: %-16s %lld\n", k, (long long)json_integer_value(v));
+	    printf("  left out: %-16s %lld\n", k, (long long)json_integer_value(v));
 	json_object_foreach(json_object_get((json_t *)j, "by_locale"), k, v)
-		printf("  locale    %-16s %lld\n", k, (long long)json_integer_value(v));
+	    printf("  locale    %-16s %lld\n", k, (long long)json_integer_value(v));
 	json_object_foreach(json_object_get((json_t *)j, "by_channel"), k, v)
-		printf("  channel   %-16s %lld\n", k, (long long)json_integer_value(v));
+	    printf("  channel   %-16s %lld\n", k, (long long)json_integer_value(v));
 }
 
 int
@@ -92,8 +93,9 @@ cmd_audience_preview(const struct client *c, int argc, char **argv)
 
 	for (int i = 0; i < argc; i++) {
 		if (cmd_audience_option(aud, argc, argv, &i) != 1) {
-			fprintf(stderr, "amuddu: audience preview [--city C] [--locale L] [--channel C] [--sex S] [--tag T] "
-					"[--all-tags T] [--replied-to ID | --not-replied-to ID] (lists repeat the option)\n");
+			fprintf(stderr,
+			    "amuddu: audience preview [--city C] [--locale L] [--channel C] [--sex S] [--tag T] "
+			    "[--all-tags T] [--replied-to ID | --not-replied-to ID] (lists repeat the option)\n");
 			json_decref(aud);
 			return CLIENT_USAGE;
 		}
@@ -166,7 +168,8 @@ cmd_campaign_create(const struct client *c, int argc, char **argv)
 			}
 		} else if (strcmp(opt, "--name") == 0 || strcmp(opt, "--kind") == 0 || strcmp(opt, "--lane") == 0 ||
 		    strcmp(opt, "--category") == 0) {
-			json_object_set_new(body, strcmp(opt, "--category") == 0 ? "template_category" : opt + 2, json_string(v));
+			json_object_set_new(
+			    body, strcmp(opt, "--category") == 0 ? "template_category" : opt + 2, json_string(v));
 		} else if (strcmp(opt, "--start") == 0) {
 			json_object_set_new(body, "start_at", json_string(v));
 		} else if (strcmp(opt, "--expires") == 0) {
@@ -182,9 +185,11 @@ cmd_campaign_create(const struct client *c, int argc, char **argv)
 	return cmd_finish(c, &a, rc, cmd_campaign_show);
 usage:
 	json_decref(body);
-	fprintf(stderr, "amuddu: campaign create --name N --kind K --text LOCALE=TEXT... --start TIME [--expires TIME]\n"
-			"       [--var NAME=VALUE...] [--lane bulk|notify] [--via sms|whatsapp|auto] [--category marketing|utility]\n"
-			"       [--substitute] [audience options as for audience preview]\n");
+	fprintf(stderr,
+	    "amuddu: campaign create --name N --kind K --text LOCALE=TEXT... --start TIME [--expires TIME]\n"
+	    "       [--var NAME=VALUE...] [--lane bulk|notify] [--via sms|whatsapp|auto] [--category "
+	    "marketing|utility]\n"
+	    "       [--substitute] [audience options as for audience preview]\n");
 	return CLIENT_USAGE;
 }
 
@@ -208,8 +213,7 @@ cmd_campaign_list(const struct client *c, int argc, char **argv)
 	} else if (c->json) {
 		client_print_json(a.json);
 	} else {
-		json_array_foreach(json_object_get(a.json, "campaigns"), i, o)
-			cmd_campaign_show(o);
+		json_array_foreach(json_object_get(a.json, "campaigns"), i, o) cmd_campaign_show(o);
 	}
 	client_answer_free(&a);
 	return rc;
@@ -223,9 +227,9 @@ cmd_preview_show(const json_t *j)
 
 	cmd_counts_show(j);
 	json_object_foreach(json_object_get((json_t *)j, "segments"), k, v)
-		printf("  text %-8s %s, %lld SMS part%s\n", k, json_string_value(json_object_get(v, "encoding")),
-		    (long long)json_integer_value(json_object_get(v, "segments")),
-		    json_integer_value(json_object_get(v, "segments")) == 1 ? "" : "s");
+	    printf("  text %-8s %s, %lld SMS part%s\n", k, json_string_value(json_object_get(v, "encoding")),
+		(long long)json_integer_value(json_object_get(v, "segments")),
+		json_integer_value(json_object_get(v, "segments")) == 1 ? "" : "s");
 	printf("cost        %.2f %s (estimate)\nstarts      %s\nfinishes    %s (estimate)\n",
 	    json_number_value(json_object_get(json_object_get(j, "cost"), "estimate")),
 	    json_string_value(json_object_get(json_object_get(j, "cost"), "currency")),
@@ -265,7 +269,8 @@ cmd_campaign_act(const struct client *c, int argc, char **argv)
 			else
 				cmd_campaign_show(a.json);
 			st = json_string_value(json_object_get(a.json, "state"));
-			if (!watch || st == NULL || strcmp(st, "done") == 0 || strcmp(st, "cancelled") == 0 || strcmp(st, "draft") == 0) {
+			if (!watch || st == NULL || strcmp(st, "done") == 0 || strcmp(st, "cancelled") == 0 ||
+			    strcmp(st, "draft") == 0) {
 				client_answer_free(&a);
 				return CLIENT_OK;
 			}
@@ -293,15 +298,18 @@ cmd_send(const struct client *c, int argc, char **argv)
 	int rc;
 
 	for (int i = 0; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--to") == 0 || strcmp(argv[i], "--contact") == 0 || strcmp(argv[i], "--text") == 0 ||
-		    strcmp(argv[i], "--channel") == 0 || strcmp(argv[i], "--locale") == 0)
+		if (strcmp(argv[i], "--to") == 0 || strcmp(argv[i], "--contact") == 0 ||
+		    strcmp(argv[i], "--text") == 0 || strcmp(argv[i], "--channel") == 0 ||
+		    strcmp(argv[i], "--locale") == 0)
 			json_object_set_new(body, argv[i] + 2, json_string(argv[i + 1]));
 		else
 			argc = -1;
 	}
 	if (argc < 0 || argc % 2 != 0 || json_object_get(body, "text") == NULL) {
 		json_decref(body);
-		fprintf(stderr, "amuddu: send (--to NUMBER | --contact ID) --text TEXT [--channel sms|whatsapp|auto] [--locale L]\n");
+		fprintf(stderr,
+		    "amuddu: send (--to NUMBER | --contact ID) --text TEXT [--channel sms|whatsapp|auto] [--locale "
+		    "L]\n");
 		return CLIENT_USAGE;
 	}
 	rc = client_json(c, "POST", "/v1/messages", body, &a);

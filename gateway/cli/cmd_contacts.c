@@ -40,19 +40,24 @@ cmd_import_show(const json_t *j)
 	json_t *e;
 
 	printf("%lld rows: %lld created, %lld updated, %lld unchanged, %lld refused%s%s\n",
-	    (long long)json_integer_value(json_object_get(j, "rows")), (long long)json_integer_value(json_object_get(j, "created")),
+	    (long long)json_integer_value(json_object_get(j, "rows")),
+	    (long long)json_integer_value(json_object_get(j, "created")),
 	    (long long)json_integer_value(json_object_get(j, "updated")),
 	    (long long)json_integer_value(json_object_get(j, "unchanged")),
 	    (long long)json_integer_value(json_object_get(j, "refused")),
 	    json_is_true(json_object_get(j, "dry_run")) ? " (dry run: nothing written)" : "",
-	    json_is_false(json_object_get(j, "written")) && !json_is_true(json_object_get(j, "dry_run")) ? " (nothing written)" : "");
-	json_array_foreach(json_object_get(j, "errors"), i, e) {
+	    json_is_false(json_object_get(j, "written")) && !json_is_true(json_object_get(j, "dry_run"))
+		? " (nothing written)"
+		: "");
+	json_array_foreach(json_object_get(j, "errors"), i, e)
+	{
 		printf("  line %lld, %s: %s\n", (long long)json_integer_value(json_object_get(e, "line")),
-		    *json_string_value(json_object_get(e, "column")) != '\0' ? json_string_value(json_object_get(e, "column")) : "row",
+		    *json_string_value(json_object_get(e, "column")) != '\0'
+			? json_string_value(json_object_get(e, "column"))
+			: "row",
 		    json_string_value(json_object_get(e, "reason")));
 	}
-	json_array_foreach(json_object_get(j, "notes"), i, e)
-		printf("  note: %s\n", json_string_value(e));
+	json_array_foreach(json_object_get(j, "notes"), i, e) printf("  note: %s\n", json_string_value(e));
 }
 
 int
@@ -80,6 +85,23 @@ cmd_contacts_import(const struct client *c, int argc, char **argv)
 		return CLIENT_USAGE;
 	}
 	path[strlen(path) - 1] = '\0';
+	{
+		/* Larger than one request takes ([http] max_body_bytes, 64 KiB by default): in parts. */
+		const char *env = getenv("AMUDDU_IMPORT_PART_BYTES");
+		size_t part = env != NULL && atol(env) > 1024 ? (size_t)atol(env) : 48 * 1024;
+		FILE *f = fopen(file, "rb");
+		long size = -1;
+
+		if (f != NULL) {
+			fseek(f, 0, SEEK_END);
+			size = ftell(f);
+			fclose(f);
+		}
+		if (size > (long)part)
+			return cmd_answer(c, &a,
+			    client_upload_csv(c, path + strlen("/v1/contacts/import?"), file, part, &a),
+			    cmd_import_show);
+	}
 	return cmd_answer(c, &a, client_upload(c, path, file, "text/csv", &a), cmd_import_show);
 }
 
@@ -89,10 +111,12 @@ cmd_contact_line(const json_t *o)
 	const json_t *consent = json_object_get(o, "consent");
 
 	printf("%-24s  %-14s  %-24.24s  %-12.12s  %-8s  %s\n", json_string_value(json_object_get(o, "id")),
-	    json_string_value(json_object_get(o, "phone")) != NULL ? json_string_value(json_object_get(o, "phone")) : "",
+	    json_string_value(json_object_get(o, "phone")) != NULL ? json_string_value(json_object_get(o, "phone"))
+								   : "",
 	    json_string_value(json_object_get(o, "name")) != NULL ? json_string_value(json_object_get(o, "name")) : "",
 	    json_string_value(json_object_get(o, "city")) != NULL ? json_string_value(json_object_get(o, "city")) : "",
-	    json_string_value(json_object_get(o, "locale")) != NULL ? json_string_value(json_object_get(o, "locale")) : "",
+	    json_string_value(json_object_get(o, "locale")) != NULL ? json_string_value(json_object_get(o, "locale"))
+								    : "",
 	    json_is_object(consent) ? json_string_value(json_object_get(consent, "value")) : "-");
 }
 
@@ -122,8 +146,8 @@ cmd_contacts_list(const struct client *c, int argc, char **argv)
 		size_t i;
 		json_t *o;
 
-		snprintf(path, sizeof path, "/v1/contacts?limit=%ld%s%s", limit > 500 ? 500 : limit, cursor != NULL ? "&cursor=" : "",
-		    cursor != NULL ? cursor : "");
+		snprintf(path, sizeof path, "/v1/contacts?limit=%ld%s%s", limit > 500 ? 500 : limit,
+		    cursor != NULL ? "&cursor=" : "", cursor != NULL ? cursor : "");
 		free(cursor);
 		cursor = NULL;
 		if ((rc = client_call(c, "GET", path, NULL, NULL, 0, &a)) != CLIENT_OK)
@@ -133,7 +157,8 @@ cmd_contacts_list(const struct client *c, int argc, char **argv)
 			client_answer_free(&a);
 			break;
 		}
-		json_array_foreach(json_object_get(a.json, "contacts"), i, o) {
+		json_array_foreach(json_object_get(a.json, "contacts"), i, o)
+		{
 			if (c->json)
 				client_print_json(o);
 			else
@@ -157,10 +182,9 @@ cmd_contact_show(const json_t *o)
 	json_t *e;
 
 	cmd_contact_line(o);
-	json_array_foreach(json_object_get(o, "consent_history"), i, e)
-		printf("  consent %-3s at %s by %s (%s)\n", json_string_value(json_object_get(e, "value")),
-		    json_string_value(json_object_get(e, "at")), json_string_value(json_object_get(e, "by")),
-		    json_string_value(json_object_get(e, "source")));
+	json_array_foreach(json_object_get(o, "consent_history"), i, e) printf("  consent %-3s at %s by %s (%s)\n",
+	    json_string_value(json_object_get(e, "value")), json_string_value(json_object_get(e, "at")),
+	    json_string_value(json_object_get(e, "by")), json_string_value(json_object_get(e, "source")));
 }
 
 int
@@ -186,8 +210,9 @@ cmd_contacts_set(const struct client *c, int argc, char **argv)
 	int rc;
 
 	if (argc < 2) {
-		fprintf(stderr, "amuddu: contacts set ID FIELD=VALUE... (name, first_name, city, locale, sex, channel, "
-				"tags=a,b, consent=yes|no)\n");
+		fprintf(stderr,
+		    "amuddu: contacts set ID FIELD=VALUE... (name, first_name, city, locale, sex, channel, "
+		    "tags=a,b, consent=yes|no)\n");
 		json_decref(body);
 		return CLIENT_USAGE;
 	}

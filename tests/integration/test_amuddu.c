@@ -262,6 +262,91 @@ test_agent_workflow(void **state)
 	run_free(&r);
 }
 
+/* The gateway's peak resident memory, in kB (VmHWM). */
+static long
+peak_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kb = atol(line + 6);
+	fclose(f);
+	return kb;
+}
+
+/*
+ * Files larger than a request takes go in parts, cut between rows: line
+ * numbers stay those of the whole file, one refused row still refuses all
+ * of it, and a 50 MB file goes in without the gateway's memory growing
+ * with it.
+ */
+static void
+test_large_imports(void **state)
+{
+	struct harness *h = *state;
+	char path[400], args[800];
+	long before, after;
+	struct run r;
+	FILE *f;
+
+	/* 3,000 rows in parts of 4 KiB, a bad number on line 2,501 and a quoted new line before it. */
+	snprintf(path, sizeof path, "%s/many.csv", h->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("phone,name,notes\n", f);
+	for (int i = 0; i < 3000; i++)
+		fprintf(f, "06130%05d,N%d,%s\n", i, i, i == 1000 ? "\"two\nlines\"" : i == 2498 ? "x" : "ok");
+	fclose(f);
+	/* Row i is on line i + 2, one more after the quoted new line; the bad one replaces row 2,499. */
+	{
+		char cmd[1200];
+
+		snprintf(cmd, sizeof cmd, "sed -i '2501s/^0613002498/0813002498/' %s", path);
+		assert_int_equal(system(cmd), 0);
+	}
+	snprintf(args, sizeof args, "contacts import %s", path);
+	setenv("AMUDDU_IMPORT_PART_BYTES", "4096", 1);
+	r = amuddu(h, HARNESS_AGENT_SECRET, args);
+	assert_int_equal(r.code, 1);
+	assert_non_null(strstr(r.out, "3000 rows: 2999 created"));
+	assert_non_null(strstr(r.out, "line 2501, phone: not a phone number"));
+	run_free(&r);
+	snprintf(args, sizeof args, "contacts import %s --valid", path);
+	r = amuddu(h, HARNESS_AGENT_SECRET, args);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "3000 rows: 2999 created, 0 updated, 0 unchanged, 1 refused"));
+	run_free(&r);
+	unsetenv("AMUDDU_IMPORT_PART_BYTES");
+	/* 50 MB: 50,000 people with a long note each. */
+	snprintf(path, sizeof path, "%s/big.csv", h->dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("téléphone;nom;notes\r\n", f);
+	for (int i = 0; i < 50000; i++) {
+		fprintf(f, "07140%05d;Personne %d;", i, i);
+		for (int k = 0; k < 110; k++)
+			fputs("formation", f);
+		fputs(" \r\n", f);
+	}
+	assert_true(ftell(f) > 50L * 1000 * 1000);
+	fclose(f);
+	before = peak_kb(h->gateway_pid);
+	snprintf(args, sizeof args, "contacts import %s", path);
+	r = amuddu(h, HARNESS_AGENT_SECRET, args);
+	after = peak_kb(h->gateway_pid);
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "50000 rows: 50000 created"));
+	run_free(&r);
+	print_message("50 MB import: gateway peak RSS %ld kB before, %ld kB after\n", before, after);
+	assert_true(after - before < 32 * 1024);
+}
+
 int
 main(void)
 {
@@ -270,6 +355,7 @@ main(void)
 		cmocka_unit_test(test_segments),
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_agent_workflow),
+		cmocka_unit_test(test_large_imports),
 	};
 
 	return cmocka_run_group_tests_name("amuddu", tests, setup, harness_teardown);

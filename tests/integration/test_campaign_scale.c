@@ -77,8 +77,8 @@ scan(struct harness *h, struct seen *s)
 			s->twice++;
 		if (no_consent(i) || opted_out(i))
 			s->not_allowed++;
-		if ((i % 3 == 0 && strncmp(body, "Bonjour", 7) != 0) || (i % 3 == 1 && strncmp(body, "مرحبا", 10) != 0) ||
-		    (i % 3 == 2 && strncmp(body, "Salam", 5) != 0))
+		if ((i % 3 == 0 && strncmp(body, "Bonjour", 7) != 0) ||
+		    (i % 3 == 1 && strncmp(body, "مرحبا", 10) != 0) || (i % 3 == 2 && strncmp(body, "Salam", 5) != 0))
 			s->wrong_locale++;
 	}
 	fclose(f);
@@ -87,8 +87,8 @@ scan(struct harness *h, struct seen *s)
 static void
 test_hundred_thousand(void **state)
 {
-	struct harness *h = harness_api_new("scale",
-	    "[http]\nmax_body_bytes = 16777216\n[twilio]\nrate = 4000\n[gateway]\nmax_inflight = 1024\n");
+	struct harness *h = harness_api_new(
+	    "scale", "[http]\nmax_body_bytes = 16777216\n[twilio]\nrate = 4000\n[gateway]\nmax_inflight = 1024\n");
 	int port = harness_gateway_port(h);
 	struct seen s = { .count = calloc(1, PEOPLE) };
 	char body[1024], at[40], path[128], id[32];
@@ -103,10 +103,14 @@ test_hundred_thousand(void **state)
 	buf_init(&csv);
 	buf_puts(&csv, "phone,first_name,locale,consent\n");
 	for (long i = 0; i < PEOPLE; i++)
-		buf_printf(&csv, "06%08ld,P%ld,%s,%s\n", i, i, i % 3 == 0 ? "fr" : i % 3 == 1 ? "ar" : "ary-Latn",
+		buf_printf(&csv, "06%08ld,P%ld,%s,%s\n", i, i,
+		    i % 3 == 0       ? "fr"
+			: i % 3 == 1 ? "ar"
+				     : "ary-Latn",
 		    no_consent(i) ? "" : "oui");
 	t0 = harness_now_ms();
-	assert_int_equal(harness_api(port, "POST", "/v1/contacts/import", AGENT, "text/csv", csv.data, csv.len, NULL, &j), 200);
+	assert_int_equal(
+	    harness_api(port, "POST", "/v1/contacts/import", AGENT, "text/csv", csv.data, csv.len, NULL, &j), 200);
 	assert_int_equal(json_integer_value(json_object_get(j, "created")), PEOPLE);
 	json_decref(j);
 	print_message("imported %d contacts in %lld ms\n", PEOPLE, harness_now_ms() - t0);
@@ -128,11 +132,14 @@ test_hundred_thousand(void **state)
 	localtime_r(&tt, &tm);
 	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(body, sizeof body,
-	    "{\"name\": \"Semaine des migrants\", \"kind\": \"event\", \"audience\": {}, \"channel\": \"sms\", \"texts\": "
-	    "{\"fr\": \"Bonjour {first_name}, rendez-vous le 18/12.\", \"ar\": \"مرحبا {first_name}، موعدنا يوم 18/12\", "
+	    "{\"name\": \"Semaine des migrants\", \"kind\": \"event\", \"audience\": {}, \"channel\": \"sms\", "
+	    "\"texts\": "
+	    "{\"fr\": \"Bonjour {first_name}, rendez-vous le 18/12.\", \"ar\": \"مرحبا {first_name}، موعدنا يوم "
+	    "18/12\", "
 	    "\"ary-Latn\": \"Salam {first_name}, nchoufouk nhar 18/12.\"}, \"start_at\": \"%s\"}",
 	    at);
-	assert_int_equal(harness_api(port, "POST", "/v1/campaigns", AGENT, "application/json", body, strlen(body), NULL, &j), 201);
+	assert_int_equal(
+	    harness_api(port, "POST", "/v1/campaigns", AGENT, "application/json", body, strlen(body), NULL, &j), 201);
 	snprintf(id, sizeof id, "%s", json_string_value(json_object_get(j, "id")));
 	json_decref(j);
 	snprintf(path, sizeof path, "/v1/campaigns/%s/schedule", id);

@@ -179,12 +179,65 @@ test_segments_through_prism(void **state)
 	harness_prism_stop(h);
 }
 
+/* Every endpoint: 401 without a token, 403 for a role that may not call it, 400 for a malformed body. */
+static void
+test_every_endpoint_refuses(void **state)
+{
+	static const struct {
+		const char *method, *path;
+		const char *denied; /* a role's token that may not call it */
+		bool json;          /* takes a JSON body */
+	} eps[] = {
+		{ "POST", "/v1/segments", MONITORING, true },
+		{ "POST", "/v1/contacts/import", MONITORING, false },
+		{ "GET", "/v1/contacts", MONITORING, false },
+		{ "GET", "/v1/contacts/export", AGENT, false },
+		{ "GET", "/v1/contacts/0123456789abcdef01234567", MONITORING, false },
+		{ "PATCH", "/v1/contacts/0123456789abcdef01234567", MONITORING, true },
+		{ "DELETE", "/v1/contacts/0123456789abcdef01234567", AGENT, false },
+		{ "POST", "/v1/audiences/preview", MONITORING, true },
+		{ "POST", "/v1/campaigns", MONITORING, true },
+		{ "GET", "/v1/campaigns", MONITORING, false },
+		{ "GET", "/v1/campaigns/c000000000000", MONITORING, false },
+		{ "POST", "/v1/campaigns/c000000000000/preview", MONITORING, false },
+		{ "POST", "/v1/campaigns/c000000000000/schedule", MONITORING, false },
+		{ "POST", "/v1/campaigns/c000000000000/pause", MONITORING, false },
+		{ "POST", "/v1/campaigns/c000000000000/resume", MONITORING, false },
+		{ "POST", "/v1/campaigns/c000000000000/cancel", MONITORING, false },
+		{ "POST", "/v1/messages", MONITORING, true },
+		{ "GET", "/v1/messages/m0123456789abcdef", MONITORING, false },
+	};
+	struct harness *h = *state;
+	int port = harness_gateway_port(h);
+	json_t *j;
+
+	for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++) {
+		const char *type = eps[i].json ? "application/json" : NULL, *body = eps[i].json ? "{\"x\": " : NULL;
+
+		if (call(h, port, eps[i].method, eps[i].path, NULL, type, body, &j) != 401)
+			fail_msg("%s %s without a token: not 401", eps[i].method, eps[i].path);
+		expect_error(j, "unauthorized", NULL);
+		if (call(h, port, eps[i].method, eps[i].path, eps[i].denied, type, body, &j) != 403)
+			fail_msg("%s %s with the wrong role: not 403", eps[i].method, eps[i].path);
+		expect_error(j, "forbidden", NULL);
+		if (!eps[i].json)
+			continue;
+		if (call(h, port, eps[i].method, eps[i].path, ADMIN, type, body, &j) != 400)
+			fail_msg("%s %s with a malformed body: not 400", eps[i].method, eps[i].path);
+		expect_error(j, "malformed_json", NULL);
+	}
+	/* The import's body is CSV: a malformed one is an unreadable file. */
+	assert_int_equal(call(h, port, "POST", "/v1/contacts/import", AGENT, "text/csv", "phone\n\"0612", &j), 422);
+	expect_error(j, "unreadable_file", NULL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tokens_and_roles),
 		cmocka_unit_test(test_segments_bad_bodies),
+		cmocka_unit_test(test_every_endpoint_refuses),
 		cmocka_unit_test(test_segments_through_prism),
 	};
 

@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "gateway/api_int.h"
+#include "gateway/util/buf.h"
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
 
@@ -26,6 +27,8 @@
 #define API_WRITERS (API_ROLE(ROLE_AGENT) | API_ROLE(ROLE_ADMIN))
 /* How long an Idempotency-Key's answer is kept for a repeat. */
 #define API_IDEM_TTL "86400"
+/* How long a call under way holds its key: a crash or a lost reply frees it after this. */
+#define API_IDEM_PENDING_TTL "300"
 
 struct api_route {
 	enum evhttp_cmd_type method;
@@ -109,6 +112,16 @@ api_ignore(void *arg, json_t *reply, const char *err)
 	(void)arg;
 	(void)reply;
 	(void)err;
+}
+
+size_t
+api_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
 }
 
 bool
@@ -357,8 +370,13 @@ api_idem_claim(struct api_call *c, const struct api_route *route, const char *id
 	}
 	if (api_store_down(c))
 		return;
-	/* Keys are the caller's: hashed, and kept apart per token. */
-	SHA256((const unsigned char *)idem, strlen(idem), d);
+	/* Keys are the caller's: hashed with the route, and kept apart per token. */
+	{
+		char *what = xasprintf("%d %s\n%s", (int)evhttp_request_get_command(c->req), route->pattern, idem);
+
+		SHA256((const unsigned char *)what, strlen(what), d);
+		free(what);
+	}
 	for (size_t i = 0; i < sizeof d; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 	c->idem_key = xasprintf("%sidem:%s:%s", store_prefix(c->api->store), c->token->name, hex);
@@ -371,7 +389,7 @@ api_idem_claim(struct api_call *c, const struct api_route *route, const char *id
 	cmdargs_str(&args, "pending");
 	cmdargs_str(&args, "NX");
 	cmdargs_str(&args, "EX");
-	cmdargs_str(&args, API_IDEM_TTL);
+	cmdargs_str(&args, API_IDEM_PENDING_TTL);
 	store_command(c->api->store, &args, api_idem_claimed, w);
 }
 
@@ -384,6 +402,8 @@ api_reply(struct api_call *c, int code, json_t *body)
 
 	if (out == NULL || text == NULL) {
 		log_error("api: cannot make an answer");
+		if (c->idem_key != NULL)
+			api_idem_keep(c, 500, "");
 		evhttp_send_error(c->req, 500, NULL);
 		goto out;
 	}
@@ -440,6 +460,8 @@ api_error(struct api_call *c, int code, const char *ecode, const char *field, co
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* A message cut by its buffer stays UTF-8 (a caller's value may be in it). */
+	msg[utf8_prefix(msg, strlen(msg))] = '\0';
 	api_reply(c, code,
 	    json_pack("{s:{s:s, s:s, s:o}}", "error", "code", ecode, "message", msg, "field",
 		field != NULL ? json_string(field) : json_null()));

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "gateway/api_int.h"
+#include "gateway/util/buf.h"
 #include "gateway/util/domain.h"
 #include "gateway/util/xmalloc.h"
 #include "gateway/util/zone.h"
@@ -33,6 +34,7 @@ struct campaign_new {
 };
 
 static const char *campaign_known(void *arg, const char *name);
+static const char *campaign_longest(void *arg, const char *name);
 static bool campaign_has(void *arg, const char *locale);
 static int campaign_audience_ok(struct api_call *c, const json_t *a);
 static void campaign_counted(void *arg, json_t *reply, const char *err);
@@ -46,6 +48,15 @@ campaign_known(void *arg, const char *name)
 {
 	if (strcmp(name, "first_name") == 0)
 		return "";
+	return json_string_value(json_object_get(arg, name));
+}
+
+/* Placeholders filled as long as they can be: the vars, and a first name of the longest kept (64 letters). */
+static const char *
+campaign_longest(void *arg, const char *name)
+{
+	if (strcmp(name, "first_name") == 0)
+		return "MMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMMM";
 	return json_string_value(json_object_get(arg, name));
 }
 
@@ -230,6 +241,24 @@ api_campaigns_create(struct api_call *c)
 									    : why);
 			goto fail;
 		}
+		{
+			struct buf full;
+			size_t n;
+
+			buf_init(&full);
+			template_render(json_string_value(v), json_string_length(v), campaign_longest, vars, &full);
+			buf_append(&full, "", 1);
+			n = api_chars(full.data);
+			buf_free(&full);
+			if (n > 1600) {
+				api_error(c, 422, "invalid", "texts",
+				    "texts.%s: %zu characters once its placeholders are filled, more than an SMS or "
+				    "WhatsApp "
+				    "message may have (1,600)",
+				    key, n);
+				goto fail;
+			}
+		}
 	}
 	if (campaign_audience_ok(c, json_object_get(body, "audience")) != 0)
 		goto fail;
@@ -311,8 +340,9 @@ campaign_counted(void *arg, json_t *reply, const char *err)
 	s = json_dumps(texts, JSON_COMPACT | JSON_SORT_KEYS);
 	CAMPAIGN_PAIR("texts", s);
 	free(s);
-	s = json_dumps(json_object_get(cn->body, "vars") != NULL ? json_object_get(cn->body, "vars") : json_object(),
-	    JSON_COMPACT | JSON_SORT_KEYS);
+	s = json_object_get(cn->body, "vars") != NULL
+	    ? json_dumps(json_object_get(cn->body, "vars"), JSON_COMPACT | JSON_SORT_KEYS)
+	    : NULL;
 	CAMPAIGN_PAIR("vars", s != NULL ? s : "{}");
 	free(s);
 	CAMPAIGN_PAIR("lane",

@@ -323,30 +323,36 @@ campaign_has(void *arg, const char *locale)
 static long long
 campaign_finish(const struct api_estimates *e, long long start, long long n, double rate, long tier)
 {
-	long long t = start, until, guard = 0;
+	long long t = start, until, q;
+	int guard = 0;
 
-	while (n > 0 && guard++ < 100000) {
-		long long room = 86400, day_end = t + 86400, quiet_from = t;
+	if (n <= 0)
+		return start;
+	/* A full tier takes tier people a day: whole days first, the rest at the rate. */
+	if (tier > 0 && n > tier) {
+		long long days = (n - 1) / tier;
+
+		t += days * 86400;
+		n -= days * tier;
+	}
+	while (n > 0 && guard++ < 1000) {
+		long long can;
 
 		if ((until = zone_quiet_until(&e->quiet, t)) != 0) {
 			t = until;
 			continue;
 		}
-		/* How long until the quiet hours begin: step through the next day a minute at a time. */
-		while (quiet_from < day_end && zone_quiet_until(&e->quiet, quiet_from) == 0)
-			quiet_from += 60;
-		room = quiet_from - t;
-		{
-			long long can = rate > 0 ? (long long)floor(rate * (double)room) : n;
-
-			if (tier > 0 && can > tier)
-				can = tier;
-			if (can >= n)
-				return t + (rate > 0 ? (long long)ceil((double)n / rate) : 0);
-			n -= can;
-			/* A full tier waits for the rolling day to free room. */
-			t = tier > 0 && can == tier ? t + 86400 : quiet_from;
-		}
+		if (rate <= 0)
+			return t;
+		/* Until the next quiet hours, found in steps of a quarter of an hour, at most a day ahead. */
+		for (q = t; q < t + 86400 && zone_quiet_until(&e->quiet, q + 900) == 0; q += 900)
+			;
+		q += 900;
+		can = (long long)floor(rate * (double)(q - t));
+		if (can >= n)
+			return t + (long long)ceil((double)n / rate);
+		n -= can;
+		t = q;
 	}
 	return t;
 }

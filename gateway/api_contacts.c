@@ -30,11 +30,11 @@
 struct import {
 	struct api_call *c;
 	struct contacts_csv *csv;
-	char id[72];
-	long part;         /* this request's part of the import, from 1 */
-	bool last;         /* the import ends with this part */
-	char settings[64]; /* mode, dry run and encoding: every part must say the same */
-	json_t *totals;    /* the import's totals after this part (queues/contacts.h, part_end) */
+	char id[CONFIG_API_NAME_MAX + 72]; /* "u-<token>-<upload>", or 32 hex digits */
+	long part;                         /* this request's part of the import, from 1 */
+	bool last;                         /* the import ends with this part */
+	char settings[64];                 /* mode, dry run and encoding: every part must say the same */
+	json_t *totals;                    /* the import's totals after this part (queues/contacts.h, part_end) */
 	bool valid_only, dry_run, cp1252;
 	struct cmdargs batch;
 	long *lines; /* the line of each row in the batch */

@@ -305,6 +305,20 @@ api_contacts_update(struct api_call *c)
 			}
 			json_object_set_new(row, "t", tags);
 		} else if (strcmp(key, "fields") == 0 && json_is_object(v)) {
+			const char *fk;
+			json_t *fv;
+
+			json_object_foreach(v, fk, fv)
+			{
+				if (!json_is_string(fv) || json_string_length(fv) > 1000 || *fk == '\0' ||
+				    strlen(fk) > 64 ||
+				    strspn(fk, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(fk)) {
+					api_error(c, 422, "invalid", "fields",
+					    "fields are names of a-z, 0-9 and _ (up to 64) with text values of up to "
+					    "1,000 bytes");
+					goto fail;
+				}
+			}
 			json_object_set(row, "x", v);
 		} else if (strcmp(key, "consent") == 0 && s != NULL &&
 		    (strcmp(s, "yes") == 0 || strcmp(s, "no") == 0)) {
@@ -380,14 +394,15 @@ contacts_erased(void *arg, json_t *reply, const char *err)
 
 /*
  * One CSV cell, quoted when it must be. A cell a spreadsheet would take
- * for a formula (=, @, - or a tab first) gets a leading apostrophe, so that
- * a name someone typed cannot run in the admin's spreadsheet; numbers
- * (+212…) are left as they are.
+ * for a formula (=, +, @, -, a tab or CR first) gets a leading apostrophe,
+ * so that a name someone typed cannot run in the admin's spreadsheet;
+ * phone numbers (+ and digits only) are left as they are.
  */
 static void
 contacts_csv_cell(struct evbuffer *out, const char *v, bool last)
 {
-	bool formula = *v == '=' || *v == '@' || *v == '-' || *v == '\t';
+	bool formula = *v == '=' || *v == '@' || *v == '-' || *v == '\t' || *v == '\r' ||
+	    (*v == '+' && (v[1] == '\0' || strspn(v + 1, "0123456789") != strlen(v + 1)));
 	bool quote = formula || strpbrk(v, ",\"\r\n") != NULL;
 
 	if (quote) {

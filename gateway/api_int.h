@@ -50,6 +50,8 @@ void api_send(struct api_call *c, int code, struct evbuffer *body);
 void api_audit(struct api_call *c, const char *action, const char *target, const char *detail);
 /* The value of query parameter name, or NULL (the caller frees). */
 char *api_query(struct api_call *c, const char *name);
+/* Characters (code points) in UTF-8 text s. */
+size_t api_chars(const char *s);
 /* Answers 503 when the store is down; true when it did. */
 bool api_store_down(struct api_call *c);
 /*

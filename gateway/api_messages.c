@@ -62,7 +62,7 @@ api_messages_send(struct api_call *c)
 		api_error(c, 422, "invalid", "contact", "contact is a contact id (24 hex digits)");
 		goto out;
 	}
-	if (text == NULL || *text == '\0' || json_string_length(json_object_get(body, "text")) > 6400) {
+	if (text == NULL || *text == '\0' || api_chars(text) > 1600) {
 		api_error(c, 422, "invalid", "text", "text is required: 1 to 1,600 characters");
 		goto out;
 	}

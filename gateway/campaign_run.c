@@ -35,6 +35,7 @@ struct campaign_run {
 	long chunk;
 	struct event *tick_ev, *states_ev;
 	bool stopping, busy;
+	bool loaded; /* the states were read at least once */
 	struct campaign_state *states;
 	size_t nstates;
 	/* The expansion under way. */
@@ -136,7 +137,8 @@ campaign_run_state(void *arg, const char *id)
 	for (size_t i = 0; i < r->nstates; i++)
 		if (strcmp(r->states[i].id, id) == 0)
 			return r->states[i].state;
-	return NULL;
+	/* Read, and not there: the campaign ended more than a month ago (or never was): nothing holds it. */
+	return r->loaded ? "unknown" : NULL;
 }
 
 static void
@@ -171,6 +173,7 @@ campaign_states_read(void *arg, json_t *reply, const char *err)
 			r->states[r->nstates].id = xstrdup(id);
 			r->states[r->nstates++].state = xstrdup(st);
 		}
+		r->loaded = true;
 	}
 	/* A cancel must reach messages already in the outbox within a second. */
 	campaign_timer(r->states_ev, 500);
@@ -355,10 +358,16 @@ campaign_chunk_read(void *arg, json_t *reply, const char *err)
 			continue;
 		}
 		/* First name: the contact's, else the first word of the name. */
-		if (p.first_name != NULL && *p.first_name != '\0')
-			snprintf(p.first, sizeof p.first, "%s", p.first_name);
-		else if (p.name != NULL)
-			snprintf(p.first, sizeof p.first, "%.*s", (int)strcspn(p.name, " "), p.name);
+		{
+			const char *fn = p.first_name != NULL && *p.first_name != '\0' ? p.first_name
+			    : p.name != NULL                                           ? p.name
+										       : "";
+			size_t fl = fn == p.first_name ? strlen(fn) : strcspn(fn, " ");
+
+			/* At most 64 bytes, cut on a whole character: the length checked at creation. */
+			fl = utf8_prefix(fn, fl < 64 ? fl : 64);
+			snprintf(p.first, sizeof p.first, "%.*s", (int)fl, fn);
+		}
 		loc = fallback_pick(p.locale, r->fallback, campaign_has_text, r->texts);
 		if (loc == NULL) {
 			no_text++;

@@ -368,10 +368,11 @@ gateway_run(struct gateway *gw)
 	    gw->cfg->consumer, gw->cfg->group, gw->cfg->prefix, gw->cfg->max_inflight,
 	    gw->sms != NULL ? gw->sms->ops->name : "none", gw->whatsapp != NULL ? gw->whatsapp->ops->name : "none",
 	    gw->http != NULL ? http_port(gw->http) : 0);
-	outbox_start(gw->outbox);
-	receipts_start(gw->receipts);
+	/* The campaigns' states first: campaign messages wait for them. */
 	store_start(gw->store);
 	campaign_run_start(gw->campaigns);
+	outbox_start(gw->outbox);
+	receipts_start(gw->receipts);
 	/* main() held these back until the signal events existed. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);

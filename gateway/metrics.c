@@ -205,8 +205,8 @@ metrics_render(const struct metrics *mt, const struct metrics_gauges *g, struct 
 	metrics_header(out, "amuddu_not_sent_total", "counter",
 	    "Messages not sent by rule: duplicate, expired, opted out, window closed.");
 	buf_printf(out, "amuddu_not_sent_total %llu\n", g->not_sent);
-	metrics_header(
-	    out, "amuddu_deferred_total", "counter", "Messages held back by quiet hours and parked until they end.");
+	metrics_header(out, "amuddu_deferred_total", "counter",
+	    "Messages held back and parked: quiet hours, a paused campaign, WhatsApp's tier.");
 	buf_printf(out, "amuddu_deferred_total %llu\n", g->deferred);
 	metrics_header(out, "amuddu_lease_lost_total", "counter",
 	    "Messages this process let go unsent because another process had taken them over.");

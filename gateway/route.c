@@ -26,6 +26,8 @@
 
 /* How long a message of a paused campaign waits before its campaign's state is looked at again. */
 #define ROUTE_PAUSED_S 30
+/* How long a campaign message waits when its campaign's state has not been read (yet). */
+#define ROUTE_UNKNOWN_S 5
 
 struct route {
 	const struct route_provider *sms, *whatsapp;
@@ -114,6 +116,11 @@ route_campaign(const struct route *r, const struct message *m, long long now_s, 
 	if (!m->from_campaign || r->campaign_state == NULL || m->campaign[0] == '\0')
 		return ROUTE_SEND;
 	st = r->campaign_state(r->campaign_arg, m->campaign);
+	/* Not known yet (the states are read at start and twice a second): wait, rather than send a cancelled one. */
+	if (st == NULL) {
+		plan->until_s = now_s + ROUTE_UNKNOWN_S;
+		return route_stop(plan, ROUTE_DEFER, OUTCOME_DEFERRED, "campaign_state_unknown");
+	}
 	if (st != NULL && strcmp(st, "cancelled") == 0)
 		return route_stop(plan, ROUTE_SKIP, OUTCOME_SKIPPED, "campaign_cancelled");
 	if (st != NULL && strcmp(st, "paused") == 0) {

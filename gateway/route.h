@@ -5,7 +5,8 @@
  * approved template or free text, the fall back to SMS when WhatsApp
  * cannot carry it, and quiet hours. Decisions only, over the message, the
  * configured providers and the time; gateway/sender.c does the sending.
- * consent and campaign states. Rate limits, still to come, belong here too.
+ * consent and campaign states. The limits across processes are the
+ * sender's (gateway/throttle.c).
  * The creator owns struct route; route_free().
  */
 #ifndef AMUDDU_ROUTE_H

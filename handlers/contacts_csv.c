@@ -16,6 +16,7 @@
 #include "gateway/util/buf.h"
 #include "gateway/util/xmalloc.h"
 #include "gateway/util/zone.h"
+#include "handlers/charset.h"
 #include "handlers/csv.h"
 
 #define CONTACTS_N(a) (sizeof(a) / sizeof((a)[0]))
@@ -97,8 +98,8 @@ static int contacts_csv_row(struct contacts_csv *p, const struct csv_record *r);
 static void contacts_fold(const char *in, char *out, size_t outlen);
 static const char *contacts_keep(struct contacts_csv *p, const char *s, size_t len);
 static int contacts_choice(const void *table, size_t n, const char *v, const char **out);
+static const char *contacts_shown(const char *v, char *out, size_t outlen);
 static int contacts_date(const char *s, long long *t);
-static size_t contacts_utf8_prefix(const unsigned char *s, size_t len, bool *bad);
 static int contacts_pass(struct contacts_csv *p, const char *data, size_t len, char *why, size_t whylen);
 
 struct contacts_csv *
@@ -229,6 +230,16 @@ contacts_keep(struct contacts_csv *p, const char *s, size_t len)
 	return d;
 }
 
+/* At most 40 bytes of v for a message, cut on a whole character. */
+static const char *
+contacts_shown(const char *v, char *out, size_t outlen)
+{
+	size_t n = strlen(v) < 40 ? strlen(v) : 40;
+
+	snprintf(out, outlen, "%.*s", (int)utf8_prefix(v, n), v);
+	return out;
+}
+
 /* The meaning of v in table (n entries): "" for an empty v; -1 when v is none of them. */
 static int
 contacts_choice(const void *table, size_t n, const char *v, const char **out)
@@ -321,7 +332,7 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 {
 	struct contact_row row;
 	const char *v, *reason, *col = "";
-	char why[200];
+	char why[200], shown[48];
 
 	memset(&row, 0, sizeof row);
 	row.line = r->line + p->line_offset;
@@ -356,19 +367,22 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 			break;
 		case COL_LOCALE:
 			if (contacts_choice(contacts_locales, CONTACTS_N(contacts_locales), v, &row.locale) != 0) {
-				snprintf(why, sizeof why, "'%.40s' is not a language: fr, ar, ary, ary-Latn or en", v);
+				snprintf(why, sizeof why, "'%s' is not a language: fr, ar, ary, ary-Latn or en",
+				    contacts_shown(v, shown, sizeof shown));
 				goto refused;
 			}
 			break;
 		case COL_SEX:
 			if (contacts_choice(contacts_sexes, CONTACTS_N(contacts_sexes), v, &row.sex) != 0) {
-				snprintf(why, sizeof why, "'%.40s' is not f, m, x (femme, homme) or empty", v);
+				snprintf(why, sizeof why, "'%s' is not f, m, x (femme, homme) or empty",
+				    contacts_shown(v, shown, sizeof shown));
 				goto refused;
 			}
 			break;
 		case COL_CHANNEL:
 			if (contacts_choice(contacts_channels, CONTACTS_N(contacts_channels), v, &row.channel) != 0) {
-				snprintf(why, sizeof why, "'%.40s' is not sms, whatsapp or auto", v);
+				snprintf(why, sizeof why, "'%s' is not sms, whatsapp or auto",
+				    contacts_shown(v, shown, sizeof shown));
 				goto refused;
 			}
 			break;
@@ -416,14 +430,15 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 			    strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "faux") == 0) {
 				row.consent = 0;
 			} else {
-				snprintf(why, sizeof why, "'%.40s' is not oui/yes or non/no", v);
+				snprintf(why, sizeof why, "'%s' is not oui/yes or non/no",
+				    contacts_shown(v, shown, sizeof shown));
 				goto refused;
 			}
 			break;
 		case COL_CONSENT_DATE:
 			if (*v != '\0' && (contacts_date(v, &row.consent_at) != 0 || row.consent_at <= 0)) {
-				snprintf(why, sizeof why,
-				    "'%.40s' is not a date (2026-11-30, 30/11/2026 or with a time)", v);
+				snprintf(why, sizeof why, "'%s' is not a date (2026-11-30, 30/11/2026 or with a time)",
+				    contacts_shown(v, shown, sizeof shown));
 				goto refused;
 			}
 			if (row.consent_at > (long long)time(NULL) + 86400) {
@@ -469,45 +484,6 @@ contacts_csv_record(void *arg, const struct csv_record *r)
 	return contacts_csv_row(p, r);
 }
 
-/* The length of the longest prefix of s that is whole, valid UTF-8; *bad when what follows is invalid. */
-static size_t
-contacts_utf8_prefix(const unsigned char *s, size_t len, bool *bad)
-{
-	size_t i = 0;
-
-	*bad = false;
-	while (i < len) {
-		size_t n = s[i] < 0x80      ? 1
-		    : (s[i] & 0xE0) == 0xC0 ? 2
-		    : (s[i] & 0xF0) == 0xE0 ? 3
-		    : (s[i] & 0xF8) == 0xF0 ? 4
-					    : 0;
-
-		if (n == 0) {
-			*bad = true;
-			return i;
-		}
-		if (i + n > len) {
-			/* Cut by the end of the piece, unless what is there is already wrong. */
-			for (size_t k = i + 1; k < len; k++)
-				if ((s[k] & 0xC0) != 0x80)
-					*bad = true;
-			return i;
-		}
-		if (!utf8_valid((const char *)s + i, n)) {
-			*bad = true;
-			return i;
-		}
-		i += n;
-	}
-	return i;
-}
-
-/* Windows-1252's 0x80-0x9F (WHATWG encoding standard; its five holes map to the C1 controls). */
-static const unsigned short contacts_cp1252[32] = { 0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-	0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178 };
-
 static int
 contacts_pass(struct contacts_csv *p, const char *data, size_t len, char *why, size_t whylen)
 {
@@ -528,19 +504,14 @@ contacts_csv_feed(struct contacts_csv *p, const char *data, size_t len, char *wh
 
 	if (p->s.windows1252) {
 		buf_reset(&p->conv);
-		for (size_t i = 0; i < len; i++) {
-			char u[4];
-			uint32_t cp = s[i] < 0x80 ? s[i] : s[i] < 0xA0 ? contacts_cp1252[s[i] - 0x80] : s[i];
-
-			buf_append(&p->conv, u, utf8_encode(cp, u));
-		}
+		charset_cp1252_to_utf8(data, len, &p->conv);
 		return contacts_pass(p, p->conv.data, p->conv.len, why, whylen);
 	}
 	/* Finish a sequence the last piece cut, then check this one. */
 	while (p->ncarry > 0 && len > 0) {
 		p->carry[p->ncarry++] = *s++;
 		len--;
-		ok = contacts_utf8_prefix(p->carry, p->ncarry, &bad);
+		ok = charset_utf8_prefix(p->carry, p->ncarry, &bad);
 		if (bad)
 			goto not_utf8;
 		if (ok == p->ncarry) {
@@ -553,7 +524,7 @@ contacts_csv_feed(struct contacts_csv *p, const char *data, size_t len, char *wh
 	}
 	if (p->ncarry > 0) /* still cut: this piece was all of it */
 		return 0;
-	ok = contacts_utf8_prefix(s, len, &bad);
+	ok = charset_utf8_prefix(s, len, &bad);
 	for (size_t i = 0; i < ok; i++)
 		p->newlines += s[i] == '\n';
 	if (bad) {

@@ -110,7 +110,9 @@ static const char campaigns_get_text[] = CAMPAIGNS_COMMON
 	"if d[1] == 'running' and d[2] == '1' then\n"
 	"  local n = {}\n"
 	"  for i = 1, #c, 2 do n[c[i]] = tonumber(c[i + 1]) end\n"
-	"  local final = (n.sent or 0) + (n.failed or 0) + (n.skipped or 0) + (n.expired or 0)\n"
+	/* Every entry ends in one of these: an outcome, a refusal as malformed, or a duplicate of one already sent. */
+	"  local final = (n.sent or 0) + (n.failed or 0) + (n.skipped or 0) + (n.expired or 0) + (n.malformed or 0) +\n"
+	"    (n.duplicates or 0)\n"
 	"  if final >= tonumber(d[3] or '0') then state(id, 'done', redis.call('TIME')[1]..'000') end\n"
 	"end\n"
 	"return {redis.call('HGETALL', key), c}\n";
@@ -221,7 +223,7 @@ static const char campaigns_write_text[] =
 
 static const char campaigns_states_text[] =
 	"local P = ARGV[1]\n"
-	"local old = redis.call('ZRANGEBYSCORE', P..'cmp:finished', '-inf', (tonumber(redis.call('TIME')[1]) - 86400) * 1000)\n"
+	"local old = redis.call('ZRANGEBYSCORE', P..'cmp:finished', '-inf', (tonumber(redis.call('TIME')[1]) - 30 * 86400) * 1000)\n"
 	"if #old > 0 then\n"
 	"  redis.call('HDEL', P..'cmp:states', unpack(old))\n"
 	"  redis.call('ZREM', P..'cmp:finished', unpack(old))\n"

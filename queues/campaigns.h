@@ -40,7 +40,7 @@ extern struct lua_script campaigns_read;
  * "stale" (another process has the lease, or the campaign is not running).
  */
 extern struct lua_script campaigns_write;
-/* states: P: [id, state, …] of every campaign not finished more than a day ago. */
+/* states: P: [id, state, …] of every campaign not finished more than 30 days ago. */
 extern struct lua_script campaigns_states;
 
 #endif

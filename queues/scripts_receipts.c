@@ -117,6 +117,7 @@ const char script_inbound[] =
 	"  end\n"
 	/* What erasing the person must find again (docs/redis.md). */
 	"  redis.call('RPUSH', P..'inbox:'..person, e)\n"
+	"  redis.call('LTRIM', P..'inbox:'..person, -10000, -1)\n"
 	"  count('', 'inbound'); count('', 'inbound.'..channel)\n"
 	"  out[#out + 1] = 1\n"
 	"end\n"

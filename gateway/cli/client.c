@@ -276,8 +276,9 @@ client_download(const struct client *c, const char *path, FILE *out, struct clie
 	curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
 	cc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a->status);
-	if (cc != CURLE_OK && a->status == 0) {
-		fprintf(stderr, "amuddu: cannot reach the gateway at %s: %s\n", c->url, curl_easy_strerror(cc));
+	/* A refusal has its status; any other failure (the connection lost midway) is not a whole file. */
+	if (cc != CURLE_OK && (a->status < 400 || cc != CURLE_HTTP_RETURNED_ERROR)) {
+		fprintf(stderr, "amuddu: the download from %s failed: %s\n", c->url, curl_easy_strerror(cc));
 		rc = CLIENT_UNREACHABLE;
 	}
 	curl_slist_free_all(headers);

@@ -67,13 +67,15 @@ cmd_contacts_import(const struct client *c, int argc, char **argv)
 	char path[256] = "/v1/contacts/import?";
 	const char *file = NULL;
 
+	bool dry = false, valid = false, cp1252 = false;
+
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--dry-run") == 0)
-			strcat(path, "dry_run=true&");
+			dry = true;
 		else if (strcmp(argv[i], "--valid") == 0)
-			strcat(path, "mode=valid&");
+			valid = true;
 		else if (strcmp(argv[i], "--windows-1252") == 0)
-			strcat(path, "encoding=windows-1252&");
+			cp1252 = true;
 		else if (argv[i][0] == '-' || file != NULL) {
 			fprintf(stderr, "amuddu: contacts import FILE [--dry-run] [--valid] [--windows-1252]\n");
 			return CLIENT_USAGE;
@@ -84,6 +86,8 @@ cmd_contacts_import(const struct client *c, int argc, char **argv)
 		fprintf(stderr, "amuddu: contacts import needs the CSV FILE\n");
 		return CLIENT_USAGE;
 	}
+	snprintf(path, sizeof path, "/v1/contacts/import?%s%s%s", dry ? "dry_run=true&" : "",
+	    valid ? "mode=valid&" : "", cp1252 ? "encoding=windows-1252&" : "");
 	path[strlen(path) - 1] = '\0';
 	{
 		/* Larger than one request takes ([http] max_body_bytes, 64 KiB by default): in parts. */

@@ -150,6 +150,23 @@ buf_release(struct buf *b)
 }
 
 size_t
+utf8_prefix(const char *s, size_t len)
+{
+	size_t n = len;
+
+	/* Back over continuation bytes to a lead byte, then keep that character only if it is whole. */
+	while (n > 0 && ((unsigned char)s[n - 1] & 0xC0) == 0x80)
+		n--;
+	if (n > 0 && (unsigned char)s[n - 1] >= 0xC0) {
+		unsigned char lead = (unsigned char)s[n - 1];
+		size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+
+		return len - (n - 1) >= need ? len : n - 1;
+	}
+	return len;
+}
+
+size_t
 utf8_encode(uint32_t cp, char out[4])
 {
 	if (cp < 0x80) {

@@ -35,6 +35,8 @@ int hex_digit_value(unsigned char c);
 
 /* True when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
 bool utf8_valid(const char *s, size_t len);
+/* The longest prefix of s[0..len) that ends on a whole UTF-8 character (a cut string stays valid). */
+size_t utf8_prefix(const char *s, size_t len);
 /* Writes code point cp (at most U+10FFFF, not a surrogate) as UTF-8 into out; returns its length, 0 for none. */
 size_t utf8_encode(uint32_t cp, char out[4]);
 

@@ -366,7 +366,8 @@ test_list_show_update(void **state)
 static void
 test_export_and_erase(void **state)
 {
-	static const char f[] = "phone,name,city\n0612349001,=HYPERLINK(\"x\"),Rabat\n0612349002,Leila,Rabat\n";
+	static const char f[] = "phone,name,city\n0612349001,=HYPERLINK(\"x\"),Rabat\n0612349002,Leila,Rabat\n"
+				"0612349003,+SUM(1),Rabat\n";
 	struct harness *h = *state;
 	int port = harness_gateway_port(h);
 	struct harness_http hc = { 0 };
@@ -385,6 +386,8 @@ test_export_and_erase(void **state)
 	assert_non_null(strstr(csv, ",+212612349002,Leila,,Rabat,"));
 	/* A name that would be a formula in a spreadsheet is defused. */
 	assert_non_null(strstr(csv, ",\"'=HYPERLINK(\"\"x\"\")\","));
+	assert_non_null(strstr(csv, ",\"'+SUM(1)\","));
+	assert_non_null(strstr(csv, ",+212612349003,"));
 	free(csv);
 	/* The person wrote to us: the text is in the inbox until they are erased. */
 	inbound_sms(h, "%2B212612349002", "Bonjour+je+cherche+une+formation");

@@ -237,6 +237,31 @@ test_utf8_invalid(void **state)
 	assert_false(utf8_valid("\xF0\x9F\x98\x80", 3));
 }
 
+/* A string cut at a byte count keeps only whole characters; encoding gives back the bytes. */
+static void
+test_utf8_prefix_and_encode(void **state)
+{
+	char out[4];
+
+	(void)state;
+	assert_int_equal(utf8_prefix("abc", 3), 3);
+	assert_int_equal(utf8_prefix("a\xC3\xA9", 3), 3);
+	assert_int_equal(utf8_prefix("a\xC3\xA9", 2), 1);
+	assert_int_equal(utf8_prefix("\xD9\x85\xD8", 3), 2);
+	assert_int_equal(utf8_prefix("\xF0\x9F\x98\x80", 3), 0);
+	assert_int_equal(utf8_prefix("\xF0\x9F\x98\x80", 4), 4);
+	assert_int_equal(utf8_prefix("", 0), 0);
+	assert_int_equal(utf8_encode(0x41, out), 1);
+	assert_int_equal(utf8_encode(0xE9, out), 2);
+	assert_memory_equal(out, "\xC3\xA9", 2);
+	assert_int_equal(utf8_encode(0x20AC, out), 3);
+	assert_memory_equal(out, "\xE2\x82\xAC", 3);
+	assert_int_equal(utf8_encode(0x1F600, out), 4);
+	assert_memory_equal(out, "\xF0\x9F\x98\x80", 4);
+	assert_int_equal(utf8_encode(0xD800, out), 0);
+	assert_int_equal(utf8_encode(0x110000, out), 0);
+}
+
 int
 main(void)
 {
@@ -251,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_utf8_invalid),
+		cmocka_unit_test(test_utf8_prefix_and_encode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

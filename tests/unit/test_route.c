@@ -302,6 +302,8 @@ fake_campaign_state(void *arg, const char *campaign)
 		return "paused";
 	if (strcmp(campaign, "c-cancelled") == 0)
 		return "cancelled";
+	if (strcmp(campaign, "c-unknown") == 0)
+		return NULL;
 	return "running";
 }
 
@@ -332,6 +334,10 @@ test_campaign_rules(void **state)
 	m.campaign = "c-cancelled";
 	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SKIP);
 	assert_string_equal(plan.why, "campaign_cancelled");
+	/* Its state not read yet (a gateway just started): it waits rather than go. */
+	m.campaign = "c-unknown";
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_DEFER);
+	assert_string_equal(plan.why, "campaign_state_unknown");
 	/* A producer's own bulk message: consent is the producer's to check, unless require_consent. */
 	m.from_campaign = false;
 	m.contact_consent[0] = '\0';

@@ -180,6 +180,9 @@ cmd_campaign_create(const struct client *c, int argc, char **argv)
 			goto usage;
 		}
 	}
+	/* No --text: the standard texts of the kind. */
+	if (json_object_size(texts) == 0)
+		json_object_del(body, "texts");
 	rc = client_json(c, "POST", "/v1/campaigns", body, &a);
 	json_decref(body);
 	return cmd_finish(c, &a, rc, cmd_campaign_show);

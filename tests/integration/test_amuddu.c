@@ -257,6 +257,16 @@ test_agent_workflow(void **state)
 	assert_int_equal(r.code, 0);
 	assert_non_null(strstr(r.out, " queued"));
 	run_free(&r);
+	/* Without --text, the standard texts of the kind, in the five locales. */
+	r = amuddu(h, HARNESS_AGENT_SECRET,
+	    "--json campaign create --name 'Semaine des migrants' --kind event --var centre=Rabat --var date=18/12 "
+	    "--var link=https://x.ma --start 2026-12-18T10:00 --city Rabat");
+	assert_int_equal(r.code, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_object_size(json_object_get(j, "texts")), 5);
+	json_decref(j);
+	run_free(&r);
 	r = amuddu(h, HARNESS_AGENT_SECRET, "campaign --help");
 	assert_int_equal(r.code, 0);
 	run_free(&r);

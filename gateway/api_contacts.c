@@ -41,8 +41,8 @@ struct import {
 	size_t nbatch;
 	int outstanding; /* stage calls not yet answered */
 	bool read_all, failed, unreadable;
-	char fail[300]; /* why the whole file is refused, or the store failed */
-	long created, updated, unchanged, refused, rows;
+	char fail[300];     /* why the whole file is refused, or the store failed */
+	long refused, rows; /* in this part: refused rows, rows put aside */
 	json_t *errors, *notes;
 };
 
@@ -203,15 +203,8 @@ import_staged(void *arg, json_t *reply, const char *err)
 			const char *v = json_string_value(json_array_get(reply, i));
 			char why[64];
 
-			if (v == NULL)
-				continue;
-			if (strcmp(v, "new") == 0) {
-				im->created++;
-			} else if (strcmp(v, "changed") == 0) {
-				im->updated++;
-			} else if (strcmp(v, "same") == 0) {
-				im->unchanged++;
-			} else if (strncmp(v, "dup:", 4) == 0) {
+			/* new, changed and same are counted by the script, in the import's totals. */
+			if (v != NULL && strncmp(v, "dup:", 4) == 0) {
 				im->rows--;
 				snprintf(why, sizeof why, "the same number as line %s", v + 4);
 				import_refused(im, b->lines[i], col, why);

@@ -325,7 +325,7 @@ campaign_counted(void *arg, json_t *reply, const char *err)
 	}
 	memset(&a, 0, sizeof a);
 	cmdargs_dup(&a, store_prefix(c->api->store), strlen(store_prefix(c->api->store)));
-	cmdargs_str(&a, cn->id);
+	cmdargs_dup(&a, cn->id, strlen(cn->id));
 	cmdargs_num(&a, (long long)time(NULL) * 1000);
 #define CAMPAIGN_PAIR(k, v)                                                                                            \
 	do {                                                                                                           \

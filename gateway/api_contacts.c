@@ -172,7 +172,7 @@ import_send(struct import *im)
 		return;
 	memset(&a, 0, sizeof a);
 	cmdargs_dup(&a, prefix, strlen(prefix));
-	cmdargs_str(&a, im->id);
+	cmdargs_dup(&a, im->id, strlen(im->id));
 	cmdargs_num(&a, (long long)time(NULL) * 1000);
 	cmdargs_str(&a, IMPORT_STAGE_TTL);
 	cmdargs_append(&a, &im->batch);
@@ -354,7 +354,7 @@ import_commit(struct import *im, const char *cursor)
 
 	memset(&a, 0, sizeof a);
 	cmdargs_dup(&a, prefix, strlen(prefix));
-	cmdargs_str(&a, im->id);
+	cmdargs_dup(&a, im->id, strlen(im->id));
 	cmdargs_dup(&a, cursor, strlen(cursor));
 	cmdargs_str(&a, IMPORT_COMMIT_CHUNK);
 	cmdargs_num(&a, (long long)time(NULL) * 1000);
@@ -393,7 +393,7 @@ import_drop(struct import *im)
 
 	memset(&a, 0, sizeof a);
 	cmdargs_dup(&a, prefix, strlen(prefix));
-	cmdargs_str(&a, im->id);
+	cmdargs_dup(&a, im->id, strlen(im->id));
 	store_run(im->c->api->store, &contacts_drop, &a, import_dropped, NULL);
 }
 

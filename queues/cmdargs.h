@@ -20,6 +20,7 @@ struct cmdargs {
 };
 
 void cmdargs_add(struct cmdargs *a, const char *s, size_t len);
+/* s is borrowed: it must outlive the call (a literal, a static name); else cmdargs_dup(). */
 void cmdargs_str(struct cmdargs *a, const char *s);
 void cmdargs_num(struct cmdargs *a, long long v);
 /* A copy of s (len bytes) that the vector owns, for strings that would not outlive the call. */

@@ -150,9 +150,10 @@ test_exit_codes(void **state)
 	r = amuddu(h, HARNESS_MONITORING_SECRET, "segments x");
 	assert_int_equal(r.code, 3);
 	assert_non_null(strstr(r.err, "refused (HTTP 403): the monitoring role may not do this"));
-	run_free(&r);
 	/* The secret never shows. */
 	assert_null(strstr(r.out, HARNESS_MONITORING_SECRET));
+	assert_null(strstr(r.err, HARNESS_MONITORING_SECRET));
+	run_free(&r);
 	r = amuddu(h, HARNESS_AGENT_SECRET, "segments $(printf '\\303\\050')");
 	assert_int_equal(r.code, 2);
 	assert_non_null(strstr(r.err, "not valid UTF-8"));

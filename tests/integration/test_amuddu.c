@@ -355,7 +355,13 @@ test_large_imports(void **state)
 	assert_non_null(strstr(r.out, "50000 rows: 50000 created"));
 	run_free(&r);
 	print_message("50 MB import: gateway peak RSS %ld kB before, %ld kB after\n", before, after);
-	assert_true(after - before < 32 * 1024);
+	/*
+	 * AddressSanitizer keeps freed memory in quarantine, so a sanitizer
+	 * build's RSS grows with what was ever allocated; the bound holds for
+	 * the plain build, which make test runs.
+	 */
+	if (strstr(h->build, "/san") == NULL)
+		assert_true(after - before < 32 * 1024);
 }
 
 int

@@ -423,6 +423,21 @@ out:
 }
 
 void
+api_reply_page(struct api_call *c, const char *name, json_t *list, const json_t *page, size_t limit)
+{
+	const json_t *last = json_array_get(page, json_array_size(page) - 1);
+	char next[160];
+
+	if (json_array_size(page) == 0 || json_array_size(page) != limit) {
+		api_reply(c, 200, json_pack("{s:o, s:n}", name, list, "next_cursor"));
+		return;
+	}
+	snprintf(next, sizeof next, "%s:%s", json_string_value(json_array_get(last, 1)),
+	    json_string_value(json_array_get(last, 0)));
+	api_reply(c, 200, json_pack("{s:o, s:s}", name, list, "next_cursor", next));
+}
+
+void
 api_send(struct api_call *c, int code, struct evbuffer *body)
 {
 	evhttp_send_reply(c->req, code, NULL, body);

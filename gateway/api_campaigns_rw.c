@@ -184,7 +184,7 @@ static void
 campaigns_listed(void *arg, json_t *reply, const char *err)
 {
 	struct api_call *c = arg;
-	json_t *list = json_array(), *page, *last = NULL;
+	json_t *list = json_array(), *page;
 	size_t i;
 
 	if (campaign_fail(c, err)) {
@@ -199,17 +199,8 @@ campaigns_listed(void *arg, json_t *reply, const char *err)
 		json_array_append_new(list, campaign_json(def, none));
 		json_decref(def);
 		json_decref(none);
-		last = page;
 	}
-	if (last != NULL && json_array_size(reply) == 50) {
-		char next[96];
-
-		snprintf(next, sizeof next, "%s:%s", json_string_value(json_array_get(last, 1)),
-		    json_string_value(json_array_get(last, 0)));
-		api_reply(c, 200, json_pack("{s:o, s:s}", "campaigns", list, "next_cursor", next));
-	} else {
-		api_reply(c, 200, json_pack("{s:o, s:n}", "campaigns", list, "next_cursor"));
-	}
+	api_reply_page(c, "campaigns", list, reply, 50);
 }
 
 void

@@ -172,7 +172,7 @@ static void
 contacts_listed(void *arg, json_t *reply, const char *err)
 {
 	struct api_call *c = arg;
-	json_t *list = json_array(), *page, *last = NULL;
+	json_t *list = json_array(), *page;
 	size_t i;
 	char *limit;
 	long n;
@@ -186,20 +186,11 @@ contacts_listed(void *arg, json_t *reply, const char *err)
 		json_array_append_new(list,
 		    contact_json(json_array_get(page, 2), json_string_value(json_array_get(page, 0)),
 			c->token->role == ROLE_ADMIN));
-		last = page;
 	}
 	limit = api_query(c, "limit");
 	n = limit != NULL ? strtol(limit, NULL, 10) : 50;
 	free(limit);
-	if (last != NULL && (long)json_array_size(reply) == n) {
-		char next[64];
-
-		snprintf(next, sizeof next, "%s:%s", json_string_value(json_array_get(last, 1)),
-		    json_string_value(json_array_get(last, 0)));
-		api_reply(c, 200, json_pack("{s:o, s:s}", "contacts", list, "next_cursor", next));
-	} else {
-		api_reply(c, 200, json_pack("{s:o, s:n}", "contacts", list, "next_cursor"));
-	}
+	api_reply_page(c, "contacts", list, reply, n > 0 ? (size_t)n : 0);
 }
 
 void

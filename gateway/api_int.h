@@ -46,6 +46,12 @@ void api_error(struct api_call *c, int code, const char *ecode, const char *fiel
 void api_reply(struct api_call *c, int code, json_t *body);
 /* Answers with code and body (taken: drained), its headers set by the caller, and frees c. */
 void api_send(struct api_call *c, int code, struct evbuffer *body);
+/*
+ * Answers a page of a list: {name: list (taken), "next_cursor"}. page is the
+ * page script's reply ([id, score, …] each); a full page (limit items) gets
+ * the cursor "<score>:<id>" of its last item, a shorter one null.
+ */
+void api_reply_page(struct api_call *c, const char *name, json_t *list, const json_t *page, size_t limit);
 /* Writes who did what to the audit stream (no personal data: ids are pseudonyms). */
 void api_audit(struct api_call *c, const char *action, const char *target, const char *detail);
 /* The value of query parameter name, or NULL (the caller frees). */

@@ -204,6 +204,7 @@ gateway_outbox_new(struct gateway *gw)
 	ds.max_connections = (int)max_concurrent;
 	gw->dispatch = dispatch_new(gw->base, &ds);
 	gw->route = route_new(gw->sms, gw->whatsapp);
+	route_set_providers(gw->route, gw->providers, gw->nproviders);
 	route_set_quiet(gw->route, &cfg->quiet_hours);
 	gw->store = store_new(gw->base, &gw->target, cfg->prefix);
 	{

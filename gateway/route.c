@@ -8,6 +8,9 @@
  * template outside it, SMS when there is none and SMS may be used.
  * Quiet hours come after expiry and opt-out (which end a message at any
  * hour) and before the channel: a held message is routed when it goes.
+ * A message that names its provider (a reply goes back through the one
+ * the person wrote to) goes through that one or fails. The reply lane
+ * answers people who have just written, so opt-out does not hold it.
  */
 #include "gateway/route.h"
 
@@ -31,6 +34,8 @@
 
 struct route {
 	const struct route_provider *sms, *whatsapp;
+	const struct route_provider *all;
+	size_t nall;
 	struct zone_quiet quiet;
 	route_campaign_state *campaign_state;
 	void *campaign_arg;
@@ -54,6 +59,36 @@ void
 route_free(struct route *r)
 {
 	free(r);
+}
+
+void
+route_set_providers(struct route *r, const struct route_provider *ps, size_t n)
+{
+	r->all = ps;
+	r->nall = n;
+}
+
+/* The provider the message names, when it is configured and can carry its channel; else why not. */
+static enum route_verdict
+route_named(const struct route *r, const struct message *m, struct route_plan *plan)
+{
+	char why[128];
+
+	for (size_t i = 0; i < r->nall; i++) {
+		const struct route_provider *p = &r->all[i];
+
+		if (strcmp(p->ops->name, m->provider) != 0)
+			continue;
+		if (m->channel != CHANNEL_AUTO && m->channel != p->ops->channel) {
+			snprintf(why, sizeof why, "provider %s does not carry channel %s", p->ops->name,
+			    channel_name(m->channel));
+			return route_stop(plan, ROUTE_FAIL, OUTCOME_FAILED, why);
+		}
+		route_use(plan, p);
+		return ROUTE_SEND;
+	}
+	snprintf(why, sizeof why, "provider %s is not configured", m->provider);
+	return route_stop(plan, ROUTE_FAIL, OUTCOME_FAILED, why);
 }
 
 void
@@ -146,7 +181,8 @@ route_decide(const struct route *r, const struct message *m, long long now_s, st
 	plan->pm.vars = m->vars;
 	if (m->expires > 0 && now_s >= m->expires)
 		return route_stop(plan, ROUTE_SKIP, OUTCOME_EXPIRED, "expired");
-	if (m->opted_out)
+	/* An answer to a person who has just written (their STOP's confirmation too) is not outreach. */
+	if (m->opted_out && m->lane != LANE_REPLY)
 		return route_stop(plan, ROUTE_SKIP, OUTCOME_SKIPPED, "opted_out");
 	if ((v = route_campaign(r, m, now_s, plan)) != ROUTE_SEND)
 		return v;
@@ -157,6 +193,11 @@ route_decide(const struct route *r, const struct message *m, long long now_s, st
 		if (m->expires > 0 && plan->until_s >= m->expires)
 			return route_stop(plan, ROUTE_SKIP, OUTCOME_EXPIRED, "expired: expires during quiet hours");
 		return route_stop(plan, ROUTE_DEFER, OUTCOME_DEFERRED, "quiet_hours");
+	}
+	if (m->provider[0] != '\0') {
+		if ((v = route_named(r, m, plan)) != ROUTE_SEND || plan->channel != CHANNEL_WHATSAPP)
+			return v;
+		goto whatsapp;
 	}
 	switch (m->channel) {
 	case CHANNEL_SMS:
@@ -178,6 +219,7 @@ route_decide(const struct route *r, const struct message *m, long long now_s, st
 		route_use(plan, r->sms);
 		return ROUTE_SEND;
 	}
+whatsapp:
 	/* WhatsApp: free text inside the window, else an approved template. */
 	if (m->wa_last_in_s > 0 && now_s - m->wa_last_in_s < ROUTE_WINDOW_S)
 		return ROUTE_SEND;

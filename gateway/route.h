@@ -50,6 +50,11 @@ struct route;
 /* sms and whatsapp may each be NULL (not configured), not both; they must outlive the route. */
 struct route *route_new(const struct route_provider *sms, const struct route_provider *whatsapp);
 void route_free(struct route *r);
+/*
+ * Every configured provider (ps[0..n), outliving the route), for messages
+ * that name the one that must carry them (the intake's provider field).
+ */
+void route_set_providers(struct route *r, const struct route_provider *ps, size_t n);
 /* Holds bulk and notify back during q (local time); reply is never held. Off until set. */
 void route_set_quiet(struct route *r, const struct zone_quiet *q);
 /* A campaign's state as the gateway last read it ("running", "paused", "cancelled", …), or NULL. */

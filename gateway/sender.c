@@ -115,11 +115,28 @@ sender_queue(struct sender_job *j, bool first)
 {
 	struct sender *s = j->s;
 
-	if (first)
-		TAILQ_INSERT_HEAD(&s->waiting, j, entry);
-	else
-		TAILQ_INSERT_TAIL(&s->waiting, j, entry);
+	struct sender_job *last = NULL, *k;
+
 	s->nwaiting++;
+	if (first) {
+		TAILQ_INSERT_HEAD(&s->waiting, j, entry);
+		return;
+	}
+	if (j->m->lane != LANE_REPLY) {
+		TAILQ_INSERT_TAIL(&s->waiting, j, entry);
+		return;
+	}
+	/* An answer to someone who has just written goes ahead of the broadcasts waiting for slots or tokens. */
+	TAILQ_FOREACH(k, &s->waiting, entry)
+	{
+		if (k->m->lane != LANE_REPLY)
+			break;
+		last = k;
+	}
+	if (last != NULL)
+		TAILQ_INSERT_AFTER(&s->waiting, last, j, entry);
+	else
+		TAILQ_INSERT_HEAD(&s->waiting, j, entry);
 }
 
 /* The plan moved from WhatsApp to SMS: counted for WhatsApp as a fallback. */

@@ -2,7 +2,7 @@
 # fuzz targets link a module with exactly this (and what that needs in turn).
 # Held to the layering of docs/design.md by scripts/check-layers.
 NEEDS_handlers/form := gateway/util/buf gateway/util/xmalloc
-NEEDS_handlers/generic := gateway/util/buf gateway/util/domain gateway/util/xmalloc handlers/json_scan handlers/provider handlers/signature
+NEEDS_handlers/generic := gateway/util/buf gateway/util/domain gateway/util/phone gateway/util/xmalloc handlers/json_scan handlers/provider handlers/signature
 NEEDS_handlers/json_scan :=
 NEEDS_handlers/provider := gateway/util/buf gateway/util/xmalloc
 NEEDS_handlers/providers := handlers/generic handlers/twilio handlers/whatsapp

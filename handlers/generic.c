@@ -3,8 +3,10 @@
  * URL, with ${to}, ${to_digits}, ${text}, ${id} and ${kind} replaced by the
  * message's values escaped for a JSON string. An answer in 2xx with the
  * id member (id_field) is accepted. Status webhooks are JSON objects (or
- * arrays of them) POSTed to /webhooks/generic, signed like Meta's:
- * X-Signature: sha256=<hex HMAC-SHA256(webhook_secret, body)>.
+ * arrays of them) POSTed to /webhooks/generic (or /webhooks/generic/status),
+ * inbound messages likewise to /webhooks/generic/inbound, both signed like
+ * Meta's: X-Signature: sha256=<hex HMAC-SHA256(webhook_secret, body)>. The
+ * members each reads are named in the configuration.
  */
 #include "handlers/generic.h"
 
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gateway/util/phone.h"
 #include "gateway/util/xmalloc.h"
 #include "handlers/json_scan.h"
 #include "handlers/signature.h"
@@ -27,6 +30,7 @@ struct generic {
 	char *webhook_secret;
 	char *status_id_field;
 	char *status_field;
+	char *inbound_id_field, *inbound_from_field, *inbound_text_field, *inbound_time_field;
 };
 
 static void *generic_create(const struct provider_settings *s, char *err, size_t errlen);
@@ -39,6 +43,8 @@ static enum provider_webhook_result generic_webhook(const void *ctx, const struc
 static int generic_render(
     const char *tpl, const struct provider_message *m, struct buf *out, char *error, size_t errorlen);
 static int generic_status_one(
+    const struct generic *g, json_t *o, size_t i, struct provider_events *ev, char *error, size_t errorlen);
+static int generic_inbound_one(
     const struct generic *g, json_t *o, size_t i, struct provider_events *ev, char *error, size_t errorlen);
 static void generic_secret_free(char *s);
 static int generic_answer_id(const char *path, const char *body, size_t len, char *out, size_t outlen);
@@ -53,6 +59,10 @@ static const struct provider_key generic_keys[] = {
 	{ "webhook_secret", true, false },
 	{ "status_id_field", false, false },
 	{ "status_field", false, false },
+	{ "inbound_id_field", false, false },
+	{ "inbound_from_field", false, false },
+	{ "inbound_text_field", false, false },
+	{ "inbound_time_field", false, false },
 	{ NULL, false, false },
 };
 
@@ -74,6 +84,15 @@ generic_secret_free(char *s)
 		return;
 	explicit_bzero(s, strlen(s));
 	free(s);
+}
+
+/* A setting, or def when it is absent or empty. */
+static const char *
+generic_setting(const struct provider_settings *s, const char *key, const char *def)
+{
+	const char *v = provider_settings_get(s, key);
+
+	return v != NULL && *v != '\0' ? v : def;
 }
 
 static void *
@@ -131,6 +150,10 @@ generic_create(const struct provider_settings *s, char *err, size_t errlen)
 	g->webhook_secret = xstrdup(secret);
 	g->status_id_field = xstrdup(sid != NULL && *sid != '\0' ? sid : "id");
 	g->status_field = xstrdup(sf != NULL && *sf != '\0' ? sf : "status");
+	g->inbound_id_field = xstrdup(generic_setting(s, "inbound_id_field", "id"));
+	g->inbound_from_field = xstrdup(generic_setting(s, "inbound_from_field", "from"));
+	g->inbound_text_field = xstrdup(generic_setting(s, "inbound_text_field", "text"));
+	g->inbound_time_field = xstrdup(generic_setting(s, "inbound_time_field", "time"));
 	return g;
 }
 
@@ -149,6 +172,10 @@ generic_destroy(void *ctx)
 	generic_secret_free(g->webhook_secret);
 	free(g->status_id_field);
 	free(g->status_field);
+	free(g->inbound_id_field);
+	free(g->inbound_from_field);
+	free(g->inbound_text_field);
+	free(g->inbound_time_field);
 	free(g);
 }
 
@@ -304,6 +331,66 @@ generic_status_one(
 	return 0;
 }
 
+/*
+ * One inbound message: its id, the sender's number (E.164, "00…", or the
+ * international digits without a plus that aggregators often send), the
+ * text (absent or null: a message without text, such as a picture), and
+ * optionally its time (epoch seconds, a number or a string of digits).
+ */
+static int
+generic_inbound_one(
+    const struct generic *g, json_t *o, size_t i, struct provider_events *ev, char *error, size_t errorlen)
+{
+	json_t *id = json_object_get(o, g->inbound_id_field), *from = json_object_get(o, g->inbound_from_field);
+	json_t *text = json_object_get(o, g->inbound_text_field), *t = json_object_get(o, g->inbound_time_field);
+	char e164[64], number[PHONE_E164_MAX];
+	const char *reason, *f;
+	struct inbound_event *ie;
+	size_t n;
+
+	if (!json_is_object(o) || !json_is_string(id) || json_string_length(id) == 0 || !json_is_string(from)) {
+		snprintf(error, errorlen, "item %zu: needs string members '%s' and '%s'", i, g->inbound_id_field,
+		    g->inbound_from_field);
+		return -1;
+	}
+	if (text != NULL && !json_is_null(text) && !json_is_string(text)) {
+		snprintf(error, errorlen, "item %zu: '%s' must be a string", i, g->inbound_text_field);
+		return -1;
+	}
+	if (json_is_string(text) && memchr(json_string_value(text), '\0', json_string_length(text)) != NULL) {
+		snprintf(error, errorlen, "item %zu: '%s' contains a NUL character", i, g->inbound_text_field);
+		return -1;
+	}
+	f = json_string_value(from);
+	n = strspn(f, "0123456789");
+	if (n >= 11 && f[n] == '\0' && f[0] != '0' && n < sizeof e164 - 1)
+		snprintf(e164, sizeof e164, "+%s", f);
+	else if (json_string_length(from) < sizeof e164)
+		snprintf(e164, sizeof e164, "%s", f);
+	else
+		e164[0] = '\0';
+	if (memchr(f, '\0', json_string_length(from)) != NULL || e164[0] == '\0') {
+		snprintf(error, errorlen, "item %zu: '%s': not a phone number", i, g->inbound_from_field);
+		return -1;
+	}
+	if (phone_normalise(e164, number, &reason) != 0) {
+		/* The reason is a static description; the number itself never goes into error. */
+		snprintf(error, errorlen, "item %zu: '%s': %s", i, g->inbound_from_field, reason);
+		return -1;
+	}
+	ie = provider_events_add_inbound(ev);
+	memcpy(ie->from, number, sizeof number);
+	domain_provider_id(ie->provider_id, json_string_value(id), json_string_length(id));
+	ie->text = xstrdup(json_is_string(text) ? json_string_value(text) : "");
+	snprintf(ie->type, sizeof ie->type, "%s", json_is_string(text) ? "text" : "media");
+	if (json_is_integer(t) && json_integer_value(t) > 0)
+		ie->time_s = (long long)json_integer_value(t);
+	else if (json_is_string(t) && json_string_length(t) > 0 && json_string_length(t) < 12 &&
+	    strspn(json_string_value(t), "0123456789") == json_string_length(t))
+		ie->time_s = strtoll(json_string_value(t), NULL, 10);
+	return 0;
+}
+
 static enum provider_webhook_result
 generic_webhook(const void *ctx, const struct provider_webhook_request *wr, struct provider_events *ev, char *error,
     size_t errorlen)
@@ -313,8 +400,13 @@ generic_webhook(const void *ctx, const struct provider_webhook_request *wr, stru
 	json_error_t jerr;
 	const char *near;
 	enum provider_webhook_result rc = PROVIDER_WEBHOOK_MALFORMED;
+	int (*one)(const struct generic *, json_t *, size_t, struct provider_events *, char *, size_t);
 
-	if (strcmp(wr->route, "") != 0 && strcmp(wr->route, "/status") != 0) {
+	if (strcmp(wr->route, "") == 0 || strcmp(wr->route, "/status") == 0)
+		one = generic_status_one;
+	else if (strcmp(wr->route, "/inbound") == 0)
+		one = generic_inbound_one;
+	else {
 		snprintf(error, errorlen, "no such webhook");
 		return PROVIDER_WEBHOOK_NOT_FOUND;
 	}
@@ -342,8 +434,8 @@ generic_webhook(const void *ctx, const struct provider_webhook_request *wr, stru
 		size_t i;
 		json_t *o;
 
-		json_array_foreach(root, i, o) if (generic_status_one(g, o, i, ev, error, errorlen) != 0) goto out;
-	} else if (generic_status_one(g, root, 0, ev, error, errorlen) != 0)
+		json_array_foreach(root, i, o) if (one(g, o, i, ev, error, errorlen) != 0) goto out;
+	} else if (one(g, root, 0, ev, error, errorlen) != 0)
 		goto out;
 	rc = PROVIDER_WEBHOOK_OK;
 out:

@@ -87,6 +87,7 @@ message_parse(struct message *m, enum lane lane, const char *entry_id, const cha
 	snprintf(m->entry_id, sizeof m->entry_id, "%s", entry_id);
 	m->campaign = "";
 	m->locale = "";
+	m->provider = "";
 	m->nfields = nvalues / 2;
 	m->nkept = m->nfields < MESSAGE_MAX_FIELDS ? m->nfields : MESSAGE_MAX_FIELDS;
 	/* One block for the pointers, the lengths and the NUL-terminated copies. */
@@ -142,6 +143,8 @@ message_parse(struct message *m, enum lane lane, const char *entry_id, const cha
 			m->locale = value;
 		else if (strcmp(name, "vars") == 0)
 			m->vars = value;
+		else if (strcmp(name, "provider") == 0)
+			m->provider = value;
 		else if (strcmp(name, "origin") == 0)
 			m->from_campaign = strcmp(value, "campaign") == 0;
 		/* Anything else is kept in fields and ignored. */
@@ -202,6 +205,9 @@ message_parse(struct message *m, enum lane lane, const char *entry_id, const cha
 	    (strlen(m->locale) > MESSAGE_LOCALE_MAX ||
 		strspn(m->locale, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_") != strlen(m->locale)))
 		return message_fail(m, "field 'locale' must be a language tag such as fr, ar, ary-Latn");
+	if (m->provider[0] != '\0' && (strlen(m->provider) > MESSAGE_PROVIDER_MAX ||
+					  strspn(m->provider, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(m->provider)))
+		return message_fail(m, "field 'provider' must be a provider's name such as twilio, generic, whatsapp");
 	if (m->vars != NULL && (m->vars[0] != '{' || !utf8_valid(m->vars, strlen(m->vars))))
 		return message_fail(m, "field 'vars' must be a JSON object");
 	if (not_before != NULL && message_parse_epoch(not_before, &m->not_before) != 0)

@@ -19,6 +19,7 @@
 #define MESSAGE_ID_MAX 1024
 #define MESSAGE_CAMPAIGN_MAX 1024
 #define MESSAGE_LOCALE_MAX 15
+#define MESSAGE_PROVIDER_MAX 32
 /* Most fields an entry may have; more is malformed (the contract has a dozen). */
 #define MESSAGE_MAX_FIELDS 64
 /* Ids the gateway makes for entries without one begin with this; producers' ids may not. */
@@ -38,6 +39,7 @@ struct message {
 	const char *text;     /* points into fields */
 	const char *campaign; /* points into fields, or "" */
 	const char *locale;   /* points into fields, or "" */
+	const char *provider; /* points into fields: the provider that must carry it (replies go back the way they came), or "" */
 	const char *vars;     /* points into fields (a JSON object), or NULL */
 	bool has_id;          /* the producer gave an id field */
 	bool by_contact;      /* addressed by contact id: person is set, to is filled from the contact record */

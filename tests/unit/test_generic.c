@@ -786,7 +786,100 @@ test_webhook_not_found(void **state)
 	assert_int_equal(h.ev.nstatus, 0);
 	provider_events_free(&h.ev);
 	h.sig_header = NULL;
-	assert_int_equal(hook_run(g, &h, "POST", "/inbound", "application/json", "{}"), PROVIDER_WEBHOOK_NOT_FOUND);
+	assert_int_equal(hook_run(g, &h, "POST", "/inbound/x", "application/json", "{}"), PROVIDER_WEBHOOK_NOT_FOUND);
+	provider_events_free(&h.ev);
+	generic_ops.destroy(g);
+}
+
+/* Inbound SMS through a local aggregator: the default member names, numbers in each form it may send. */
+static void
+test_inbound(void **state)
+{
+	const char *kv[] = { BASIC, NULL };
+	const char *body = "[{\"id\":\"in-1\",\"from\":\"212612345678\",\"text\":\"bghit formation\",\"time\":1796000000},"
+			   "{\"id\":\"in-2\",\"from\":\"+212 6 12 34 56 79\",\"text\":\"وقف\",\"time\":\"1796000001\"},"
+			   "{\"id\":\"in-3\",\"from\":\"0612345670\"}]";
+	struct hook h = { .sig_header = NULL };
+	void *g = create_ok(kv);
+
+	(void)state;
+	assert_int_equal(hook_run(g, &h, "POST", "/inbound", "application/json", body), PROVIDER_WEBHOOK_OK);
+	assert_int_equal(h.ev.nstatus, 0);
+	assert_int_equal(h.ev.ninbound, 3);
+	assert_string_equal(h.ev.inbound[0].provider_id, "in-1");
+	assert_string_equal(h.ev.inbound[0].from, "+212612345678");
+	assert_string_equal(h.ev.inbound[0].text, "bghit formation");
+	assert_string_equal(h.ev.inbound[0].type, "text");
+	assert_int_equal(h.ev.inbound[0].time_s, 1796000000);
+	assert_string_equal(h.ev.inbound[1].from, "+212612345679");
+	assert_string_equal(h.ev.inbound[1].text, "وقف");
+	assert_int_equal(h.ev.inbound[1].time_s, 1796000001);
+	/* No text: a picture or a message the aggregator could not carry. */
+	assert_string_equal(h.ev.inbound[2].from, "+212612345670");
+	assert_string_equal(h.ev.inbound[2].text, "");
+	assert_string_equal(h.ev.inbound[2].type, "media");
+	assert_int_equal(h.ev.inbound[2].time_s, 0);
+	provider_events_free(&h.ev);
+	generic_ops.destroy(g);
+}
+
+/* The aggregator's own member names come from the configuration, as the status ones do. */
+static void
+test_inbound_configured_fields(void **state)
+{
+	const char *kv[] = { BASIC, "inbound_id_field", "msg_ref", "inbound_from_field", "msisdn", "inbound_text_field",
+		"content", "inbound_time_field", "ts", NULL };
+	struct hook h = { .sig_header = NULL };
+	void *g = create_ok(kv);
+
+	(void)state;
+	assert_int_equal(hook_run(g, &h, "POST", "/inbound", "application/json",
+			     "{\"msg_ref\":\"r-9\",\"msisdn\":\"00212612345678\",\"content\":\"STOP\",\"ts\":17}"),
+	    PROVIDER_WEBHOOK_OK);
+	assert_int_equal(h.ev.ninbound, 1);
+	assert_string_equal(h.ev.inbound[0].provider_id, "r-9");
+	assert_string_equal(h.ev.inbound[0].from, "+212612345678");
+	assert_string_equal(h.ev.inbound[0].text, "STOP");
+	assert_int_equal(h.ev.inbound[0].time_s, 17);
+	provider_events_free(&h.ev);
+	/* The default names mean nothing now. */
+	h.sig_header = NULL;
+	assert_int_equal(hook_run(g, &h, "POST", "/inbound", "application/json",
+			     "{\"id\":\"r-9\",\"from\":\"+212612345678\",\"text\":\"STOP\"}"),
+	    PROVIDER_WEBHOOK_MALFORMED);
+	assert_non_null(strstr(h.err, "msg_ref"));
+	provider_events_free(&h.ev);
+	generic_ops.destroy(g);
+}
+
+/* Signed like the status webhook; each malformed item is refused with a reason that quotes nothing. */
+static void
+test_inbound_refused(void **state)
+{
+	static const char *const bodies[] = { "{\"from\":\"+212612345678\",\"text\":\"x\"}",
+		"{\"id\":\"i\",\"text\":\"x\"}", "{\"id\":\"i\",\"from\":\"+212612\",\"text\":\"x\"}",
+		"{\"id\":\"i\",\"from\":\"+212612345678\",\"text\":5}",
+		"{\"id\":\"i\",\"from\":\"Amina 0612345678\",\"text\":\"x\"}",
+		"{\"id\":\"i\",\"from\":\"+212612345678\",\"text\":\"a\\u0000b\"}", "[42]" };
+	const char *kv[] = { BASIC, NULL };
+	struct hook h;
+	void *g = create_ok(kv);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		h.sig_header = NULL;
+		if (hook_run(g, &h, "POST", "/inbound", "application/json", bodies[i]) != PROVIDER_WEBHOOK_MALFORMED)
+			fail_msg("inbound body '%s' not refused", bodies[i]);
+		assert_int_equal(h.ev.ninbound, 0);
+		if (strstr(h.err, "612345678") != NULL || strstr(h.err, "Amina") != NULL || h.err[0] == '\0')
+			fail_msg("error '%s' for '%s'", h.err, bodies[i]);
+		provider_events_free(&h.ev);
+	}
+	h.sig_header = "sha256=00";
+	assert_int_equal(hook_run(g, &h, "POST", "/inbound", "application/json",
+			     "{\"id\":\"i\",\"from\":\"+212612345678\",\"text\":\"x\"}"),
+	    PROVIDER_WEBHOOK_UNSIGNED);
+	assert_int_equal(h.ev.ninbound, 0);
 	provider_events_free(&h.ev);
 	generic_ops.destroy(g);
 }
@@ -821,6 +914,9 @@ main(void)
 		cmocka_unit_test(test_webhook_malformed),
 		cmocka_unit_test(test_webhook_malformed_quotes_nothing),
 		cmocka_unit_test(test_webhook_not_found),
+		cmocka_unit_test(test_inbound),
+		cmocka_unit_test(test_inbound_configured_fields),
+		cmocka_unit_test(test_inbound_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,6 +34,7 @@ static void test_missing_text(void **state);
 static void test_text_length_in_characters(void **state);
 static void test_unknown_channel(void **state);
 static void test_unknown_kind(void **state);
+static void test_provider(void **state);
 static void test_bad_not_before(void **state);
 static void test_bad_expires(void **state);
 static void test_odd_number_of_items(void **state);
@@ -314,6 +315,27 @@ test_unknown_channel(void **state)
 	expect_error(upper, "'channel'");
 }
 
+/* provider names the one that must carry the message (a reply goes back the way it came). */
+static void
+test_provider(void **state)
+{
+	const char *items[] = { "to", "0612345678", "text", "hi", "provider", "generic", NULL };
+	const char *upper[] = { "to", "0612345678", "text", "hi", "provider", "Generic", NULL };
+	const char *space[] = { "to", "0612345678", "text", "hi", "provider", "gen eric", NULL };
+	const char *none[] = { "to", "0612345678", "text", "hi", NULL };
+	struct message m;
+
+	(void)state;
+	assert_int_equal(parse_items(&m, LANE_REPLY, items), 0);
+	assert_string_equal(m.provider, "generic");
+	message_free(&m);
+	assert_int_equal(parse_items(&m, LANE_REPLY, none), 0);
+	assert_string_equal(m.provider, "");
+	message_free(&m);
+	expect_error(upper, "'provider'");
+	expect_error(space, "'provider'");
+}
+
 static void
 test_unknown_kind(void **state)
 {
@@ -559,6 +581,7 @@ main(void)
 		cmocka_unit_test(test_text_length_in_characters),
 		cmocka_unit_test(test_unknown_channel),
 		cmocka_unit_test(test_unknown_kind),
+		cmocka_unit_test(test_provider),
 		cmocka_unit_test(test_bad_not_before),
 		cmocka_unit_test(test_bad_expires),
 		cmocka_unit_test(test_odd_number_of_items),

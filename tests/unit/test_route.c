@@ -63,6 +63,8 @@ message(struct message *m, enum channel channel, const char *kind)
 	m->text = "Salam";
 	m->campaign = "";
 	m->locale = "";
+	m->provider = "";
+	m->lane = LANE_BULK;
 	m->channel = channel;
 	m->kind = kind_from_name(kind);
 }
@@ -294,6 +296,68 @@ test_quiet_hours(void **state)
 	route_free(r);
 }
 
+/* The reply lane answers someone who has just written: their STOP's confirmation goes, opted out or not. */
+static void
+test_reply_lane_not_held_by_opt_out(void **state)
+{
+	struct route *r = route_new(&sms, &wa);
+	struct route_plan plan;
+	struct message m;
+
+	(void)state;
+	message(&m, CHANNEL_SMS, "reply");
+	m.opted_out = true;
+	m.lane = LANE_REPLY;
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SEND);
+	m.lane = LANE_NOTIFY;
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SKIP);
+	assert_string_equal(plan.why, "opted_out");
+	route_free(r);
+}
+
+/* A message naming its provider goes through that one (replies go back through the aggregator they came by). */
+static void
+test_named_provider(void **state)
+{
+	static const struct provider_ops gen_ops = { .name = "generic", .channel = CHANNEL_SMS };
+	const struct route_provider gen = { &gen_ops, NULL, 2 };
+	const struct route_provider all[] = { sms, wa, gen };
+	struct route *r = route_new(&sms, &wa);
+	struct route_plan plan;
+	struct message m;
+
+	(void)state;
+	route_set_providers(r, all, 3);
+	message(&m, CHANNEL_AUTO, "reply");
+	m.provider = "generic";
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SEND);
+	assert_string_equal(plan.p->ops->name, "generic");
+	assert_int_equal(plan.channel, CHANNEL_SMS);
+	message(&m, CHANNEL_SMS, "reply");
+	m.provider = "generic";
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SEND);
+	assert_string_equal(plan.p->ops->name, "generic");
+	/* WhatsApp named: its window and templates still apply. */
+	message(&m, CHANNEL_AUTO, "event");
+	m.provider = "whatsapp";
+	m.locale = "ar";
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SEND);
+	assert_ptr_equal(plan.p, &all[1]);
+	assert_string_equal(plan.pm.template->name, "ev_ar");
+	m.wa_last_in_s = NOW - 60;
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SEND);
+	assert_null(plan.pm.template);
+	message(&m, CHANNEL_WHATSAPP, "custom");
+	m.provider = "generic";
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_FAIL);
+	assert_string_equal(plan.why, "provider generic does not carry channel whatsapp");
+	message(&m, CHANNEL_SMS, "custom");
+	m.provider = "vonage";
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_FAIL);
+	assert_string_equal(plan.why, "provider vonage is not configured");
+	route_free(r);
+}
+
 static const char *
 fake_campaign_state(void *arg, const char *campaign)
 {
@@ -361,6 +425,8 @@ main(void)
 		cmocka_unit_test(test_contact_locale),
 		cmocka_unit_test(test_not_sent_by_rule),
 		cmocka_unit_test(test_quiet_hours),
+		cmocka_unit_test(test_reply_lane_not_held_by_opt_out),
+		cmocka_unit_test(test_named_provider),
 		cmocka_unit_test(test_campaign_rules),
 	};
 

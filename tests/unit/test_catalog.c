@@ -50,6 +50,11 @@ test_parse(void **state)
 	assert_null(catalog_get(c, "fr", "reply.stop"));
 	assert_string_equal(catalog_get(c, "fr", "confirm.stop"), "Arrêté.");
 	assert_int_equal(catalog_size(c), 2);
+	/* Where each entry starts, its msgctxt if it has one, for messages about it. */
+	assert_int_equal(catalog_line(c, "fr", "reply.agent"), 7);
+	assert_int_equal(catalog_line(c, "fr", "confirm.stop"), 18);
+	assert_int_equal(catalog_line(c, "fr", "reply.menu"), 0);
+	assert_int_equal(catalog_line(c, "ar", "reply.agent"), 0);
 	catalog_free(c);
 }
 

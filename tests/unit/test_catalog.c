@@ -97,7 +97,9 @@ test_shipped_catalogs_complete(void **state)
 	static const char *const keys[] = { "confirm.consent", "confirm.stop", "confirm.start",
 		"campaign.training_offer", "campaign.residency_followup", "campaign.covid_info", "campaign.event",
 		"reply.menu", "reply.training", "reply.employment", "reply.residency", "reply.covid", "reply.agent",
-		"reply.unknown" };
+		"reply.unknown", "menu.main", "keywords.menu", "keywords.training", "keywords.employment",
+		"keywords.residency", "keywords.covid", "keywords.agent", "keywords.stop", "keywords.start",
+		"keywords.courtesy", "keywords.exceptions" };
 	static const char *const locales[] = { "fr", "ar", "ary", "ary-Latn", "en" };
 	struct catalog *c = catalog_new();
 	char why[300];

@@ -14,7 +14,7 @@ SANITIZE ?=
 WERROR   ?= 1
 OPT      ?= -O2
 
-PKGS := libevent hiredis libcurl jansson inih libcrypto
+PKGS := libevent hiredis libcurl jansson inih libcrypto libutf8proc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 

@@ -15,3 +15,6 @@ NEEDS_handlers/csv := gateway/util/buf gateway/util/xmalloc
 NEEDS_handlers/contacts_csv := handlers/charset gateway/util/buf gateway/util/phone gateway/util/xmalloc gateway/util/zone handlers/csv
 NEEDS_handlers/template := gateway/util/buf
 NEEDS_handlers/charset := gateway/util/buf
+NEEDS_handlers/normalise := gateway/util/buf gateway/util/xmalloc
+NEEDS_handlers/keywords := gateway/util/buf gateway/util/xmalloc handlers/keywords_match handlers/normalise locales/catalog
+NEEDS_handlers/keywords_match := gateway/util/buf gateway/util/xmalloc handlers/keywords handlers/normalise locales/fallback locales/locale_guess

@@ -19,6 +19,7 @@
 struct catalog_entry {
 	const char *locale; /* static, from locales/fallback.c */
 	char *key, *text;
+	long line; /* of its msgctxt or msgid in the PO text */
 };
 
 struct catalog {
@@ -29,7 +30,8 @@ struct catalog {
 enum catalog_field { CATALOG_NONE, CATALOG_CTXT, CATALOG_ID, CATALOG_STR };
 
 static int catalog_string(const char *p, const char *end, struct buf *out);
-static int catalog_put(struct catalog *c, const char *locale, struct buf *id, struct buf *str, bool fuzzy);
+static int catalog_put(struct catalog *c, const char *locale, struct buf *id, struct buf *str, bool fuzzy, long line);
+static const struct catalog_entry *catalog_entry(const struct catalog *c, const char *locale, const char *key);
 static bool catalog_has(void *arg, const char *locale);
 
 struct catalog *
@@ -104,9 +106,9 @@ catalog_string(const char *p, const char *end, struct buf *out)
 	return 0;
 }
 
-/* Keeps one translation; -1 when it is not UTF-8. */
+/* Keeps one translation, which starts on line; -1 when it is not UTF-8. */
 static int
-catalog_put(struct catalog *c, const char *locale, struct buf *id, struct buf *str, bool fuzzy)
+catalog_put(struct catalog *c, const char *locale, struct buf *id, struct buf *str, bool fuzzy, long line)
 {
 	if (!utf8_valid(id->data != NULL ? id->data : "", id->len) ||
 	    !utf8_valid(str->data != NULL ? str->data : "", str->len))
@@ -121,6 +123,7 @@ catalog_put(struct catalog *c, const char *locale, struct buf *id, struct buf *s
 	c->e[c->n].locale = locale;
 	c->e[c->n].key = xstrndup(id->data, id->len);
 	c->e[c->n].text = xstrndup(str->data, str->len);
+	c->e[c->n].line = line;
 	c->n++;
 	return 0;
 }
@@ -132,7 +135,7 @@ catalog_add(struct catalog *c, const char *locale, const char *text, size_t len,
 	enum catalog_field field = CATALOG_NONE;
 	struct buf id, str, ctxt;
 	bool fuzzy = false, next_fuzzy = false;
-	long line = 0;
+	long line = 0, entry_line = 0;
 	int rc = -1;
 
 	if (loc == NULL) {
@@ -162,13 +165,14 @@ catalog_add(struct catalog *c, const char *locale, const char *text, size_t len,
 			if (b == NULL || catalog_string(q, le, b) != 0)
 				goto bad;
 		} else if (le - q >= 7 && strncmp(q, "msgctxt", 7) == 0) {
-			if (catalog_put(c, loc, &id, &str, fuzzy) != 0)
+			if (catalog_put(c, loc, &id, &str, fuzzy, entry_line) != 0)
 				goto not_utf8;
 			buf_reset(&id);
 			buf_reset(&str);
 			buf_reset(&ctxt);
 			fuzzy = next_fuzzy;
 			next_fuzzy = false;
+			entry_line = line;
 			field = CATALOG_CTXT;
 			if (catalog_string(q + 7, le, &ctxt) != 0)
 				goto bad;
@@ -177,12 +181,13 @@ catalog_add(struct catalog *c, const char *locale, const char *text, size_t len,
 			goto out;
 		} else if (le - q >= 5 && strncmp(q, "msgid", 5) == 0) {
 			if (field != CATALOG_CTXT) {
-				if (catalog_put(c, loc, &id, &str, fuzzy) != 0)
+				if (catalog_put(c, loc, &id, &str, fuzzy, entry_line) != 0)
 					goto not_utf8;
 				buf_reset(&id);
 				buf_reset(&str);
 				fuzzy = next_fuzzy;
 				next_fuzzy = false;
+				entry_line = line;
 			}
 			field = CATALOG_ID;
 			if (catalog_string(q + 5, le, &id) != 0)
@@ -196,7 +201,7 @@ catalog_add(struct catalog *c, const char *locale, const char *text, size_t len,
 		}
 		p = nl != NULL ? nl + 1 : end;
 	}
-	if (catalog_put(c, loc, &id, &str, fuzzy) != 0)
+	if (catalog_put(c, loc, &id, &str, fuzzy, entry_line) != 0)
 		goto not_utf8;
 	rc = 0;
 	goto out;
@@ -246,13 +251,30 @@ catalog_load_dir(struct catalog *c, const char *dir, char *why, size_t whylen)
 	return 0;
 }
 
-const char *
-catalog_get(const struct catalog *c, const char *locale, const char *key)
+/* The entry of key in locale exactly, or NULL. */
+static const struct catalog_entry *
+catalog_entry(const struct catalog *c, const char *locale, const char *key)
 {
 	for (size_t i = 0; i < c->n; i++)
 		if (strcmp(c->e[i].locale, locale) == 0 && strcmp(c->e[i].key, key) == 0)
-			return c->e[i].text;
+			return &c->e[i];
 	return NULL;
+}
+
+const char *
+catalog_get(const struct catalog *c, const char *locale, const char *key)
+{
+	const struct catalog_entry *e = catalog_entry(c, locale, key);
+
+	return e != NULL ? e->text : NULL;
+}
+
+long
+catalog_line(const struct catalog *c, const char *locale, const char *key)
+{
+	const struct catalog_entry *e = catalog_entry(c, locale, key);
+
+	return e != NULL ? e->line : 0;
 }
 
 struct catalog_want {

@@ -21,6 +21,8 @@ int catalog_add(struct catalog *c, const char *locale, const char *text, size_t 
 int catalog_load_dir(struct catalog *c, const char *dir, char *why, size_t whylen) __attribute__((warn_unused_result));
 /* The translation of key in locale exactly, or NULL. */
 const char *catalog_get(const struct catalog *c, const char *locale, const char *key);
+/* The line of the PO text where the entry of key in locale starts (its msgctxt or msgid), or 0 when none. */
+long catalog_line(const struct catalog *c, const char *locale, const char *key);
 /* The translation of key for a person of locale, down chain ([locales] fallback); *chosen its locale. NULL when none. */
 const char *catalog_lookup(
     const struct catalog *c, const char *locale, const char *key, const char *chain, const char **chosen);

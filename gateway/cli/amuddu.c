@@ -19,33 +19,46 @@ const struct command commands[] = {
 	{ "contacts", "import", cmd_contacts_import, "FILE [--dry-run] [--valid] [--windows-1252]",
 	    "Imports contacts from a spreadsheet's CSV file (French or English headers). Any refused\n"
 	    "row refuses the file unless --valid; --dry-run writes nothing; --windows-1252 for French\n"
-	    "Excel's plain \"CSV\". A progress bar shows on a terminal." },
-	{ "contacts", "list", cmd_contacts_list, "[--limit N] [--all]", "Lists contacts (numbers masked for agents)." },
-	{ "contacts", "show", cmd_contacts_show, "ID", "Shows a contact and its consent history." },
+	    "Excel's plain \"CSV\". A progress bar shows on a terminal.",
+	    false },
+	{ "contacts", "list", cmd_contacts_list, "[--limit N] [--all]", "Lists contacts (numbers masked for agents).",
+	    false },
+	{ "contacts", "show", cmd_contacts_show, "ID", "Shows a contact and its consent history.", false },
 	{ "contacts", "set", cmd_contacts_set, "ID FIELD=VALUE...",
-	    "Changes a contact: name, first_name, city, locale, sex, channel, tags=a,b, consent=yes|no." },
-	{ "contacts", "delete", cmd_contacts_delete, "ID", "Erases a person (admin): number, names, consent, texts." },
-	{ "contacts", "export", cmd_contacts_export, "[FILE]", "Every contact as CSV with numbers (admin)." },
+	    "Changes a contact: name, first_name, city, locale, sex, channel, tags=a,b, consent=yes|no.", false },
+	{ "contacts", "delete", cmd_contacts_delete, "ID", "Erases a person (admin): number, names, consent, texts.",
+	    false },
+	{ "contacts", "export", cmd_contacts_export, "[FILE]", "Every contact as CSV with numbers (admin).", false },
 	{ "audience", "preview", cmd_audience_preview, "[--city C] [--locale L] [--tag T] ...",
 	    "How many people a filter reaches, who is left out and why (--city, --locale, --channel,\n"
-	    "--sex, --tag: any of them, repeat for more; --all-tags; --replied-to ID; --not-replied-to ID)." },
+	    "--sex, --tag: any of them, repeat for more; --all-tags; --replied-to ID; --not-replied-to ID).",
+	    false },
 	{ "campaign", "create", cmd_campaign_create, "--name N --kind K --text LOCALE=TEXT... --start TIME ...",
 	    "Creates a campaign as a draft: --text fr=... --text ar=..., --var centre=Salé, --start\n"
 	    "2026-12-15T09:00 (local time), --expires, --lane, --via sms|whatsapp|auto, --category,\n"
-	    "--substitute, and audience options as for audience preview." },
-	{ "campaign", "list", cmd_campaign_list, "", "Lists campaigns with their counts." },
-	{ "campaign", "preview", cmd_campaign_act, "ID", "Who will get it, its SMS length, cost and end." },
-	{ "campaign", "schedule", cmd_campaign_act, "ID", "Schedules a draft for its start time." },
-	{ "campaign", "pause", cmd_campaign_act, "ID", "Pauses a scheduled or running campaign." },
-	{ "campaign", "resume", cmd_campaign_act, "ID", "Resumes a paused campaign." },
-	{ "campaign", "cancel", cmd_campaign_act, "ID", "Cancels a campaign: nothing more goes out." },
+	    "--substitute, and audience options as for audience preview.",
+	    false },
+	{ "campaign", "list", cmd_campaign_list, "", "Lists campaigns with their counts.", false },
+	{ "campaign", "preview", cmd_campaign_act, "ID", "Who will get it, its SMS length, cost and end.", false },
+	{ "campaign", "schedule", cmd_campaign_act, "ID", "Schedules a draft for its start time.", false },
+	{ "campaign", "pause", cmd_campaign_act, "ID", "Pauses a scheduled or running campaign.", false },
+	{ "campaign", "resume", cmd_campaign_act, "ID", "Resumes a paused campaign.", false },
+	{ "campaign", "cancel", cmd_campaign_act, "ID", "Cancels a campaign: nothing more goes out.", false },
 	{ "campaign", "status", cmd_campaign_act, "ID [--watch]",
-	    "A campaign's live counts; --watch refreshes them every 2 seconds until it ends." },
+	    "A campaign's live counts; --watch refreshes them every 2 seconds until it ends.", false },
 	{ "send", NULL, cmd_send, "(--to NUMBER | --contact ID) --text TEXT [--channel C]",
-	    "Sends one message (the notify lane): it is not a campaign, consent is not needed." },
+	    "Sends one message (the notify lane): it is not a campaign, consent is not needed.", false },
 	{ "segments", NULL, cmd_segments, "TEXT",
 	    "How carriers will count TEXT as an SMS: GSM-7 or UCS-2, parts, the characters that\n"
-	    "forced UCS-2 and what substituting them would give." },
+	    "forced UCS-2 and what substituting them would give.",
+	    false },
+	{ "keywords", "test", cmd_keywords_test, "[--locales DIR] [--locale LOCALE] TEXT",
+	    "Which topic (menu, training, employment, residency, covid, agent, stop, start or none)\n"
+	    "and locale an inbound TEXT gets from the catalogs' keyword lists, with its normalised\n"
+	    "form. Runs here, without the gateway: the catalogs are read from --locales DIR, else\n"
+	    "AMUDDU_LOCALES, else ./locales; --locale is the person's stored locale. A bad catalog\n"
+	    "is named with its line (exit 1).",
+	    true },
 };
 const size_t ncommands = sizeof commands / sizeof commands[0];
 
@@ -69,8 +82,9 @@ amuddu_usage(FILE *to)
 	}
 	fprintf(to,
 	    "\nenvironment:\n"
-	    "  AMUDDU_URL    the gateway (default http://127.0.0.1:8080)\n"
-	    "  AMUDDU_TOKEN  your API token (required)\n"
+	    "  AMUDDU_URL      the gateway (default http://127.0.0.1:8080)\n"
+	    "  AMUDDU_TOKEN    your API token (required)\n"
+	    "  AMUDDU_LOCALES  the catalogs keywords test reads (default ./locales)\n"
 	    "\n--json prints the gateway's answers as JSON instead of a readable summary.\n"
 	    "exit codes: 0 done, 1 refused by the gateway (the reason is printed), 2 wrong command\n"
 	    "line, 3 token missing or wrong, or not allowed for its role, 4 gateway unreachable.\n");
@@ -145,6 +159,8 @@ main(int argc, char **argv)
 		amuddu_usage(stderr);
 		return CLIENT_USAGE;
 	}
+	if (cmd->local)
+		return cmd->run(&c, n - used, words + used);
 	if ((c.token = getenv("AMUDDU_TOKEN")) == NULL || *c.token == '\0') {
 		fprintf(stderr, "amuddu: set AMUDDU_TOKEN to your API token\n");
 		return CLIENT_DENIED;

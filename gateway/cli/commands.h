@@ -14,6 +14,7 @@ struct command {
 	int (*run)(const struct client *c, int argc, char **argv);
 	const char *usage; /* the arguments, after "amuddu GROUP VERB" */
 	const char *help;  /* what it does, a few lines */
+	bool local;        /* runs here without the gateway: no URL, no token */
 };
 
 extern const struct command commands[];
@@ -32,5 +33,7 @@ int cmd_campaign_list(const struct client *c, int argc, char **argv);
 /* preview, schedule, pause, resume, cancel, status: the verb is argv[-1]. */
 int cmd_campaign_act(const struct client *c, int argc, char **argv);
 int cmd_send(const struct client *c, int argc, char **argv);
+/* keywords test: c->json only; the client's URL and token are not set. */
+int cmd_keywords_test(const struct client *c, int argc, char **argv);
 
 #endif

@@ -15,3 +15,4 @@ TEST_fuzz_segments := gateway/util/buf locales/segments
 TEST_fuzz_contacts_csv := handlers/contacts_csv
 TEST_fuzz_template := handlers/template
 TEST_fuzz_catalog := locales/catalog
+TEST_fuzz_keywords := handlers/keywords locales/catalog

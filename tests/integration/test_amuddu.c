@@ -3,7 +3,7 @@
  * URL and token from the environment, readable answers by default and the
  * API's JSON with --json, --help for each command, and the documented
  * exit codes for a refusal, a bad command line, a missing or wrong token,
- * and a gateway that is not there.
+ * and a gateway that is not there; and keywords test, which needs none.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -89,6 +89,7 @@ test_help_and_usage(void **state)
 	assert_int_equal(r.code, 0);
 	assert_non_null(strstr(r.out, "usage: amuddu [--json] COMMAND"));
 	assert_non_null(strstr(r.out, "segments"));
+	assert_non_null(strstr(r.out, "keywords test"));
 	assert_non_null(strstr(r.out, "exit codes"));
 	run_free(&r);
 	r = amuddu(h, NULL, "segments --help");
@@ -169,6 +170,76 @@ test_exit_codes(void **state)
 		status = system(cmd);
 		assert_int_equal(WEXITSTATUS(status), 4);
 	}
+}
+
+/*
+ * keywords test works here, with no token and no gateway, on the catalogs
+ * it is given: the JSON as documented, the readable form, and a catalog
+ * that is not right named with its file and line (exit 1).
+ */
+static void
+test_keywords(void **state)
+{
+	struct harness *h = *state;
+	char dir[400], path[500], args[800];
+	struct run r;
+	json_t *j;
+	FILE *f;
+
+	r = amuddu(h, NULL, "--json keywords test 'STOP svp'");
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.out, "{\"topic\": \"stop\", \"locale\": \"fr\", \"normalised\": \"stop svp\"}\n");
+	run_free(&r);
+	r = amuddu(h, NULL, "keywords test --json 'وَقِّف من فضلك 🙏'");
+	assert_int_equal(r.code, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_object_size(j), 3);
+	assert_string_equal(json_string_value(json_object_get(j, "topic")), "stop");
+	assert_string_equal(json_string_value(json_object_get(j, "locale")), "ar");
+	assert_string_equal(json_string_value(json_object_get(j, "normalised")), "وقف من فضلك");
+	json_decref(j);
+	run_free(&r);
+	r = amuddu(h, NULL, "--json keywords test ' ٢. '");
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.out, "{\"topic\": \"none\", \"locale\": null, \"normalised\": \"2\"}\n");
+	run_free(&r);
+	r = amuddu(h, NULL, "keywords test --locale fr 'bghit 5edma'");
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "topic       employment\n"));
+	assert_non_null(strstr(r.out, "locale      ary-Latn\n"));
+	assert_non_null(strstr(r.out, "keyword     khedma\n"));
+	run_free(&r);
+	r = amuddu(h, NULL, "keywords test");
+	assert_int_equal(r.code, 2);
+	assert_non_null(strstr(r.err, "keywords test takes one TEXT"));
+	run_free(&r);
+
+	/* A translator's edit gone wrong, read from --locales and from AMUDDU_LOCALES. */
+	snprintf(dir, sizeof dir, "%s/po", h->dir);
+	snprintf(path, sizeof path, "mkdir -p %s", dir);
+	assert_int_equal(system(path), 0);
+	snprintf(path, sizeof path, "%s/fr.po", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("msgid \"keywords.menu\"\nmsgstr \"menu\"\n\nmsgid \"keywords.stop\"\nmsgstr \"stop||arret\"\n", f);
+	fclose(f);
+	snprintf(args, sizeof args, "keywords test --locales %s stop", dir);
+	r = amuddu(h, NULL, args);
+	assert_int_equal(r.code, 1);
+	assert_non_null(strstr(r.err, "/po/fr.po line 4: keywords.stop: alternative 2 is empty"));
+	assert_string_equal(r.out, "");
+	run_free(&r);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("msgid \"keywords.stop\"\nmsgstr \"stop\n", f);
+	fclose(f);
+	setenv("AMUDDU_LOCALES", dir, 1);
+	r = amuddu(h, NULL, "keywords test stop");
+	unsetenv("AMUDDU_LOCALES");
+	assert_int_equal(r.code, 1);
+	assert_non_null(strstr(r.err, "/po/fr.po: line 2: not PO"));
+	run_free(&r);
 }
 
 /* An agent's whole job from the terminal: import, look, change consent, a campaign, a message. */
@@ -371,6 +442,7 @@ main(void)
 		cmocka_unit_test(test_help_and_usage),
 		cmocka_unit_test(test_segments),
 		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_keywords),
 		cmocka_unit_test(test_agent_workflow),
 		cmocka_unit_test(test_large_imports),
 	};

@@ -24,3 +24,5 @@ TEST_test_twilio_webhook := gateway/util/domain handlers/form handlers/provider 
 TEST_test_whatsapp := handlers/provider handlers/signature handlers/whatsapp
 TEST_test_zone := gateway/util/zone
 TEST_test_whatsapp_webhook := handlers/provider handlers/signature handlers/whatsapp_webhook
+TEST_test_normalise := handlers/normalise
+TEST_test_keywords := handlers/keywords locales/catalog

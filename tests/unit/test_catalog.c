@@ -50,6 +50,11 @@ test_parse(void **state)
 	assert_null(catalog_get(c, "fr", "reply.stop"));
 	assert_string_equal(catalog_get(c, "fr", "confirm.stop"), "Arrêté.");
 	assert_int_equal(catalog_size(c), 2);
+	/* Where each entry starts, its msgctxt if it has one, for messages about it. */
+	assert_int_equal(catalog_line(c, "fr", "reply.agent"), 7);
+	assert_int_equal(catalog_line(c, "fr", "confirm.stop"), 18);
+	assert_int_equal(catalog_line(c, "fr", "reply.menu"), 0);
+	assert_int_equal(catalog_line(c, "ar", "reply.agent"), 0);
 	catalog_free(c);
 }
 
@@ -92,7 +97,9 @@ test_shipped_catalogs_complete(void **state)
 	static const char *const keys[] = { "confirm.consent", "confirm.stop", "confirm.start",
 		"campaign.training_offer", "campaign.residency_followup", "campaign.covid_info", "campaign.event",
 		"reply.menu", "reply.training", "reply.employment", "reply.residency", "reply.covid", "reply.agent",
-		"reply.unknown" };
+		"reply.unknown", "menu.main", "keywords.menu", "keywords.training", "keywords.employment",
+		"keywords.residency", "keywords.covid", "keywords.agent", "keywords.stop", "keywords.start",
+		"keywords.courtesy", "keywords.exceptions" };
 	static const char *const locales[] = { "fr", "ar", "ary", "ary-Latn", "en" };
 	struct catalog *c = catalog_new();
 	char why[300];

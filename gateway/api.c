@@ -54,6 +54,10 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/campaigns/{}", API_WRITERS, api_campaigns_show, false },
 	{ EVHTTP_REQ_POST, "/v1/campaigns/{}/preview", API_WRITERS, api_campaigns_preview, false },
 	{ EVHTTP_REQ_POST, "/v1/campaigns/{}/{}", API_WRITERS, api_campaigns_action, false },
+	{ EVHTTP_REQ_GET, "/v1/inbox", API_WRITERS, api_inbox_list, false },
+	{ EVHTTP_REQ_GET, "/v1/inbox/{}", API_WRITERS, api_inbox_show, false },
+	{ EVHTTP_REQ_POST, "/v1/inbox/{}/reply", API_WRITERS, api_inbox_reply, true },
+	{ EVHTTP_REQ_POST, "/v1/inbox/{}/close", API_WRITERS, api_inbox_close, false },
 };
 
 /* A call waiting for its Idempotency-Key to be claimed. */

@@ -66,6 +66,10 @@ bool api_store_down(struct api_call *c);
  */
 json_t *api_body_json(struct api_call *c);
 
+#define API_MESSAGE_ID_MAX 40
+/* A new id for a message the API queues: "m" and 16 random hex digits (GET /v1/messages/{id} finds it). */
+void api_message_id(char out[API_MESSAGE_ID_MAX]);
+
 /* Resource handlers (api_segments.c, api_contacts*.c, …). */
 void api_segments_post(struct api_call *c);
 void api_contacts_import(struct api_call *c);
@@ -82,5 +86,9 @@ void api_campaigns_preview(struct api_call *c);
 void api_audiences_preview(struct api_call *c);
 void api_messages_send(struct api_call *c);
 void api_messages_show(struct api_call *c);
+void api_inbox_list(struct api_call *c);
+void api_inbox_show(struct api_call *c);
+void api_inbox_reply(struct api_call *c);
+void api_inbox_close(struct api_call *c);
 
 #endif

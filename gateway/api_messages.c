@@ -22,6 +22,17 @@ struct message_new {
 };
 
 static void message_added(void *arg, json_t *reply, const char *err);
+
+void
+api_message_id(char out[API_MESSAGE_ID_MAX])
+{
+	unsigned char rnd[8];
+
+	if (RAND_bytes(rnd, sizeof rnd) != 1)
+		memset(rnd, 0, sizeof rnd);
+	snprintf(out, API_MESSAGE_ID_MAX, "m%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
+	    rnd[5], rnd[6], rnd[7]);
+}
 static void message_shown(void *arg, json_t *reply, const char *err);
 
 void
@@ -33,7 +44,6 @@ api_messages_send(struct api_call *c)
 	char e164[PHONE_E164_MAX], stream[256];
 	struct message_new *mn;
 	struct cmdargs a;
-	unsigned char rnd[8];
 	json_t *val;
 
 	if (body == NULL)
@@ -85,10 +95,7 @@ api_messages_send(struct api_call *c)
 		goto out;
 	mn = xcalloc(1, sizeof *mn);
 	mn->c = c;
-	if (RAND_bytes(rnd, sizeof rnd) != 1)
-		memset(rnd, 0, sizeof rnd);
-	snprintf(mn->id, sizeof mn->id, "m%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
-	    rnd[5], rnd[6], rnd[7]);
+	api_message_id(mn->id);
 	memset(&a, 0, sizeof a);
 	snprintf(stream, sizeof stream, "%soutbox:%s", store_prefix(c->api->store), lane);
 	cmdargs_str(&a, "XADD");

@@ -67,6 +67,21 @@ static const struct config_key config_keys[] = {
 	{ "prices", "whatsapp_utility", CONFIG_STRING, OFF(price_wa_utility), 0, 0, NULL },
 	{ "prices", "currency", CONFIG_STRING, OFF(price_currency), 0, 0, NULL },
 	{ "time", "allow_stale_tzdata", CONFIG_BOOL, OFF(allow_stale_tzdata), 0, 0, NULL },
+	{ "replies", "enabled", CONFIG_BOOL, OFF(replies_on), 0, 0, NULL },
+	{ "replies", "menu_ttl_s", CONFIG_LONG, OFF(menu_ttl_s), 10, 30L * 86400, NULL },
+	{ "replies", "max_per_minute", CONFIG_INT, OFF(replies_max_per_minute), 1, 100000, NULL },
+	{ "replies", "mute_s", CONFIG_LONG, OFF(replies_mute_s), 1, 30L * 86400, NULL },
+	{ "replies", "text_max_bytes", CONFIG_LONG, OFF(inbound_text_max), 160, 65536, NULL },
+	{ "replies", "link.training", CONFIG_STRING, OFF(reply_links[0]), 0, 0, NULL },
+	{ "replies", "link.employment", CONFIG_STRING, OFF(reply_links[1]), 0, 0, NULL },
+	{ "replies", "link.residency", CONFIG_STRING, OFF(reply_links[2]), 0, 0, NULL },
+	{ "replies", "link.covid", CONFIG_STRING, OFF(reply_links[3]), 0, 0, NULL },
+	{ "replies", "tags.training", CONFIG_STRING, OFF(reply_tags[0]), 0, 0, NULL },
+	{ "replies", "tags.employment", CONFIG_STRING, OFF(reply_tags[1]), 0, 0, NULL },
+	{ "replies", "tags.residency", CONFIG_STRING, OFF(reply_tags[2]), 0, 0, NULL },
+	{ "replies", "tags.covid", CONFIG_STRING, OFF(reply_tags[3]), 0, 0, NULL },
+	{ "replies", "agent_hours", CONFIG_QUIET, OFF(agent_hours), 0, 0, NULL },
+	{ "replies", "agent_days", CONFIG_STRING, OFF(agent_days), 0, 0, NULL },
 };
 #undef OFF
 
@@ -152,6 +167,21 @@ config_new_defaults(void)
 	c->price_wa_marketing = xstrdup("0");
 	c->price_wa_utility = xstrdup("0");
 	c->price_currency = xstrdup("MAD");
+	c->replies_on = true;
+	c->menu_ttl_s = 1800;
+	c->replies_max_per_minute = 10;
+	c->replies_mute_s = 900;
+	c->inbound_text_max = 4096;
+	c->reply_links[0] = xstrdup("https://www.entraide.ma");
+	c->reply_links[1] = xstrdup("https://www.anapec.org");
+	c->reply_links[2] = xstrdup("");
+	c->reply_links[3] = xstrdup("https://www.sante.gov.ma");
+	c->reply_tags[0] = xstrdup("interest:training referred:entraide");
+	c->reply_tags[1] = xstrdup("interest:employment referred:anapec");
+	c->reply_tags[2] = xstrdup("interest:residency");
+	c->reply_tags[3] = xstrdup("interest:covid");
+	c->agent_hours = (struct zone_quiet){ .on = true, .start_min = 9 * 60, .end_min = 17 * 60 };
+	c->agent_days = xstrdup("mon-fri");
 	return c;
 }
 
@@ -373,26 +403,8 @@ config_providers_finish(struct config *c, const char *name, char *err, size_t er
 			if ((e = getenv(env)) != NULL && *e != '\0')
 				config_provider_put(cp, k->name, e);
 		}
-		for (size_t k = 0; k < cp->n; k++) {
-			char *end;
-			double v;
-
-			if (strcmp(cp->v[k].key, "rate") == 0) {
-				v = strtod(cp->v[k].value, &end);
-				if (end == cp->v[k].value || *end != '\0' || v < 0 || v > 100000) {
-					snprintf(err, errlen,
-					    "%s: [%s] rate: '%s' is not messages per second (0 for no limit)", name,
-					    cp->ops->name, cp->v[k].value);
-					return -1;
-				}
-			} else if (strcmp(cp->v[k].key, "tier") == 0 && strcmp(cp->v[k].value, "250") != 0 &&
-			    strcmp(cp->v[k].value, "2000") != 0 && strcmp(cp->v[k].value, "10000") != 0 &&
-			    strcmp(cp->v[k].value, "100000") != 0 && strcmp(cp->v[k].value, "unlimited") != 0) {
-				snprintf(err, errlen, "%s: [%s] tier is 250, 2000, 10000, 100000 or unlimited", name,
-				    cp->ops->name);
-				return -1;
-			}
-		}
+		if (config_check_provider(cp, name, err, errlen) != 0)
+			return -1;
 		config_provider_settings(c, cp, &ps);
 		why[0] = '\0';
 		if ((ctx = cp->ops->create(&ps, why, sizeof why)) == NULL) {
@@ -401,17 +413,7 @@ config_providers_finish(struct config *c, const char *name, char *err, size_t er
 		}
 		cp->ops->destroy(ctx);
 	}
-	if (c->sms_provider[0] != '\0') {
-		const struct config_provider *cp = config_provider(c, c->sms_provider);
-
-		if (cp == NULL || cp->ops->channel != CHANNEL_SMS) {
-			snprintf(err, errlen,
-			    "%s: [gateway] sms_provider '%s' is not a configured SMS provider section", name,
-			    c->sms_provider);
-			return -1;
-		}
-	}
-	return 0;
+	return config_check_sms_provider(c, name, err, errlen);
 }
 
 /* Environment overrides, then checks that need more than one key. */

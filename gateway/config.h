@@ -64,6 +64,16 @@ struct config {
 	char *price_sms_segment, *price_wa_marketing, *price_wa_utility, *price_currency;
 	/* [contacts] */
 	char *default_country; /* ISO 3166 alpha-2 of national numbers in imports */
+	/* [replies]: automatic answers to people who write, and the agents' inbox */
+	bool replies_on;               /* answer keywords and menus (else everything goes to the inbox) */
+	long menu_ttl_s;               /* how long a menu sent stays open for a number answer */
+	int replies_max_per_minute;    /* more messages than this from one person in a minute: no answers */
+	long replies_mute_s;           /* for this long */
+	long inbound_text_max;         /* bytes of an inbound text kept (longer ones are cut) */
+	char *reply_links[4];          /* {link} of training, employment, residency, covid */
+	char *reply_tags[4];           /* tags given for choosing those topics (space-separated) */
+	struct zone_quiet agent_hours; /* the agents' working hours, local time (a window of the day) */
+	char *agent_days;              /* their working days: "mon-fri", "mon,tue,thu" … */
 	/* [api] */
 	struct config_api api;
 };

@@ -20,6 +20,7 @@
 #include "gateway/dispatch.h"
 #include "gateway/http.h"
 #include "gateway/metrics.h"
+#include "gateway/responder.h"
 #include "gateway/route.h"
 #include "gateway/sender.h"
 #include "gateway/util/log.h"
@@ -43,6 +44,7 @@ struct gateway {
 	struct api *api;
 	struct store *store; /* the API's and the campaigns' Redis connection */
 	struct campaign_run *campaigns;
+	struct responder *responder; /* answers people who write */
 	struct throttle *throttle;
 	struct catalog *catalog; /* the standard messages, [locales] dir */
 	struct http *http;
@@ -277,6 +279,7 @@ gateway_http_new(struct gateway *gw, char *err, size_t errlen)
 	}
 	gw->webhook =
 	    webhook_new(wp, gw->nproviders, gw->receipts, gw->metrics, cfg->http_public_url, cfg->pseudonym_key);
+	webhook_set_text_max(gw->webhook, (size_t)cfg->inbound_text_max);
 	if (strcmp(cfg->http_listen, "off") == 0)
 		return 0;
 	{
@@ -342,6 +345,8 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 		log_warn("no [gateway] pseudonym_key: person pseudonyms are unkeyed hashes; set one");
 	if (gateway_outbox_new(gw) != 0 || gateway_http_new(gw, err, errlen) != 0)
 		goto fail;
+	if ((gw->responder = responder_new(gw->base, &gw->target, cfg, gw->catalog, err, errlen)) == NULL)
+		goto fail;
 	gw->sigterm_ev = evsignal_new(gw->base, SIGTERM, gateway_signal_cb, gw);
 	gw->sigint_ev = evsignal_new(gw->base, SIGINT, gateway_signal_cb, gw);
 	gw->shutdown_ev = evtimer_new(gw->base, gateway_shutdown_timeout_cb, gw);
@@ -372,6 +377,7 @@ gateway_run(struct gateway *gw)
 	/* The campaigns' states first: campaign messages wait for them. */
 	store_start(gw->store);
 	campaign_run_start(gw->campaigns);
+	responder_start(gw->responder);
 	outbox_start(gw->outbox);
 	receipts_start(gw->receipts);
 	/* main() held these back until the signal events existed. */
@@ -394,6 +400,7 @@ gateway_free(struct gateway *gw)
 		dispatch_abort_all(gw->dispatch);
 	/* First: calls still waiting for the store are answered while those who wait for them exist. */
 	store_free(gw->store);
+	responder_free(gw->responder);
 	sender_free(gw->sender);
 	outbox_free(gw->outbox);
 	dispatch_free(gw->dispatch);
@@ -467,6 +474,7 @@ gateway_signal_cb(evutil_socket_t sig, short what, void *arg)
 	gateway_timer(gw->shutdown_ev, ms);
 	outbox_stop(gw->outbox);
 	campaign_run_stop(gw->campaigns);
+	responder_stop(gw->responder);
 }
 
 static void
@@ -530,6 +538,7 @@ gateway_metrics(void *arg, struct buf *out)
 	struct gateway *gw = arg;
 	struct outbox_stats st;
 	struct metrics_gauges g;
+	struct responder_stats rs;
 
 	outbox_get_stats(gw->outbox, &st);
 	memset(&g, 0, sizeof g);
@@ -546,6 +555,11 @@ gateway_metrics(void *arg, struct buf *out)
 	g.lease_lost = st.lease_lost;
 	g.poison = st.poison;
 	g.deferred = st.deferred;
+	responder_get_stats(gw->responder, &rs);
+	g.replies.handled = rs.handled;
+	g.replies.answered = rs.answered;
+	g.replies.muted = rs.muted;
+	g.replies.refused = rs.refused;
 	metrics_render(gw->metrics, &g, out);
 }
 

@@ -208,6 +208,17 @@ metrics_render(const struct metrics *mt, const struct metrics_gauges *g, struct 
 	metrics_header(out, "amuddu_deferred_total", "counter",
 	    "Messages held back and parked: quiet hours, a paused campaign, WhatsApp's tier.");
 	buf_printf(out, "amuddu_deferred_total %llu\n", g->deferred);
+	metrics_header(out, "amuddu_inbound_handled_total", "counter",
+	    "Messages people sent that the responder handled (keywords, menus, the inbox).");
+	buf_printf(out, "amuddu_inbound_handled_total %llu\n", g->replies.handled);
+	metrics_header(out, "amuddu_replies_auto_total", "counter", "Automatic answers queued on the reply lane.");
+	buf_printf(out, "amuddu_replies_auto_total %llu\n", g->replies.answered);
+	metrics_header(out, "amuddu_replies_muted_total", "counter",
+	    "Messages left without an automatic answer: their sender wrote too often ([replies] max_per_minute).");
+	buf_printf(out, "amuddu_replies_muted_total %llu\n", g->replies.muted);
+	metrics_header(out, "amuddu_inbound_refused_total", "counter",
+	    "Inbound entries the responder could not handle (logged with the reason).");
+	buf_printf(out, "amuddu_inbound_refused_total %llu\n", g->replies.refused);
 	metrics_header(out, "amuddu_lease_lost_total", "counter",
 	    "Messages this process let go unsent because another process had taken them over.");
 	buf_printf(out, "amuddu_lease_lost_total %llu\n", g->lease_lost);

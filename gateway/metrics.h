@@ -52,6 +52,9 @@ struct metrics_gauges {
 	int redis_up;
 	unsigned long long redis_reconnects;
 	unsigned long long claimed, reclaimed, malformed, deadletters, not_sent, lease_lost, poison, deferred;
+	struct {
+		unsigned long long handled, answered, muted, refused;
+	} replies; /* the responder's (gateway/responder.h) */
 };
 
 struct metrics *metrics_new(void);

@@ -25,6 +25,7 @@ struct webhook {
 	char *public_url;
 	struct phone_key *pseudonyms;
 	size_t pending;
+	size_t text_max; /* bytes of an inbound text kept ([replies] text_max_bytes) */
 };
 
 /* A request waiting for Redis. */
@@ -55,6 +56,12 @@ static void webhook_done(void *arg, const struct receipts_outcome *o);
 static void webhook_refuse(
     struct webhook *wh, struct evhttp_request *req, size_t mi, enum metrics_webhook m, int code, const char *why);
 static void webhook_call_free(struct webhook_call *c);
+
+void
+webhook_set_text_max(struct webhook *wh, size_t max)
+{
+	wh->text_max = max;
+}
 
 struct webhook *
 webhook_new(const struct webhook_provider *providers, size_t n, struct receipts *receipts, struct metrics *mt,
@@ -178,7 +185,12 @@ webhook_handle(struct webhook *wh, struct evhttp_request *req, const char *name,
 		c->inbound = xcalloc(c->ev.ninbound, sizeof *c->inbound);
 		for (size_t i = 0; i < c->ev.ninbound; i++) {
 			struct inbound_event *e = &c->ev.inbound[i];
-			const char *loc = e->text != NULL ? locale_guess(e->text, strlen(e->text)) : NULL;
+			const char *loc;
+
+			/* Texts are bounded: cut on a whole character, so that what is kept stays UTF-8. */
+			if (e->text != NULL && wh->text_max > 0 && strlen(e->text) > wh->text_max)
+				e->text[utf8_prefix(e->text, wh->text_max)] = '\0';
+			loc = e->text != NULL ? locale_guess(e->text, strlen(e->text)) : NULL;
 
 			c->inbound[i].ev = e;
 			c->inbound[i].locale = loc != NULL ? loc : "";

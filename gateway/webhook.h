@@ -21,6 +21,8 @@ struct webhook_provider {
 	size_t metrics_index;
 };
 
+/* Inbound texts longer than max bytes are cut (0: kept whole). */
+void webhook_set_text_max(struct webhook *wh, size_t max);
 struct webhook *webhook_new(const struct webhook_provider *providers, size_t n, struct receipts *receipts,
     struct metrics *mt, const char *public_url, const char *pseudonym_key);
 void webhook_free(struct webhook *wh);

@@ -21,3 +21,4 @@ NEEDS_queues/store := gateway/util/buf gateway/util/log gateway/util/xmalloc que
 NEEDS_queues/contacts := queues/lua
 NEEDS_queues/campaigns := queues/lua
 NEEDS_queues/limits := queues/lua
+NEEDS_queues/conversations := queues/lua

@@ -117,7 +117,11 @@ const char script_finish[] =
 	"    record(key, S_SENT, attempt, campaign, kind, person, channel, provider, pid)\n"
 	"    if attempt ~= '1' then redis.call('HDEL', key, 'error', 'due') end\n"
 	"    count(ckey, 'sent'); count(ckey, bych('sent', channel))\n"
-	"    if campaign ~= '' then later('SADD', P..'campaign:'..ckey..':sent', person) end\n"
+	"    if campaign ~= '' then\n"
+	"      later('SADD', P..'campaign:'..ckey..':sent', person)\n"
+	/* The campaigns each person was sent, for the agents' inbox and the campaign a reply answers. */
+	"      write('ZADD', P..'rcv:'..person, nows, campaign)\n"
+	"    end\n"
 	"    local early\n"
 	"    if pid ~= '' then\n"
 	"      redis.call('SET', P..'pid:'..provider..':'..pkey, kid, 'EX', ttl)\n"

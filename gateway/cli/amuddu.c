@@ -48,6 +48,15 @@ const struct command commands[] = {
 	    "A campaign's live counts; --watch refreshes them every 2 seconds until it ends.", false },
 	{ "send", NULL, cmd_send, "(--to NUMBER | --contact ID) --text TEXT [--channel C]",
 	    "Sends one message (the notify lane): it is not a campaign, consent is not needed.", false },
+	{ "inbox", "show", cmd_inbox_show, "ID",
+	    "A conversation: the person (number masked), what they wrote, the answers.", false },
+	{ "inbox", "close", cmd_inbox_close, "ID", "Closes a conversation once it is dealt with.", false },
+	{ "inbox", NULL, cmd_inbox_list, "",
+	    "The open conversations, who has waited longest first: messages the automatic answers could\n"
+	    "not deal with, and people who asked for an agent.",
+	    false },
+	{ "reply", NULL, cmd_reply, "ID TEXT",
+	    "Answers a conversation, on the channel the person last wrote on (the reply lane).", false },
 	{ "segments", NULL, cmd_segments, "TEXT",
 	    "How carriers will count TEXT as an SMS: GSM-7 or UCS-2, parts, the characters that\n"
 	    "forced UCS-2 and what substituting them would give.",

@@ -35,5 +35,9 @@ int cmd_campaign_act(const struct client *c, int argc, char **argv);
 int cmd_send(const struct client *c, int argc, char **argv);
 /* keywords test: c->json only; the client's URL and token are not set. */
 int cmd_keywords_test(const struct client *c, int argc, char **argv);
+int cmd_inbox_list(const struct client *c, int argc, char **argv);
+int cmd_inbox_show(const struct client *c, int argc, char **argv);
+int cmd_inbox_close(const struct client *c, int argc, char **argv);
+int cmd_reply(const struct client *c, int argc, char **argv);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -212,6 +213,93 @@ zone_quiet_parse(const char *s, struct zone_quiet *q, char *why, size_t whylen)
 	q->end_min = (h2 * 60 + m2) % 1440;
 	q->on = q->start_min != q->end_min;
 	return 0;
+}
+
+static const char *const zone_day_names[7] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
+
+static int
+zone_day_of(const char *s, size_t n)
+{
+	for (int i = 0; i < 7; i++)
+		if (n == 3 && strncasecmp(s, zone_day_names[i], 3) == 0)
+			return i;
+	return -1;
+}
+
+int
+zone_days_parse(const char *s, unsigned *mask, char *why, size_t whylen)
+{
+	const char *p = s;
+
+	*mask = 0;
+	if (strcasecmp(s, "all") == 0) {
+		*mask = 0x7f;
+		return 0;
+	}
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		const char *dash = memchr(p, '-', n);
+		int a = zone_day_of(p, dash != NULL ? (size_t)(dash - p) : n);
+		int b = dash != NULL ? zone_day_of(dash + 1, n - (size_t)(dash - p) - 1) : a;
+
+		if (a < 0 || b < 0) {
+			snprintf(why, whylen, "'%s' is not days of the week such as mon-fri or mon,wed,fri", s);
+			return -1;
+		}
+		/* A range may wrap the week's end: sun-thu, fri-mon. */
+		for (int d = a;; d = (d + 1) % 7) {
+			*mask |= 1u << d;
+			if (d == b)
+				break;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (*mask == 0) {
+		snprintf(why, whylen, "no day given");
+		return -1;
+	}
+	return 0;
+}
+
+int
+zone_weekday(long long t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	return localtime_r(&tt, &tm) != NULL ? tm.tm_wday : 0;
+}
+
+long long
+zone_next_open(const struct zone_quiet *hours, unsigned mask, long long t, long long *until)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	int m;
+
+	*until = 0;
+	if (!hours->on || hours->start_min >= hours->end_min || (mask & 0x7f) == 0 || localtime_r(&tt, &tm) == NULL)
+		return -1;
+	m = tm.tm_hour * 60 + tm.tm_min;
+	tm.tm_sec = 0;
+	if ((mask & (1u << tm.tm_wday)) != 0 && m >= hours->start_min && m < hours->end_min) {
+		tm.tm_hour = hours->end_min / 60;
+		tm.tm_min = hours->end_min % 60;
+		*until = zone_mktime(&tm);
+		return 0;
+	}
+	/* Today later, or the first working day after today. */
+	for (int d = (mask & (1u << tm.tm_wday)) != 0 && m < hours->start_min ? 0 : 1; d <= 7; d++) {
+		if ((mask & (1u << ((tm.tm_wday + d) % 7))) == 0)
+			continue;
+		tm.tm_mday += d;
+		tm.tm_hour = hours->start_min / 60;
+		tm.tm_min = hours->start_min % 60;
+		return zone_mktime(&tm);
+	}
+	return -1;
 }
 
 long long

@@ -43,4 +43,20 @@ int zone_quiet_parse(const char *s, struct zone_quiet *q, char *why, size_t whyl
 /* 0 when t is outside quiet hours, else the first second after them (epoch seconds). */
 long long zone_quiet_until(const struct zone_quiet *q, long long t);
 
+/*
+ * Days of the week as a mask, bit 0 Sunday to bit 6 Saturday (struct tm's
+ * tm_wday). Reads "mon-fri", "sun-thu", "mon,wed,fri", "mon-wed,sat" or
+ * "all"; -1 with why otherwise.
+ */
+int zone_days_parse(const char *s, unsigned *mask, char *why, size_t whylen) __attribute__((warn_unused_result));
+/* The local day of the week of t, 0 (Sunday) to 6. */
+int zone_weekday(long long t);
+/*
+ * Working hours: a window of the day (hours->start_min < end_min) on the
+ * days of mask. Returns 0 when t is inside it, with *until the end of
+ * today's window; else the start of the next window (epoch seconds), or -1
+ * when there is none (no day in mask, or hours off).
+ */
+long long zone_next_open(const struct zone_quiet *hours, unsigned mask, long long t, long long *until);
+
 #endif

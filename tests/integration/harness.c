@@ -418,7 +418,9 @@ harness_write_config(
 	    "auth_token = " HARNESS_TOKEN "\nfrom = +15005550006\n\n"
 	    "[gateway]\nmax_inflight = 64\nclaim_idle_ms = 3000\nrequest_timeout_ms = 1500\n"
 	    "connect_timeout_ms = 500\nretry_base_ms = 100\nretry_max_ms = 1000\nmax_attempts = 4\n"
-	    "shutdown_timeout_ms = 5000\npseudonym_key = test-key\nquiet_hours = off\nconsumer = %s\n\n%s\n",
+	    "shutdown_timeout_ms = 5000\npseudonym_key = test-key\nquiet_hours = off\nconsumer = %s\n\n"
+	    /* Tests of other things count what the sandbox was sent: no automatic answers unless asked for. */
+	    "[replies]\nenabled = no\n\n%s\n",
 	    h->redis_sock, listen_port, provider_port > 0 ? provider_port : h->sandbox_port, consumer,
 	    extra != NULL ? extra : "");
 	fclose(f);

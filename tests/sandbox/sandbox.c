@@ -93,6 +93,8 @@ static const struct option sandbox_options[] = {
 	{ "wa-display-phone-number", required_argument, NULL, SANDBOX_OPT_CALLBACK },
 	{ "twilio-inbound", required_argument, NULL, SANDBOX_OPT_CALLBACK },
 	{ "twilio-status-callback", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "generic-inbound", required_argument, NULL, SANDBOX_OPT_CALLBACK },
+	{ "generic-secret", required_argument, NULL, SANDBOX_OPT_CALLBACK },
 	{ "wa-token", required_argument, NULL, SANDBOX_OPT_WHATSAPP },
 	{ "wa-not-on-whatsapp", required_argument, NULL, SANDBOX_OPT_WHATSAPP },
 	{ "wa-phone-number-id", required_argument, NULL, SANDBOX_OPT_WHATSAPP },
@@ -174,7 +176,7 @@ sandbox_usage(int status)
 	    "       [--twilio-inbound URL] [--twilio-status-callback URL] [--wa-business-account-id ID]\n"
 	    "       [--wa-display-phone-number DIGITS] [--callback-retries N] [--callback-retry-ms MS]\n"
 	    "       [--callback-timeout-ms MS] [--callback-connections N] [--callback-queue N]\n"
-	    "       [--callback-header 'Name: value']\n"
+	    "       [--callback-header 'Name: value'] [--generic-inbound URL] [--generic-secret SECRET]\n"
 	    "P is a share from 0 to 1; shares add up to at most 1. PORT 0 picks a free port.\n"
 	    "The auth token may also come from SANDBOX_AUTH_TOKEN; it signs Twilio callbacks.\n"
 	    "SEQ is none (the default) or [early:]STATUS[=CODE],... with STATUS one of queued, sending,\n"

@@ -280,6 +280,8 @@ sandbox_callback_config_set(
 		{ "twilio_inbound", config->twilio_inbound, sizeof config->twilio_inbound, true },
 		{ "twilio_status_callback", config->twilio_status_callback, sizeof config->twilio_status_callback,
 		    true },
+		{ "generic_inbound", config->generic_inbound, sizeof config->generic_inbound, true },
+		{ "generic_secret", config->generic_secret, sizeof config->generic_secret, false },
 		{ "wa_app_secret", config->wa_app_secret, sizeof config->wa_app_secret, false },
 		{ "wa_business_account_id", config->wa_business_account_id, sizeof config->wa_business_account_id,
 		    false },
@@ -333,6 +335,7 @@ sandbox_callback_config_write_json(const struct sandbox_callback_config *config,
 		{ "wa_webhook", config->wa_webhook },
 		{ "twilio_inbound", config->twilio_inbound },
 		{ "twilio_status_callback", config->twilio_status_callback },
+		{ "generic_inbound", config->generic_inbound },
 		{ "wa_business_account_id", config->wa_business_account_id },
 		{ "wa_display_phone_number", config->wa_display_phone_number },
 		{ "callback_header", config->client.header },
@@ -715,6 +718,33 @@ sandbox_callback_post_meta(struct sandbox_callback *cb, json_t *payload, enum sa
 		headers[nheaders++] = (struct sandbox_client_header){ "X-Hub-Signature", sig1 };
 	}
 	sandbox_client_post(cb->client, cb->config.wa_webhook, headers, nheaders, body, len, done, arg);
+	free(body);
+	return 0;
+}
+
+int
+sandbox_callback_post_generic(
+    struct sandbox_callback *cb, json_t *payload, enum sandbox_callback_signature sign, const char **why)
+{
+	struct sandbox_client_header headers[2];
+	char sig[SANDBOX_SIGN_HUB256_LEN];
+	size_t nheaders = 0, len;
+	char *body;
+
+	if (cb->config.generic_inbound[0] == '\0') {
+		*why = "no generic inbound webhook is set (--generic-inbound)";
+		return -1;
+	}
+	if ((body = json_dumps(payload, JSON_COMPACT)) == NULL)
+		fatalx("cannot serialise a webhook payload");
+	len = strlen(body);
+	/* The same form as Meta's header: sha256=<hex>. */
+	sandbox_sign_hub256(
+	    sign == SANDBOX_CALLBACK_SIGN_INVALID ? "not-the-secret" : cb->config.generic_secret, body, len, sig);
+	headers[nheaders++] = (struct sandbox_client_header){ "Content-Type", "application/json" };
+	if (sign != SANDBOX_CALLBACK_SIGN_MISSING)
+		headers[nheaders++] = (struct sandbox_client_header){ "X-Signature", sig };
+	sandbox_client_post(cb->client, cb->config.generic_inbound, headers, nheaders, body, len, NULL, NULL);
 	free(body);
 	return 0;
 }

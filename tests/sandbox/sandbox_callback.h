@@ -63,6 +63,8 @@ struct sandbox_callback_config {
 	char wa_display_phone_number[32];
 	char twilio_inbound[SANDBOX_CALLBACK_URL_MAX];
 	char twilio_status_callback[SANDBOX_CALLBACK_URL_MAX]; /* when a request names none */
+	char generic_inbound[SANDBOX_CALLBACK_URL_MAX];        /* a local aggregator's inbound webhook */
+	char generic_secret[256];                              /* its X-Signature key */
 };
 
 enum sandbox_callback_signature {
@@ -148,6 +150,13 @@ void sandbox_callback_answer(struct sandbox_callback *cb, struct sandbox_callbac
  */
 void sandbox_callback_post_twilio(struct sandbox_callback *cb, const char *url, const char *const *params,
     size_t nparams, enum sandbox_callback_signature sign, sandbox_client_done_fn *done, void *arg);
+/*
+ * POSTs payload (a JSON object or array) to the generic inbound webhook as
+ * a local aggregator would, signed X-Signature: sha256=<hex HMAC-SHA256>.
+ * -1 with why when no such webhook is set.
+ */
+int sandbox_callback_post_generic(
+    struct sandbox_callback *cb, json_t *payload, enum sandbox_callback_signature sign, const char **why);
 int sandbox_callback_post_meta(struct sandbox_callback *cb, json_t *payload, enum sandbox_callback_signature sign,
     sandbox_client_done_fn *done, void *arg, const char **why) __attribute__((warn_unused_result));
 

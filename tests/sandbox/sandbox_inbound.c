@@ -3,7 +3,10 @@
  * (MessageSid, SmsMessageSid, SmsSid, AccountSid, From, To, Body, NumMedia,
  * NumSegments, SmsStatus, ApiVersion), form-encoded and signed. WhatsApp:
  * Meta's webhook with value.contacts[] and value.messages[] (the
- * IncomingMessageValueGeneral schema). Every repeat is the same message,
+ * IncomingMessageValueGeneral schema). SMS through a local aggregator
+ * ("provider": "generic"): a JSON object {id, from, text, time} signed
+ * X-Signature: sha256=<hex>, as the gateway's generic provider reads by
+ * default. Every repeat is the same message,
  * same id, so a receiver's deduplication can be tested.
  */
 #include "sandbox_inbound.h"
@@ -34,6 +37,7 @@
 /* The fields of one request, pointing into its JSON. */
 struct sandbox_inbound_request {
 	const char *channel;
+	const char *provider; /* "twilio" (the default for SMS) or "generic" */
 	const char *from;
 	const char *digits; /* from without its '+' */
 	const char *text;   /* NULL when not given */
@@ -137,6 +141,13 @@ sandbox_inbound_parse(json_t *root, struct sandbox_inbound_request *r, const cha
 		*why = "\"repeat\" must be a whole number from 1 to 1000";
 		return -1;
 	}
+	if ((v = json_object_get(root, "provider")) != NULL &&
+	    ((r->provider = json_string_value(v)) == NULL ||
+		(strcmp(r->provider, "twilio") != 0 && strcmp(r->provider, "generic") != 0) ||
+		strcmp(r->channel, "sms") != 0)) {
+		*why = "\"provider\" is \"twilio\" or \"generic\", for an SMS";
+		return -1;
+	}
 	if ((v = json_object_get(root, "type")) != NULL && (r->type = json_string_value(v)) == NULL) {
 		*why = "\"type\" must be a string";
 		return -1;
@@ -219,6 +230,36 @@ sandbox_inbound_sms(struct sandbox *sb, struct evhttp_request *req, const struct
 	sandbox_stats_count_callback_queued(sb->stats, (unsigned int)r->repeat);
 	for (long long i = 0; i < r->repeat; i++)
 		sandbox_callback_post_twilio(sb->callback, cf->twilio_inbound, params, n / 2, r->sign, NULL, NULL);
+	sandbox_inbound_accepted(req, id, r->repeat);
+}
+
+static void
+sandbox_inbound_generic(struct sandbox *sb, struct evhttp_request *req, const struct sandbox_inbound_request *r)
+{
+	char sid[SANDBOX_TWILIO_SID_LEN + 1];
+	const char *id = r->id, *why = NULL;
+	json_t *root;
+
+	if (sandbox_callback_get_config(sb->callback)->generic_inbound[0] == '\0') {
+		sandbox_inbound_error(req, 409, "no generic inbound webhook is set (--generic-inbound)");
+		return;
+	}
+	if (id == NULL) {
+		sandbox_twilio_make_sid(sb->twilio, sid);
+		id = sid;
+	}
+	root = json_pack(
+	    "{s:s, s:s, s:s, s:I}", "id", id, "from", r->from, "text", r->text, "time", (json_int_t)r->timestamp);
+	if (root == NULL) {
+		sandbox_inbound_error(req, 500, "cannot build the webhook");
+		return;
+	}
+	sandbox_stats_count_callback_queued(sb->stats, (unsigned int)r->repeat);
+	for (long long i = 0; i < r->repeat; i++) {
+		if (sandbox_callback_post_generic(sb->callback, root, r->sign, &why) == -1)
+			break; /* cannot happen: the webhook was checked above */
+	}
+	json_decref(root);
 	sandbox_inbound_accepted(req, id, r->repeat);
 }
 
@@ -335,6 +376,8 @@ sandbox_inbound_handle(struct sandbox *sb, struct evhttp_request *req)
 	}
 	if (sandbox_inbound_parse(root, &r, &why) == -1)
 		sandbox_inbound_error(req, 400, why);
+	else if (strcmp(r.channel, "sms") == 0 && r.provider != NULL && strcmp(r.provider, "generic") == 0)
+		sandbox_inbound_generic(sb, req, &r);
 	else if (strcmp(r.channel, "sms") == 0)
 		sandbox_inbound_sms(sb, req, &r);
 	else

@@ -26,3 +26,4 @@ TEST_test_zone := gateway/util/zone
 TEST_test_whatsapp_webhook := handlers/provider handlers/signature handlers/whatsapp_webhook
 TEST_test_normalise := handlers/normalise
 TEST_test_keywords := handlers/keywords locales/catalog
+TEST_test_responder := handlers/responder

@@ -99,7 +99,9 @@ test_shipped_catalogs_complete(void **state)
 		"reply.menu", "reply.training", "reply.employment", "reply.residency", "reply.covid", "reply.agent",
 		"reply.unknown", "menu.main", "keywords.menu", "keywords.training", "keywords.employment",
 		"keywords.residency", "keywords.covid", "keywords.agent", "keywords.stop", "keywords.start",
-		"keywords.courtesy", "keywords.exceptions" };
+		"keywords.courtesy", "keywords.exceptions", "inbox.ack", "inbox.ack_open", "inbox.ack_later",
+		"day.today", "day.tomorrow", "day.mon", "day.tue", "day.wed", "day.thu", "day.fri", "day.sat",
+		"day.sun" };
 	static const char *const locales[] = { "fr", "ar", "ary", "ary-Latn", "en" };
 	struct catalog *c = catalog_new();
 	char why[300];

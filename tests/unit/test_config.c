@@ -759,6 +759,36 @@ test_time_and_quiet_hours(void **state)
 	expect_refused("[time]\nallow_stale_tzdata = maybe\n", "gw.ini", bad_bool);
 }
 
+/* [replies]: defaults, the agents' days and hours, tags and links checked. */
+static void
+test_replies(void **state)
+{
+	static const char *const bad_days[] = { "gw.ini", "[replies] agent_days", "mon-fri", NULL };
+	static const char *const bad_hours[] = { "gw.ini", "[replies] agent_hours", "within one day", NULL };
+	static const char *const bad_tags[] = { "gw.ini", "[replies] tags.training", "lower-case", NULL };
+	static const char *const bad_link[] = { "gw.ini", "[replies] link.covid", "no spaces", NULL };
+	struct config *c;
+
+	(void)state;
+	c = load_ok("");
+	assert_true(c->replies_on);
+	assert_int_equal(c->menu_ttl_s, 1800);
+	assert_int_equal(c->replies_max_per_minute, 10);
+	assert_string_equal(c->reply_tags[1], "interest:employment referred:anapec");
+	assert_int_equal(c->agent_hours.start_min, 9 * 60);
+	assert_string_equal(c->agent_days, "mon-fri");
+	config_free(c);
+	c = load_ok("[replies]\nenabled = no\nagent_days = sun-thu\nagent_hours = off\ntags.covid = interest:sante\n");
+	assert_false(c->replies_on);
+	assert_false(c->agent_hours.on);
+	assert_string_equal(c->reply_tags[3], "interest:sante");
+	config_free(c);
+	expect_refused("[replies]\nagent_days = lundi-vendredi\n", "gw.ini", bad_days);
+	expect_refused("[replies]\nagent_hours = 22:00-06:00\n", "gw.ini", bad_hours);
+	expect_refused("[replies]\ntags.training = Interest:Training\n", "gw.ini", bad_tags);
+	expect_refused("[replies]\nlink.covid = https://x.ma/{a}\n", "gw.ini", bad_link);
+}
+
 /* [api] tokens: a name, a role and the secret's SHA-256; the secret itself is refused. */
 static void
 test_api_tokens(void **state)
@@ -864,6 +894,7 @@ main(void)
 		cmocka_unit_test_setup(test_public_url_default, clear_env),
 		cmocka_unit_test_setup(test_twilio_status_callback_derived, clear_env),
 		cmocka_unit_test_setup(test_time_and_quiet_hours, clear_env),
+		cmocka_unit_test_setup(test_replies, clear_env),
 		cmocka_unit_test_setup(test_api_tokens, clear_env),
 		cmocka_unit_test_setup(test_campaign_settings, clear_env),
 	};

@@ -129,6 +129,60 @@ test_quiet_hours_across_midnight(void **state)
 }
 
 /* Quiet from 21:00 (+01) on 19 September to 08:00 (+00) on the 20th: ten hours, not nine. */
+/* The agents' days: ranges, lists, a range across the week's end; nonsense refused. */
+static void
+test_days(void **state)
+{
+	unsigned m;
+	char why[256];
+
+	(void)state;
+	assert_int_equal(zone_days_parse("mon-fri", &m, why, sizeof why), 0);
+	assert_int_equal(m, 0x3e);
+	assert_int_equal(zone_days_parse("sun-thu", &m, why, sizeof why), 0);
+	assert_int_equal(m, 0x1f);
+	assert_int_equal(zone_days_parse("fri-mon", &m, why, sizeof why), 0);
+	assert_int_equal(m, 0x63);
+	assert_int_equal(zone_days_parse("Mon,wed,FRI", &m, why, sizeof why), 0);
+	assert_int_equal(m, 0x2a);
+	assert_int_equal(zone_days_parse("mon-wed,sat", &m, why, sizeof why), 0);
+	assert_int_equal(m, 0x4e);
+	assert_int_equal(zone_days_parse("all", &m, why, sizeof why), 0);
+	assert_int_equal(m, 0x7f);
+	assert_int_equal(zone_days_parse("lundi", &m, why, sizeof why), -1);
+	assert_int_equal(zone_days_parse("mon-", &m, why, sizeof why), -1);
+	assert_int_equal(zone_days_parse("", &m, why, sizeof why), -1);
+	/* 2026-12-04 is a Friday; Casablanca is at +00. */
+	assert_int_equal(zone_weekday(utc(2026, 12, 4, 12, 0, 0)), 5);
+}
+
+/* When the agents next work: now (until today's close), later today, or the next working day. */
+static void
+test_next_open(void **state)
+{
+	struct zone_quiet h;
+	unsigned m;
+	long long until;
+	char why[256];
+
+	(void)state;
+	assert_int_equal(zone_quiet_parse("09:00-17:00", &h, why, sizeof why), 0);
+	assert_int_equal(zone_days_parse("mon-fri", &m, why, sizeof why), 0);
+	/* Thursday 10:00: open until 17:00. */
+	assert_int_equal(zone_next_open(&h, m, utc(2026, 12, 3, 10, 0, 0), &until), 0);
+	assert_int_equal(until, utc(2026, 12, 3, 17, 0, 0));
+	/* Thursday 07:30: at 09:00 today. */
+	assert_int_equal(zone_next_open(&h, m, utc(2026, 12, 3, 7, 30, 0), &until), utc(2026, 12, 3, 9, 0, 0));
+	/* Thursday 17:00: Friday 09:00. */
+	assert_int_equal(zone_next_open(&h, m, utc(2026, 12, 3, 17, 0, 0), &until), utc(2026, 12, 4, 9, 0, 0));
+	/* Friday evening and Saturday: Monday 09:00. */
+	assert_int_equal(zone_next_open(&h, m, utc(2026, 12, 4, 18, 0, 0), &until), utc(2026, 12, 7, 9, 0, 0));
+	assert_int_equal(zone_next_open(&h, m, utc(2026, 12, 5, 10, 0, 0), &until), utc(2026, 12, 7, 9, 0, 0));
+	/* Hours off: nothing to say. */
+	h.on = false;
+	assert_int_equal(zone_next_open(&h, m, utc(2026, 12, 3, 10, 0, 0), &until), -1);
+}
+
 static void
 test_quiet_hours_across_the_change(void **state)
 {
@@ -208,6 +262,8 @@ main(void)
 		cmocka_unit_test(test_quiet_hours_across_midnight),
 		cmocka_unit_test(test_quiet_hours_across_the_change),
 		cmocka_unit_test(test_quiet_hours_forms),
+		cmocka_unit_test(test_days),
+		cmocka_unit_test(test_next_open),
 		cmocka_unit_test(test_stale_zone_data_refused),
 	};
 

@@ -142,8 +142,7 @@ cmd_inbox_close(const struct client *c, int argc, char **argv)
 static void
 cmd_inbox_replied_show(const json_t *j)
 {
-	printf("queued %s (amuddu --json ... or GET /v1/messages/%s for its state)\n", cmd_inbox_str(j, "id"),
-	    cmd_inbox_str(j, "id"));
+	printf("answer queued: message %s\n", cmd_inbox_str(j, "id"));
 }
 
 int

@@ -399,6 +399,9 @@ campaign_chunk_read(void *arg, json_t *reply, const char *err)
 		CAMPAIGN_FIELD("locale", chosen, strlen(chosen));
 		CAMPAIGN_FIELD("channel", channel, strlen(channel));
 		CAMPAIGN_FIELD("origin", "campaign", 8);
+		/* Checked again at each attempt: the person may stop marketing messages after this. */
+		if (marketing_wa)
+			CAMPAIGN_FIELD("category", "marketing", 9);
 		if (expires_s[0] != '\0')
 			CAMPAIGN_FIELD("expires", expires_s, strlen(expires_s));
 #undef CAMPAIGN_FIELD

@@ -220,6 +220,12 @@ route_decide(const struct route *r, const struct message *m, long long now_s, st
 		return ROUTE_SEND;
 	}
 whatsapp:
+	/* The person stopped our marketing messages on WhatsApp (Meta's 131050): not by WhatsApp, SMS if it may. */
+	if (m->marketing && m->marketing_optout) {
+		if (route_fall_back(r, plan))
+			return ROUTE_SEND;
+		return route_stop(plan, ROUTE_SKIP, OUTCOME_SKIPPED, "marketing_optout");
+	}
 	/* WhatsApp: free text inside the window, else an approved template. */
 	if (m->wa_last_in_s > 0 && now_s - m->wa_last_in_s < ROUTE_WINDOW_S)
 		return ROUTE_SEND;

@@ -145,6 +145,8 @@ message_parse(struct message *m, enum lane lane, const char *entry_id, const cha
 			m->vars = value;
 		else if (strcmp(name, "provider") == 0)
 			m->provider = value;
+		else if (strcmp(name, "category") == 0)
+			m->marketing = strcmp(value, "marketing") == 0;
 		else if (strcmp(name, "origin") == 0)
 			m->from_campaign = strcmp(value, "campaign") == 0;
 		/* Anything else is kept in fields and ignored. */

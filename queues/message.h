@@ -52,6 +52,8 @@ struct message {
 	char contact_locale[16];  /* or "" */
 	char contact_consent[4];  /* "yes", "no", or "" (none on record) */
 	bool from_campaign;       /* made by the gateway's campaigns (origin=campaign): consent required */
+	bool marketing;           /* category=marketing: a marketing message (WhatsApp prices and opt-outs) */
+	bool marketing_optout;    /* the person stopped marketing messages on WhatsApp (Meta's 131050) */
 	int64_t wa_last_in_s;     /* when the person last wrote on WhatsApp, 0 for never */
 	char **fields;            /* name, value, name, value, ... as received (in storage) */
 	size_t *field_lens;

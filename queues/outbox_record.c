@@ -108,7 +108,7 @@ outbox_begin_facts(struct outbox_item *it, const redisReply *r, size_t *k)
 
 	if (!it->contact)
 		return;
-	for (int j = 0; j < 5; j++) {
+	for (int j = 0; j < 6; j++) {
 		e = *k < r->elements ? r->element[(*k)++] : NULL;
 		s = outbox_reply_str(e, &len);
 		switch (j) {
@@ -123,6 +123,9 @@ outbox_begin_facts(struct outbox_item *it, const redisReply *r, size_t *k)
 			break;
 		case 4:
 			snprintf(m->contact_consent, sizeof m->contact_consent, "%.*s", (int)len, s);
+			break;
+		case 5:
+			m->marketing_optout = len > 0;
 			break;
 		default:
 			if (!m->by_contact)

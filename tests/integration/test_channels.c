@@ -591,6 +591,16 @@ test_whatsapp_marketing_codes(void **state)
 	/* A day, and at most a tenth more to spread a burst. */
 	assert_in_range(due - harness_now_ms(), 86400000LL - 120000, 86400000LL + 8640000);
 	assert_int_equal(events(h, "wm-limit", "retry_wait"), 1);
+	/* From now on, checked at each attempt: no marketing message by WhatsApp; a utility one goes. */
+	harness_xadd(h, "bulk", "id", "wm-after", "to", "+212612346041", "channel", "whatsapp", "category", "marketing",
+	    "campaign", "wm", "text", "Formation en soudure", NULL);
+	harness_xadd(h, "bulk", "id", "wm-utility", "to", "+212612346041", "channel", "whatsapp", "category", "utility",
+	    "campaign", "wm", "text", "Votre rendez-vous est confirmé", NULL);
+	wait_state(h, "wm-after", "skipped");
+	s = msg_field(h, "wm-after", "error");
+	assert_string_equal(s, "marketing_optout");
+	free(s);
+	wait_state(h, "wm-utility", "sent");
 }
 
 /* Outside the window: the approved template for the kind and locale, or skipped/window_closed. */

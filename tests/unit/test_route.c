@@ -296,6 +296,34 @@ test_quiet_hours(void **state)
 	route_free(r);
 }
 
+/* A marketing message to a person who stopped them on WhatsApp: SMS when it may fall back, else not sent. */
+static void
+test_marketing_optout(void **state)
+{
+	struct route *r = route_new(&sms, &wa);
+	struct route_plan plan;
+	struct message m;
+
+	(void)state;
+	message(&m, CHANNEL_WHATSAPP, "event");
+	m.wa_last_in_s = NOW - 60;
+	m.marketing = true;
+	m.marketing_optout = true;
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SKIP);
+	assert_string_equal(plan.why, "marketing_optout");
+	message(&m, CHANNEL_AUTO, "event");
+	snprintf(m.contact_channel, sizeof m.contact_channel, "whatsapp");
+	m.marketing = true;
+	m.marketing_optout = true;
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SEND);
+	assert_ptr_equal(plan.p, &sms);
+	/* Not marketing (a utility message), or no opt-out: WhatsApp as usual. */
+	m.marketing = false;
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SEND);
+	assert_ptr_equal(plan.p, &wa);
+	route_free(r);
+}
+
 /* The reply lane answers someone who has just written: their STOP's confirmation goes, opted out or not. */
 static void
 test_reply_lane_not_held_by_opt_out(void **state)
@@ -427,6 +455,7 @@ main(void)
 		cmocka_unit_test(test_quiet_hours),
 		cmocka_unit_test(test_reply_lane_not_held_by_opt_out),
 		cmocka_unit_test(test_named_provider),
+		cmocka_unit_test(test_marketing_optout),
 		cmocka_unit_test(test_campaign_rules),
 	};
 

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/time.h>
 
 #include "gateway/api_int.h"
 #include "gateway/util/xmalloc.h"
@@ -23,6 +23,16 @@ struct inbox_reply_call {
 	struct api_call *c;
 	char id[40];
 };
+
+/* Now in epoch ms, as text: an agent's answers and closings take their place in the thread to the millisecond. */
+static void
+inbox_now_ms(char out[24])
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	snprintf(out, 24, "%lld", (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+}
 
 static json_t *
 inbox_time(const char *ms)
@@ -213,6 +223,9 @@ inbox_replied(void *arg, json_t *reply, const char *err)
 			api_error(c, 503, "unavailable", NULL, "the answer could not be queued: try again");
 	} else if (v != NULL && strcmp(v, "unknown") == 0) {
 		api_error(c, 404, "not_found", NULL, "no such conversation");
+	} else if (v != NULL && strcmp(v, "opted_out") == 0) {
+		api_error(
+		    c, 409, "conflict", NULL, "this person sent STOP: nothing is sent to them until they send START");
 	} else if (v != NULL && strcmp(v, "no_channel") == 0) {
 		api_error(c, 409, "conflict", NULL, "this person never wrote to us: send them a message instead");
 	} else {
@@ -253,7 +266,7 @@ api_inbox_reply(struct api_call *c)
 	rc = xcalloc(1, sizeof *rc);
 	rc->c = c;
 	api_message_id(rc->id);
-	snprintf(now, sizeof now, "%lld", (long long)time(NULL) * 1000);
+	inbox_now_ms(now);
 	memset(&a, 0, sizeof a);
 	cmdargs_dup(&a, prefix, strlen(prefix));
 	cmdargs_dup(&a, c->params[0], strlen(c->params[0]));
@@ -294,7 +307,7 @@ api_inbox_close(struct api_call *c)
 
 	if (!inbox_id_ok(c))
 		return;
-	snprintf(now, sizeof now, "%lld", (long long)time(NULL) * 1000);
+	inbox_now_ms(now);
 	memset(&a, 0, sizeof a);
 	cmdargs_dup(&a, prefix, strlen(prefix));
 	cmdargs_dup(&a, c->params[0], strlen(c->params[0]));

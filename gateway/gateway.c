@@ -208,7 +208,7 @@ gateway_outbox_new(struct gateway *gw)
 	gw->route = route_new(gw->sms, gw->whatsapp);
 	route_set_providers(gw->route, gw->providers, gw->nproviders);
 	route_set_quiet(gw->route, &cfg->quiet_hours);
-	gw->store = store_new(gw->base, &gw->target, cfg->prefix);
+	gw->store = store_new(gw->base, &gw->target, cfg->prefix, "api");
 	{
 		struct campaign_run_settings cs = { gw->store, cfg->consumer, cfg->locale_fallback, 500 };
 

@@ -97,7 +97,7 @@ responder_new(struct event_base *base, const struct redis_target *t, const struc
 	r->s.hours = cfg->agent_hours;
 	if (zone_days_parse(cfg->agent_days, &r->s.days, why, sizeof why) != 0)
 		r->s.days = 0; /* checked with the configuration: cannot happen */
-	r->store = store_new(base, t, cfg->prefix);
+	r->store = store_new(base, t, cfg->prefix, "responder");
 	r->consumer = xstrdup(cfg->consumer);
 	r->prefix = xstrdup(cfg->prefix);
 	r->inbox = xasprintf("%sinbox", cfg->prefix);
@@ -176,6 +176,9 @@ responder_retry(struct responder *r, const char *err)
 		return;
 	if (strcmp(err, "unavailable") != 0)
 		log_warn("inbound answers: redis error reason=\"%.200s\"", err);
+	/* The group is gone (Redis restarted empty, the stream deleted): made again before the next read. */
+	if (strncmp(err, "NOGROUP", 7) == 0)
+		r->group_ready = false;
 	responder_batch_free(r);
 	r->busy = false;
 	r->own_pending = true;
@@ -241,8 +244,8 @@ responder_read_cb(void *arg, json_t *reply, const char *err)
 		responder_retry(r, err);
 		return;
 	}
-	/* XREADGROUP: null, or [[stream, entries]]; XAUTOCLAIM: [cursor, entries, deleted ids]. */
-	if (json_is_array(reply) && json_array_size(reply) == 3 && json_is_string(json_array_get(reply, 0)))
+	/* XREADGROUP: null, or [[stream, entries]]; XAUTOCLAIM: [cursor, entries] (and deleted ids from Redis 7). */
+	if (json_is_array(reply) && json_array_size(reply) >= 2 && json_is_string(json_array_get(reply, 0)))
 		entries = json_array_get(reply, 1);
 	else if (json_is_array(reply) && json_array_size(reply) > 0)
 		entries = json_array_get(json_array_get(reply, 0), 1);
@@ -346,6 +349,23 @@ responder_wake_cb(evutil_socket_t fd, short what, void *arg)
 	store_command(r->store, &a, responder_group_cb, r);
 }
 
+/* On to the batch's next entry. */
+static void
+responder_advance(struct responder *r)
+{
+	r->next++;
+	r->conflicts = 0;
+	responder_next(r);
+}
+
+/* Whether err is Redis's own passing trouble (memory, loading, a failover): the entry is tried again. */
+static bool
+responder_transient(const char *err)
+{
+	return strcmp(err, "unavailable") == 0 || store_error_transient(err) ||
+	    strncmp(err, "NOGROUP", 7) == 0;
+}
+
 static void
 responder_acked_cb(void *arg, json_t *reply, const char *err)
 {
@@ -358,8 +378,7 @@ responder_acked_cb(void *arg, json_t *reply, const char *err)
 		responder_retry(r, err);
 		return;
 	}
-	r->next++;
-	responder_next(r);
+	responder_advance(r);
 }
 
 /* An entry with nothing to answer (deleted when its person was erased, or not written by the webhooks). */
@@ -431,8 +450,14 @@ responder_applied_cb(void *arg, json_t *reply, const char *err)
 
 	if (r->stopping)
 		return;
-	if (err != NULL && strcmp(err, "unavailable") == 0) {
+	if (err != NULL && responder_transient(err)) {
 		responder_retry(r, err);
+		return;
+	}
+	if (v == 3) {
+		/* Another process took the entry over meanwhile (this one was slow): it is theirs now. */
+		log_warn("inbound entry taken over by another process entry=%s", r->batch[r->next].id);
+		responder_advance(r);
 		return;
 	}
 	if (v == 0 && ++r->conflicts < RESPONDER_CONFLICTS) {
@@ -440,7 +465,6 @@ responder_applied_cb(void *arg, json_t *reply, const char *err)
 		responder_next(r);
 		return;
 	}
-	r->conflicts = 0;
 	if (err != NULL || v == 0) {
 		/* Redis refused the step for what it touches: the message stays in the inbox, unanswered. */
 		log_error("inbound message not answered entry=%s reason=\"%.200s\"", r->batch[r->next].id,
@@ -449,8 +473,7 @@ responder_applied_cb(void *arg, json_t *reply, const char *err)
 		responder_ack(r, &r->batch[r->next]);
 		return;
 	}
-	r->next++;
-	responder_next(r);
+	responder_advance(r);
 }
 
 static void
@@ -466,8 +489,16 @@ responder_state_cb(void *arg, json_t *reply, const char *err)
 
 	if (r->stopping)
 		return;
+	if (err != NULL && responder_transient(err)) {
+		responder_retry(r, err);
+		return;
+	}
 	if (err != NULL || !json_is_array(reply) || json_array_size(reply) < 9) {
-		responder_retry(r, err != NULL ? err : "conv_read: unexpected reply");
+		/* What this person's keys hold is not what the gateway wrote: this message is not answered, the others are. */
+		log_error("inbound message not answered entry=%s reason=\"%.200s\"", r->batch[r->next].id,
+		    err != NULL ? err : "conv_read: unexpected reply");
+		r->st.refused++;
+		responder_ack(r, &r->batch[r->next]);
 		return;
 	}
 	e = &r->batch[r->next];
@@ -506,6 +537,7 @@ responder_state_cb(void *arg, json_t *reply, const char *err)
 	cmdargs_dup(&a, responder_str(reply, 6), strlen(responder_str(reply, 6)));
 	cmdargs_num(&a, in.now_ms);
 	cmdargs_dup(&a, pj, strlen(pj));
+	cmdargs_dup(&a, r->consumer, strlen(r->consumer));
 	free(pj);
 	responder_plan_free(&plan);
 	store_run(r->store, &conv_apply, &a, responder_applied_cb, r);
@@ -535,10 +567,11 @@ responder_next(struct responder *r)
 	}
 	e = &r->batch[r->next];
 	if (!responder_entry_ok(e)) {
-		if (e->person != NULL || e->channel != NULL) {
-			log_warn("inbound entry not answered entry=%s reason=\"no contact or channel\"", e->id);
-			r->st.refused++;
-		}
+		/* Deleted: its person erased (nothing to say), or trimmed by [redis] log_maxlen before it was answered. */
+		log_warn("inbound entry not answered entry=%s reason=\"%s\"", e->id,
+		    e->person == NULL && e->channel == NULL ? "deleted from the inbox before it was answered"
+							    : "no contact or channel");
+		r->st.refused++;
 		responder_ack(r, e);
 		return;
 	}

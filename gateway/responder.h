@@ -32,7 +32,10 @@ struct responder_stats {
 struct responder *responder_new(struct event_base *base, const struct redis_target *t, const struct config *cfg,
     const struct catalog *cat, char *err, size_t errlen);
 void responder_start(struct responder *r);
-/* Takes nothing more from the inbox; what is under way may finish. */
+/*
+ * Takes nothing more from the inbox. Entries read and not yet answered
+ * stay pending: another process takes them over after 30 s.
+ */
 void responder_stop(struct responder *r);
 void responder_free(struct responder *r);
 bool responder_up(const struct responder *r);

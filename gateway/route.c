@@ -9,8 +9,8 @@
  * Quiet hours come after expiry and opt-out (which end a message at any
  * hour) and before the channel: a held message is routed when it goes.
  * A message that names its provider (a reply goes back through the one
- * the person wrote to) goes through that one or fails. The reply lane
- * answers people who have just written, so opt-out does not hold it.
+ * the person wrote to) goes through that one or fails. The gateway's own
+ * answers to people who have just written are not held by opt-out.
  */
 #include "gateway/route.h"
 
@@ -26,6 +26,9 @@
  * does not fail with 131047.
  */
 #define ROUTE_WINDOW_S (24 * 3600 - 300)
+
+/* The ids of the responder's answers (queues/conversations.c); producers' ids never begin with '~'. */
+#define ROUTE_ANSWER_MARK "~in-"
 
 /* How long a message of a paused campaign waits before its campaign's state is looked at again. */
 #define ROUTE_PAUSED_S 30
@@ -181,8 +184,12 @@ route_decide(const struct route *r, const struct message *m, long long now_s, st
 	plan->pm.vars = m->vars;
 	if (m->expires > 0 && now_s >= m->expires)
 		return route_stop(plan, ROUTE_SKIP, OUTCOME_EXPIRED, "expired");
-	/* An answer to a person who has just written (their STOP's confirmation too) is not outreach. */
-	if (m->opted_out && m->lane != LANE_REPLY)
+	/*
+	 * The gateway's own answer to a person who has just written (their
+	 * STOP's confirmation too: ids ~in-<inbox entry>) is not outreach.
+	 */
+	if (m->opted_out &&
+	    !(m->lane == LANE_REPLY && strncmp(m->id, ROUTE_ANSWER_MARK, strlen(ROUTE_ANSWER_MARK)) == 0))
 		return route_stop(plan, ROUTE_SKIP, OUTCOME_SKIPPED, "opted_out");
 	if ((v = route_campaign(r, m, now_s, plan)) != ROUTE_SEND)
 		return v;

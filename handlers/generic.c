@@ -385,9 +385,12 @@ generic_inbound_one(
 	snprintf(ie->type, sizeof ie->type, "%s", json_is_string(text) ? "text" : "media");
 	if (json_is_integer(t) && json_integer_value(t) > 0)
 		ie->time_s = (long long)json_integer_value(t);
-	else if (json_is_string(t) && json_string_length(t) > 0 && json_string_length(t) < 12 &&
+	else if (json_is_string(t) && json_string_length(t) > 0 && json_string_length(t) < 16 &&
 	    strspn(json_string_value(t), "0123456789") == json_string_length(t))
 		ie->time_s = strtoll(json_string_value(t), NULL, 10);
+	/* Some aggregators give milliseconds: anything past the year 5000 in seconds is taken as such. */
+	if (ie->time_s > 100000000000LL)
+		ie->time_s /= 1000;
 	return 0;
 }
 

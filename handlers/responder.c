@@ -153,6 +153,19 @@ responder_menu_choice(const struct responder_state *st, int number, long long no
 	return KEYWORDS_MENU;
 }
 
+/* Types that say nothing to answer: WhatsApp's reactions, unsupported and system messages. */
+static bool
+responder_silent_type(const char *type)
+{
+	static const char *const silent[] = { "reaction", "unsupported", "system", "ephemeral", "unknown",
+		"request_welcome" };
+
+	for (size_t i = 0; i < sizeof silent / sizeof silent[0]; i++)
+		if (type != NULL && strcmp(type, silent[i]) == 0)
+			return true;
+	return false;
+}
+
 static int
 responder_info_index(enum keywords_topic t)
 {
@@ -217,6 +230,9 @@ responder_decide(const struct responder_settings *s, const struct responder_stat
 		break;
 	case KEYWORDS_AGENT:
 	case KEYWORDS_NONE:
+		/* A reaction or a message the channel could not carry is for the thread only. */
+		if (in->len == 0 && responder_silent_type(in->type))
+			break;
 		plan->converse = true;
 		if (!st->conversation_open)
 			key = responder_ack(s, in->now_ms / 1000, &v);
@@ -238,6 +254,9 @@ responder_decide(const struct responder_settings *s, const struct responder_stat
 		if (plan->reply_key == reply_key)
 			plan->reply_key = "reply.topic";
 	}
+	/* A menu is open only when it was sent: numbers answer what the person saw. */
+	if (plan->topic == KEYWORDS_MENU && plan->reply == NULL)
+		plan->menu = NULL;
 	keywords_result_free(&m);
 }
 

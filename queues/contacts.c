@@ -135,8 +135,12 @@ static const char contacts_erase_text[] = CONTACTS_COMMON
 	"for i = 1, #ids, 500 do redis.call('XDEL', P..'inbox', unpack(ids, i, math.min(i + 499, #ids))) end\n"
 	/* And what their conversations kept: the thread, the menu state, tags' provenance, campaigns sent. */
 	"redis.call('ZREM', P..'conv:open', id)\n"
+	/* The answers queued for them (texts an agent wrote): deleted from the reply lane, sent or not. */
+	"local ol = P..'outr:'..id\n"
+	"local oids = redis.call('LRANGE', ol, 0, -1)\n"
+	"for i = 1, #oids, 500 do redis.call('XDEL', P..'outbox:reply', unpack(oids, i, math.min(i + 499, #oids))) end\n"
 	"redis.call('DEL', key, P..'consent:'..id, il, P..'conv:'..id, P..'thread:'..id, P..'tagged:'..id, P..'rcv:'..id,\n"
-	"  P..'rl:in:'..id)\n"
+	"  P..'rl:in:'..id, ol)\n"
 	"return 1\n";
 
 /* clang-format on */

@@ -24,7 +24,13 @@
 	"local function campaigns(id, n)\n" \
 	"  local out = {}\n" \
 	"  for _, c in ipairs(redis.call('ZREVRANGE', P..'rcv:'..id, 0, n - 1)) do\n" \
-	"    out[#out + 1] = {c, redis.call('HGET', P..'cmp:'..c, 'name') or c}\n" \
+	"    local name = c\n" \
+	/* Only the gateway's own campaign ids name a key here; other producers' names are shown as written. */ \
+	"    if string.match(c, '^c%x+$') then\n" \
+	"      local ok, v = pcall(redis.call, 'HGET', P..'cmp:'..c, 'name')\n" \
+	"      if ok and type(v) == 'string' then name = v end\n" \
+	"    end\n" \
+	"    out[#out + 1] = {c, name}\n" \
 	"  end\n" \
 	"  return out\n" \
 	"end\n"
@@ -45,9 +51,11 @@ static const char conv_read_text[] =
 	"  c[3] and '1' or '0'}\n";
 
 static const char conv_apply_text[] = CONTACTS_COMMON
-	"local group, entry, id, expect, now = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]\n"
+	"local group, entry, id, expect, now, consumer = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[8]\n"
 	"local a = cjson.decode(ARGV[7])\n"
 	"local ck, tk, stats = P..'conv:'..id, P..'thread:'..id, P..'stats'\n"
+	/* Still this consumer's: a process that stalled past the claim time must not apply it a second time. */
+	"if #redis.call('XPENDING', P..'inbox', group, entry, entry, 1, consumer) == 0 then return 3 end\n"
 	"if (redis.call('HGET', ck, 'v') or '0') ~= expect then return 0 end\n"
 	"local cur = hash(P..'contact:'..id)\n"
 	"if not cur.phone then\n"
@@ -56,6 +64,19 @@ static const char conv_apply_text[] = CONTACTS_COMMON
 	"end\n"
 	"redis.call('HINCRBY', ck, 'v', 1)\n"
 	"local last = redis.call('ZREVRANGE', P..'rcv:'..id, 0, 0)[1] or ''\n"
+	/*
+	 * A message older than one already applied (two processes, or one taken
+	 * over late) is answered and kept, but does not undo what came after it:
+	 * a START before a STOP leaves the person opted out.
+	 */
+	"local function sid(s)\n"
+	"  local ms, sq = string.match(s or '0-0', '^(%d+)-(%d+)$')\n"
+	"  return tonumber(ms) or 0, tonumber(sq) or 0\n"
+	"end\n"
+	"local lm, ls = sid(redis.call('HGET', ck, 'last_entry'))\n"
+	"local em, es = sid(entry)\n"
+	"if em < lm or (em == lm and es < ls) then a.locale = nil; a.consent = nil; a.menu_open = nil; a.mute = nil\n"
+	"else redis.call('HSET', ck, 'last_entry', entry) end\n"
 	/* The contact: language, consent (a history, source keyword), tags, as any other change of it. */
 	"local row = {a = {}}\n"
 	"if a.locale then row.a.locale = a.locale end\n"
@@ -96,8 +117,11 @@ static const char conv_apply_text[] = CONTACTS_COMMON
 	"  redis.call('HINCRBY', ck, 'unread', 1)\n"
 	"end\n"
 	"if a.reply then\n"
-	"  redis.call('XADD', P..'outbox:reply', '*', 'id', '~in-'..entry, 'contact', id, 'channel', a.ch,\n"
+	"  local e = redis.call('XADD', P..'outbox:reply', '*', 'id', '~in-'..entry, 'contact', id, 'channel', a.ch,\n"
 	"    'provider', a.pv, 'kind', 'reply', 'locale', a.rl or '', 'text', a.reply)\n"
+	/* What erasing the person must find in the outbox. */
+	"  redis.call('RPUSH', P..'outr:'..id, e)\n"
+	"  redis.call('LTRIM', P..'outr:'..id, -1000, -1)\n"
 	"  redis.call('RPUSH', tk, cjson.encode({d = 'out', at = tonumber(now), text = a.reply, by = '', auto = a.rkey}))\n"
 	"  redis.call('HINCRBY', stats, 'replies_auto', 1)\n"
 	"end\n"
@@ -132,12 +156,20 @@ static const char inbox_thread_text[] = "local P = ARGV[1]\n" CONV_CAMPAIGNS
 
 static const char inbox_reply_text[] =
 	"local P, id, mid, text, by, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]\n"
-	"if redis.call('HEXISTS', P..'contact:'..id, 'phone') == 0 then return 'unknown' end\n"
+	"local wa = redis.call('HMGET', P..'contact:'..id, 'phone', 'wa_last_in')\n"
+	"if not wa[1] then return 'unknown' end\n"
+	"if redis.call('SISMEMBER', P..'optout', id) == 1 then return 'opted_out' end\n"
 	"local ck = P..'conv:'..id\n"
-	"local v = redis.call('HMGET', ck, 'channel', 'provider', 'locale')\n"
+	"local v = redis.call('HMGET', ck, 'channel', 'provider')\n"
 	"if not v[1] then return 'no_channel' end\n"
-	"redis.call('XADD', P..'outbox:reply', '*', 'id', mid, 'contact', id, 'channel', v[1], 'provider', v[2] or '',\n"
+	"local ch, pv = v[1], v[2] or ''\n"
+	/* WhatsApp takes free text for 24 hours after the person last wrote; later, the person's channel or SMS. */
+	"if ch == 'whatsapp' and tonumber(now) / 1000 - tonumber(wa[2] or '0') > 86100 then ch = 'auto'; pv = '' end\n"
+	"local e = redis.call('XADD', P..'outbox:reply', '*', 'id', mid, 'contact', id, 'channel', ch, 'provider', pv,\n"
 	"  'kind', 'reply', 'text', text)\n"
+	"redis.call('RPUSH', P..'outr:'..id, e)\n"
+	"redis.call('LTRIM', P..'outr:'..id, -1000, -1)\n"
+	"redis.call('HINCRBY', ck, 'v', 1)\n"
 	"redis.call('RPUSH', P..'thread:'..id, cjson.encode({d = 'out', at = tonumber(now), text = text, by = by, id = mid}))\n"
 	"redis.call('LTRIM', P..'thread:'..id, -" CONV_THREAD_MAX ", -1)\n"
 	"redis.call('HSET', ck, 'unread', '0', 'answered', now, 'answered_by', by)\n"
@@ -150,6 +182,7 @@ static const char inbox_close_text[] =
 	"local ck = P..'conv:'..id\n"
 	"if redis.call('HGET', ck, 'open') ~= '1' then return 'closed' end\n"
 	"redis.call('HSET', ck, 'open', '0', 'unread', '0', 'closed', now, 'closed_by', by)\n"
+	"redis.call('HINCRBY', ck, 'v', 1)\n"
 	"redis.call('ZREM', P..'conv:open', id)\n"
 	"redis.call('RPUSH', P..'thread:'..id, cjson.encode({d = 'closed', at = tonumber(now), by = by}))\n"
 	"redis.call('HINCRBY', P..'stats', 'conversations_closed', 1)\n"

@@ -21,10 +21,11 @@
 extern struct lua_script conv_read;
 /*
  * apply: P, group, inbox entry, id, version, now (ms), plan (JSON, see
- * queues/conversations.c): writes everything the plan says, queues the
- * answer on the reply lane and acknowledges the inbox entry, in one step.
- * 1 done, 0 the state changed since read (read again), 2 the person is
- * gone (erased): the entry is acknowledged.
+ * queues/conversations.c), consumer: writes everything the plan says,
+ * queues the answer on the reply lane and acknowledges the inbox entry, in
+ * one step. 1 done, 0 the state changed since read (read again), 2 the
+ * person is gone (erased): the entry is acknowledged, 3 the entry is no
+ * longer this consumer's (another process took it over): nothing written.
  */
 extern struct lua_script conv_apply;
 /* page: P, after ("" or "<ms>:<id>"), count: open conversations, oldest first: [id, opened, conv, contact, campaigns]. */
@@ -33,8 +34,10 @@ extern struct lua_script inbox_page;
 extern struct lua_script inbox_thread;
 /*
  * reply: P, id, message id, text, by, now (ms): queues an agent's answer on
- * the reply lane, by the channel and provider the person last wrote on;
- * "ok", "unknown", or "no_channel" (they never wrote).
+ * the reply lane, by the channel and provider the person last wrote on (on
+ * WhatsApp after its 24 hours, by the person's channel with SMS to fall
+ * back on); "ok", "unknown", "opted_out" (they sent STOP), or "no_channel"
+ * (they never wrote).
  */
 extern struct lua_script inbox_reply;
 /* close: P, id, by, now (ms): "ok", "unknown" or "closed" (it was not open). */

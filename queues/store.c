@@ -13,6 +13,7 @@
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
 #include "queues/redis_conn.h"
+#include "queues/script_call.h"
 
 struct store {
 	struct redis_conn *conn;
@@ -32,11 +33,11 @@ static void store_cmd_reply(struct redis_conn *rc, redisReply *reply, void *priv
 static void store_answer(store_cb *cb, void *arg, redisReply *reply);
 
 struct store *
-store_new(struct event_base *base, const struct redis_target *t, const char *prefix)
+store_new(struct event_base *base, const struct redis_target *t, const char *prefix, const char *name)
 {
 	struct store *s = xcalloc(1, sizeof *s);
 
-	s->conn = redis_conn_new(base, t, "api", 30000, NULL, NULL, s);
+	s->conn = redis_conn_new(base, t, name, 30000, NULL, NULL, s);
 	s->prefix = xstrdup(prefix);
 	return s;
 }
@@ -167,4 +168,10 @@ store_command(struct store *s, struct cmdargs *args, store_cb *cb, void *arg)
 		free(c);
 		cb(arg, NULL, "unavailable");
 	}
+}
+
+bool
+store_error_transient(const char *err)
+{
+	return strcmp(err, "unavailable") == 0 || script_call_error_is_transient(err, strlen(err));
 }

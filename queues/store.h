@@ -25,11 +25,14 @@ struct store;
  */
 typedef void store_cb(void *arg, json_t *reply, const char *err);
 
-struct store *store_new(struct event_base *base, const struct redis_target *t, const char *prefix);
+/* name: the connection's name in logs ("api", "responder"). */
+struct store *store_new(struct event_base *base, const struct redis_target *t, const char *prefix, const char *name);
 void store_start(struct store *s);
 void store_free(struct store *s);
 bool store_up(const struct store *s);
 const char *store_prefix(const struct store *s);
+/* Whether err (a callback's) is Redis's own passing trouble (unreachable, memory, loading, a failover). */
+bool store_error_transient(const char *err);
 /* Runs script with args (taken over); cb runs exactly once, now when Redis is down. */
 void store_run(struct store *s, struct lua_script *script, struct cmdargs *args, store_cb *cb, void *arg);
 /* A plain command (args taken over); cb runs exactly once. */

@@ -65,15 +65,41 @@ cmd_inbox_list_show(const json_t *j)
 	json_array_foreach(l, i, o) cmd_inbox_line(o);
 }
 
+/* Every open conversation, a page at a time (--json: one JSON answer per page). */
 int
 cmd_inbox_list(const struct client *c, int argc, char **argv)
 {
+	struct client_answer a;
+	char path[160] = "/v1/inbox?limit=200";
+	const char *next;
+	int rc, shown = 0;
+
 	(void)argv;
 	if (argc != 0) {
 		fprintf(stderr, "amuddu: inbox takes no arguments\n");
 		return CLIENT_USAGE;
 	}
-	return cmd_inbox_call(c, "GET", "/v1/inbox?limit=200", NULL, 200, cmd_inbox_list_show);
+	for (;;) {
+		if ((rc = client_call(c, "GET", path, NULL, NULL, 0, &a)) != CLIENT_OK)
+			return rc;
+		if (a.status != 200) {
+			rc = client_refused(&a);
+			client_answer_free(&a);
+			return rc;
+		}
+		if (c->json)
+			client_print_json(a.json);
+		else if (shown == 0 || json_array_size(json_object_get(a.json, "conversations")) > 0)
+			cmd_inbox_list_show(a.json);
+		shown++;
+		next = json_string_value(json_object_get(a.json, "next_cursor"));
+		if (next == NULL || strlen(next) > 100) {
+			client_answer_free(&a);
+			return CLIENT_OK;
+		}
+		snprintf(path, sizeof path, "/v1/inbox?limit=200&cursor=%s", next);
+		client_answer_free(&a);
+	}
 }
 
 static void

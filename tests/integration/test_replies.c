@@ -451,6 +451,50 @@ test_inbox(void **state)
 	}
 }
 
+/* Every inbox endpoint through Prism's validating proxy: the answers match docs/openapi.yaml. */
+static void
+test_inbox_through_prism(void **state)
+{
+	struct harness *h = *state;
+	char person[32], path[160];
+	const char *body = "{\"text\":\"Salam, ghadi n3ayet lik.\"}";
+	json_t *ans = NULL;
+	int port;
+
+	harness_person("+212770000071", person);
+	say(h, "whatsapp", "+212770000071", "Bonjour, je suis arrivé hier à Rabat");
+	(void)answer(h, "+212770000071", 1, 10000);
+	harness_prism_proxy_start(h, "docs/openapi.yaml", harness_gateway_port(h));
+	port = h->prism_port;
+	assert_int_equal(harness_api(port, "GET", "/v1/inbox?limit=2", AGENT, NULL, NULL, 0, NULL, &ans), 200);
+	json_decref(ans);
+	snprintf(path, sizeof path, "/v1/inbox/%s", person);
+	assert_int_equal(harness_api(port, "GET", path, AGENT, NULL, NULL, 0, NULL, &ans), 200);
+	json_decref(ans);
+	snprintf(path, sizeof path, "/v1/inbox/%s/reply", person);
+	assert_int_equal(
+	    harness_api(port, "POST", path, AGENT, "application/json", body, strlen(body), NULL, &ans), 202);
+	json_decref(ans);
+	assert_int_equal(harness_api(port, "POST", path, AGENT, "application/json", "{\"txt\":1}", 9, NULL, &ans), 422);
+	json_decref(ans);
+	snprintf(path, sizeof path, "/v1/inbox/%s/close", person);
+	assert_int_equal(harness_api(port, "POST", path, AGENT, NULL, NULL, 0, NULL, &ans), 200);
+	json_decref(ans);
+	assert_int_equal(harness_api(port, "POST", path, AGENT, NULL, NULL, 0, NULL, &ans), 409);
+	json_decref(ans);
+	assert_int_equal(
+	    harness_api(port, "GET", "/v1/inbox/000000000000000000000000", AGENT, NULL, NULL, 0, NULL, &ans), 404);
+	json_decref(ans);
+	/* A person who sent STOP gets no agent's answer either. */
+	say(h, "whatsapp", "+212770000071", "stop");
+	(void)answer(h, "+212770000071", 3, 10000);
+	snprintf(path, sizeof path, "/v1/inbox/%s/reply", person);
+	assert_int_equal(
+	    harness_api(port, "POST", path, AGENT, "application/json", body, strlen(body), NULL, &ans), 409);
+	json_decref(ans);
+	harness_prism_stop(h);
+}
+
 /* The aggregator's webhook is signed and deduplicated like the others. */
 static void
 test_generic_inbound_signed_and_deduplicated(void **state)
@@ -560,6 +604,7 @@ main(void)
 		cmocka_unit_test(test_menu_and_its_expiry),
 		cmocka_unit_test(test_reply_loop_limiter),
 		cmocka_unit_test(test_inbox),
+		cmocka_unit_test(test_inbox_through_prism),
 		cmocka_unit_test(test_generic_inbound_signed_and_deduplicated),
 	};
 	const struct CMUnitTest load[] = {

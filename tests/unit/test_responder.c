@@ -151,6 +151,13 @@ test_menu_numbers(void **state)
 	assert_int_equal(p.topic, KEYWORDS_AGENT);
 	assert_true(p.converse);
 	responder_plan_free(&p);
+	/* Muted: the menu is not sent, so it does not open. */
+	st.recent = 11;
+	decide(&st, "menu", now, &p);
+	assert_null(p.reply);
+	assert_null(p.menu);
+	responder_plan_free(&p);
+	st.recent = 1;
 	/* Past its end, or once it expired: the menu again. */
 	decide(&st, "9", now, &p);
 	assert_int_equal(p.topic, KEYWORDS_MENU);
@@ -235,6 +242,27 @@ test_inbox_acknowledgement(void **state)
 	responder_plan_free(&p);
 }
 
+/* A reaction is kept in the thread only; a voice note (media without text) reaches an agent. */
+static void
+test_silent_types(void **state)
+{
+	struct responder_state st;
+	struct responder_plan p;
+	struct responder_in reaction = { "", 0, "reaction", thursday(10, 0) };
+	struct responder_in voice = { "", 0, "audio", thursday(10, 0) };
+
+	(void)state;
+	person(&st, "fr");
+	responder_decide(&settings, &st, &reaction, &p);
+	assert_false(p.converse);
+	assert_null(p.reply);
+	responder_plan_free(&p);
+	responder_decide(&settings, &st, &voice, &p);
+	assert_true(p.converse);
+	assert_string_equal(p.reply_key, "inbox.ack_open");
+	responder_plan_free(&p);
+}
+
 static void
 test_reply_loop_paused(void **state)
 {
@@ -305,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_information_topic),
 		cmocka_unit_test(test_inbox_acknowledgement),
 		cmocka_unit_test(test_reply_loop_paused),
+		cmocka_unit_test(test_silent_types),
 		cmocka_unit_test(test_locale_follows),
 	};
 

@@ -324,7 +324,7 @@ test_marketing_optout(void **state)
 	route_free(r);
 }
 
-/* The reply lane answers someone who has just written: their STOP's confirmation goes, opted out or not. */
+/* The gateway's answer to someone who has just written: their STOP's confirmation goes, opted out or not. */
 static void
 test_reply_lane_not_held_by_opt_out(void **state)
 {
@@ -336,7 +336,12 @@ test_reply_lane_not_held_by_opt_out(void **state)
 	message(&m, CHANNEL_SMS, "reply");
 	m.opted_out = true;
 	m.lane = LANE_REPLY;
+	m.id = "~in-1796000000000-0";
 	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SEND);
+	/* Another producer's message on the reply lane, or an agent's: opt-out holds. */
+	m.id = "m0123456789abcdef";
+	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SKIP);
+	m.id = "~in-1796000000000-0";
 	m.lane = LANE_NOTIFY;
 	assert_int_equal(route_decide(r, &m, NOW, &plan), ROUTE_SKIP);
 	assert_string_equal(plan.why, "opted_out");

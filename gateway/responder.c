@@ -245,9 +245,12 @@ responder_read_cb(void *arg, json_t *reply, const char *err)
 		return;
 	}
 	/* XREADGROUP: null, or [[stream, entries]]; XAUTOCLAIM: [cursor, entries] (and deleted ids from Redis 7). */
-	if (json_is_array(reply) && json_array_size(reply) >= 2 && json_is_string(json_array_get(reply, 0)))
+	if (json_is_array(reply) && json_array_size(reply) >= 2 && json_is_string(json_array_get(reply, 0))) {
 		entries = json_array_get(reply, 1);
-	else if (json_is_array(reply) && json_array_size(reply) > 0)
+		/* More abandoned entries than one batch: the next read takes over the rest. */
+		if (strcmp(json_string_value(json_array_get(reply, 0)), "0-0") != 0)
+			r->last_reclaim_ms = 0;
+	} else if (json_is_array(reply) && json_array_size(reply) > 0)
 		entries = json_array_get(json_array_get(reply, 0), 1);
 	if (!json_is_array(entries) || json_array_size(entries) == 0) {
 		/* This consumer's own pending list is empty: on to new entries. */
@@ -362,8 +365,7 @@ responder_advance(struct responder *r)
 static bool
 responder_transient(const char *err)
 {
-	return strcmp(err, "unavailable") == 0 || store_error_transient(err) ||
-	    strncmp(err, "NOGROUP", 7) == 0;
+	return strcmp(err, "unavailable") == 0 || store_error_transient(err) || strncmp(err, "NOGROUP", 7) == 0;
 }
 
 static void

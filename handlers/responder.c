@@ -189,8 +189,9 @@ responder_decide(const struct responder_settings *s, const struct responder_stat
 {
 	struct keywords_result m;
 	struct responder_vars v = { .link = "", .first_name = st->first_name };
+	static const char *const info_keys[RESPONDER_INFO_TOPICS] = { "reply.training", "reply.employment",
+		"reply.residency", "reply.covid" };
 	const char *key = NULL;
-	char reply_key[32];
 	int info;
 
 	memset(plan, 0, sizeof *plan);
@@ -241,19 +242,14 @@ responder_decide(const struct responder_settings *s, const struct responder_stat
 		break;
 	default:
 		if (info >= 0) {
-			snprintf(reply_key, sizeof reply_key, "reply.%s", keywords_topic_name(plan->topic));
-			key = reply_key;
+			key = info_keys[info];
 			v.link = s->links[info];
 			plan->tags = s->tags[info][0] != '\0' ? s->tags[info] : NULL;
 		}
 		break;
 	}
-	if (key != NULL && s->answer && !plan->muted) {
+	if (key != NULL && s->answer && !plan->muted)
 		responder_render(s, plan, key, &v);
-		/* The key lives in the plan longer than reply_key does. */
-		if (plan->reply_key == reply_key)
-			plan->reply_key = "reply.topic";
-	}
 	/* A menu is open only when it was sent: numbers answer what the person saw. */
 	if (plan->topic == KEYWORDS_MENU && plan->reply == NULL)
 		plan->menu = NULL;

@@ -46,7 +46,7 @@ enum scripts_id {
 #define SCRIPTS_FINISH_HEAD(X) X(ttl)
 #define SCRIPTS_FINISH_ITEM(X) \
 	X(lane) X(entry) X(id) X(kid) X(attempt) X(outcome) X(channel) X(provider) X(pid) X(pkey) \
-	X(err) X(due) X(person) X(campaign) X(ckey) X(kind) X(optout) X(nf)
+	X(err) X(due) X(person) X(campaign) X(ckey) X(kind) X(optout) X(rcv) X(nf)
 #define SCRIPTS_SCHEDULE_HEAD(X) X(ttl)
 #define SCRIPTS_SCHEDULE_ITEM(X) \
 	X(lane) X(entry) X(id) X(kid) X(person) X(campaign) X(ckey) X(kind) X(channel) X(due) X(nf)

@@ -121,8 +121,8 @@ const char script_finish[] =
 	"    count(ckey, 'sent'); count(ckey, bych('sent', channel))\n"
 	"    if campaign ~= '' then\n"
 	"      later('SADD', P..'campaign:'..ckey..':sent', person)\n"
-	/* The campaigns each person was sent, for the agents' inbox and the campaign a reply answers. */
-	"      write('ZADD', P..'rcv:'..person, nows, campaign)\n"
+	/* The campaigns each contact was sent, for the agents' inbox and the campaign a reply answers. */
+	"      if rcv ~= '' then write('ZADD', P..'rcv:'..person, nows, campaign) end\n"
 	"    end\n"
 	"    local early\n"
 	"    if pid ~= '' then\n"

@@ -168,6 +168,7 @@ finish_item(struct call *c, const char *entry, const char *id, const char *attem
 	item[SCRIPTS_FINISH_I_ckey] = "c";
 	item[SCRIPTS_FINISH_I_kind] = "custom";
 	item[SCRIPTS_FINISH_I_optout] = "";
+	item[SCRIPTS_FINISH_I_rcv] = "";
 	item[SCRIPTS_FINISH_I_nf] = "6";
 	call_item(c, SCRIPTS_FINISH, item);
 	for (size_t i = 0; i < 6; i++)

@@ -41,6 +41,9 @@ static const struct config_key config_keys[] = {
 	{ "http", "max_body_bytes", CONFIG_LONG, OFF(http_max_body_bytes), 256, 64L * 1024 * 1024, NULL },
 	{ "http", "max_connections", CONFIG_INT, OFF(http_max_connections), 1, 100000, NULL },
 	{ "http", "request_timeout_ms", CONFIG_LONG, OFF(http_request_timeout_ms), 100, 600000, NULL },
+	{ "http", "import_max_bytes", CONFIG_LONG, OFF(http_import_max_bytes), 0, 1024L * 1024 * 1024, NULL },
+	{ "http", "import_connections", CONFIG_INT, OFF(http_import_connections), 0, 64, NULL },
+	{ "http", "import_timeout_ms", CONFIG_LONG, OFF(http_import_timeout_ms), 1000, 3600000, NULL },
 	{ "gateway", "sms_provider", CONFIG_STRING, OFF(sms_provider), 0, 0, NULL },
 	{ "gateway", "max_inflight", CONFIG_INT, OFF(max_inflight), 1, 100000, NULL },
 	{ "gateway", "consumer", CONFIG_STRING, OFF(consumer), 0, 0, NULL },
@@ -110,6 +113,12 @@ static void config_provider_put(struct config_provider *cp, const char *key, con
 static int config_providers_finish(struct config *c, const char *name, char *err, size_t errlen);
 static void config_env_name(char *out, size_t outlen, const char *section, const char *key);
 
+/* The topics' answers' links and the tags choosing them gives (training, employment, residency, covid). */
+static const char *const config_reply_links[] = { "https://www.entraide.ma", "https://www.anapec.org", "",
+	"https://www.sante.gov.ma" };
+static const char *const config_reply_tags[] = { "interest:training referred:entraide",
+	"interest:employment referred:anapec", "interest:residency", "interest:covid" };
+
 static char **
 config_string_at(struct config *c, size_t offset)
 {
@@ -133,6 +142,9 @@ config_new_defaults(void)
 	 * about 24 MiB.
 	 */
 	c->http_max_body_bytes = 64L * 1024;
+	c->http_import_max_bytes = 32L * 1024 * 1024;
+	c->http_import_connections = 2;
+	c->http_import_timeout_ms = 300000;
 	c->http_max_connections = 256;
 	c->http_request_timeout_ms = 10000;
 	c->sms_provider = xstrdup("");
@@ -172,14 +184,10 @@ config_new_defaults(void)
 	c->replies_max_per_minute = 10;
 	c->replies_mute_s = 900;
 	c->inbound_text_max = 4096;
-	c->reply_links[0] = xstrdup("https://www.entraide.ma");
-	c->reply_links[1] = xstrdup("https://www.anapec.org");
-	c->reply_links[2] = xstrdup("");
-	c->reply_links[3] = xstrdup("https://www.sante.gov.ma");
-	c->reply_tags[0] = xstrdup("interest:training referred:entraide");
-	c->reply_tags[1] = xstrdup("interest:employment referred:anapec");
-	c->reply_tags[2] = xstrdup("interest:residency");
-	c->reply_tags[3] = xstrdup("interest:covid");
+	for (size_t i = 0; i < 4; i++) {
+		c->reply_links[i] = xstrdup(config_reply_links[i]);
+		c->reply_tags[i] = xstrdup(config_reply_tags[i]);
+	}
 	c->agent_hours = (struct zone_quiet){ .on = true, .start_min = 9 * 60, .end_min = 17 * 60 };
 	c->agent_days = xstrdup("mon-fri");
 	return c;
@@ -536,36 +544,6 @@ struct config *
 config_load_string(const char *text, const char *name, char *err, size_t errlen)
 {
 	return config_load_common(NULL, text, name, err, errlen);
-}
-
-const struct config_provider *
-config_provider(const struct config *c, const char *name)
-{
-	for (size_t i = 0; i < c->nproviders; i++)
-		if (c->providers[i].enabled && strcmp(c->providers[i].ops->name, name) == 0)
-			return &c->providers[i];
-	return NULL;
-}
-
-const char *
-config_provider_get(const struct config *c, const char *provider, const char *key)
-{
-	const struct config_provider *cp = config_provider(c, provider);
-
-	if (cp == NULL)
-		return NULL;
-	for (size_t i = 0; i < cp->n; i++)
-		if (strcmp(cp->v[i].key, key) == 0)
-			return cp->v[i].value;
-	return NULL;
-}
-
-void
-config_provider_settings(const struct config *c, const struct config_provider *p, struct provider_settings *out)
-{
-	out->v = p->v;
-	out->n = p->n;
-	out->public_url = c->http_public_url != NULL ? c->http_public_url : "";
 }
 
 void

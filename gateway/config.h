@@ -31,6 +31,9 @@ struct config {
 	char *http_listen;     /* host:port, or "off" */
 	char *http_public_url; /* how providers reach us; default http://<listen>, "" when listen is off */
 	long http_max_body_bytes;
+	long http_import_max_bytes;   /* POST /v1/contacts/import: its body limit, */
+	int http_import_connections;  /* how many at a time, */
+	long http_import_timeout_ms;  /* and its deadline */
 	int http_max_connections;     /* open HTTP connections at once */
 	long http_request_timeout_ms; /* a request's first byte to its whole body */
 	/* provider sections, one per registered provider (handlers/providers.c) */

@@ -1,7 +1,7 @@
 # What each module in gateway/ needs from other modules: the unit tests and
 # fuzz targets link a module with exactly this (and what that needs in turn).
 # Held to the layering of docs/design.md by scripts/check-layers.
-NEEDS_gateway/config := gateway/config_api gateway/config_check gateway/util/xmalloc gateway/util/zone handlers/providers
+NEEDS_gateway/config := gateway/config_api gateway/config_check gateway/config_provider gateway/util/xmalloc gateway/util/zone handlers/providers
 NEEDS_gateway/config_api := gateway/util/domain gateway/util/xmalloc
 NEEDS_gateway/dispatch := gateway/util/buf gateway/util/log gateway/util/xmalloc handlers/provider
 NEEDS_gateway/gateway := locales/catalog gateway/api gateway/campaign_run gateway/responder gateway/throttle queues/store gateway/config gateway/dispatch gateway/http gateway/metrics gateway/route gateway/sender gateway/util/log gateway/util/xmalloc gateway/webhook queues/outbox queues/receipts queues/redis_url
@@ -23,3 +23,4 @@ NEEDS_gateway/throttle := gateway/util/log gateway/util/xmalloc queues/cmdargs q
 NEEDS_gateway/api_messages := gateway/api gateway/util/domain gateway/util/phone gateway/util/xmalloc gateway/util/zone queues/cmdargs queues/store
 NEEDS_gateway/api_inbox := gateway/api gateway/api_messages gateway/util/phone gateway/util/xmalloc gateway/util/zone queues/cmdargs queues/conversations queues/store
 NEEDS_gateway/responder := gateway/util/log gateway/util/xmalloc gateway/util/zone handlers/keywords handlers/responder queues/cmdargs queues/conversations queues/store
+NEEDS_gateway/config_provider :=

@@ -269,7 +269,8 @@ gateway_http_new(struct gateway *gw, char *err, size_t errlen)
 	struct webhook_provider wp[METRICS_MAX_PROVIDERS];
 	struct http_handlers hh = { gateway_ready, gateway_metrics, gateway_webhook, gateway_api };
 	struct http_settings hs = { cfg->http_listen, cfg->http_max_body_bytes, cfg->http_max_connections,
-		cfg->http_request_timeout_ms };
+		cfg->http_request_timeout_ms, cfg->http_import_max_bytes, cfg->http_import_connections,
+		cfg->http_import_timeout_ms };
 
 	gw->receipts = receipts_new(gw->base, &rs);
 	for (size_t i = 0; i < gw->nproviders; i++) {

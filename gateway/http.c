@@ -85,8 +85,7 @@ http_new(struct event_base *base, const struct http_settings *s, struct metrics 
 	/* Linux takes a second listen() on a listening socket as a new backlog. */
 	if (listen(fd, HTTP_BACKLOG) != 0)
 		log_warn("http: cannot deepen the listen backlog: %s", strerror(errno));
-	h->conns = http_conns_new(
-	    base, h->evh, evhttp_bound_socket_get_listener(h->sock), mt, s->max_connections, s->request_timeout_ms);
+	h->conns = http_conns_new(base, h->evh, evhttp_bound_socket_get_listener(h->sock), mt, s);
 	log_info("http listening on %s max_connections=%d request_timeout_ms=%ld max_body_bytes=%ld", addr,
 	    s->max_connections, s->request_timeout_ms, s->max_body_bytes);
 	return h;

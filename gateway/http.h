@@ -33,6 +33,14 @@ struct http_settings {
 	long max_body_bytes;     /* larger bodies are refused with 413 */
 	int max_connections;     /* open at once; the oldest not yet with a whole request makes room */
 	long request_timeout_ms; /* from a request's first byte to its whole body */
+	/*
+	 * A contacts import (POST /v1/contacts/import) may bring a spreadsheet:
+	 * up to import_max_bytes within import_timeout_ms, import_connections at
+	 * a time (the others get max_body_bytes), so that the memory bound holds.
+	 */
+	long import_max_bytes;
+	int import_connections;
+	long import_timeout_ms;
 };
 
 /* Listens as s says; counts what it refuses in mt. Returns NULL with the reason in err. */

@@ -54,6 +54,7 @@ struct http_conn {
 	char line[64]; /* the start of the request line, which names the provider */
 	size_t linelen;
 	bool line_done;
+	bool import;                  /* this request is a contacts import holding one of the larger limits */
 	TAILQ_ENTRY(http_conn) entry; /* in pending, else in queue unless HANDLED */
 };
 TAILQ_HEAD(http_conn_list, http_conn);
@@ -74,6 +75,9 @@ struct http_conns {
 	int accepted; /* in this loop turn */
 	bool batch_full, paused;
 	unsigned long long since[METRICS_WEBHOOK_COUNT]; /* dropped since the last report */
+	long default_max, import_max;                    /* body limits: every request's, a contacts import's */
+	size_t import_slots, import_active;              /* imports with the larger limit: at most, now */
+	struct timeval import_timeout;
 	LIST_ENTRY(http_conns) all;
 };
 
@@ -93,6 +97,8 @@ static void http_conn_input_cb(struct evbuffer *buf, const struct evbuffer_cb_in
 static void http_conn_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
 static void http_conn_start(struct http_conn *c);
 static void http_conn_capture(struct http_conn *c);
+static void http_conn_limits(struct http_conn *c);
+static void http_conn_limits_end(struct http_conn *c, bool connected);
 static void http_conn_refused(struct http_conn *c, struct evbuffer *out, size_t offset);
 static size_t http_conn_provider(const struct http_conn *c, const struct metrics *mt, char *name, size_t namelen);
 static void http_conn_deadline_cb(evutil_socket_t fd, short what, void *arg);
@@ -102,14 +108,20 @@ static void http_conn_free(struct http_conn *c);
 
 struct http_conns *
 http_conns_new(struct event_base *base, struct evhttp *evh, struct evconnlistener *listener, struct metrics *mt,
-    int max_connections, long request_timeout_ms)
+    const struct http_settings *s)
 {
 	struct http_conns *hc = xcalloc(1, sizeof *hc);
+	long request_timeout_ms = s->request_timeout_ms;
 
 	hc->base = base;
 	hc->listener = listener;
 	hc->mt = mt;
-	hc->max = max_connections > 0 ? (size_t)max_connections : 1;
+	hc->max = s->max_connections > 0 ? (size_t)s->max_connections : 1;
+	hc->default_max = s->max_body_bytes;
+	hc->import_max = s->import_max_bytes;
+	hc->import_slots = s->import_connections > 0 ? (size_t)s->import_connections : 0;
+	hc->import_timeout.tv_sec = s->import_timeout_ms / 1000;
+	hc->import_timeout.tv_usec = (s->import_timeout_ms % 1000) * 1000;
 	TAILQ_INIT(&hc->pending);
 	TAILQ_INIT(&hc->queue);
 	hc->timeout.tv_sec = request_timeout_ms / 1000;
@@ -171,6 +183,7 @@ http_conns_handled(struct http_conns *hc, struct evhttp_request *req)
 	c->linelen = 0;
 	c->line_done = false;
 	evtimer_del(c->deadline);
+	http_conn_limits_end(c, true);
 }
 
 /*
@@ -446,6 +459,43 @@ http_conn_capture(struct http_conn *c)
 	c->linelen = n > 0 ? (size_t)n : 0;
 	c->line[c->linelen] = '\0';
 	c->line_done = c->linelen == sizeof c->line - 1 || memchr(c->line, '\n', c->linelen) != NULL;
+	if (c->line_done)
+		http_conn_limits(c);
+}
+
+/*
+ * The request line is known before its headers are read: a contacts import
+ * gets the larger body limit and deadline while one of its few places is
+ * free (else the common limit, and 413 for a big file). evhttp compares the
+ * declared length with the connection's limit once the headers are whole.
+ */
+static void
+http_conn_limits(struct http_conn *c)
+{
+	static const char import[] = "POST /v1/contacts/import";
+	struct http_conns *hc = c->hc;
+	size_t n = sizeof import - 1;
+
+	if (c->import || hc->import_max <= hc->default_max || hc->import_active >= hc->import_slots)
+		return;
+	if (c->linelen <= n || memcmp(c->line, import, n) != 0 || (c->line[n] != ' ' && c->line[n] != '?'))
+		return;
+	c->import = true;
+	hc->import_active++;
+	evhttp_connection_set_max_body_size(c->evcon, (ev_ssize_t)hc->import_max);
+	evtimer_add(c->deadline, &hc->import_timeout);
+}
+
+/* The import's request is whole (or its connection gone): the next request has the common limits. */
+static void
+http_conn_limits_end(struct http_conn *c, bool connected)
+{
+	if (!c->import)
+		return;
+	c->import = false;
+	c->hc->import_active--;
+	if (connected)
+		evhttp_connection_set_max_body_size(c->evcon, (ev_ssize_t)c->hc->default_max);
 }
 
 /*
@@ -540,6 +590,7 @@ http_conn_free(struct http_conn *c)
 	evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
 	if (c->phase == HTTP_CONN_PENDING)
 		bufferevent_decref(c->bev);
+	http_conn_limits_end(c, false);
 	event_free(c->deadline);
 	if (c->fd >= 0 && (size_t)c->fd < hc->nfd && hc->by_fd[c->fd] == c)
 		hc->by_fd[c->fd] = NULL;

@@ -11,6 +11,7 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 
+#include "gateway/http.h"
 #include "gateway/metrics.h"
 
 struct http_conns;
@@ -21,7 +22,7 @@ struct http_conns;
  * its first byte. Counts what it drops in mt.
  */
 struct http_conns *http_conns_new(struct event_base *base, struct evhttp *evh, struct evconnlistener *listener,
-    struct metrics *mt, int max_connections, long request_timeout_ms);
+    struct metrics *mt, const struct http_settings *s);
 /* Once evhttp_free() has closed every connection. */
 void http_conns_free(struct http_conns *hc);
 /* req is whole and goes to the gateway: its connection is neither timed nor evicted until it is answered. */

@@ -239,6 +239,45 @@ test_windows_1252_and_empty_files(void **state)
 	json_decref(j);
 }
 
+/*
+ * A spreadsheet far over [http] max_body_bytes (64 KiB) in one request, as
+ * curl --data-binary sends it: the import's own limit takes it; any other
+ * route still refuses such a body with 413.
+ */
+static void
+test_import_in_one_request(void **state)
+{
+	struct harness *h = *state;
+	int port = harness_gateway_port(h);
+	size_t cap = 3 * 1024 * 1024, len = 0;
+	char *csv = malloc(cap), *s;
+	struct harness_http hc = { 0 };
+	json_t *j;
+	int rows = 0;
+
+	assert_non_null(csv);
+	len += (size_t)snprintf(csv, cap, "nom;téléphone;ville;langue\r\n");
+	while (len < 2 * 1024 * 1024) {
+		len += (size_t)snprintf(csv + len, cap - len,
+		    "Personne numéro %d de Salé;07 66 %02d %02d %02d;Salé;fr\r\n", rows, rows / 10000 % 100,
+		    rows / 100 % 100, rows % 100);
+		rows++;
+	}
+	assert_int_equal(import(h, port, "?mode=valid", csv, len, NULL, &j), 200);
+	assert_int_equal(report(j, "rows"), rows);
+	assert_int_equal(report(j, "refused"), 0);
+	json_decref(j);
+	s = contact_field(h, "+212766000042", "city");
+	assert_string_equal(s, "Salé");
+	free(s);
+	/* The larger limit is the import's alone. */
+	assert_int_equal(harness_request(&hc, port, "POST", "/webhooks/twilio/status", NULL, csv, len, NULL), 413);
+	harness_http_close(&hc);
+	assert_int_equal(harness_api(port, "POST", "/v1/segments", AGENT, "application/json", csv, len, NULL, &j), 413);
+	json_decref(j);
+	free(csv);
+}
+
 /* The same Idempotency-Key twice: the first answer again, and one import in the audit stream. */
 static void
 test_idempotency_and_audit(void **state)
@@ -481,6 +520,8 @@ main(void)
 		cmocka_unit_test(test_list_show_update),
 		cmocka_unit_test(test_export_and_erase),
 		cmocka_unit_test(test_import_through_prism),
+		/* Last: its 40,000 contacts would make the others' pages long. */
+		cmocka_unit_test(test_import_in_one_request),
 	};
 
 	return cmocka_run_group_tests_name("contacts", tests, setup, harness_teardown);

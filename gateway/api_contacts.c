@@ -370,11 +370,11 @@ import_committed(void *arg, json_t *reply, const char *err)
 	const char *next = json_string_value(reply);
 
 	if (err != NULL || next == NULL) {
-		/* What was applied stays applied; the staged rest expires. Said so, not hidden. */
+		/* What was applied stays applied; a gateway writes the staged rest once the store answers. */
 		log_warn("contacts import %s stopped while writing: %s", im->id, err != NULL ? err : "bad reply");
 		api_error(im->c, 503, "unavailable", NULL,
-		    "the store stopped answering while the contacts were written: part of the file may be imported; "
-		    "send it again (importing the same file twice changes nothing)");
+		    "the store stopped answering while the contacts were written: the rest of the file is written "
+		    "once it answers again; sending the file again changes nothing");
 		import_free(im);
 		return;
 	}

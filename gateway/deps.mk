@@ -4,7 +4,7 @@
 NEEDS_gateway/config := gateway/config_api gateway/config_check gateway/config_provider gateway/util/xmalloc gateway/util/zone handlers/providers
 NEEDS_gateway/config_api := gateway/util/domain gateway/util/xmalloc
 NEEDS_gateway/dispatch := gateway/util/buf gateway/util/log gateway/util/xmalloc handlers/provider
-NEEDS_gateway/gateway := locales/catalog gateway/api gateway/campaign_run gateway/responder gateway/throttle queues/store gateway/config gateway/dispatch gateway/http gateway/metrics gateway/route gateway/sender gateway/util/log gateway/util/xmalloc gateway/webhook queues/outbox queues/receipts queues/redis_url
+NEEDS_gateway/gateway := locales/catalog gateway/api gateway/campaign_run gateway/import_resume gateway/responder gateway/throttle queues/store gateway/config gateway/dispatch gateway/http gateway/metrics gateway/route gateway/sender gateway/util/log gateway/util/xmalloc gateway/webhook queues/outbox queues/receipts queues/redis_url
 NEEDS_gateway/http := gateway/http_conns gateway/util/buf gateway/util/log gateway/util/xmalloc
 NEEDS_gateway/http_conns := gateway/metrics gateway/util/log gateway/util/xmalloc
 NEEDS_gateway/metrics := gateway/util/buf gateway/util/domain gateway/util/log gateway/util/xmalloc
@@ -24,3 +24,4 @@ NEEDS_gateway/api_messages := gateway/api gateway/util/domain gateway/util/phone
 NEEDS_gateway/api_inbox := gateway/api gateway/api_messages gateway/util/phone gateway/util/xmalloc gateway/util/zone queues/cmdargs queues/conversations queues/store
 NEEDS_gateway/responder := gateway/util/log gateway/util/xmalloc gateway/util/zone handlers/keywords handlers/responder queues/cmdargs queues/conversations queues/store
 NEEDS_gateway/config_provider :=
+NEEDS_gateway/import_resume := gateway/util/log gateway/util/xmalloc queues/cmdargs queues/contacts queues/store

@@ -19,6 +19,7 @@
 #include "locales/catalog.h"
 #include "gateway/dispatch.h"
 #include "gateway/http.h"
+#include "gateway/import_resume.h"
 #include "gateway/metrics.h"
 #include "gateway/responder.h"
 #include "gateway/route.h"
@@ -45,6 +46,7 @@ struct gateway {
 	struct store *store; /* the API's and the campaigns' Redis connection */
 	struct campaign_run *campaigns;
 	struct responder *responder; /* answers people who write */
+	struct import_resume *imports; /* finishes imports a dead gateway left half written */
 	struct throttle *throttle;
 	struct catalog *catalog; /* the standard messages, [locales] dir */
 	struct http *http;
@@ -348,6 +350,7 @@ gateway_new(struct config *cfg, char *err, size_t errlen)
 		goto fail;
 	if ((gw->responder = responder_new(gw->base, &gw->target, cfg, gw->catalog, err, errlen)) == NULL)
 		goto fail;
+	gw->imports = import_resume_new(gw->base, gw->store);
 	gw->sigterm_ev = evsignal_new(gw->base, SIGTERM, gateway_signal_cb, gw);
 	gw->sigint_ev = evsignal_new(gw->base, SIGINT, gateway_signal_cb, gw);
 	gw->shutdown_ev = evtimer_new(gw->base, gateway_shutdown_timeout_cb, gw);
@@ -379,6 +382,7 @@ gateway_run(struct gateway *gw)
 	store_start(gw->store);
 	campaign_run_start(gw->campaigns);
 	responder_start(gw->responder);
+	import_resume_start(gw->imports);
 	outbox_start(gw->outbox);
 	receipts_start(gw->receipts);
 	/* main() held these back until the signal events existed. */
@@ -400,8 +404,11 @@ gateway_free(struct gateway *gw)
 	if (gw->dispatch != NULL)
 		dispatch_abort_all(gw->dispatch);
 	/* First: calls still waiting for the store are answered while those who wait for them exist. */
+	if (gw->imports != NULL)
+		import_resume_stop(gw->imports);
 	store_free(gw->store);
 	responder_free(gw->responder);
+	import_resume_free(gw->imports);
 	sender_free(gw->sender);
 	outbox_free(gw->outbox);
 	dispatch_free(gw->dispatch);
@@ -476,6 +483,7 @@ gateway_signal_cb(evutil_socket_t sig, short what, void *arg)
 	outbox_stop(gw->outbox);
 	campaign_run_stop(gw->campaigns);
 	responder_stop(gw->responder);
+	import_resume_stop(gw->imports);
 }
 
 static void

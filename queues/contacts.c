@@ -41,8 +41,35 @@ static const char contacts_commit_text[] = CONTACTS_COMMON
 	"  local row = cjson.decode(r[2][i + 1])\n"
 	"  apply(r[2][i], hash(P..'contact:'..r[2][i]), row, now, source, by)\n"
 	"end\n"
-	"if r[1] == '0' then redis.call('DEL', rows, P..'import:'..id..':seen', P..'import:'..id, P..'import:'..id..':errors') end\n"
+	"local meta = P..'import:'..id\n"
+	"if r[1] == '0' then\n"
+	"  redis.call('DEL', rows, meta..':seen', meta, meta..':errors')\n"
+	"  redis.call('SREM', P..'imports:committing', id)\n"
+	"else\n"
+	/* Where it stands, so that another gateway finishes it if this one dies before the last step. */
+	"  redis.call('HSET', meta, 'commit_cursor', r[1], 'commit_at', now, 'commit_source', source, 'commit_by', by)\n"
+	"  redis.call('SADD', P..'imports:committing', id)\n"
+	"end\n"
 	"return r[1]\n";
+
+/*
+ * resume: P, now (ms), stale (ms): an import whose writing stopped (its
+ * gateway died between two steps) for longer than stale, claimed for the
+ * caller: [id, cursor, source, by], or [] when there is none.
+ */
+static const char contacts_resume_text[] =
+	"local P, now, stale = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+	"for _, id in ipairs(redis.call('SMEMBERS', P..'imports:committing')) do\n"
+	"  local meta = P..'import:'..id\n"
+	"  local m = redis.call('HMGET', meta, 'commit_cursor', 'commit_at', 'commit_source', 'commit_by')\n"
+	"  if not m[1] or redis.call('EXISTS', meta..':rows') == 0 then\n"
+	"    redis.call('SREM', P..'imports:committing', id)\n"
+	"  elseif now - tonumber(m[2] or '0') > stale then\n"
+	"    redis.call('HSET', meta, 'commit_at', string.format('%d', now))\n"
+	"    return {id, m[1], m[3] or 'import', m[4] or ''}\n"
+	"  end\n"
+	"end\n"
+	"return {}\n";
 
 /*
  * A part of an import: parts come in order, from the token that began it;
@@ -147,6 +174,7 @@ static const char contacts_erase_text[] = CONTACTS_COMMON
 
 struct lua_script contacts_stage = { "contacts_stage", contacts_stage_text, "" };
 struct lua_script contacts_commit = { "contacts_commit", contacts_commit_text, "" };
+struct lua_script contacts_resume = { "contacts_resume", contacts_resume_text, "" };
 struct lua_script contacts_drop = { "contacts_drop", contacts_drop_text, "" };
 struct lua_script contacts_part_begin = { "contacts_part_begin", contacts_part_begin_text, "" };
 struct lua_script contacts_part_end = { "contacts_part_end", contacts_part_end_text, "" };

@@ -27,6 +27,12 @@ extern struct lua_script contacts_stage;
  * the import's keys deleted).
  */
 extern struct lua_script contacts_commit;
+/*
+ * resume: P, now (ms), stale (ms): an import left half written (its gateway
+ * died between two commit steps) for longer than stale, claimed: [id,
+ * cursor, source, by] to go on committing from, or [].
+ */
+extern struct lua_script contacts_resume;
 /* part_begin: P, import id, part (from 1), owner, settings, ttl: "ok" or "conflict:<the part expected>". */
 extern struct lua_script contacts_part_begin;
 /* part_end: P, import id, part, rows, refused, ttl, errors (JSON)…: the import's totals so far (see queues/contacts.c). */

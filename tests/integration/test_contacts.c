@@ -14,7 +14,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/integration/harness.h"
 
@@ -278,6 +281,78 @@ test_import_in_one_request(void **state)
 	free(csv);
 }
 
+/*
+ * kill -9 of the gateway while an import's rows are being written: the
+ * next gateway finds the import half written and writes the rest, so the
+ * whole file is in, each row once.
+ */
+static void
+test_import_finished_after_a_crash(void **state)
+{
+	struct harness *h = *state;
+	size_t cap = 4 * 1024 * 1024, len = 0;
+	char *csv = malloc(cap);
+	long long before, end;
+	redisReply *r;
+	int rows = 0, status;
+	pid_t child;
+	char person[32];
+
+	assert_non_null(csv);
+	harness_person("+212522059999", person);
+	len += (size_t)snprintf(csv, cap, "phone,name,city\n");
+	for (rows = 0; rows < 60000; rows++)
+		len += (size_t)snprintf(csv + len, cap - len, "+2125220%05d,Personne %d,Oujda\n", rows, rows);
+	r = harness_cmd(h, "ZCARD " HARNESS_PREFIX "contacts");
+	before = r->integer;
+	freeReplyObject(r);
+	if ((child = fork()) == 0) {
+		json_t *j = NULL;
+
+		(void)import(h, harness_gateway_port(h), "", csv, len, NULL, &j);
+		_exit(0);
+	}
+	assert_true(child > 0);
+	/* The first step written, the rest not yet: the gateway dies. */
+	for (end = harness_now_ms() + 60000; harness_now_ms() < end; harness_sleep_ms(1)) {
+		r = harness_cmd(h, "SCARD " HARNESS_PREFIX "imports:committing");
+		if (r->integer > 0) {
+			freeReplyObject(r);
+			break;
+		}
+		freeReplyObject(r);
+	}
+	harness_gateway_signal(h, SIGKILL);
+	harness_gateway_wait(h, 5000);
+	waitpid(child, &status, 0);
+	r = harness_cmd(h, "ZCARD " HARNESS_PREFIX "contacts");
+	print_message("gateway killed with %lld of %d rows written\n", r->integer - before, rows);
+	assert_true(r->integer - before < rows);
+	freeReplyObject(r);
+	harness_gateway_start(h);
+	harness_gateway_wait_http(h);
+	for (end = harness_now_ms() + 90000; harness_now_ms() < end; harness_sleep_ms(200)) {
+		r = harness_cmd(h, "SCARD " HARNESS_PREFIX "imports:committing");
+		if (r->integer == 0) {
+			freeReplyObject(r);
+			break;
+		}
+		freeReplyObject(r);
+	}
+	r = harness_cmd(h, "ZCARD " HARNESS_PREFIX "contacts");
+	assert_int_equal(r->integer - before, rows);
+	freeReplyObject(r);
+	/* Every row whole, its index included. */
+	r = harness_cmd(h, "SCARD " HARNESS_PREFIX "ix:city:oujda");
+	assert_true(r->integer >= rows);
+	freeReplyObject(r);
+	r = harness_cmd(h, "HGET " HARNESS_PREFIX "contact:%s name", person);
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	assert_string_equal(r->str, "Personne 59999");
+	freeReplyObject(r);
+	free(csv);
+}
+
 /* The same Idempotency-Key twice: the first answer again, and one import in the audit stream. */
 static void
 test_idempotency_and_audit(void **state)
@@ -522,6 +597,7 @@ main(void)
 		cmocka_unit_test(test_import_through_prism),
 		/* Last: its 40,000 contacts would make the others' pages long. */
 		cmocka_unit_test(test_import_in_one_request),
+		cmocka_unit_test(test_import_finished_after_a_crash),
 	};
 
 	return cmocka_run_group_tests_name("contacts", tests, setup, harness_teardown);

@@ -241,7 +241,7 @@ void
 api_inbox_reply(struct api_call *c)
 {
 	json_t *body = api_body_json(c);
-	const char *text, *key, *prefix = store_prefix(c->api->store);
+	const char *text, *key, *prefix;
 	struct inbox_reply_call *rc;
 	struct cmdargs a;
 	json_t *val;
@@ -263,6 +263,7 @@ api_inbox_reply(struct api_call *c)
 	}
 	if (!inbox_id_ok(c))
 		goto out;
+	prefix = store_prefix(c->api->store);
 	rc = xcalloc(1, sizeof *rc);
 	rc->c = c;
 	api_message_id(rc->id);

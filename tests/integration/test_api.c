@@ -206,10 +206,15 @@ test_every_endpoint_refuses(void **state)
 		{ "POST", "/v1/campaigns/c000000000000/cancel", MONITORING, false },
 		{ "POST", "/v1/messages", MONITORING, true },
 		{ "GET", "/v1/messages/m0123456789abcdef", MONITORING, false },
+		{ "GET", "/v1/inbox", MONITORING, false },
+		{ "GET", "/v1/inbox/0123456789abcdef01234567", MONITORING, false },
+		{ "POST", "/v1/inbox/0123456789abcdef01234567/reply", MONITORING, true },
+		{ "POST", "/v1/inbox/0123456789abcdef01234567/close", MONITORING, false },
 	};
 	struct harness *h = *state;
 	int port = harness_gateway_port(h);
 	json_t *j;
+	long code;
 
 	for (size_t i = 0; i < sizeof eps / sizeof eps[0]; i++) {
 		const char *type = eps[i].json ? "application/json" : NULL, *body = eps[i].json ? "{\"x\": " : NULL;
@@ -222,8 +227,8 @@ test_every_endpoint_refuses(void **state)
 		expect_error(j, "forbidden", NULL);
 		if (!eps[i].json)
 			continue;
-		if (call(h, port, eps[i].method, eps[i].path, ADMIN, type, body, &j) != 400)
-			fail_msg("%s %s with a malformed body: not 400", eps[i].method, eps[i].path);
+		if ((code = call(h, port, eps[i].method, eps[i].path, ADMIN, type, body, &j)) != 400)
+			fail_msg("%s %s with a malformed body: %ld, not 400", eps[i].method, eps[i].path, code);
 		expect_error(j, "malformed_json", NULL);
 	}
 	/* The import's body is CSV: a malformed one is an unreadable file. */

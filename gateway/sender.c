@@ -114,7 +114,6 @@ static void
 sender_queue(struct sender_job *j, bool first)
 {
 	struct sender *s = j->s;
-
 	struct sender_job *last = NULL, *k;
 
 	s->nwaiting++;

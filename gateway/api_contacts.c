@@ -33,6 +33,7 @@ struct import {
 	char id[CONFIG_API_NAME_MAX + 72]; /* "u-<token>-<upload>", or 32 hex digits */
 	long part;                         /* this request's part of the import, from 1 */
 	bool last;                         /* the import ends with this part */
+	long steps;                        /* commit steps written */
 	char settings[64];                 /* mode, dry run and encoding: every part must say the same */
 	json_t *totals;                    /* the import's totals after this part (queues/contacts.h, part_end) */
 	bool valid_only, dry_run, cp1252;
@@ -372,12 +373,18 @@ import_committed(void *arg, json_t *reply, const char *err)
 	if (err != NULL || next == NULL) {
 		/* What was applied stays applied; a gateway writes the staged rest once the store answers. */
 		log_warn("contacts import %s stopped while writing: %s", im->id, err != NULL ? err : "bad reply");
-		api_error(im->c, 503, "unavailable", NULL,
-		    "the store stopped answering while the contacts were written: the rest of the file is written "
-		    "once it answers again; sending the file again changes nothing");
+		if (im->steps == 0)
+			api_error(im->c, 503, "unavailable", NULL,
+			    "the store stopped answering before the contacts were written: nothing is written; send "
+			    "the file again");
+		else
+			api_error(im->c, 503, "unavailable", NULL,
+			    "the store stopped answering while the contacts were written: the rest of the file is "
+			    "written once it answers again; sending the file again changes nothing");
 		import_free(im);
 		return;
 	}
+	im->steps++;
 	if (strcmp(next, "0") != 0) {
 		import_commit(im, next);
 		return;

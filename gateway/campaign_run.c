@@ -316,8 +316,9 @@ campaign_chunk_read(void *arg, json_t *reply, const char *err)
 	const char *kind = campaign_field(r, "kind"), *lane = campaign_field(r, "lane");
 	const char *channel = campaign_field(r, "channel"), *expires = campaign_field(r, "expires_at");
 	bool substitute = strcmp(campaign_field(r, "substitute"), "1") == 0;
-	bool marketing_wa =
-	    strcmp(campaign_field(r, "template_category"), "marketing") == 0 && strcmp(channel, "sms") != 0;
+	bool marketing = strcmp(campaign_field(r, "template_category"), "marketing") == 0;
+	/* WhatsApp only: no SMS to fall back on, so a person who stopped our marketing there gets nothing. */
+	bool marketing_wa = marketing && strcmp(channel, "whatsapp") == 0;
 	struct cmdargs entries;
 	long n = 0, no_text = 0, marketing_optout = 0;
 	char expires_s[24] = "";
@@ -400,7 +401,7 @@ campaign_chunk_read(void *arg, json_t *reply, const char *err)
 		CAMPAIGN_FIELD("channel", channel, strlen(channel));
 		CAMPAIGN_FIELD("origin", "campaign", 8);
 		/* Checked again at each attempt: the person may stop marketing messages after this. */
-		if (marketing_wa)
+		if (marketing && strcmp(channel, "sms") != 0)
 			CAMPAIGN_FIELD("category", "marketing", 9);
 		if (expires_s[0] != '\0')
 			CAMPAIGN_FIELD("expires", expires_s, strlen(expires_s));

@@ -142,7 +142,7 @@ config_new_defaults(void)
 	 * about 24 MiB.
 	 */
 	c->http_max_body_bytes = 64L * 1024;
-	c->http_import_max_bytes = 32L * 1024 * 1024;
+	c->http_import_max_bytes = 8L * 1024 * 1024;
 	c->http_import_connections = 2;
 	c->http_import_timeout_ms = 300000;
 	c->http_max_connections = 256;

@@ -98,7 +98,7 @@ static void http_conn_output_cb(struct evbuffer *buf, const struct evbuffer_cb_i
 static void http_conn_start(struct http_conn *c);
 static void http_conn_capture(struct http_conn *c);
 static void http_conn_limits(struct http_conn *c);
-static void http_conn_limits_end(struct http_conn *c, bool connected);
+static void http_conn_limits_end(struct http_conn *c);
 static void http_conn_refused(struct http_conn *c, struct evbuffer *out, size_t offset);
 static size_t http_conn_provider(const struct http_conn *c, const struct metrics *mt, char *name, size_t namelen);
 static void http_conn_deadline_cb(evutil_socket_t fd, short what, void *arg);
@@ -183,7 +183,9 @@ http_conns_handled(struct http_conns *hc, struct evhttp_request *req)
 	c->linelen = 0;
 	c->line_done = false;
 	evtimer_del(c->deadline);
-	http_conn_limits_end(c, true);
+	/* The next request on this connection has the common limit; the body stays held until answered. */
+	if (c->import)
+		evhttp_connection_set_max_body_size(c->evcon, (ev_ssize_t)hc->default_max);
 }
 
 /*
@@ -231,13 +233,14 @@ http_conns_turn_cb(evutil_socket_t fd, short what, void *arg)
 		TAILQ_REMOVE(&hc->pending, c, entry);
 		http_conns_attach(hc, c);
 	}
-	/*
-	 * Providers send a whole request within milliseconds of connecting;
-	 * the connection that has waited longest without a whole request is
-	 * the one least likely to be a provider's.
-	 */
-	while (hc->n > hc->max && (c = TAILQ_FIRST(&hc->queue)) != NULL)
+	/* The longest wait without a whole request is least likely a provider's (imports are long by nature). */
+	while (hc->n > hc->max) {
+		for (c = TAILQ_FIRST(&hc->queue); c != NULL && c->import; c = TAILQ_NEXT(c, entry)) {
+		}
+		if (c == NULL)
+			break; /* only imports left */
 		http_conn_drop(c, METRICS_WEBHOOK_EVICTED);
+	}
 	hc->accepted = 0;
 	if (hc->batch_full) {
 		hc->batch_full = false;
@@ -435,6 +438,8 @@ http_conn_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, v
 	}
 	if (c->phase == HTTP_CONN_ANSWERING && evbuffer_get_length(buf) == 0) {
 		c->phase = HTTP_CONN_READING;
+		/* The import answered, its body freed with its request: its place is free. */
+		http_conn_limits_end(c);
 		/* The next request may have come with the last one, in the same read. */
 		if (!c->started && evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
 			http_conn_start(c);
@@ -463,12 +468,7 @@ http_conn_capture(struct http_conn *c)
 		http_conn_limits(c);
 }
 
-/*
- * The request line is known before its headers are read: a contacts import
- * gets the larger body limit and deadline while one of its few places is
- * free (else the common limit, and 413 for a big file). evhttp compares the
- * declared length with the connection's limit once the headers are whole.
- */
+/* A contacts import (known by its request line, before its headers) gets the larger limits while a place is free. */
 static void
 http_conn_limits(struct http_conn *c)
 {
@@ -486,16 +486,14 @@ http_conn_limits(struct http_conn *c)
 	evtimer_add(c->deadline, &hc->import_timeout);
 }
 
-/* The import's request is whole (or its connection gone): the next request has the common limits. */
+/* The import answered (or its connection gone): its place goes to the next one. */
 static void
-http_conn_limits_end(struct http_conn *c, bool connected)
+http_conn_limits_end(struct http_conn *c)
 {
 	if (!c->import)
 		return;
 	c->import = false;
 	c->hc->import_active--;
-	if (connected)
-		evhttp_connection_set_max_body_size(c->evcon, (ev_ssize_t)c->hc->default_max);
 }
 
 /*
@@ -590,7 +588,7 @@ http_conn_free(struct http_conn *c)
 	evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
 	if (c->phase == HTTP_CONN_PENDING)
 		bufferevent_decref(c->bev);
-	http_conn_limits_end(c, false);
+	http_conn_limits_end(c);
 	event_free(c->deadline);
 	if (c->fd >= 0 && (size_t)c->fd < hc->nfd && hc->by_fd[c->fd] == c)
 		hc->by_fd[c->fd] = NULL;

@@ -137,6 +137,7 @@ import_resume_step(struct import_resume *r, const char *cursor)
 	cmdargs_num(&a, import_resume_now_ms());
 	cmdargs_dup(&a, r->source, strlen(r->source));
 	cmdargs_dup(&a, r->by, strlen(r->by));
+	cmdargs_str(&a, "resumed");
 	store_run(r->st, &contacts_commit, &a, import_resume_stepped, r);
 }
 
@@ -151,6 +152,14 @@ import_resume_claimed(void *arg, json_t *reply, const char *err)
 
 	if (r->stopping)
 		return;
+	if (err == NULL && id != NULL && strncmp(id, "gave_up:", 8) == 0) {
+		log_error("contacts import %s: its rest could not be written in five tries: given up, its staged rows "
+			  "expire within a day",
+		    id + 8);
+		r->busy = false;
+		import_resume_tick(-1, 0, r);
+		return;
+	}
 	if (err != NULL || id == NULL || cursor == NULL || source == NULL || by == NULL) {
 		if (err != NULL && strcmp(err, "unavailable") != 0)
 			log_warn("contacts imports: cannot look for half-written ones: %.200s", err);
@@ -184,7 +193,6 @@ import_resume_tick(evutil_socket_t fd, short what, void *arg)
 	r->busy = true;
 	memset(&a, 0, sizeof a);
 	cmdargs_dup(&a, prefix, strlen(prefix));
-	cmdargs_num(&a, import_resume_now_ms());
 	cmdargs_str(&a, IMPORT_RESUME_STALE_MS);
 	store_run(r->st, &contacts_resume, &a, import_resume_claimed, r);
 }

@@ -33,38 +33,59 @@ static const char contacts_stage_text[] = CONTACTS_COMMON
 	"for _, k in ipairs({rows, seen, meta}) do redis.call('EXPIRE', k, ttl) end\n"
 	"return out\n";
 
+/*
+ * Each step applies the rows it reads and takes them off the staged hash,
+ * so a step may start from any cursor, even one a restarted Redis no longer
+ * knows: a scan that ends with rows left starts over ("r"). The import is
+ * marked as being written from its first step, so that another gateway
+ * finishes it if this one dies (contacts_resume). Times are Redis's own.
+ */
 static const char contacts_commit_text[] = CONTACTS_COMMON
-	"local id, cursor, count, now, source, by = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]\n"
-	"local rows = P..'import:'..id..':rows'\n"
+	"local id, cursor, count, source, by, resumed = ARGV[2], ARGV[3], ARGV[4], ARGV[6], ARGV[7], ARGV[8]\n"
+	"local t = redis.call('TIME')\n"
+	"local now = string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))\n"
+	"local rows, meta = P..'import:'..id..':rows', P..'import:'..id\n"
+	"if cursor == 'r' then cursor = '0' end\n"
 	"local r = redis.call('HSCAN', rows, cursor, 'COUNT', count)\n"
 	"for i = 1, #r[2], 2 do\n"
-	"  local row = cjson.decode(r[2][i + 1])\n"
-	"  apply(r[2][i], hash(P..'contact:'..r[2][i]), row, now, source, by)\n"
+	"  apply(r[2][i], hash(P..'contact:'..r[2][i]), cjson.decode(r[2][i + 1]), now, source, by)\n"
+	"  redis.call('HDEL', rows, r[2][i])\n"
 	"end\n"
-	"local meta = P..'import:'..id\n"
-	"if r[1] == '0' then\n"
+	"if r[1] == '0' and redis.call('HLEN', rows) == 0 then\n"
+	"  if resumed == 'resumed' then\n"
+	"    redis.call('XADD', P..'audit', '*', 'who', by, 'role', '', 'action', 'contacts.import.finished', 'target', id,\n"
+	"      'detail', 'written by another gateway after its own stopped')\n"
+	"  end\n"
 	"  redis.call('DEL', rows, meta..':seen', meta, meta..':errors')\n"
 	"  redis.call('SREM', P..'imports:committing', id)\n"
-	"else\n"
-	/* Where it stands, so that another gateway finishes it if this one dies before the last step. */
-	"  redis.call('HSET', meta, 'commit_cursor', r[1], 'commit_at', now, 'commit_source', source, 'commit_by', by)\n"
-	"  redis.call('SADD', P..'imports:committing', id)\n"
+	"  return '0'\n"
 	"end\n"
-	"return r[1]\n";
+	"local next = r[1] == '0' and 'r' or r[1]\n"
+	"redis.call('HSET', meta, 'commit_cursor', next, 'commit_at', now, 'commit_source', source, 'commit_by', by)\n"
+	"redis.call('SADD', P..'imports:committing', id)\n"
+	"return next\n";
 
 /*
- * resume: P, now (ms), stale (ms): an import whose writing stopped (its
- * gateway died between two steps) for longer than stale, claimed for the
- * caller: [id, cursor, source, by], or [] when there is none.
+ * resume: P, stale (ms): an import whose writing stopped (its gateway died
+ * between two steps, or before the first) for longer than stale, by
+ * Redis's clock, claimed for the caller: [id, cursor, source, by], or []
+ * when there is none. One that failed five times is given up (logged by
+ * the caller from "gave_up:<id>").
  */
 static const char contacts_resume_text[] =
-	"local P, now, stale = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+	"local P, stale = ARGV[1], tonumber(ARGV[2])\n"
+	"local t = redis.call('TIME')\n"
+	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 	"for _, id in ipairs(redis.call('SMEMBERS', P..'imports:committing')) do\n"
 	"  local meta = P..'import:'..id\n"
 	"  local m = redis.call('HMGET', meta, 'commit_cursor', 'commit_at', 'commit_source', 'commit_by')\n"
 	"  if not m[1] or redis.call('EXISTS', meta..':rows') == 0 then\n"
 	"    redis.call('SREM', P..'imports:committing', id)\n"
 	"  elseif now - tonumber(m[2] or '0') > stale then\n"
+	"    if redis.call('HINCRBY', meta, 'resume_attempts', 1) > 5 then\n"
+	"      redis.call('SREM', P..'imports:committing', id)\n"
+	"      return {'gave_up:'..id}\n"
+	"    end\n"
 	"    redis.call('HSET', meta, 'commit_at', string.format('%d', now))\n"
 	"    return {id, m[1], m[3] or 'import', m[4] or ''}\n"
 	"  end\n"

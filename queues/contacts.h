@@ -22,15 +22,18 @@
  */
 extern struct lua_script contacts_stage;
 /*
- * commit: P, import id, cursor, count, now (ms), source, by: applies up to
- * count staged rows from cursor; answers the next cursor ("0": all done,
- * the import's keys deleted).
+ * commit: P, import id, cursor, count, now (unused: Redis's clock is
+ * used), source, by, and "resumed" for another gateway finishing it:
+ * applies up to count staged rows from cursor and takes them off; answers
+ * the next cursor ("0": all done, the import's keys deleted; "r": start
+ * the scan over).
  */
 extern struct lua_script contacts_commit;
 /*
- * resume: P, now (ms), stale (ms): an import left half written (its gateway
- * died between two commit steps) for longer than stale, claimed: [id,
- * cursor, source, by] to go on committing from, or [].
+ * resume: P, stale (ms): an import left half written (its gateway died
+ * between two commit steps) for longer than stale by Redis's clock,
+ * claimed: [id, cursor, source, by] to go on committing from; ["gave_up:<id>"]
+ * for one that failed five times (dropped); or [].
  */
 extern struct lua_script contacts_resume;
 /* part_begin: P, import id, part (from 1), owner, settings, ttl: "ok" or "conflict:<the part expected>". */

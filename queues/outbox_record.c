@@ -357,7 +357,7 @@ outbox_finish_send(struct outbox *ob)
 		item[SCRIPTS_FINISH_I_kind] = kind_name(m->kind);
 		item[SCRIPTS_FINISH_I_optout] = it->optout;
 		/* The campaigns a contact was sent (the inbox, a reply's campaign): kept for people addressed as contacts. */
-		item[SCRIPTS_FINISH_I_rcv] = m->by_contact || m->from_campaign ? "1" : "";
+		item[SCRIPTS_FINISH_I_rcv] = m->by_contact ? "1" : "";
 		item[SCRIPTS_FINISH_I_nf] = script_call_num(c, fields ? (long long)outbox_fields_count(m) : 0);
 		script_call_item(c, item, NULL);
 		if (fields)

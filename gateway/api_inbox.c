@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "gateway/api_int.h"
 #include "gateway/util/xmalloc.h"
@@ -28,10 +27,7 @@ struct inbox_reply_call {
 static void
 inbox_now_ms(char out[24])
 {
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	snprintf(out, 24, "%lld", (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+	snprintf(out, 24, "%lld", zone_now_ms());
 }
 
 static json_t *

@@ -24,4 +24,4 @@ NEEDS_gateway/api_messages := gateway/api gateway/util/domain gateway/util/phone
 NEEDS_gateway/api_inbox := gateway/api gateway/api_messages gateway/util/phone gateway/util/xmalloc gateway/util/zone queues/cmdargs queues/conversations queues/store
 NEEDS_gateway/responder := gateway/util/log gateway/util/xmalloc gateway/util/zone handlers/keywords handlers/responder queues/cmdargs queues/conversations queues/store
 NEEDS_gateway/config_provider :=
-NEEDS_gateway/import_resume := gateway/util/log gateway/util/xmalloc queues/cmdargs queues/contacts queues/store
+NEEDS_gateway/import_resume := gateway/util/log gateway/util/xmalloc gateway/util/zone queues/cmdargs queues/contacts queues/store

@@ -6,10 +6,10 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
+#include "gateway/util/zone.h"
 #include "queues/contacts.h"
 
 #define IMPORT_RESUME_EVERY_MS 5000
@@ -30,15 +30,6 @@ struct import_resume {
 };
 
 static void import_resume_tick(evutil_socket_t fd, short what, void *arg);
-
-static long long
-import_resume_now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static void
 import_resume_later(struct import_resume *r)
@@ -134,7 +125,7 @@ import_resume_step(struct import_resume *r, const char *cursor)
 	cmdargs_dup(&a, r->id, strlen(r->id));
 	cmdargs_dup(&a, cursor, strlen(cursor));
 	cmdargs_str(&a, IMPORT_RESUME_CHUNK);
-	cmdargs_num(&a, import_resume_now_ms());
+	cmdargs_num(&a, zone_now_ms());
 	cmdargs_dup(&a, r->source, strlen(r->source));
 	cmdargs_dup(&a, r->by, strlen(r->by));
 	cmdargs_str(&a, "resumed");

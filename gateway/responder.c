@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
+#include "gateway/util/zone.h"
 #include "queues/conversations.h"
 #include "queues/store.h"
 
@@ -53,15 +53,6 @@ struct responder {
 
 static void responder_wake_cb(evutil_socket_t fd, short what, void *arg);
 static void responder_next(struct responder *r);
-
-static long long
-responder_now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static void
 responder_later(struct responder *r, long ms)
@@ -268,7 +259,7 @@ static void
 responder_read(struct responder *r)
 {
 	struct cmdargs a;
-	long long now = responder_now_ms();
+	long long now = zone_now_ms();
 
 	memset(&a, 0, sizeof a);
 	if (!r->own_pending && now - r->last_reclaim_ms >= RESPONDER_RECLAIM_EVERY_MS) {
@@ -340,7 +331,7 @@ responder_wake_cb(evutil_socket_t fd, short what, void *arg)
 	 * The first gateway to answer makes the group a few minutes back: the
 	 * messages of those minutes are answered, not those of the years before.
 	 */
-	snprintf(start, sizeof start, "%lld-0", responder_now_ms() - RESPONDER_LOOKBACK_MS);
+	snprintf(start, sizeof start, "%lld-0", zone_now_ms() - RESPONDER_LOOKBACK_MS);
 	memset(&a, 0, sizeof a);
 	cmdargs_str(&a, "XGROUP");
 	cmdargs_str(&a, "CREATE");
@@ -520,7 +511,7 @@ responder_state_cb(void *arg, json_t *reply, const char *err)
 	in.text = e->text != NULL ? e->text : "";
 	in.len = strlen(in.text);
 	in.type = e->type != NULL ? e->type : "text";
-	in.now_ms = responder_now_ms();
+	in.now_ms = zone_now_ms();
 	responder_decide(&r->s, &st, &in, &plan);
 	pj = responder_plan_json(&plan, e);
 	log_info("inbound answered entry=%s topic=%s locale=%s reply=%s%s%s", e->id, keywords_topic_name(plan.topic),
@@ -580,7 +571,7 @@ responder_next(struct responder *r)
 	memset(&a, 0, sizeof a);
 	cmdargs_dup(&a, r->prefix, strlen(r->prefix));
 	cmdargs_dup(&a, e->person, strlen(e->person));
-	cmdargs_num(&a, responder_now_ms());
+	cmdargs_num(&a, zone_now_ms());
 	cmdargs_str(&a, r->conflicts == 0 ? "1" : "0");
 	store_run(r->store, &conv_read, &a, responder_state_cb, r);
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -330,4 +331,13 @@ zone_quiet_until(const struct zone_quiet *q, long long t)
 	end = zone_mktime(&tm);
 	/* Never earlier than now, whatever a change of clocks did to the wall time. */
 	return end > t ? end : t + 60;
+}
+
+long long
+zone_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }

@@ -13,6 +13,8 @@
 
 /* Makes name (an IANA zone such as "Africa/Casablanca") the local zone; -1 with why when unknown. */
 int zone_init(const char *name, char *why, size_t whylen) __attribute__((warn_unused_result));
+/* Now, in epoch milliseconds (the wall clock). */
+long long zone_now_ms(void);
 /* The zone zone_init() set. */
 const char *zone_name(void);
 /* The local offset from UTC at t (epoch seconds), in seconds east. */

@@ -104,6 +104,19 @@ client_refused(const struct client_answer *a)
 	return CLIENT_REFUSED;
 }
 
+enum client_exit
+client_expect(
+    const struct client *c, const char *method, const char *path, const json_t *body, long ok, struct client_answer *a)
+{
+	enum client_exit rc = client_json(c, method, path, body, a);
+
+	if (rc != CLIENT_OK || a->status == ok)
+		return rc;
+	rc = client_refused(a);
+	client_answer_free(a);
+	return rc;
+}
+
 void
 client_print_json(const json_t *j)
 {

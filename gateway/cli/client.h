@@ -62,6 +62,13 @@ enum client_exit client_upload_csv(
 enum client_exit client_download(const struct client *c, const char *path, FILE *out, struct client_answer *a);
 /* For an answer that is not 2xx: prints the API's error on stderr and returns the exit code it means. */
 enum client_exit client_refused(const struct client_answer *a);
+/*
+ * client_json(), and an answer other than ok is refused: its error said on
+ * stderr, the answer freed and its exit code returned. On CLIENT_OK the
+ * caller has the answer (client_answer_free()).
+ */
+enum client_exit client_expect(
+    const struct client *c, const char *method, const char *path, const json_t *body, long ok, struct client_answer *a);
 /* Prints j as indented JSON on stdout (for --json). */
 void client_print_json(const json_t *j);
 void client_answer_free(struct client_answer *a);

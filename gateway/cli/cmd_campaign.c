@@ -209,15 +209,12 @@ cmd_campaign_list(const struct client *c, int argc, char **argv)
 		fprintf(stderr, "amuddu: campaign list\n");
 		return CLIENT_USAGE;
 	}
-	if ((rc = client_call(c, "GET", "/v1/campaigns", NULL, NULL, 0, &a)) != CLIENT_OK)
+	if ((rc = client_expect(c, "GET", "/v1/campaigns", NULL, 200, &a)) != CLIENT_OK)
 		return rc;
-	if (a.status != 200) {
-		rc = client_refused(&a);
-	} else if (c->json) {
+	if (c->json)
 		client_print_json(a.json);
-	} else {
+	else
 		json_array_foreach(json_object_get(a.json, "campaigns"), i, o) cmd_campaign_show(o);
-	}
 	client_answer_free(&a);
 	return rc;
 }
@@ -260,13 +257,8 @@ cmd_campaign_act(const struct client *c, int argc, char **argv)
 		for (;;) {
 			const char *st;
 
-			if ((rc = client_call(c, "GET", path, NULL, NULL, 0, &a)) != CLIENT_OK)
+			if ((rc = client_expect(c, "GET", path, NULL, 200, &a)) != CLIENT_OK)
 				return rc;
-			if (a.status != 200) {
-				rc = client_refused(&a);
-				client_answer_free(&a);
-				return rc;
-			}
 			if (c->json)
 				client_print_json(a.json);
 			else

@@ -154,13 +154,8 @@ cmd_contacts_list(const struct client *c, int argc, char **argv)
 		    cursor != NULL ? "&cursor=" : "", cursor != NULL ? cursor : "");
 		free(cursor);
 		cursor = NULL;
-		if ((rc = client_call(c, "GET", path, NULL, NULL, 0, &a)) != CLIENT_OK)
+		if ((rc = client_expect(c, "GET", path, NULL, 200, &a)) != CLIENT_OK)
 			break;
-		if (a.status != 200) {
-			rc = client_refused(&a);
-			client_answer_free(&a);
-			break;
-		}
 		json_array_foreach(json_object_get(a.json, "contacts"), i, o)
 		{
 			if (c->json)

@@ -41,11 +41,9 @@ cmd_inbox_call(const struct client *c, const char *method, const char *path, con
 	struct client_answer a;
 	int rc;
 
-	if ((rc = client_json(c, method, path, body, &a)) != CLIENT_OK)
+	if ((rc = client_expect(c, method, path, body, ok, &a)) != CLIENT_OK)
 		return rc;
-	if (a.status != ok)
-		rc = client_refused(&a);
-	else if (c->json)
+	if (c->json)
 		client_print_json(a.json);
 	else
 		show(a.json);
@@ -80,13 +78,8 @@ cmd_inbox_list(const struct client *c, int argc, char **argv)
 		return CLIENT_USAGE;
 	}
 	for (;;) {
-		if ((rc = client_call(c, "GET", path, NULL, NULL, 0, &a)) != CLIENT_OK)
+		if ((rc = client_expect(c, "GET", path, NULL, 200, &a)) != CLIENT_OK)
 			return rc;
-		if (a.status != 200) {
-			rc = client_refused(&a);
-			client_answer_free(&a);
-			return rc;
-		}
 		if (c->json)
 			client_print_json(a.json);
 		else if (shown == 0 || json_array_size(json_object_get(a.json, "conversations")) > 0)

@@ -19,3 +19,4 @@ NEEDS_handlers/normalise := gateway/util/buf gateway/util/xmalloc
 NEEDS_handlers/keywords := gateway/util/buf gateway/util/xmalloc handlers/keywords_match handlers/normalise locales/catalog
 NEEDS_handlers/keywords_match := gateway/util/buf gateway/util/xmalloc handlers/keywords handlers/normalise locales/fallback locales/locale_guess
 NEEDS_handlers/responder := gateway/util/buf gateway/util/zone handlers/keywords handlers/template locales/catalog locales/fallback
+NEEDS_handlers/reach_report := gateway/util/buf gateway/util/xmalloc

@@ -19,4 +19,5 @@ NEEDS_handlers/normalise := gateway/util/buf gateway/util/xmalloc
 NEEDS_handlers/keywords := gateway/util/buf gateway/util/xmalloc handlers/keywords_match handlers/normalise locales/catalog
 NEEDS_handlers/keywords_match := gateway/util/buf gateway/util/xmalloc handlers/keywords handlers/normalise locales/fallback locales/locale_guess
 NEEDS_handlers/responder := gateway/util/buf gateway/util/zone handlers/keywords handlers/template locales/catalog locales/fallback
-NEEDS_handlers/reach_report := gateway/util/buf gateway/util/xmalloc
+NEEDS_handlers/reach_report := gateway/util/buf gateway/util/xmalloc handlers/reach_dhis2
+NEEDS_handlers/reach_dhis2 := gateway/util/buf gateway/util/xmalloc handlers/reach_report

@@ -27,3 +27,4 @@ TEST_test_whatsapp_webhook := handlers/provider handlers/signature handlers/what
 TEST_test_normalise := handlers/normalise
 TEST_test_keywords := handlers/keywords locales/catalog
 TEST_test_responder := handlers/responder
+TEST_test_reach_report := handlers/reach_report

@@ -25,6 +25,7 @@
 
 #define API_ROLE(r) (1u << (r))
 #define API_WRITERS (API_ROLE(ROLE_AGENT) | API_ROLE(ROLE_ADMIN))
+#define API_READERS (API_ROLE(ROLE_MONITORING) | API_ROLE(ROLE_ADMIN))
 /* How long an Idempotency-Key's answer is kept for a repeat. */
 #define API_IDEM_TTL "86400"
 /* How long a call under way holds its key: a crash or a lost reply frees it after this. */
@@ -58,6 +59,9 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET, "/v1/inbox/{}", API_WRITERS, api_inbox_show, false },
 	{ EVHTTP_REQ_POST, "/v1/inbox/{}/reply", API_WRITERS, api_inbox_reply, true },
 	{ EVHTTP_REQ_POST, "/v1/inbox/{}/close", API_WRITERS, api_inbox_close, false },
+	{ EVHTTP_REQ_GET, "/v1/reach", API_READERS, api_reach, false },
+	{ EVHTTP_REQ_GET, "/v1/reach/funnel", API_READERS, api_reach_funnel, false },
+	{ EVHTTP_REQ_POST, "/v1/reach/verify", API_READERS, api_reach_verify, false },
 };
 
 /* A call waiting for its Idempotency-Key to be claimed. */
@@ -89,6 +93,8 @@ api_new(const struct api_settings *s)
 	if (s->estimates != NULL)
 		a->est = *s->estimates;
 	a->catalog = s->catalog;
+	a->reach = s->reach;
+	snprintf(a->noreceipt, sizeof a->noreceipt, "%s", s->noreceipt != NULL ? s->noreceipt : "");
 	return a;
 }
 

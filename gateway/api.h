@@ -10,6 +10,7 @@
 #include <event2/http.h>
 
 #include "gateway/config_api.h"
+#include "gateway/config_reach.h"
 #include "gateway/util/zone.h"
 #include "queues/store.h"
 
@@ -32,6 +33,8 @@ struct api_settings {
 	const char *fallback;            /* [locales] fallback */
 	struct api_estimates *estimates; /* for campaign previews (copied) */
 	const struct catalog *catalog;   /* the standard messages (campaign texts by kind), or NULL */
+	const struct config_reach *reach; /* [reach], [dhis2]: must outlive the api */
+	const char *noreceipt;           /* providers without delivery receipts, space-separated */
 };
 
 struct api *api_new(const struct api_settings *s);

@@ -361,6 +361,8 @@ import_commit(struct import *im, const char *cursor)
 	cmdargs_num(&a, (long long)time(NULL) * 1000);
 	cmdargs_str(&a, "import");
 	cmdargs_dup(&a, im->c->token->name, strlen(im->c->token->name));
+	cmdargs_str(&a, "");
+	cmdargs_day(&a, (long long)time(NULL) * 1000);
 	store_run(im->c->api->store, &contacts_commit, &a, import_committed, im);
 }
 

@@ -330,6 +330,7 @@ api_contacts_update(struct api_call *c)
 	cmdargs_str(&args, c->token->role == ROLE_AGENT ? "agent" : "api");
 	cmdargs_dup(&args, c->token->name, strlen(c->token->name));
 	cmdargs_dup(&args, text, strlen(text));
+	cmdargs_day(&args, (long long)time(NULL) * 1000);
 	free(text);
 	store_run(c->api->store, &contacts_update, &args, contacts_updated, c);
 fail:

@@ -12,6 +12,7 @@
 
 #include "gateway/api.h"
 #include "gateway/config_api.h"
+#include "gateway/config_reach.h"
 #include "gateway/util/phone.h"
 #include "queues/store.h"
 
@@ -24,6 +25,8 @@ struct api {
 	char *country, *fallback;
 	struct api_estimates est;
 	const struct catalog *catalog;
+	const struct config_reach *reach; /* [reach], [dhis2] */
+	char noreceipt[256];              /* providers without delivery receipts ("" for none) */
 };
 
 struct api_call {
@@ -90,5 +93,8 @@ void api_inbox_list(struct api_call *c);
 void api_inbox_show(struct api_call *c);
 void api_inbox_reply(struct api_call *c);
 void api_inbox_close(struct api_call *c);
+void api_reach(struct api_call *c);
+void api_reach_funnel(struct api_call *c);
+void api_reach_verify(struct api_call *c);
 
 #endif

@@ -311,6 +311,14 @@ config_handler(void *user, const char *section, const char *name, const char *va
 	}
 	if (name == NULL) /* a section header alone */
 		return 1;
+	if (strcmp(section, "reach") == 0 || strcmp(section, "dhis2") == 0) {
+		if (config_reach_set(&p->c->reach, section, name, value, why, sizeof why) == 0)
+			return 1;
+		snprintf(p->err, p->errlen, "%s:%d: [%s] %s", p->name, lineno, section, why);
+		p->failed = true;
+		p->fail_line = lineno;
+		return 0;
+	}
 	if (strcmp(section, "api") == 0) {
 		if (config_api_set(&p->c->api, name, value, why, sizeof why) == 0)
 			return 1;
@@ -572,5 +580,6 @@ config_free(struct config *c)
 	}
 	free(c->providers);
 	config_api_free(&c->api);
+	config_reach_free(&c->reach);
 	free(c);
 }

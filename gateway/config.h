@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "gateway/config_api.h"
+#include "gateway/config_reach.h"
 #include "gateway/util/zone.h"
 #include "handlers/provider.h"
 
@@ -79,6 +80,7 @@ struct config {
 	char *agent_days;              /* their working days: "mon-fri", "mon,tue,thu" … */
 	/* [api] */
 	struct config_api api;
+	struct config_reach reach; /* [reach], [dhis2] */
 };
 
 /*
@@ -94,6 +96,8 @@ const struct config_provider *config_provider(const struct config *c, const char
 /* A provider setting's value, or NULL. */
 const char *config_provider_get(const struct config *c, const char *provider, const char *key);
 /* The settings of p as the provider's create() takes them. */
+/* The providers configured with receipts = no (they send no delivery receipts), space-separated, into out. */
+void config_noreceipt(const struct config *c, char *out, size_t outlen);
 void config_provider_settings(const struct config *c, const struct config_provider *p, struct provider_settings *out);
 
 #endif

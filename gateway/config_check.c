@@ -104,6 +104,11 @@ config_check_provider(const struct config_provider *cp, const char *name, char *
 				    name, cp->ops->name, cp->v[k].value);
 				return -1;
 			}
+		} else if (strcmp(cp->v[k].key, "receipts") == 0 && strcmp(cp->v[k].value, "yes") != 0 &&
+		    strcmp(cp->v[k].value, "no") != 0) {
+			snprintf(err, errlen, "%s: [%s] receipts is yes or no (whether it sends delivery receipts)", name,
+			    cp->ops->name);
+			return -1;
 		} else if (strcmp(cp->v[k].key, "tier") == 0 && strcmp(cp->v[k].value, "250") != 0 &&
 		    strcmp(cp->v[k].value, "2000") != 0 && strcmp(cp->v[k].value, "10000") != 0 &&
 		    strcmp(cp->v[k].value, "100000") != 0 && strcmp(cp->v[k].value, "unlimited") != 0) {

@@ -2,6 +2,7 @@
  * A provider's configuration section as the gateway and the provider read
  * it: found by name, one key's value, and the settings its create() takes.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "gateway/config.h"
@@ -34,4 +35,18 @@ config_provider_settings(const struct config *c, const struct config_provider *p
 	out->v = p->v;
 	out->n = p->n;
 	out->public_url = c->http_public_url != NULL ? c->http_public_url : "";
+}
+
+void
+config_noreceipt(const struct config *c, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < c->nproviders; i++) {
+		const char *v = config_provider_get(c, c->providers[i].ops->name, "receipts");
+
+		if (c->providers[i].enabled && v != NULL && strcmp(v, "no") == 0 && n < outlen)
+			n += (size_t)snprintf(out + n, outlen - n, "%s%s", n > 0 ? " " : "", c->providers[i].ops->name);
+	}
 }

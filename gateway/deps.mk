@@ -1,7 +1,7 @@
 # What each module in gateway/ needs from other modules: the unit tests and
 # fuzz targets link a module with exactly this (and what that needs in turn).
 # Held to the layering of docs/design.md by scripts/check-layers.
-NEEDS_gateway/config := gateway/config_api gateway/config_check gateway/config_provider gateway/util/xmalloc gateway/util/zone handlers/providers
+NEEDS_gateway/config := gateway/config_api gateway/config_reach gateway/config_check gateway/config_provider gateway/util/xmalloc gateway/util/zone handlers/providers
 NEEDS_gateway/config_api := gateway/util/domain gateway/util/xmalloc
 NEEDS_gateway/dispatch := gateway/util/buf gateway/util/log gateway/util/xmalloc handlers/provider
 NEEDS_gateway/gateway := locales/catalog gateway/api gateway/campaign_run gateway/import_resume gateway/responder gateway/throttle queues/store gateway/config gateway/dispatch gateway/http gateway/metrics gateway/route gateway/sender gateway/util/log gateway/util/xmalloc gateway/webhook queues/outbox queues/receipts queues/redis_url
@@ -11,7 +11,7 @@ NEEDS_gateway/metrics := gateway/util/buf gateway/util/domain gateway/util/log g
 NEEDS_gateway/route := gateway/util/domain gateway/util/xmalloc gateway/util/zone
 NEEDS_gateway/sender := gateway/dispatch gateway/throttle gateway/metrics gateway/route gateway/util/log gateway/util/xmalloc handlers/provider queues/outbox queues/outbox_record
 NEEDS_gateway/webhook := gateway/http gateway/metrics gateway/util/buf gateway/util/domain gateway/util/log gateway/util/phone gateway/util/xmalloc handlers/provider locales/locale_guess queues/receipts
-NEEDS_gateway/api := gateway/api_campaigns gateway/api_inbox gateway/api_messages gateway/api_campaigns_rw gateway/api_contacts gateway/api_contacts_rw gateway/api_segments gateway/util/phone queues/cmdargs queues/store gateway/config_api gateway/util/domain gateway/util/log gateway/util/xmalloc
+NEEDS_gateway/api := gateway/api_reach gateway/api_reach_funnel gateway/api_reach_verify gateway/api_campaigns gateway/api_inbox gateway/api_messages gateway/api_campaigns_rw gateway/api_contacts gateway/api_contacts_rw gateway/api_segments gateway/util/phone queues/cmdargs queues/store gateway/config_api gateway/util/domain gateway/util/log gateway/util/xmalloc
 NEEDS_gateway/api_segments := gateway/api gateway/util/buf locales/segments
 NEEDS_gateway/api_contacts := gateway/api gateway/util/log gateway/util/phone gateway/util/xmalloc handlers/contacts_csv queues/cmdargs queues/contacts queues/store
 NEEDS_gateway/api_contacts_rw := gateway/api gateway/util/buf gateway/util/phone gateway/util/xmalloc gateway/util/zone handlers/contacts_csv queues/cmdargs queues/contacts queues/store
@@ -25,3 +25,7 @@ NEEDS_gateway/api_inbox := gateway/api gateway/api_messages gateway/util/phone g
 NEEDS_gateway/responder := gateway/util/log gateway/util/xmalloc gateway/util/zone handlers/keywords handlers/responder queues/cmdargs queues/conversations queues/store
 NEEDS_gateway/config_provider :=
 NEEDS_gateway/import_resume := gateway/util/log gateway/util/xmalloc gateway/util/zone queues/cmdargs queues/contacts queues/store
+NEEDS_gateway/config_reach := gateway/util/domain gateway/util/xmalloc handlers/reach_report
+NEEDS_gateway/api_reach := gateway/config_reach gateway/util/buf gateway/util/domain gateway/util/xmalloc gateway/util/zone handlers/reach_period handlers/reach_report queues/cmdargs queues/reach queues/store
+NEEDS_gateway/api_reach_funnel := gateway/api_reach gateway/util/xmalloc handlers/reach_period handlers/reach_report queues/cmdargs queues/keys queues/reach queues/store
+NEEDS_gateway/api_reach_verify := gateway/util/xmalloc gateway/util/zone queues/cmdargs queues/reach queues/store

@@ -45,6 +45,7 @@ struct gateway {
 	struct api *api;
 	struct store *store; /* the API's and the campaigns' Redis connection */
 	struct campaign_run *campaigns;
+	char noreceipt[256]; /* providers without delivery receipts (config_noreceipt()) */
 	struct responder *responder; /* answers people who write */
 	struct import_resume *imports; /* finishes imports a dead gateway left half written */
 	struct throttle *throttle;
@@ -196,6 +197,8 @@ gateway_outbox_new(struct gateway *gw)
 	os.retry_max_ms = cfg->retry_max_ms;
 	os.msg_ttl_s = cfg->msg_ttl_s;
 	os.log_maxlen = cfg->log_maxlen;
+	config_noreceipt(cfg, gw->noreceipt, sizeof gw->noreceipt);
+	os.noreceipt = gw->noreceipt;
 	os.contacts = gw->whatsapp != NULL;
 	os.require_consent = cfg->require_consent;
 	gw->outbox = outbox_new(gw->base, &os, &oh, gw);
@@ -287,7 +290,7 @@ gateway_http_new(struct gateway *gw, char *err, size_t errlen)
 		return 0;
 	{
 		struct api_settings as = { &cfg->api, gw->store, cfg->pseudonym_key, cfg->default_country,
-			cfg->locale_fallback, NULL, NULL };
+			cfg->locale_fallback, NULL, NULL, &cfg->reach, gw->noreceipt };
 		struct api_estimates est;
 		const char *v;
 

@@ -129,6 +129,7 @@ import_resume_step(struct import_resume *r, const char *cursor)
 	cmdargs_dup(&a, r->source, strlen(r->source));
 	cmdargs_dup(&a, r->by, strlen(r->by));
 	cmdargs_str(&a, "resumed");
+	cmdargs_day(&a, zone_now_ms());
 	store_run(r->st, &contacts_commit, &a, import_resume_stepped, r);
 }
 

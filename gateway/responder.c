@@ -531,6 +531,7 @@ responder_state_cb(void *arg, json_t *reply, const char *err)
 	cmdargs_num(&a, in.now_ms);
 	cmdargs_dup(&a, pj, strlen(pj));
 	cmdargs_dup(&a, r->consumer, strlen(r->consumer));
+	cmdargs_day(&a, in.now_ms);
 	free(pj);
 	responder_plan_free(&plan);
 	store_run(r->store, &conv_apply, &a, responder_applied_cb, r);

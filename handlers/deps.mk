@@ -21,3 +21,4 @@ NEEDS_handlers/keywords_match := gateway/util/buf gateway/util/xmalloc handlers/
 NEEDS_handlers/responder := gateway/util/buf gateway/util/zone handlers/keywords handlers/template locales/catalog locales/fallback
 NEEDS_handlers/reach_report := gateway/util/buf gateway/util/xmalloc handlers/reach_dhis2
 NEEDS_handlers/reach_dhis2 := gateway/util/buf gateway/util/xmalloc handlers/reach_report
+NEEDS_handlers/reach_period :=

@@ -51,6 +51,7 @@ static int generic_answer_id(const char *path, const char *body, size_t len, cha
 
 static const struct provider_key generic_keys[] = {
 	{ "rate", false, false }, /* messages per second across the gateway processes (gateway/), 0 for none */
+	{ "receipts", false, false }, /* yes (default) or no: whether delivery receipts come (gateway/, the reach counts) */
 	{ "url", false, false },
 	{ "body", false, false },
 	{ "id_field", false, false },

@@ -29,6 +29,7 @@ static enum provider_webhook_result twilio_webhook(const void *ctx, const struct
 static const struct provider_key twilio_keys[] = {
 	{ "base_url", false, false },
 	{ "rate", false, false }, /* messages per second across the gateway processes (gateway/), 0 for none */
+	{ "receipts", false, false }, /* yes (default) or no: whether delivery receipts come (gateway/, the reach counts) */
 	{ "account_sid", true, false },
 	{ "auth_token", true, false },
 	{ "from", false, false },

@@ -48,6 +48,7 @@ static void whatsapp_secret_free(char *s);
 static const struct provider_key whatsapp_keys[] = {
 	{ "base_url", false, false },
 	{ "rate", false, false }, /* messages per second across the gateway processes (gateway/), 0 for none */
+	{ "receipts", false, false }, /* yes (default) or no: whether delivery receipts come (gateway/, the reach counts) */
 	{ "tier", false, false }, /* unique people per rolling 24 h for business-initiated messages */
 	{ "api_version", false, false },
 	{ "phone_number_id", false, false },

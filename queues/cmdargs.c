@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gateway/util/xmalloc.h"
+#include "gateway/util/zone.h"
 
 struct cmdargs_numchunk {
 	struct cmdargs_numchunk *next;
@@ -100,4 +101,13 @@ cmdargs_free(struct cmdargs *a)
 	free(a->v);
 	free(a->lens);
 	memset(a, 0, sizeof *a);
+}
+
+void
+cmdargs_day(struct cmdargs *a, long long ms)
+{
+	char day[16];
+
+	zone_day(ms / 1000, day, sizeof day);
+	cmdargs_dup(a, day, strlen(day));
 }

@@ -28,5 +28,7 @@ void cmdargs_dup(struct cmdargs *a, const char *s, size_t len);
 /* Moves what src owns (numbers, copies) and its arguments onto the end of dst; src is left empty. */
 void cmdargs_append(struct cmdargs *dst, struct cmdargs *src);
 void cmdargs_free(struct cmdargs *a);
+/* The local date of ms (epoch milliseconds) as "YYYYMMDD": the day the reach counters count on. */
+void cmdargs_day(struct cmdargs *a, long long ms);
 
 #endif

@@ -42,6 +42,7 @@ static const char contacts_stage_text[] = CONTACTS_COMMON
  */
 static const char contacts_commit_text[] = CONTACTS_COMMON
 	"local id, cursor, count, source, by, resumed = ARGV[2], ARGV[3], ARGV[4], ARGV[6], ARGV[7], ARGV[8]\n"
+	"DAY = ARGV[9]\n"
 	"local t = redis.call('TIME')\n"
 	"local now = string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))\n"
 	"local rows, meta = P..'import:'..id..':rows', P..'import:'..id\n"
@@ -158,6 +159,7 @@ static const char contacts_page_text[] =
 
 static const char contacts_update_text[] = CONTACTS_COMMON
 	"local id, now, source, by = ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
+	"DAY = ARGV[7]\n"
 	"local cur = hash(P..'contact:'..id)\n"
 	"if not cur.phone then return 0 end\n"
 	"local r = cjson.decode(ARGV[6])\n"
@@ -175,6 +177,18 @@ static const char contacts_erase_text[] = CONTACTS_COMMON
 	"end\n"
 	"for t in string.gmatch(cur.tags or '', '[^,]+') do redis.call('SREM', ix('tag', t), id) end\n"
 	"redis.call('SREM', P..'ix:consent:yes', id)\n"
+	/*
+	 * The reach counters keep what the person was counted in, as an
+	 * index no longer tied to anything they told us: their sex, city and
+	 * language become unknown, what they were last sent is forgotten, and
+	 * the index is marked erased (reach --verify cannot recompute them).
+	 */
+	"local ri = ridx(id, false)\n"
+	"if ri then\n"
+	"  for _, a in ipairs(RATTRS) do rattr(ri, a, cur[a], 0); rattr(ri, a, nil, 1) end\n"
+	"  rpc('HSET', RX, id, ri)\n"
+	"  rpc('SETBIT', P..'rx:erased', ri, 1)\n"
+	"end\n"
 	"redis.call('ZREM', P..'contacts', id)\n"
 	"redis.call('SREM', P..'ix:all', id)\n"
 	/* What the person wrote to us: each inbox entry of theirs, by the index the inbound script keeps. */

@@ -8,11 +8,16 @@
 #ifndef AMUDDU_CONTACTS_LUA_H
 #define AMUDDU_CONTACTS_LUA_H
 
+#include "queues/reach_lua.h"
+
 /* The Lua text is laid out as Lua, not as C. */
 /* clang-format off */
 
 #define CONTACTS_COMMON \
 	"local P = ARGV[1]\n" \
+	/* The local date of the call (each script that counts sets it from its arguments). */ \
+	"local DAY = ''\n" \
+	REACH_COMMON \
 	"local function enc(v)\n" \
 	"  return (string.gsub(string.lower(v), '[^%w%-%._~@/]', function(c) return string.format('%%%02X', string.byte(c)) end))\n" \
 	"end\n" \
@@ -56,12 +61,22 @@
 	"        if old ~= '' then redis.call('SREM', ix(k, old), id) end\n" \
 	"        if v ~= '' then redis.call('SADD', ix(k, v), id) end\n" \
 	"      end\n" \
+	"      if k == 'sex' or k == 'city' or k == 'locale' then rmove(id, k, old, v) end\n" \
 	"      changed = true\n" \
 	"    end\n" \
 	"  end\n" \
 	"  if r.t then\n" \
 	"    local new, old = sorted_tags(r.t), cur.tags or ''\n" \
 	"    if new ~= old then\n" \
+	/* Referred: the first time the person has each referred:* tag, credited as replies are. */ \
+	"      for _, t in ipairs(r.t) do\n" \
+	"        if string.sub(t, 1, 9) == 'referred:' and redis.call('HEXISTS', P..'tagged:'..id, '~r:'..t) == 0 then\n" \
+	"          local ri, rc = rcredit(id, now, true)\n" \
+	"          rc = rc or rcombo('', '', '')\n" \
+	"          rmark('f', rc, ri)\n" \
+	"          redis.call('HSET', P..'tagged:'..id, '~r:'..t, DAY..' '..(rc or ''))\n" \
+	"        end\n" \
+	"      end\n" \
 	"      for t in string.gmatch(old, '[^,]+') do redis.call('SREM', ix('tag', t), id) end\n" \
 	"      for _, t in ipairs(r.t) do redis.call('SADD', ix('tag', t), id) end\n" \
 	"      if new == '' then redis.call('HDEL', key, 'tags') else redis.call('HSET', key, 'tags', new) end\n" \
@@ -75,7 +90,16 @@
 	"  if r.co and cur.consent ~= r.co then\n" \
 	"    local at = r.ca and r.ca > 0 and string.format('%d', r.ca) or now\n" \
 	"    redis.call('HSET', key, 'consent', r.co, 'consent_at', at, 'consent_source', source)\n" \
-	"    redis.call('XADD', P..'consent:'..id, '*', 'value', r.co, 'at', at, 'source', source, 'by', by)\n" \
+	/* Opted out: a STOP, or consent on record withdrawn (docs/indicators.md); the event keeps its day and credit. */ \
+	"    if r.co == 'no' and (cur.consent == 'yes' or source == 'keyword') then\n" \
+	"      local ri, rc = rcredit(id, now, true)\n" \
+	"      rc = rc or rcombo('', '', '')\n" \
+	"      rmark('o', rc, ri)\n" \
+	"      redis.call('XADD', P..'consent:'..id, '*', 'value', r.co, 'at', at, 'source', source, 'by', by,\n" \
+	"        'day', DAY, 'credit', rc or '')\n" \
+	"    else\n" \
+	"      redis.call('XADD', P..'consent:'..id, '*', 'value', r.co, 'at', at, 'source', source, 'by', by)\n" \
+	"    end\n" \
 	"    if r.co == 'yes' then redis.call('SADD', P..'ix:consent:yes', id) else redis.call('SREM', P..'ix:consent:yes', id) end\n" \
 	"    changed = true\n" \
 	"  end\n" \

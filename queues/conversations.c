@@ -53,6 +53,8 @@ static const char conv_read_text[] =
 static const char conv_apply_text[] = CONTACTS_COMMON
 	"local group, entry, id, expect, now, consumer = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[8]\n"
 	"local a = cjson.decode(ARGV[7])\n"
+	"DAY = ARGV[9]\n"
+	"local INFO = {training = true, employment = true, residency = true, covid = true}\n"
 	"local ck, tk, stats = P..'conv:'..id, P..'thread:'..id, P..'stats'\n"
 	/* Still this consumer's: a process that stalled past the claim time must not apply it a second time. */
 	"if #redis.call('XPENDING', P..'inbox', group, entry, entry, 1, consumer) == 0 then return 3 end\n"
@@ -94,8 +96,16 @@ static const char conv_apply_text[] = CONTACTS_COMMON
 	"if a.consent == 'no' then redis.call('SADD', P..'optout', id); redis.call('HINCRBY', stats, 'optouts', 1)\n"
 	"elseif a.consent == 'yes' then redis.call('SREM', P..'optout', id); redis.call('HINCRBY', stats, 'optins', 1) end\n"
 	"if a.topic ~= 'none' then\n"
+	/* Informed: an information topic chosen, credited to the last message sent, else to none by their channel. */
+	"  local rc = ''\n"
+	"  if INFO[a.topic] then\n"
+	"    local ri, c = rcredit(id, now, true)\n"
+	"    rc = c or rcombo('', '', a.ch) or ''\n"
+	"    rmark('i', rc, ri)\n"
+	"  end\n"
 	"  redis.call('XADD', P..'topics', 'MAXLEN', '~', '10000000', '*', 'person', id, 'topic', a.topic,\n"
-	"    'locale', a.rl or '', 'channel', a.ch, 'campaign', last, 'menu', a.menu and '1' or '0', 'at', now)\n"
+	"    'locale', a.rl or '', 'channel', a.ch, 'campaign', last, 'menu', a.menu and '1' or '0', 'at', now,\n"
+	"    'day', DAY, 'credit', rc)\n"
 	"  redis.call('HINCRBY', stats, 'topic.'..a.topic, 1)\n"
 	"end\n"
 	"if a.menu_open then\n"

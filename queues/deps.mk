@@ -2,7 +2,7 @@
 # fuzz targets link a module with exactly this (and what that needs in turn).
 # Held to the layering of docs/design.md by scripts/check-layers.
 NEEDS_queues/backoff :=
-NEEDS_queues/cmdargs := gateway/util/xmalloc
+NEEDS_queues/cmdargs := gateway/util/xmalloc gateway/util/zone
 NEEDS_queues/keys := gateway/util/xmalloc
 NEEDS_queues/message := gateway/util/buf gateway/util/domain gateway/util/phone gateway/util/xmalloc queues/keys
 NEEDS_queues/outbox := gateway/util/domain gateway/util/log gateway/util/phone gateway/util/strset gateway/util/xmalloc queues/message queues/outbox_read queues/outbox_record queues/outbox_schedule queues/redis_conn queues/script_call queues/scripts
@@ -12,7 +12,7 @@ NEEDS_queues/outbox_schedule := gateway/util/domain gateway/util/log queues/outb
 NEEDS_queues/receipts := gateway/util/domain gateway/util/log gateway/util/xmalloc queues/keys queues/redis_conn queues/script_call
 NEEDS_queues/redis_conn := gateway/util/log gateway/util/xmalloc queues/redis_url
 NEEDS_queues/redis_url := gateway/util/buf gateway/util/xmalloc
-NEEDS_queues/script_call := gateway/util/log gateway/util/xmalloc queues/cmdargs queues/redis_conn queues/scripts
+NEEDS_queues/script_call := gateway/util/log gateway/util/xmalloc gateway/util/zone queues/cmdargs queues/redis_conn queues/scripts
 NEEDS_queues/scripts := gateway/util/buf gateway/util/domain queues/scripts_outbox queues/scripts_receipts
 NEEDS_queues/scripts_outbox :=
 NEEDS_queues/scripts_receipts :=
@@ -22,3 +22,4 @@ NEEDS_queues/contacts := queues/lua
 NEEDS_queues/campaigns := queues/lua
 NEEDS_queues/limits := queues/lua
 NEEDS_queues/conversations := queues/lua
+NEEDS_queues/reach := queues/lua

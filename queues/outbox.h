@@ -35,6 +35,7 @@ struct outbox_settings {
 	long retry_max_ms;
 	long msg_ttl_s;
 	long long log_maxlen;
+	const char *noreceipt; /* providers that send no delivery receipts, space-separated: reach counts a send */
 	long block_ms;        /* XREADGROUP BLOCK; default 1000 */
 	long due_poll_ms;     /* scheduled-set poll; default 200 */
 	bool contacts;        /* read the contact record when a message is begun (routing needs it) */

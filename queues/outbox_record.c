@@ -327,6 +327,7 @@ outbox_finish_send(struct outbox *ob)
 	b->ob = ob;
 	b->items = xcalloc(cap, sizeof *b->items);
 	head[SCRIPTS_FINISH_H_ttl] = script_call_num(c, ob->s.msg_ttl_s);
+	head[SCRIPTS_FINISH_H_noreceipt] = ob->s.noreceipt != NULL ? ob->s.noreceipt : "";
 	script_call_head(c, head);
 	while (b->n < cap && (it = TAILQ_FIRST(&ob->to_record)) != NULL) {
 		const struct message *m = &it->msg;

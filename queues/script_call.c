@@ -11,6 +11,7 @@
 #include <sys/time.h>
 
 #include "gateway/util/log.h"
+#include "gateway/util/zone.h"
 #include "gateway/util/xmalloc.h"
 #include "queues/cmdargs.h"
 
@@ -20,6 +21,7 @@ struct script_call {
 	int count_slot; /* where the item count goes */
 	size_t nitems;
 	char count[24];
+	char day[16];
 	char **owned; /* copies made by script_call_copy() */
 	size_t nowned;
 	struct redis_conn *rc;
@@ -47,6 +49,8 @@ script_call_new(enum scripts_id id, const struct script_common *common)
 	v[SCRIPTS_COMMON_G] = common->group;
 	v[SCRIPTS_COMMON_C] = common->consumer != NULL ? common->consumer : "";
 	v[SCRIPTS_COMMON_nows] = script_call_num(c, (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+	zone_day(tv.tv_sec, c->day, sizeof c->day);
+	v[SCRIPTS_COMMON_DAY] = c->day;
 	v[SCRIPTS_COMMON_maxlen] = script_call_num(c, common->log_maxlen);
 	for (int i = 0; i < SCRIPTS_COMMON_COUNT; i++)
 		cmdargs_str(&c->a, v[i]);

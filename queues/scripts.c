@@ -23,6 +23,7 @@
 #include "gateway/util/buf.h"
 #include "gateway/util/domain.h"
 #include "gateway/util/xmalloc.h"
+#include "queues/reach_lua.h"
 
 /* The Lua text is laid out as Lua, not as C. */
 /* clang-format off */
@@ -36,7 +37,7 @@
  * empty.
  */
 #define SCRIPTS_LOG_FIELDS(X) \
-	X(id) X(state) X(campaign) X(kind) X(channel) X(person) X(provider) X(provider_id) X(attempt) X(error)
+	X(id) X(state) X(campaign) X(kind) X(channel) X(person) X(provider) X(provider_id) X(attempt) X(day) X(error)
 
 static const char scripts_prologue[] =
 	"local now = tonumber(nows)\n"
@@ -145,6 +146,17 @@ static const char scripts_prologue[] =
 	"  end\n"
 	"  flush()\n"
 	"  return out\n"
+	"end\n"
+	REACH_COMMON
+	/*
+	 * Why a message was not sent or not delivered, for its campaign's
+	 * funnel: the provider and its code ("twilio 21211"), else the rule
+	 * ("opted_out", "window_closed").
+	 */
+	"local function why(err)\n"
+	"  local p, c = string.match(err or '', '(%l+) (%d+):')\n"
+	"  if p then return p..' '..c end\n"
+	"  return string.match(err or '', '^([%l_]+)') or 'other'\n"
 	"end\n"
 	/* The nf values that follow the item at b. */
 	"local function values(b, nf)\n"
@@ -268,10 +280,12 @@ scripts_logev(struct buf *b)
 	};
 	size_t n = sizeof fields / sizeof fields[0];
 
+	/* day is the call's own (DAY): the local date the reach counters count the event on. */
 	buf_puts(b, "local function logev(");
-	for (size_t i = 0; i < n; i++)
-		buf_printf(b, "%sv_%s", i > 0 ? ", " : "", fields[i]);
-	buf_puts(b, ")\n");
+	for (size_t i = 0, np = 0; i < n; i++)
+		if (strcmp(fields[i], "day") != 0)
+			buf_printf(b, "%sv_%s", np++ > 0 ? ", " : "", fields[i]);
+	buf_puts(b, ")\nlocal v_day = DAY\n");
 	for (int v = 0; v < 4; v++) {
 		static const char *const conds[] = { "  if maxlen == '0' and v_error == '' then\n",
 			"  elseif maxlen == '0' then\n", "  elseif v_error == '' then\n", "  else\n" };

@@ -28,10 +28,11 @@ enum scripts_id {
 
 /*
  * Arguments every script takes first: the key prefix (P), the consumer
- * group (G), this consumer's name (C), the time in epoch ms (nows) and the
- * delivery log's approximate maximum length (maxlen, 0: keep all).
+ * group (G), this consumer's name (C), the time in epoch ms (nows), its local
+ * date (DAY, "YYYYMMDD": the day the reach counters count an event on) and
+ * the delivery log's approximate maximum length (maxlen, 0: keep all).
  */
-#define SCRIPTS_COMMON(X) X(P) X(G) X(C) X(nows) X(maxlen)
+#define SCRIPTS_COMMON(X) X(P) X(G) X(C) X(nows) X(DAY) X(maxlen)
 
 /*
  * Per script: the arguments that follow the common ones once ("head"),
@@ -43,7 +44,7 @@ enum scripts_id {
 #define SCRIPTS_BEGIN_HEAD(X) X(ttl)
 #define SCRIPTS_BEGIN_ITEM(X) \
 	X(lane) X(entry) X(id) X(kid) X(person) X(campaign) X(ckey) X(kind) X(contact)
-#define SCRIPTS_FINISH_HEAD(X) X(ttl)
+#define SCRIPTS_FINISH_HEAD(X) X(ttl) X(noreceipt)
 #define SCRIPTS_FINISH_ITEM(X) \
 	X(lane) X(entry) X(id) X(kid) X(attempt) X(outcome) X(channel) X(provider) X(pid) X(pkey) \
 	X(err) X(due) X(person) X(campaign) X(ckey) X(kind) X(optout) X(rcv) X(nf)

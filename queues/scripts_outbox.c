@@ -91,6 +91,8 @@ const char script_begin[] =
  */
 const char script_finish[] =
 	"local anyearly = redis.call('ZCARD', P..'early') > 0\n"
+	"local NORECEIPT = {}\n"
+	"for p in string.gmatch(noreceipt, '%S+') do NORECEIPT[p] = true end\n"
 	/* attempts is left out of a message sent at the first attempt: its absence means 1. */
 	"local function record(key, state, attempt, campaign, kind, person, channel, provider, pid, life)\n"
 	"  if attempt == '1' and state == S_SENT then\n"
@@ -134,6 +136,12 @@ const char script_finish[] =
 	"      end\n"
 	"    end\n"
 	"    logev(id, S_SENT, campaign, kind, channel, person, provider, pid, attempt, '')\n"
+	/* The reach counters: sent; reached too when the provider sends no delivery receipts; what replies credit. */
+	"    local ri = ridx(person, true)\n"
+	"    local rc = rcombo(campaign, kind, channel)\n"
+	"    rmark('s', rc, ri)\n"
+	"    if NORECEIPT[provider] then rmark('h', rc, ri) end\n"
+	"    if kind ~= 'reply' and ri then rsent(person, ri, rc, nows) end\n"
 	"    if early and #early > 0 then\n"
 	"      local l, eo = {}, ''\n"
 	"      for j = 1, #early, 2 do\n"
@@ -177,6 +185,7 @@ const char script_finish[] =
 	"    redis.call('HSET', key, 'error', err)\n"
 	"    count(ckey, state)\n"
 	"    logev(id, state, campaign, kind, channel, person, provider, '', attempt, err)\n"
+	"    if campaign ~= '' then write('HINCRBY', P..'campaign:'..ckey..':why', state..':'..why(err), 1) end\n"
 	"  else\n"
 	"    redis.call('XADD', P..'deadletter', '*', 'dl_reason', err, 'dl_id', id, 'dl_lane', lane, 'dl_entry', entry,\n"
 	"      'dl_attempts', attempt, 'dl_at', nows, values(b, nf))\n"
@@ -184,6 +193,7 @@ const char script_finish[] =
 	"    redis.call('HSET', key, 'error', err)\n"
 	"    count(ckey, 'failed'); count(ckey, 'deadletter')\n"
 	"    logev(id, S_FAILED, campaign, kind, channel, person, provider, '', attempt, err)\n"
+	"    if campaign ~= '' then write('HINCRBY', P..'campaign:'..ckey..':why', S_FAILED..':'..why(err), 1) end\n"
 	"  end\n"
 	"  if optout ~= '' then\n"
 	"    write('HSET', P..'contact:'..person, 'marketing_optout', nows, 'marketing_optout_source', optout)\n"

@@ -57,6 +57,21 @@ const struct command commands[] = {
 	    false },
 	{ "reply", NULL, cmd_reply, "ID TEXT",
 	    "Answers a conversation, on the channel the person last wrote on (the reply lane).", false },
+	{ "reach", "funnel", cmd_reach_funnel, "CAMPAIGN",
+	    "One campaign from its audience to its referrals: audience and who was left out, people\n"
+	    "sent, delivered, read, replied, informed, referred and opted out, its message counts, and\n"
+	    "why messages were not sent or not delivered (the providers' codes grouped). As JSON.",
+	    false },
+	{ "reach", NULL, cmd_reach, "[--from DATE] [--to DATE] [--period P] [--by DIMS] [FILTERS] [--format F]",
+	    "The programme's indicators (sent, delivered, read, reached, replied, informed, referred,\n"
+	    "opted out), exact and unique per person, for local dates --from/--to (default: the period\n"
+	    "under way), --period day|month|quarter|semester|year, --by a comma list of campaign, kind,\n"
+	    "city, locale, channel, sex, period; filters --campaign, --kind, --city, --locale,\n"
+	    "--channel, --sex (comma lists). --format table (default), json, csv (Excel; --sep ';' for\n"
+	    "French Excel), dhis2-json, dhis2-csv (--skip-unmapped to leave out counts with no place in\n"
+	    "DHIS2); --out FILE. reach --verify recomputes every counter from the records and compares\n"
+	    "(exit 1 when any differs).",
+	    false },
 	{ "segments", NULL, cmd_segments, "TEXT",
 	    "How carriers will count TEXT as an SMS: GSM-7 or UCS-2, parts, the characters that\n"
 	    "forced UCS-2 and what substituting them would give.",

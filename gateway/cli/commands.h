@@ -39,5 +39,7 @@ int cmd_inbox_list(const struct client *c, int argc, char **argv);
 int cmd_inbox_show(const struct client *c, int argc, char **argv);
 int cmd_inbox_close(const struct client *c, int argc, char **argv);
 int cmd_reply(const struct client *c, int argc, char **argv);
+int cmd_reach(const struct client *c, int argc, char **argv);
+int cmd_reach_funnel(const struct client *c, int argc, char **argv);
 
 #endif

@@ -84,6 +84,19 @@ zone_data_current(char *why, size_t whylen)
 }
 
 void
+zone_day(long long t, char *out, size_t outlen)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL) {
+		snprintf(out, outlen, "19700101");
+		return;
+	}
+	snprintf(out, outlen, "%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+void
 zone_format(long long t, char *out, size_t outlen)
 {
 	time_t tt = (time_t)t;

@@ -26,6 +26,8 @@ long zone_offset(long long t);
  * ahead. Checked for Africa/Casablanca only; false with why otherwise.
  */
 bool zone_data_current(char *why, size_t whylen);
+/* The local date of t (epoch seconds) as "YYYYMMDD" (the reach counters' day), into out (at least 9 bytes). */
+void zone_day(long long t, char *out, size_t outlen);
 /* t as "2026-12-03T10:00:00+00:00" in local time, into out (at least 26 bytes). */
 void zone_format(long long t, char *out, size_t outlen);
 /*

@@ -30,6 +30,12 @@ struct harness {
 	bool start_signals_blocked;    /* spawn the gateway with SIGTERM/SIGINT blocked (the mask survives exec) */
 	const char *const *redis_args; /* more redis-server arguments (NULL-terminated), or NULL */
 	long gateway_nofile[2];        /* spawn the gateway with this soft and hard RLIMIT_NOFILE (0: inherited) */
+	/*
+	 * Run the gateway under libfaketime from this local time on
+	 * ("2026-08-14 10:00:00"), its clock moving on from there; NULL: the
+	 * real clock. Redis and the sandbox keep the real one.
+	 */
+	const char *gateway_faketime;
 };
 
 void harness_init(struct harness *h, const char *name);

@@ -57,6 +57,7 @@ call_start(struct call *c, enum scripts_id id, const char *consumer, const char 
 	add(c, "amuddu-gateway");
 	add(c, consumer);
 	add(c, num(c, harness_now_ms()));
+	add(c, "20261203");
 	add(c, "0");
 	for (size_t i = 0; i < scripts_head_args(id); i++)
 		add(c, head[i]);
@@ -182,6 +183,7 @@ finish(struct harness *h, const char *entry, const char *id, const char *attempt
 	struct call c;
 
 	head[SCRIPTS_FINISH_H_ttl] = "3600";
+	head[SCRIPTS_FINISH_H_noreceipt] = "";
 	call_start(&c, SCRIPTS_FINISH, "c1", head);
 	finish_item(&c, entry, id, attempt, outcome);
 	return first(call_run(h, &c));
@@ -425,6 +427,7 @@ test_finish_isolates_one_item(void **state)
 	freeReplyObject(harness_cmd(h, "DEL " HARNESS_PREFIX "msg:b1"));
 	freeReplyObject(harness_cmd(h, "SADD " HARNESS_PREFIX "msg:b1 not-a-hash"));
 	head[SCRIPTS_FINISH_H_ttl] = "3600";
+	head[SCRIPTS_FINISH_H_noreceipt] = "";
 	call_start(&c, SCRIPTS_FINISH, "c1", head);
 	for (int i = 0; i < 3; i++)
 		finish_item(&c, e[i], id[i], "1", "sent");
@@ -590,7 +593,7 @@ test_poison_keeps_a_written_outcome(void **state)
 	freeReplyObject(harness_cmd(h, "ZADD " HARNESS_PREFIX "early %lld twilio:SM1", harness_now_ms() + 60000));
 	freeReplyObject(harness_cmd(h, "SET " HARNESS_PREFIX "early:twilio:SM1 not-a-hash"));
 	{
-		const char *fh[SCRIPTS_FINISH_H_COUNT] = { "3600" };
+		const char *fh[SCRIPTS_FINISH_H_COUNT] = { "3600", "" };
 		redisReply *r;
 
 		call_start(&c, SCRIPTS_FINISH, "c1", fh);
@@ -722,8 +725,8 @@ test_begin_large_batch(void **state)
 {
 	struct harness *h = *state;
 	enum { N = 9000 };
-	/* EVAL, the script, no keys, the five common arguments, the head (ttl), the count; then the items. */
-	size_t per = scripts_item_args(SCRIPTS_BEGIN), total = 10 + per * N, k = 0;
+	/* EVAL, the script, no keys, the six common arguments, the head (ttl), the count; then the items. */
+	size_t per = scripts_item_args(SCRIPTS_BEGIN), total = 11 + per * N, k = 0;
 	const char **argv = calloc(total, sizeof *argv);
 	size_t *lens = calloc(total, sizeof *lens);
 	char(*strs)[3][24] = calloc(N, sizeof *strs), now[24], count[24];
@@ -739,6 +742,7 @@ test_begin_large_batch(void **state)
 	argv[k++] = "amuddu-gateway";
 	argv[k++] = "c1";
 	argv[k++] = now;
+	argv[k++] = "20261203";
 	argv[k++] = "0";
 	argv[k++] = "3600";
 	argv[k++] = count;

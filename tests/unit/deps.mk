@@ -28,3 +28,4 @@ TEST_test_normalise := handlers/normalise
 TEST_test_keywords := handlers/keywords locales/catalog
 TEST_test_responder := handlers/responder
 TEST_test_reach_report := handlers/reach_report
+TEST_test_reach_period := handlers/reach_period

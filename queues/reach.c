@@ -1,0 +1,437 @@
+/*
+ * The reach scripts: the query behind GET /v1/reach (and the funnel and
+ * the gauges), which combines the day bitmaps the counting scripts write
+ * (queues/reach_lua.h) with BITOP and BITCOUNT, and the steps of reach
+ * --verify, which recompute every bitmap from the records themselves and
+ * compare. docs/indicators.md says what is counted, docs/redis.md the keys.
+ */
+#include "queues/reach.h"
+
+/* The Lua text is laid out as Lua, not as C. */
+/* clang-format off */
+
+/* Indicators as the bitmaps name them, in the order of enum reach_metric. */
+#define REACH_LUA_METRICS "local MS = {'s', 'd', 'r', 'h', 'p', 'i', 'f', 'o'}\n"
+
+/*
+ * Rollups: a month, quarter, semester or year that has ended is the OR
+ * of its days, made once at the first query that needs it (events are
+ * always counted on the day they happen, so a past day never changes),
+ * and kept. Labels: "YYYYMMDD" (a day), "YYYYMM", "YYYYQn", "YYYYSn", "YYYY".
+ */
+#define REACH_LUA_ROLLUP \
+	"local function mdays(y, m)\n" \
+	"  local d = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}\n" \
+	"  if m == 2 and ((y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0) then return 29 end\n" \
+	"  return d[m]\n" \
+	"end\n" \
+	"local function children(b)\n" \
+	"  local out = {}\n" \
+	"  local y, m = string.match(b, '^(%d%d%d%d)(%d%d)$')\n" \
+	"  if y then\n" \
+	"    for d = 1, mdays(tonumber(y), tonumber(m)) do out[#out + 1] = string.format('%s%s%02d', y, m, d) end\n" \
+	"    return out\n" \
+	"  end\n" \
+	"  local first, n\n" \
+	"  local yq, q = string.match(b, '^(%d%d%d%d)Q(%d)$')\n" \
+	"  local ys, s = string.match(b, '^(%d%d%d%d)S(%d)$')\n" \
+	"  if yq then y, first, n = yq, (tonumber(q) - 1) * 3 + 1, 3\n" \
+	"  elseif ys then y, first, n = ys, (tonumber(s) - 1) * 6 + 1, 6\n" \
+	"  elseif string.match(b, '^%d%d%d%d$') then y, first, n = b, 1, 12\n" \
+	"  else return nil end\n" \
+	"  for i = first, first + n - 1 do out[#out + 1] = string.format('%s%02d', y, i) end\n" \
+	"  return out\n" \
+	"end\n" \
+	"local function build(b)\n" \
+	"  local kids = children(b)\n" \
+	"  if not kids or redis.call('SISMEMBER', P..'r:done', b) == 1 then return end\n" \
+	"  local sets = {}\n" \
+	"  for _, k in ipairs(kids) do build(k); sets[#sets + 1] = P..'r:c:'..k end\n" \
+	"  redis.call('SUNIONSTORE', P..'r:c:'..b, unpack(sets))\n" \
+	"  for _, c in ipairs(redis.call('SMEMBERS', P..'r:c:'..b)) do\n" \
+	"    for _, m in ipairs(MS) do\n" \
+	"      local keys = {}\n" \
+	"      for _, k in ipairs(kids) do keys[#keys + 1] = P..'r:'..m..':'..k..':'..c end\n" \
+	"      redis.call('BITOP', 'OR', P..'r:'..m..':'..b..':'..c, unpack(keys))\n" \
+	"    end\n" \
+	"  end\n" \
+	"  redis.call('SADD', P..'r:done', b)\n" \
+	"end\n"
+
+/*
+ * query: ARGV[2] is the question, JSON: "buckets" [{"label", "blocks"}]
+ * (the periods of the rows, each covered exactly by days and ended
+ * periods), "total" (the blocks of the whole range), "ev" (which of
+ * campaign, kind, channel the rows are by), "pd" (which of sex, city,
+ * locale), "f" (the filters: lists of values per dimension, as written;
+ * sex as f, m, x, or ~ for unknown). Returns one array per row, {period,
+ * campaign, kind, channel, sex, city, locale, s, d, r, h, p, i, f, o,
+ * campaign name}
+ * (city and locale as first written, "" for unknown; sex as stored, ""
+ * for unknown), rows with nothing left out, and last the totals row.
+ * Temporary keys are deleted before it returns, whatever happens.
+ */
+static const char reach_query_text[] =
+	"local P = ARGV[1]\n"
+	"local Q = cjson.decode(ARGV[2])\n"
+	REACH_LUA_METRICS
+	REACH_LUA_ROLLUP
+	"local tmp, ntmp = P..'rq:'..redis.call('INCR', P..'rq:n')..':', 0\n"
+	"local made = {}\n"
+	"local function newtmp() ntmp = ntmp + 1; local k = tmp..ntmp; made[#made + 1] = k; return k end\n"
+	"local function enc(v)\n"
+	"  if v == '~' or v == '' then return '~' end\n"
+	"  return (string.gsub(string.lower(v), '[^%w%-%._@/]', function(c) return string.format('%%%02X', string.byte(c)) end))\n"
+	"end\n"
+	/* ORs keys into a temporary key (or gives back the one key); nil when there is none. */
+	"local function orkeys(keys)\n"
+	"  if #keys == 0 then return nil end\n"
+	"  if #keys == 1 then return keys[1] end\n"
+	"  local t = newtmp()\n"
+	"  for i = 1, #keys, 200 do\n"
+	"    local part = {unpack(keys, i, math.min(i + 199, #keys))}\n"
+	"    if i > 1 then part[#part + 1] = t end\n"
+	"    redis.call('BITOP', 'OR', t, unpack(part))\n"
+	"  end\n"
+	"  return t\n"
+	"end\n"
+	"local combos = {}\n"
+	"local function combo(c)\n"
+	"  local v = combos[c]\n"
+	"  if not v then\n"
+	"    local k = redis.call('HGET', P..'rx:combos', c) or ''\n"
+	"    local a, b, ch = string.match(k, '^(.*)\\31(.*)\\31(.*)$')\n"
+	"    v = {a or '', b or '', ch or ''}\n"
+	"    combos[c] = v\n"
+	"  end\n"
+	"  return v\n"
+	"end\n"
+	"local EV = {'campaign', 'kind', 'channel'}\n"
+	"local PD = {'sex', 'city', 'locale'}\n"
+	"local allow = {}\n"
+	"for _, d in ipairs(EV) do\n"
+	"  local l = Q.f and Q.f[d]\n"
+	"  if l and #l > 0 then allow[d] = {}; for _, v in ipairs(l) do allow[d][v] = true end end\n"
+	"end\n"
+	/* The person filters: the OR of each attribute's values asked for, ANDed. */
+	"local mask = {}\n"
+	"for _, a in ipairs(PD) do\n"
+	"  local l = Q.f and Q.f[a]\n"
+	"  if l and #l > 0 then\n"
+	"    local keys = {}\n"
+	"    for _, v in ipairs(l) do keys[#keys + 1] = P..'ra:'..a..':'..enc(v) end\n"
+	"    if #keys == 1 then mask[#mask + 1] = keys[1] else local t = newtmp(); redis.call('BITOP', 'OR', t, unpack(keys)); mask[#mask + 1] = t end\n"
+	"  end\n"
+	"end\n"
+	/* The values of each person dimension the rows are by. */
+	"local pvals = {}\n"
+	"for _, a in ipairs(Q.pd or {}) do\n"
+	"  local l = {}\n"
+	"  if a == 'sex' then l = {'f', 'm', 'x', '~'}\n"
+	"  else for _, e in ipairs(redis.call('HKEYS', P..'ra:v:'..a)) do if e ~= '~' then l[#l + 1] = e end end; l[#l + 1] = '~' end\n"
+	"  pvals[#pvals + 1] = {a, l}\n"
+	"end\n"
+	"local labels = {}\n"
+	"local function label(a, e)\n"
+	"  if e == '~' then return '' end\n"
+	"  if a == 'sex' then return e end\n"
+	"  local k = a..':'..e\n"
+	"  if labels[k] == nil then labels[k] = redis.call('HGET', P..'ra:v:'..a, e) or e end\n"
+	"  return labels[k]\n"
+	"end\n"
+	"local evby = {}\n"
+	"for _, d in ipairs(Q.ev or {}) do evby[d] = true end\n"
+	"local out = {}\n"
+	/* One period's rows (or the totals, with no breakdown): bk is its blocks. */
+	"local function run(plabel, bk, grouped)\n"
+	"  local groups, order = {}, {}\n"
+	"  for _, b in ipairs(bk) do\n"
+	"    build(b)\n"
+	"    for _, c in ipairs(redis.call('SMEMBERS', P..'r:c:'..b)) do\n"
+	"      local v = combo(c)\n"
+	"      local ok = true\n"
+	"      for i, d in ipairs(EV) do if allow[d] and not allow[d][v[i]] then ok = false end end\n"
+	"      if ok then\n"
+	"        local g = {'', '', ''}\n"
+	"        if grouped then for i, d in ipairs(EV) do if evby[d] then g[i] = v[i] end end end\n"
+	"        local gk = g[1]..'\\31'..g[2]..'\\31'..g[3]\n"
+	"        local t = groups[gk]\n"
+	"        if not t then t = {g = g, keys = {}}; for _, m in ipairs(MS) do t.keys[m] = {} end; groups[gk] = t; order[#order + 1] = gk end\n"
+	"        for _, m in ipairs(MS) do t.keys[m][#t.keys[m] + 1] = P..'r:'..m..':'..b..':'..c end\n"
+	"      end\n"
+	"    end\n"
+	"  end\n"
+	"  if not grouped and #order == 0 then\n"
+	"    out[#out + 1] = {plabel, '', '', '', '', '', '', 0, 0, 0, 0, 0, 0, 0, 0, ''}\n"
+	"    return\n"
+	"  end\n"
+	"  table.sort(order)\n"
+	"  for _, gk in ipairs(order) do\n"
+	"    local t = groups[gk]\n"
+	"    local mk = {}\n"
+	"    for _, m in ipairs(MS) do\n"
+	"      local k = orkeys(t.keys[m])\n"
+	"      if k and redis.call('BITCOUNT', k) > 0 then mk[m] = k end\n"
+	"    end\n"
+	/* Every combination of the person dimensions' values (one with none when the rows are not by any). */
+	"    local combos_p = {{}}\n"
+	"    if grouped then\n"
+	"      for _, pv in ipairs(pvals) do\n"
+	"        local n = {}\n"
+	"        for _, base in ipairs(combos_p) do\n"
+	"          for _, e in ipairs(pv[2]) do\n"
+	"            local x = {unpack(base)}; x[#x + 1] = {pv[1], e}; n[#n + 1] = x\n"
+	"          end\n"
+	"        end\n"
+	"        combos_p = n\n"
+	"      end\n"
+	"    end\n"
+	"    for _, pc in ipairs(combos_p) do\n"
+	"      local row = {plabel, t.g[1], t.g[2], t.g[3], '', '', ''}\n"
+	"      local ands = {unpack(mask)}\n"
+	"      for _, x in ipairs(pc) do\n"
+	"        ands[#ands + 1] = P..'ra:'..x[1]..':'..x[2]\n"
+	"        local pos = x[1] == 'sex' and 5 or x[1] == 'city' and 6 or 7\n"
+	"        row[pos] = label(x[1], x[2])\n"
+	"      end\n"
+	"      row[16] = ''\n"
+	/* The gateway's own campaigns are ids: their names come with them. */
+	"      if t.g[1] ~= '' and string.match(t.g[1], '^c%x+$') then\n"
+	"        local ok, v = pcall(redis.call, 'HGET', P..'cmp:'..t.g[1], 'name')\n"
+	"        if ok and type(v) == 'string' then row[16] = v end\n"
+	"      end\n"
+	"      local any = false\n"
+	"      for j, m in ipairs(MS) do\n"
+	"        local n = 0\n"
+	"        if mk[m] then\n"
+	"          if #ands == 0 then n = redis.call('BITCOUNT', mk[m])\n"
+	"          else\n"
+	"            local a = newtmp()\n"
+	"            redis.call('BITOP', 'AND', a, mk[m], unpack(ands))\n"
+	"            n = redis.call('BITCOUNT', a)\n"
+	"          end\n"
+	"        end\n"
+	"        row[7 + j] = n\n"
+	"        if n > 0 then any = true end\n"
+	"      end\n"
+	"      if any or not grouped then out[#out + 1] = row end\n"
+	"    end\n"
+	"  end\n"
+	"end\n"
+	"local ok, err = pcall(function()\n"
+	"  for _, b in ipairs(Q.buckets or {}) do run(b.label, b.blocks, true) end\n"
+	"  run('', Q.total or {}, false)\n"
+	"end)\n"
+	"for i = 1, #made, 500 do redis.call('DEL', unpack(made, i, math.min(i + 499, #made))) end\n"
+	"if not ok then return redis.error_reply(type(err) == 'table' and tostring(err.err) or tostring(err)) end\n"
+	"return out\n";
+
+
+/*
+ * verify: one step of reach --verify. ARGV: P, the step, its cursor, a
+ * count, the run's id (its keys are P rv:<run>:…), the providers without
+ * delivery receipts (space-separated). The steps recompute every bitmap
+ * from the records into the run's own keys — "log" (the delivery log:
+ * sent, delivered, read, reached), "inbox" (replied), "topics" (informed),
+ * "consent" (opted out), "tagged" (referred), "attrs" (each counted
+ * person's sex, city and locale from their contact record) — then
+ * "compare" lists every key where the counters and the records differ,
+ * ended rollups included, and "clean" deletes the run's keys. Each returns
+ * {next cursor ("0": the step is done), records read, {differences}}; a
+ * difference is {what, day, combo, live, recomputed}.
+ */
+static const char reach_verify_text[] =
+	"local P, step, cursor, count, run = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]\n"
+	REACH_LUA_METRICS
+	REACH_LUA_ROLLUP
+	"local V = P..'rv:'..run..':'\n"
+	"local NORECEIPT = {}\n"
+	"for p in string.gmatch(ARGV[6] or '', '%S+') do NORECEIPT[p] = true end\n"
+	"local INFO = {training = true, employment = true, residency = true, covid = true}\n"
+	"local diffs, nread = {}, 0\n"
+	"local idxs, combos = {}, {}\n"
+	"local function idx(person)\n"
+	"  if idxs[person] == nil then\n"
+	"    local v = redis.call('HGET', P..'rx:p', person)\n"
+	"    idxs[person] = v and string.match(v, '^(%d+)') or false\n"
+	"  end\n"
+	"  return idxs[person]\n"
+	"end\n"
+	"local function combo(campaign, kind, channel)\n"
+	"  local k = campaign..'\\31'..kind..'\\31'..channel\n"
+	"  if combos[k] == nil then combos[k] = redis.call('HGET', P..'rx:combo', k) or false end\n"
+	"  return combos[k]\n"
+	"end\n"
+	"local function mark(m, day, c, i)\n"
+	"  local k = m..':'..day..':'..c\n"
+	"  redis.call('SETBIT', V..'r:'..k, i, 1)\n"
+	"  redis.call('SADD', V..'keys', k)\n"
+	"end\n"
+	/* An event the counters cannot have: no index for the person, or no id for its combination. */
+	"local function missing(what, day, detail)\n"
+	"  diffs[#diffs + 1] = {what, day or '', detail, 1, 0}\n"
+	"end\n"
+	"local function fields(t)\n"
+	"  local h = {}\n"
+	"  for i = 1, #t, 2 do h[t[i]] = t[i + 1] end\n"
+	"  return h\n"
+	"end\n"
+	"local function stream(key, each)\n"
+	"  local start = cursor == '0' and '-' or '('..cursor\n"
+	"  local r = redis.call('XRANGE', key, start, '+', 'COUNT', count)\n"
+	"  for _, e in ipairs(r) do nread = nread + 1; each(fields(e[2])) end\n"
+	"  if #r < count then return '0' end\n"
+	"  return r[#r][1]\n"
+	"end\n"
+	"local function scan(pattern, each)\n"
+	"  local r = redis.call('SCAN', cursor, 'MATCH', P..pattern, 'COUNT', count)\n"
+	"  for _, k in ipairs(r[2]) do nread = nread + 1; each(k, string.sub(k, #P + #pattern)) end\n"
+	"  return r[1]\n"
+	"end\n"
+	"local next = '0'\n"
+	"if step == 'log' then\n"
+	"  next = stream(P..'log', function(e)\n"
+	"    local st = e.state\n"
+	"    if not e.day or (st ~= 'sent' and st ~= 'delivered' and st ~= 'read') then return end\n"
+	"    local i, c = idx(e.person or ''), combo(e.campaign or '', e.kind or '', e.channel or '')\n"
+	"    if not i or not c then missing(st, e.day, 'no index or combination for a logged event'); return end\n"
+	"    if st == 'sent' then\n"
+	"      mark('s', e.day, c, i)\n"
+	"      if NORECEIPT[e.provider or ''] then mark('h', e.day, c, i) end\n"
+	"    else\n"
+	"      mark('d', e.day, c, i); mark('h', e.day, c, i)\n"
+	"      if st == 'read' then mark('r', e.day, c, i) end\n"
+	"    end\n"
+	"  end)\n"
+	"elseif step == 'inbox' then\n"
+	"  next = stream(P..'inbox', function(e)\n"
+	"    if not e.day or not e.credit or e.credit == '' then return end\n"
+	"    local i = idx(e.contact or '')\n"
+	"    if not i then missing('replied', e.day, 'no index for a reply'); return end\n"
+	"    mark('p', e.day, e.credit, i)\n"
+	"  end)\n"
+	"elseif step == 'topics' then\n"
+	"  next = stream(P..'topics', function(e)\n"
+	"    if not e.day or not INFO[e.topic or ''] or (e.credit or '') == '' then return end\n"
+	"    local i = idx(e.person or '')\n"
+	"    if not i then missing('informed', e.day, 'no index for a topic chosen'); return end\n"
+	"    mark('i', e.day, e.credit, i)\n"
+	"  end)\n"
+	"elseif step == 'consent' then\n"
+	"  next = scan('consent:*', function(k, person)\n"
+	"    for _, e in ipairs(redis.call('XRANGE', k, '-', '+')) do\n"
+	"      local h = fields(e[2])\n"
+	"      if h.day and (h.credit or '') ~= '' then\n"
+	"        local i = idx(person)\n"
+	"        if i then mark('o', h.day, h.credit, i) else missing('opted_out', h.day, 'no index for an opt-out') end\n"
+	"      end\n"
+	"    end\n"
+	"  end)\n"
+	"elseif step == 'tagged' then\n"
+	"  next = scan('tagged:*', function(k, person)\n"
+	"    local h = redis.call('HGETALL', k)\n"
+	"    for j = 1, #h, 2 do\n"
+	"      if string.sub(h[j], 1, 3) == '~r:' then\n"
+	"        local day, c = string.match(h[j + 1], '^(%d+) (%d+)$')\n"
+	"        local i = idx(person)\n"
+	"        if day and i then mark('f', day, c, i) elseif day then missing('referred', day, 'no index for a referral') end\n"
+	"      end\n"
+	"    end\n"
+	"  end)\n"
+	"elseif step == 'attrs' then\n"
+	"  local r = redis.call('HSCAN', P..'rx:p', cursor, 'COUNT', count)\n"
+	"  for j = 1, #r[2], 2 do\n"
+	"    nread = nread + 1\n"
+	"    local i = string.match(r[2][j + 1], '^(%d+)')\n"
+	"    local ct = redis.call('HMGET', P..'contact:'..r[2][j], 'sex', 'city', 'locale')\n"
+	"    for n, a in ipairs({'sex', 'city', 'locale'}) do\n"
+	"      local v = ct[n]\n"
+	"      local e = '~'\n"
+	"      if v and v ~= '' then\n"
+	"        e = string.gsub(string.lower(v), '[^%w%-%._@/]', function(ch) return string.format('%%%02X', string.byte(ch)) end)\n"
+	"      end\n"
+	"      redis.call('SETBIT', V..'ra:'..a..':'..e, i, 1)\n"
+	"      redis.call('SADD', V..'attrs', a..':'..e)\n"
+	"    end\n"
+	"  end\n"
+	"  next = r[1]\n"
+	"elseif step == 'compare' then\n"
+	/* The first call lists what to compare: every live key and every recomputed one, rollups and attributes. */
+	"  local todo = V..'todo'\n"
+	"  if cursor == '0' and redis.call('EXISTS', V..'listed') == 0 then\n"
+	"    redis.call('SET', V..'listed', '1')\n"
+	"    for _, day in ipairs(redis.call('SMEMBERS', P..'r:days')) do\n"
+	"      for _, c in ipairs(redis.call('SMEMBERS', P..'r:c:'..day)) do\n"
+	"        for _, m in ipairs(MS) do redis.call('SADD', todo, 'r:'..m..':'..day..':'..c) end\n"
+	"      end\n"
+	"    end\n"
+	"    for _, k in ipairs(redis.call('SMEMBERS', V..'keys')) do redis.call('SADD', todo, 'r:'..k) end\n"
+	"    for _, b in ipairs(redis.call('SMEMBERS', P..'r:done')) do redis.call('SADD', todo, 'u:'..b) end\n"
+	"    for _, a in ipairs({'sex', 'city', 'locale'}) do\n"
+	"      redis.call('SADD', todo, 'ra:'..a..':~')\n"
+	"      for _, e in ipairs(redis.call('HKEYS', P..'ra:v:'..a)) do redis.call('SADD', todo, 'ra:'..a..':'..e) end\n"
+	"    end\n"
+	"    for _, k in ipairs(redis.call('SMEMBERS', V..'attrs')) do redis.call('SADD', todo, 'ra:'..k) end\n"
+	/* People erased on request: what only their deleted records held cannot be recomputed, so it is not compared. */
+	"    if redis.call('EXISTS', P..'rx:erased') == 1 then\n"
+	"      redis.call('SETBIT', P..'rx:erased', tonumber(redis.call('GET', P..'rx:n') or '0') + 8, 0)\n"
+	"      redis.call('BITOP', 'NOT', V..'kept', P..'rx:erased')\n"
+	"    end\n"
+	"  end\n"
+	"  local kept = redis.call('EXISTS', V..'kept') == 1\n"
+	"  local t = V..'x'\n"
+	"  local function cmp(live, shadow, what, day, c, mask)\n"
+	"    redis.call('BITOP', 'XOR', t, live, shadow)\n"
+	"    if mask and kept then redis.call('BITOP', 'AND', t, t, V..'kept') end\n"
+	"    if redis.call('BITCOUNT', t) > 0 then\n"
+	"      diffs[#diffs + 1] = {what, day, c, redis.call('BITCOUNT', live), redis.call('BITCOUNT', shadow)}\n"
+	"    end\n"
+	"  end\n"
+	"  local PERSON = {p = true, o = true, f = true}\n"
+	"  local r = redis.call('SSCAN', todo, cursor, 'COUNT', count)\n"
+	"  for _, k in ipairs(r[2]) do\n"
+	"    nread = nread + 1\n"
+	"    local m, day, c = string.match(k, '^r:(%a):(%w+):(%d+)$')\n"
+	"    local b = string.match(k, '^u:(%w+)$')\n"
+	"    if m then\n"
+	"      cmp(P..k, V..k, m, day, c, PERSON[m])\n"
+	"    elseif b then\n"
+	/* A rollup against the OR of its live days: what a change of a past day would make it. */
+	"      local kids = children(b)\n"
+	"      for _, c2 in ipairs(redis.call('SMEMBERS', P..'r:c:'..b)) do\n"
+	"        for _, m2 in ipairs(MS) do\n"
+	"          local keys = {}\n"
+	"          for _, kd in ipairs(kids) do build(kd); keys[#keys + 1] = P..'r:'..m2..':'..kd..':'..c2 end\n"
+	"          redis.call('BITOP', 'OR', V..'u', unpack(keys))\n"
+	"          cmp(P..'r:'..m2..':'..b..':'..c2, V..'u', m2, b, c2, false)\n"
+	"        end\n"
+	"      end\n"
+	"    else\n"
+	"      cmp(P..k, V..k, string.sub(k, 4), '', '', false)\n"
+	"    end\n"
+	"  end\n"
+	"  next = r[1]\n"
+	"elseif step == 'clean' then\n"
+	"  local r = redis.call('SCAN', cursor, 'MATCH', V..'*', 'COUNT', count)\n"
+	"  if #r[2] > 0 then redis.call('DEL', unpack(r[2])) end\n"
+	"  next = r[1]\n"
+	"end\n"
+	/* Each difference's combination, as names. */
+	"for _, d in ipairs(diffs) do\n"
+	"  if string.match(d[3], '^%d+$') then d[3] = redis.call('HGET', P..'rx:combos', d[3]) or d[3] end\n"
+	"end\n"
+	"return {next, nread, diffs}\n";
+
+
+/* funnel: P, the campaign's key form; {its record (the gateway's campaigns), its counters, why not sent}. */
+static const char reach_funnel_text[] =
+	"local P, name, ckey = ARGV[1], ARGV[2], ARGV[3]\n"
+	"local rec = {}\n"
+	"if string.match(name, '^c%x+$') then rec = redis.call('HGETALL', P..'cmp:'..name) end\n"
+	"return {rec, redis.call('HGETALL', P..'campaign:'..ckey), redis.call('HGETALL', P..'campaign:'..ckey..':why')}\n";
+
+/* clang-format on */
+
+struct lua_script reach_funnel = { "reach_funnel", reach_funnel_text, "" };
+struct lua_script reach_verify = { "reach_verify", reach_verify_text, "" };
+struct lua_script reach_query = { "reach_query", reach_query_text, "" };

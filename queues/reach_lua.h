@@ -1,0 +1,126 @@
+/*
+ * The reach counters' Lua part, shared by every script that records
+ * something an indicator counts: the outbox's finish (sent), the status
+ * callbacks (delivered, read), the inbound messages (replied), the
+ * contacts' writes (opted out, referred, a person's sex, city and locale)
+ * and the conversations (informed). docs/indicators.md gives the rules,
+ * docs/redis.md the keys.
+ *
+ * Each person who counts in anything gets a small integer, their index,
+ * once; each (campaign, kind, channel) a combination id. An event sets the
+ * person's bit in the bitmap of its indicator, local day and combination
+ * (P r:<m>:<day>:<combo>); the person's sex, city and locale are bitmaps
+ * over the same indexes (P ra:<attr>:<value>). Counting is idempotent: a
+ * resend or a status that comes twice sets a bit already set.
+ *
+ * Before it: P (the key prefix) and DAY (the local date, "YYYYMMDD") as
+ * locals. Writes go through pcall: a counter some other program broke is
+ * logged by Redis and never stops the step it counts for.
+ */
+#ifndef AMUDDU_REACH_LUA_H
+#define AMUDDU_REACH_LUA_H
+
+/* The Lua text is laid out as Lua, not as C. */
+/* clang-format off */
+
+/*
+ * Credit window: replies, topics chosen, referrals and opt-outs are
+ * credited to the last message (not an answer) the person was sent within
+ * this many milliseconds (30 days).
+ */
+#define REACH_CREDIT_MS "2592000000"
+
+#define REACH_COMMON \
+	"local RX = P..'rx:p'\n" \
+	"local function rpc(...)\n" \
+	"  local ok, v = pcall(redis.call, ...)\n" \
+	"  if ok then return v end\n" \
+	"  redis.log(redis.LOG_WARNING, 'amuddu reach: cannot write '..tostring(select(2, ...))..': '..\n" \
+	"    (type(v) == 'table' and tostring(v.err) or tostring(v)))\n" \
+	"  return nil\n" \
+	"end\n" \
+	/* An attribute's value in a key: lower-cased, encoded as names in keys are; '~' for none. */ \
+	"local function renc(v)\n" \
+	"  if not v or v == '' then return '~' end\n" \
+	"  return (string.gsub(string.lower(v), '[^%w%-%._@/]', function(c) return string.format('%%%02X', string.byte(c)) end))\n" \
+	"end\n" \
+	"local RATTRS = {'sex', 'city', 'locale'}\n" \
+	/* Sets (on 1) or clears (0) a person's bit in one attribute's value. */ \
+	"local function rattr(idx, attr, v, on)\n" \
+	"  local e = renc(v)\n" \
+	"  rpc('SETBIT', P..'ra:'..attr..':'..e, idx, on)\n" \
+	"  if on == 1 then rpc('HSETNX', P..'ra:v:'..attr, e, (v and v ~= '') and v or '') end\n" \
+	"end\n" \
+	/* The person's index, the combination of the last message they were sent and when (ms); created when asked. */ \
+	"local function ridx(person, create)\n" \
+	"  if not person or person == '' then return nil end\n" \
+	"  local v = rpc('HGET', RX, person)\n" \
+	"  if v then\n" \
+	"    local i, c, t = string.match(v, '^(%d+),?(%d*),?(%d*)$')\n" \
+	"    if i then return i, c, t end\n" \
+	"  end\n" \
+	"  if not create then return nil end\n" \
+	"  local n = rpc('INCR', P..'rx:n')\n" \
+	"  if not n then return nil end\n" \
+	"  local i = tostring(n)\n" \
+	"  rpc('HSET', RX, person, i)\n" \
+	"  local ct = rpc('HMGET', P..'contact:'..person, 'sex', 'city', 'locale') or {}\n" \
+	"  for j, a in ipairs(RATTRS) do rattr(i, a, ct[j] or nil, 1) end\n" \
+	"  return i, '', ''\n" \
+	"end\n" \
+	/* A person's attribute changed: their bit moves (only for people already counted). */ \
+	"local function rmove(person, attr, old, new)\n" \
+	"  if renc(old) == renc(new) then\n" \
+	"    if new and new ~= '' then rpc('HSETNX', P..'ra:v:'..attr, renc(new), new) end\n" \
+	"    return\n" \
+	"  end\n" \
+	"  local i = ridx(person, false)\n" \
+	"  if not i then return end\n" \
+	"  rattr(i, attr, old, 0); rattr(i, attr, new, 1)\n" \
+	"end\n" \
+	"local r_combo, r_block = {}, {}\n" \
+	/* The id of (campaign, kind, channel), made at first use. */ \
+	"local function rcombo(campaign, kind, channel)\n" \
+	"  local k = (campaign or '')..'\\31'..(kind or '')..'\\31'..(channel or '')\n" \
+	"  local c = r_combo[k]\n" \
+	"  if c then return c end\n" \
+	"  c = rpc('HGET', P..'rx:combo', k)\n" \
+	"  if not c then\n" \
+	"    local n = rpc('INCR', P..'rx:nc')\n" \
+	"    if not n then return nil end\n" \
+	"    c = tostring(n)\n" \
+	"    rpc('HSET', P..'rx:combo', k, c)\n" \
+	"    rpc('HSET', P..'rx:combos', c, k)\n" \
+	"  end\n" \
+	"  r_combo[k] = c\n" \
+	"  return c\n" \
+	"end\n" \
+	/* Counts person idx in indicator m (s d r h p i f o) today, for combination c. */ \
+	"local function rmark(m, c, idx)\n" \
+	"  if not c or not idx or DAY == '' then return end\n" \
+	"  rpc('SETBIT', P..'r:'..m..':'..DAY..':'..c, idx, 1)\n" \
+	"  local bk = DAY..':'..c\n" \
+	"  if not r_block[bk] then\n" \
+	"    r_block[bk] = true\n" \
+	"    rpc('SADD', P..'r:c:'..DAY, c)\n" \
+	"    if not r_block[DAY] then r_block[DAY] = true; rpc('SADD', P..'r:days', DAY) end\n" \
+	"  end\n" \
+	"end\n" \
+	/* A message (not an answer) was sent to the person: what their replies and choices are credited to. */ \
+	"local function rsent(person, idx, c, now)\n" \
+	"  if c then rpc('HSET', RX, person, idx..','..c..','..now) end\n" \
+	"end\n" \
+	/*
+	 * What a person's act is credited to: the combination of the last
+	 * message they were sent within the window, or nil. Returns the index
+	 * (made when create) too.
+	 */ \
+	"local function rcredit(person, now, create)\n" \
+	"  local i, c, t = ridx(person, create)\n" \
+	"  if i and c ~= '' and t ~= '' and tonumber(now) - tonumber(t) <= " REACH_CREDIT_MS " then return i, c end\n" \
+	"  return i, nil\n" \
+	"end\n"
+
+/* clang-format on */
+
+#endif

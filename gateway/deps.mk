@@ -4,7 +4,7 @@
 NEEDS_gateway/config := gateway/config_api gateway/config_reach gateway/config_check gateway/config_provider gateway/util/xmalloc gateway/util/zone handlers/providers
 NEEDS_gateway/config_api := gateway/util/domain gateway/util/xmalloc
 NEEDS_gateway/dispatch := gateway/util/buf gateway/util/log gateway/util/xmalloc handlers/provider
-NEEDS_gateway/gateway := locales/catalog gateway/api gateway/campaign_run gateway/import_resume gateway/responder gateway/throttle queues/store gateway/config gateway/dispatch gateway/http gateway/metrics gateway/route gateway/sender gateway/util/log gateway/util/xmalloc gateway/webhook queues/outbox queues/receipts queues/redis_url
+NEEDS_gateway/gateway := locales/catalog gateway/api gateway/reach_gauges gateway/campaign_run gateway/import_resume gateway/responder gateway/throttle queues/store gateway/config gateway/dispatch gateway/http gateway/metrics gateway/route gateway/sender gateway/util/log gateway/util/xmalloc gateway/webhook queues/outbox queues/receipts queues/redis_url
 NEEDS_gateway/http := gateway/http_conns gateway/util/buf gateway/util/log gateway/util/xmalloc
 NEEDS_gateway/http_conns := gateway/metrics gateway/util/log gateway/util/xmalloc
 NEEDS_gateway/metrics := gateway/util/buf gateway/util/domain gateway/util/log gateway/util/xmalloc
@@ -29,3 +29,4 @@ NEEDS_gateway/config_reach := gateway/util/domain gateway/util/xmalloc handlers/
 NEEDS_gateway/api_reach := gateway/config_reach gateway/util/buf gateway/util/domain gateway/util/xmalloc gateway/util/zone handlers/reach_period handlers/reach_report queues/cmdargs queues/reach queues/store
 NEEDS_gateway/api_reach_funnel := gateway/api_reach gateway/util/xmalloc handlers/reach_period handlers/reach_report queues/cmdargs queues/keys queues/reach queues/store
 NEEDS_gateway/api_reach_verify := gateway/util/xmalloc gateway/util/zone queues/cmdargs queues/reach queues/store
+NEEDS_gateway/reach_gauges := gateway/api_reach gateway/util/buf gateway/util/xmalloc handlers/reach_period handlers/reach_report queues/store

@@ -21,6 +21,7 @@
 #include "gateway/http.h"
 #include "gateway/import_resume.h"
 #include "gateway/metrics.h"
+#include "gateway/reach_gauges.h"
 #include "gateway/responder.h"
 #include "gateway/route.h"
 #include "gateway/sender.h"
@@ -46,6 +47,7 @@ struct gateway {
 	struct store *store; /* the API's and the campaigns' Redis connection */
 	struct campaign_run *campaigns;
 	char noreceipt[256]; /* providers without delivery receipts (config_noreceipt()) */
+	struct reach_gauges *gauges; /* /metrics: people counted this year by kind */
 	struct responder *responder; /* answers people who write */
 	struct import_resume *imports; /* finishes imports a dead gateway left half written */
 	struct throttle *throttle;
@@ -214,6 +216,7 @@ gateway_outbox_new(struct gateway *gw)
 	route_set_providers(gw->route, gw->providers, gw->nproviders);
 	route_set_quiet(gw->route, &cfg->quiet_hours);
 	gw->store = store_new(gw->base, &gw->target, cfg->prefix, "api");
+	gw->gauges = reach_gauges_new(gw->base, gw->store);
 	{
 		struct campaign_run_settings cs = { gw->store, cfg->consumer, cfg->locale_fallback, 500 };
 
@@ -410,6 +413,7 @@ gateway_free(struct gateway *gw)
 	if (gw->imports != NULL)
 		import_resume_stop(gw->imports);
 	store_free(gw->store);
+	reach_gauges_free(gw->gauges);
 	responder_free(gw->responder);
 	import_resume_free(gw->imports);
 	sender_free(gw->sender);
@@ -573,6 +577,7 @@ gateway_metrics(void *arg, struct buf *out)
 	g.replies.muted = rs.muted;
 	g.replies.refused = rs.refused;
 	metrics_render(gw->metrics, &g, out);
+	reach_gauges_render(gw->gauges, out);
 }
 
 static void

@@ -176,6 +176,19 @@ test_segments_through_prism(void **state)
 		    422);
 		expect_error(j, "invalid", "to");
 	}
+	/* The indicators, the verification and a campaign's funnel, as the spec describes them. */
+	assert_int_equal(
+	    call(h, h->prism_port, "GET", "/v1/reach?by=kind,sex,period&period=day", MONITORING, NULL, NULL, &j), 200);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "totals"), "sent")), 1);
+	json_decref(j);
+	assert_int_equal(call(h, h->prism_port, "GET", "/v1/reach?by=nothing", MONITORING, NULL, NULL, &j), 400);
+	expect_error(j, "invalid", "by");
+	assert_int_equal(call(h, h->prism_port, "POST", "/v1/reach/verify", MONITORING, NULL, NULL, &j), 200);
+	assert_true(json_is_true(json_object_get(j, "ok")));
+	json_decref(j);
+	assert_int_equal(
+	    call(h, h->prism_port, "GET", "/v1/reach/funnel?campaign=none", MONITORING, NULL, NULL, &j), 404);
+	expect_error(j, "not_found", "campaign");
 	harness_prism_stop(h);
 }
 
@@ -210,6 +223,9 @@ test_every_endpoint_refuses(void **state)
 		{ "GET", "/v1/inbox/0123456789abcdef01234567", MONITORING, false },
 		{ "POST", "/v1/inbox/0123456789abcdef01234567/reply", MONITORING, true },
 		{ "POST", "/v1/inbox/0123456789abcdef01234567/close", MONITORING, false },
+		{ "GET", "/v1/reach", AGENT, false },
+		{ "GET", "/v1/reach/funnel?campaign=x", AGENT, false },
+		{ "POST", "/v1/reach/verify", AGENT, false },
 	};
 	struct harness *h = *state;
 	int port = harness_gateway_port(h);

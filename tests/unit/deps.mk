@@ -2,7 +2,7 @@
 # need (NEEDS_ in each layer's deps.mk), nothing else.
 TEST_test_backoff := queues/backoff
 TEST_test_buf := gateway/util/buf
-TEST_test_config := gateway/config handlers/provider handlers/twilio handlers/whatsapp
+TEST_test_config := gateway/config gateway/config_reach handlers/provider handlers/twilio handlers/whatsapp
 TEST_test_domain := gateway/util/domain
 TEST_test_form := gateway/util/buf handlers/form
 TEST_test_generic := handlers/generic handlers/provider

@@ -51,6 +51,7 @@ static void test_token_only_in_environment(void **state);
 static void test_empty_environment_ignored(void **state);
 static void test_claim_idle_must_exceed_timeouts(void **state);
 static void test_cross_key_checks(void **state);
+static void test_reach_and_dhis2(void **state);
 static void test_small_error_buffer(void **state);
 static void test_long_line_not_split(void **state);
 static void test_whatsapp_unknown_key(void **state);
@@ -506,6 +507,51 @@ test_cross_key_checks(void **state)
 	expect_refused("[gateway]\ngroup =\n", "test.ini", group);
 }
 
+/* [reach] and [dhis2]: the mapping read into place, and each kind of mistake named with its line. */
+static void
+test_reach_and_dhis2(void **state)
+{
+	const char *uid[] = { "test.ini:3", "element.reached", "not a DHIS2 uid", NULL };
+	const char *ind[] = { "'arrived' is not an indicator", NULL };
+	const char *kind[] = { "'sport' is not a kind", NULL };
+	const char *sex[] = { "coc.woman", NULL };
+	const char *sup[] = { "suppress_below", NULL };
+	const char *unk[] = { "unknown key 'period'", NULL };
+	const char *rec[] = { "receipts is yes or no", NULL };
+	char err[256];
+	struct config *c;
+	struct reach_dhis2_map m;
+
+	(void)state;
+	c = config_load_string("[reach]\nsuppress_below = 5\n[dhis2]\ndata_set = dsAmuddu001\n"
+			       "element.reached = deReached01\nelement.informed.training_offer = deInfTrain1\n"
+			       "coc.female = cocFemale01\norg_unit.Salé = ouSale00001\norg_unit.Rabat = ouRabat0001\n",
+	    "test.ini", err, sizeof err);
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->reach.suppress_below, 5);
+	config_reach_dhis2(&c->reach, &m);
+	assert_string_equal(m.data_set, "dsAmuddu001");
+	assert_string_equal(m.element[REACH_REACHED], "deReached01");
+	assert_null(m.element[REACH_SENT]);
+	assert_string_equal(m.coc_sex[0], "cocFemale01");
+	assert_null(m.coc_sex[1]);
+	assert_int_equal(m.ncity, 2);
+	assert_string_equal(m.city_names[0], "Salé");
+	assert_string_equal(m.city_units[1], "ouRabat0001");
+	assert_int_equal(m.nkind, 1);
+	assert_string_equal(m.kind_keys[0], "informed.training_offer");
+	config_free(c);
+	expect_refused("[dhis2]\ndata_set = dsAmuddu001\nelement.reached = 12\n", "test.ini", uid);
+	expect_refused("[dhis2]\nelement.arrived = deReached01\n", "test.ini", ind);
+	expect_refused("[dhis2]\nelement.reached.sport = deReached01\n", "test.ini", kind);
+	expect_refused("[dhis2]\ncoc.woman = cocFemale01\n", "test.ini", sex);
+	expect_refused("[reach]\nsuppress_below = -1\n", "test.ini", sup);
+	expect_refused("[dhis2]\nperiod = quarterly\n", "test.ini", unk);
+	expect_refused(
+	    "[twilio]\naccount_sid = AC1\nauth_token = t\nfrom = +212600000000\nreceipts = maybe\n", "test.ini", rec);
+}
+
 static void
 test_small_error_buffer(void **state)
 {
@@ -882,6 +928,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_empty_environment_ignored, clear_env, clear_env),
 		cmocka_unit_test_setup(test_claim_idle_must_exceed_timeouts, clear_env),
 		cmocka_unit_test_setup(test_cross_key_checks, clear_env),
+		cmocka_unit_test_setup(test_reach_and_dhis2, clear_env),
 		cmocka_unit_test_setup(test_small_error_buffer, clear_env),
 		cmocka_unit_test_setup(test_long_line_not_split, clear_env),
 		cmocka_unit_test_setup(test_whatsapp_unknown_key, clear_env),

@@ -29,4 +29,4 @@ NEEDS_gateway/config_reach := gateway/util/domain gateway/util/xmalloc handlers/
 NEEDS_gateway/api_reach := gateway/config_reach gateway/util/buf gateway/util/domain gateway/util/xmalloc gateway/util/zone handlers/reach_period handlers/reach_report queues/cmdargs queues/reach queues/store
 NEEDS_gateway/api_reach_funnel := gateway/api_reach gateway/util/xmalloc handlers/reach_period handlers/reach_report queues/cmdargs queues/keys queues/reach queues/store
 NEEDS_gateway/api_reach_verify := gateway/util/xmalloc gateway/util/zone queues/cmdargs queues/reach queues/store
-NEEDS_gateway/reach_gauges := gateway/api_reach gateway/util/buf gateway/util/xmalloc handlers/reach_period handlers/reach_report queues/store
+NEEDS_gateway/reach_gauges := gateway/api_reach gateway/util/buf gateway/util/log gateway/util/xmalloc handlers/reach_period handlers/reach_report queues/cmdargs queues/reach queues/store

@@ -1,13 +1,17 @@
 /*
- * Once a minute, this year's indicators by kind (gateway/api_reach.h's
- * question, the same script as GET /v1/reach), kept as the text /metrics
- * appends.
+ * Once a minute: the rollups of periods that ended, a period per script
+ * call until none is left (queues/reach.c, reach_rollup), then this
+ * year's indicators by kind (gateway/api_reach.h's question, the same
+ * script as GET /v1/reach), kept as the text /metrics appends.
  */
 #include "gateway/reach_gauges.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "gateway/api_reach.h"
+#include "queues/reach.h"
+#include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
 #include "handlers/reach_period.h"
 
@@ -48,18 +52,11 @@ reach_gauges_answered(void *arg, json_t *reply, const char *err)
 }
 
 static void
-reach_gauges_tick(evutil_socket_t fd, short what, void *arg)
+reach_gauges_ask(struct reach_gauges *g)
 {
-	struct reach_gauges *g = arg;
-	struct timeval tv = { REACH_GAUGES_INTERVAL_S, 0 };
 	struct reach_ask a;
 	long today = reach_today(), first, last;
 
-	(void)fd;
-	(void)what;
-	evtimer_add(g->ev, &tv);
-	if (g->asking || !store_up(g->st))
-		return;
 	memset(&a, 0, sizeof a);
 	reach_period_bounds(REACH_PERIOD_YEAR, today, &first, &last);
 	a.from = first;
@@ -67,9 +64,58 @@ reach_gauges_tick(evutil_socket_t fd, short what, void *arg)
 	a.period = REACH_PERIOD_RANGE;
 	a.by[a.nby++] = REACH_DIM_KIND;
 	a.filters = json_object();
-	g->asking = true;
 	reach_run(g->st, &a, today, reach_gauges_answered, g);
 	json_decref(a.filters);
+}
+
+static void reach_gauges_rollup(struct reach_gauges *g);
+
+/* A rollup made: the next, until there is none; then the gauges. */
+static void
+reach_gauges_rolled(void *arg, json_t *reply, const char *err)
+{
+	struct reach_gauges *g = arg;
+	const char *made = json_string_value(reply);
+
+	if (err == NULL && made != NULL && *made != '\0') {
+		log_info("reach: rollup %s made", made);
+		reach_gauges_rollup(g);
+		return;
+	}
+	if (err != NULL)
+		log_warn("reach: rollups: %s", err);
+	reach_gauges_ask(g);
+}
+
+static void
+reach_gauges_rollup(struct reach_gauges *g)
+{
+	struct cmdargs a;
+	char closed[16];
+	int y, m, d;
+
+	/* Periods that ended two days ago or before: another gateway's clock may be behind. */
+	reach_civil(reach_today() - 2, &y, &m, &d);
+	snprintf(closed, sizeof closed, "%04d%02d%02d", y, m, d);
+	memset(&a, 0, sizeof a);
+	cmdargs_dup(&a, store_prefix(g->st), strlen(store_prefix(g->st)));
+	cmdargs_dup(&a, closed, strlen(closed));
+	store_run(g->st, &reach_rollup, &a, reach_gauges_rolled, g);
+}
+
+static void
+reach_gauges_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct reach_gauges *g = arg;
+	struct timeval tv = { REACH_GAUGES_INTERVAL_S, 0 };
+
+	(void)fd;
+	(void)what;
+	evtimer_add(g->ev, &tv);
+	if (g->asking || !store_up(g->st))
+		return;
+	g->asking = true;
+	reach_gauges_rollup(g);
 }
 
 struct reach_gauges *

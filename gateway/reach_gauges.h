@@ -1,8 +1,9 @@
 /*
- * The reach gauges of GET /metrics: people counted this year (local
- * time) by campaign kind and indicator, asked of the counters once a
- * minute (a scrape never waits on Redis). The creator owns struct
- * reach_gauges; reach_gauges_free().
+ * The reach counters' upkeep: once a minute, the rollups of the periods
+ * that ended (a step at a time, so Redis is never held for long), then
+ * the gauges of GET /metrics: people counted this year (local time) by
+ * campaign kind and indicator (a scrape never waits on Redis). The
+ * creator owns struct reach_gauges; reach_gauges_free().
  */
 #ifndef AMUDDU_REACH_GAUGES_H
 #define AMUDDU_REACH_GAUGES_H

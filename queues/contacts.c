@@ -185,7 +185,7 @@ static const char contacts_erase_text[] = CONTACTS_COMMON
 	 */
 	"local ri = ridx(id, false)\n"
 	"if ri then\n"
-	"  for _, a in ipairs(RATTRS) do rattr(ri, a, cur[a], 0); rattr(ri, a, nil, 1) end\n"
+	"  for _, a in ipairs(RATTRS) do rattr(ri, a, cur[a], 0) end\n"
 	"  rpc('HSET', RX, id, ri)\n"
 	"  rpc('SETBIT', P..'rx:erased', ri, 1)\n"
 	"end\n"

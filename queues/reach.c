@@ -14,10 +14,12 @@
 #define REACH_LUA_METRICS "local MS = {'s', 'd', 'r', 'h', 'p', 'i', 'f', 'o'}\n"
 
 /*
- * Rollups: a month, quarter, semester or year that has ended is the OR
- * of its days, made once at the first query that needs it (events are
- * always counted on the day they happen, so a past day never changes),
- * and kept. Labels: "YYYYMMDD" (a day), "YYYYMM", "YYYYQn", "YYYYSn", "YYYY".
+ * Rollups: a month that has ended is the OR of its days, and a quarter,
+ * semester or year that has ended the OR of its months, made once by the
+ * gateways in the background (reach_rollup, a period per call) and kept:
+ * events are counted on the day they happen, so a past day never changes.
+ * A question uses a period's rollup once it is made, its days (or months)
+ * until then. Labels: "YYYYMMDD" (a day), "YYYYMM", "YYYYQn", "YYYYSn", "YYYY".
  */
 #define REACH_LUA_ROLLUP \
 	"local function mdays(y, m)\n" \
@@ -42,20 +44,24 @@
 	"  for i = first, first + n - 1 do out[#out + 1] = string.format('%s%02d', y, i) end\n" \
 	"  return out\n" \
 	"end\n" \
-	"local function build(b)\n" \
+	"local donec = {}\n" \
+	"local function done(b)\n" \
+	"  if donec[b] == nil then donec[b] = redis.call('SISMEMBER', P..'r:done', b) == 1 end\n" \
+	"  return donec[b]\n" \
+	"end\n" \
+	/* The blocks that hold b's counts: b when it is a day or a rollup made, else its children's. */ \
+	"local function leaves(b, out)\n" \
+	"  out = out or {}\n" \
 	"  local kids = children(b)\n" \
-	"  if not kids or redis.call('SISMEMBER', P..'r:done', b) == 1 then return end\n" \
-	"  local sets = {}\n" \
-	"  for _, k in ipairs(kids) do build(k); sets[#sets + 1] = P..'r:c:'..k end\n" \
-	"  redis.call('SUNIONSTORE', P..'r:c:'..b, unpack(sets))\n" \
-	"  for _, c in ipairs(redis.call('SMEMBERS', P..'r:c:'..b)) do\n" \
-	"    for _, m in ipairs(MS) do\n" \
-	"      local keys = {}\n" \
-	"      for _, k in ipairs(kids) do keys[#keys + 1] = P..'r:'..m..':'..k..':'..c end\n" \
-	"      redis.call('BITOP', 'OR', P..'r:'..m..':'..b..':'..c, unpack(keys))\n" \
-	"    end\n" \
-	"  end\n" \
-	"  redis.call('SADD', P..'r:done', b)\n" \
+	"  if not kids or done(b) then out[#out + 1] = b; return out end\n" \
+	"  for _, k in ipairs(kids) do leaves(k, out) end\n" \
+	"  return out\n" \
+	"end\n" \
+	/* What a rollup is made of: its days (a month), or its months that were made (the others). */ \
+	"local function parts(b)\n" \
+	"  local use = {}\n" \
+	"  for _, k in ipairs(children(b) or {}) do if #k == 8 or done(k) then use[#use + 1] = k end end\n" \
+	"  return use\n" \
 	"end\n"
 
 /*
@@ -113,13 +119,30 @@ static const char reach_query_text[] =
 	"  local l = Q.f and Q.f[d]\n"
 	"  if l and #l > 0 then allow[d] = {}; for _, v in ipairs(l) do allow[d][v] = true end end\n"
 	"end\n"
+	/* Unknown: everyone counted (ra:all) who is in none of the attribute's values. */
+	"local unk = {}\n"
+	"local function akey(a, e)\n"
+	"  if e ~= '~' then return P..'ra:'..a..':'..e end\n"
+	"  if not unk[a] then\n"
+	"    local keys = {}\n"
+	"    if a == 'sex' then keys = {P..'ra:sex:f', P..'ra:sex:m', P..'ra:sex:x'}\n"
+	"    else for _, v in ipairs(redis.call('HKEYS', P..'ra:v:'..a)) do keys[#keys + 1] = P..'ra:'..a..':'..v end end\n"
+	"    local t = newtmp()\n"
+	"    keys[#keys + 1] = P..'ra:all'\n"
+	/* The known values are a part of everyone: XOR takes them out. */
+	"    redis.call('BITOP', 'OR', t, unpack(keys, 1, #keys - 1 > 0 and #keys - 1 or 1))\n"
+	"    if #keys > 1 then redis.call('BITOP', 'XOR', t, t, P..'ra:all') end\n"
+	"    unk[a] = t\n"
+	"  end\n"
+	"  return unk[a]\n"
+	"end\n"
 	/* The person filters: the OR of each attribute's values asked for, ANDed. */
 	"local mask = {}\n"
 	"for _, a in ipairs(PD) do\n"
 	"  local l = Q.f and Q.f[a]\n"
 	"  if l and #l > 0 then\n"
 	"    local keys = {}\n"
-	"    for _, v in ipairs(l) do keys[#keys + 1] = P..'ra:'..a..':'..enc(v) end\n"
+	"    for _, v in ipairs(l) do keys[#keys + 1] = akey(a, enc(v)) end\n"
 	"    if #keys == 1 then mask[#mask + 1] = keys[1] else local t = newtmp(); redis.call('BITOP', 'OR', t, unpack(keys)); mask[#mask + 1] = t end\n"
 	"  end\n"
 	"end\n"
@@ -142,11 +165,13 @@ static const char reach_query_text[] =
 	"local evby = {}\n"
 	"for _, d in ipairs(Q.ev or {}) do evby[d] = true end\n"
 	"local out = {}\n"
+	"local pmask, scratch = newtmp(), newtmp()\n"
 	/* One period's rows (or the totals, with no breakdown): bk is its blocks. */
 	"local function run(plabel, bk, grouped)\n"
 	"  local groups, order = {}, {}\n"
-	"  for _, b in ipairs(bk) do\n"
-	"    build(b)\n"
+	"  local lv = {}\n"
+	"  for _, b in ipairs(bk) do leaves(b, lv) end\n"
+	"  for _, b in ipairs(lv) do\n"
 	"    for _, c in ipairs(redis.call('SMEMBERS', P..'r:c:'..b)) do\n"
 	"      local v = combo(c)\n"
 	"      local ok = true\n"
@@ -158,6 +183,8 @@ static const char reach_query_text[] =
 	"        local t = groups[gk]\n"
 	"        if not t then t = {g = g, keys = {}}; for _, m in ipairs(MS) do t.keys[m] = {} end; groups[gk] = t; order[#order + 1] = gk end\n"
 	"        for _, m in ipairs(MS) do t.keys[m][#t.keys[m] + 1] = P..'r:'..m..':'..b..':'..c end\n"
+	/* Reached: delivered, and the people h holds (sent by a route without receipts). */
+	"        t.keys.h[#t.keys.h + 1] = P..'r:d:'..b..':'..c\n"
 	"      end\n"
 	"    end\n"
 	"  end\n"
@@ -190,9 +217,14 @@ static const char reach_query_text[] =
 	"      local row = {plabel, t.g[1], t.g[2], t.g[3], '', '', ''}\n"
 	"      local ands = {unpack(mask)}\n"
 	"      for _, x in ipairs(pc) do\n"
-	"        ands[#ands + 1] = P..'ra:'..x[1]..':'..x[2]\n"
+	"        ands[#ands + 1] = akey(x[1], x[2])\n"
 	"        local pos = x[1] == 'sex' and 5 or x[1] == 'city' and 6 or 7\n"
 	"        row[pos] = label(x[1], x[2])\n"
+	"      end\n"
+	/* The row's people (its sex, city, locale and the filters) once, for every indicator. */
+	"      if #ands > 1 then\n"
+	"        redis.call('BITOP', 'AND', pmask, unpack(ands))\n"
+	"        ands = {pmask}\n"
 	"      end\n"
 	"      row[16] = ''\n"
 	/* The gateway's own campaigns are ids: their names come with them. */
@@ -206,9 +238,8 @@ static const char reach_query_text[] =
 	"        if mk[m] then\n"
 	"          if #ands == 0 then n = redis.call('BITCOUNT', mk[m])\n"
 	"          else\n"
-	"            local a = newtmp()\n"
-	"            redis.call('BITOP', 'AND', a, mk[m], unpack(ands))\n"
-	"            n = redis.call('BITCOUNT', a)\n"
+	"            redis.call('BITOP', 'AND', scratch, mk[m], ands[1])\n"
+	"            n = redis.call('BITCOUNT', scratch)\n"
 	"          end\n"
 	"        end\n"
 	"        row[7 + j] = n\n"
@@ -299,7 +330,7 @@ static const char reach_verify_text[] =
 	"      mark('s', e.day, c, i)\n"
 	"      if NORECEIPT[e.provider or ''] then mark('h', e.day, c, i) end\n"
 	"    else\n"
-	"      mark('d', e.day, c, i); mark('h', e.day, c, i)\n"
+	"      mark('d', e.day, c, i)\n"
 	"      if st == 'read' then mark('r', e.day, c, i) end\n"
 	"    end\n"
 	"  end)\n"
@@ -344,14 +375,14 @@ static const char reach_verify_text[] =
 	"    nread = nread + 1\n"
 	"    local i = string.match(r[2][j + 1], '^(%d+)')\n"
 	"    local ct = redis.call('HMGET', P..'contact:'..r[2][j], 'sex', 'city', 'locale')\n"
+	"    redis.call('SETBIT', V..'ra:all', i, 1)\n"
 	"    for n, a in ipairs({'sex', 'city', 'locale'}) do\n"
 	"      local v = ct[n]\n"
-	"      local e = '~'\n"
 	"      if v and v ~= '' then\n"
-	"        e = string.gsub(string.lower(v), '[^%w%-%._@/]', function(ch) return string.format('%%%02X', string.byte(ch)) end)\n"
+	"        local e = string.gsub(string.lower(v), '[^%w%-%._@/]', function(ch) return string.format('%%%02X', string.byte(ch)) end)\n"
+	"        redis.call('SETBIT', V..'ra:'..a..':'..e, i, 1)\n"
+	"        redis.call('SADD', V..'attrs', a..':'..e)\n"
 	"      end\n"
-	"      redis.call('SETBIT', V..'ra:'..a..':'..e, i, 1)\n"
-	"      redis.call('SADD', V..'attrs', a..':'..e)\n"
 	"    end\n"
 	"  end\n"
 	"  next = r[1]\n"
@@ -367,8 +398,8 @@ static const char reach_verify_text[] =
 	"    end\n"
 	"    for _, k in ipairs(redis.call('SMEMBERS', V..'keys')) do redis.call('SADD', todo, 'r:'..k) end\n"
 	"    for _, b in ipairs(redis.call('SMEMBERS', P..'r:done')) do redis.call('SADD', todo, 'u:'..b) end\n"
+	"    redis.call('SADD', todo, 'ra:all')\n"
 	"    for _, a in ipairs({'sex', 'city', 'locale'}) do\n"
-	"      redis.call('SADD', todo, 'ra:'..a..':~')\n"
 	"      for _, e in ipairs(redis.call('HKEYS', P..'ra:v:'..a)) do redis.call('SADD', todo, 'ra:'..a..':'..e) end\n"
 	"    end\n"
 	"    for _, k in ipairs(redis.call('SMEMBERS', V..'attrs')) do redis.call('SADD', todo, 'ra:'..k) end\n"
@@ -397,11 +428,11 @@ static const char reach_verify_text[] =
 	"      cmp(P..k, V..k, m, day, c, PERSON[m])\n"
 	"    elseif b then\n"
 	/* A rollup against the OR of its live days: what a change of a past day would make it. */
-	"      local kids = children(b)\n"
+	"      local kids = parts(b)\n"
 	"      for _, c2 in ipairs(redis.call('SMEMBERS', P..'r:c:'..b)) do\n"
 	"        for _, m2 in ipairs(MS) do\n"
-	"          local keys = {}\n"
-	"          for _, kd in ipairs(kids) do build(kd); keys[#keys + 1] = P..'r:'..m2..':'..kd..':'..c2 end\n"
+	"          local keys = {V..'none'}\n"
+	"          for _, kd in ipairs(kids) do keys[#keys + 1] = P..'r:'..m2..':'..kd..':'..c2 end\n"
 	"          redis.call('BITOP', 'OR', V..'u', unpack(keys))\n"
 	"          cmp(P..'r:'..m2..':'..b..':'..c2, V..'u', m2, b, c2, false)\n"
 	"        end\n"
@@ -430,8 +461,67 @@ static const char reach_funnel_text[] =
 	"if string.match(name, '^c%x+$') then rec = redis.call('HGETALL', P..'cmp:'..name) end\n"
 	"return {rec, redis.call('HGETALL', P..'campaign:'..ckey), redis.call('HGETALL', P..'campaign:'..ckey..':why')}\n";
 
+
+/*
+ * rollup: one step of keeping the rollups. ARGV: P, the last day a
+ * period may end on to be rolled up ("YYYYMMDD": two days back, for
+ * clocks). Makes the first month that ended and has counts, else the
+ * first quarter, semester or year whose months are made, from its parts,
+ * and returns its label; "" when there is nothing to make. One period per
+ * call, so that Redis serves everyone else between two.
+ */
+static const char reach_rollup_text[] =
+	"local P, closed = ARGV[1], ARGV[2]\n"
+	REACH_LUA_METRICS
+	REACH_LUA_ROLLUP
+	/* The last day of a month, quarter, semester or year, as YYYYMMDD. */
+	"local function last(b)\n"
+	"  local y, lm = tonumber(string.sub(b, 1, 4)), 12\n"
+	"  local q, sm = string.match(b, '^%d%d%d%d([QS])(%d)$')\n"
+	"  if q == 'Q' then lm = tonumber(sm) * 3\n"
+	"  elseif q == 'S' then lm = tonumber(sm) * 6\n"
+	"  elseif #b == 6 then lm = tonumber(string.sub(b, 5, 6)) end\n"
+	"  return string.format('%04d%02d%02d', y, lm, mdays(y, lm))\n"
+	"end\n"
+	"local function make(b)\n"
+	"  local use, sets = parts(b), {}\n"
+	"  for _, k in ipairs(use) do sets[#sets + 1] = P..'r:c:'..k end\n"
+	"  if #sets > 0 then\n"
+	"    redis.call('SUNIONSTORE', P..'r:c:'..b, unpack(sets))\n"
+	"    for _, c in ipairs(redis.call('SMEMBERS', P..'r:c:'..b)) do\n"
+	"      for _, m in ipairs(MS) do\n"
+	"        local keys = {}\n"
+	"        for _, k in ipairs(use) do keys[#keys + 1] = P..'r:'..m..':'..k..':'..c end\n"
+	"        redis.call('BITOP', 'OR', P..'r:'..m..':'..b..':'..c, unpack(keys))\n"
+	"      end\n"
+	"    end\n"
+	"  end\n"
+	"  redis.call('SADD', P..'r:done', b)\n"
+	"  return b\n"
+	"end\n"
+	"local days = redis.call('SMEMBERS', P..'r:days')\n"
+	"table.sort(days)\n"
+	"local months, seen = {}, {}\n"
+	"for _, d in ipairs(days) do\n"
+	"  local m = string.sub(d, 1, 6)\n"
+	"  if not seen[m] then seen[m] = true; months[#months + 1] = m end\n"
+	"end\n"
+	"for _, m in ipairs(months) do\n"
+	"  if last(m) <= closed and not done(m) then return make(m) end\n"
+	"end\n"
+	/* Every month that ended is made: the longer periods, from them. */
+	"for _, kind in ipairs({'Q', 'S', 'Y'}) do\n"
+	"  for _, m in ipairs(months) do\n"
+	"    local y, mo = string.sub(m, 1, 4), tonumber(string.sub(m, 5, 6))\n"
+	"    local b = kind == 'Y' and y or y..kind..(kind == 'Q' and math.floor((mo - 1) / 3) + 1 or math.floor((mo - 1) / 6) + 1)\n"
+	"    if last(b) <= closed and not done(b) then return make(b) end\n"
+	"  end\n"
+	"end\n"
+	"return ''\n";
+
 /* clang-format on */
 
+struct lua_script reach_rollup = { "reach_rollup", reach_rollup_text, "" };
 struct lua_script reach_funnel = { "reach_funnel", reach_funnel_text, "" };
 struct lua_script reach_verify = { "reach_verify", reach_verify_text, "" };
 struct lua_script reach_query = { "reach_query", reach_query_text, "" };

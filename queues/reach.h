@@ -11,5 +11,6 @@
 extern struct lua_script reach_query;
 extern struct lua_script reach_verify;
 extern struct lua_script reach_funnel;
+extern struct lua_script reach_rollup;
 
 #endif

@@ -10,7 +10,8 @@
  * once; each (campaign, kind, channel) a combination id. An event sets the
  * person's bit in the bitmap of its indicator, local day and combination
  * (P r:<m>:<day>:<combo>); the person's sex, city and locale are bitmaps
- * over the same indexes (P ra:<attr>:<value>). Counting is idempotent: a
+ * over the same indexes (P ra:<attr>:<value>; P ra:all holds everyone, so
+ * that "unknown" is everyone in no value). Counting is idempotent: a
  * resend or a status that comes twice sets a bit already set.
  *
  * Before it: P (the key prefix) and DAY (the local date, "YYYYMMDD") as
@@ -45,35 +46,36 @@
 	"  return (string.gsub(string.lower(v), '[^%w%-%._@/]', function(c) return string.format('%%%02X', string.byte(c)) end))\n" \
 	"end\n" \
 	"local RATTRS = {'sex', 'city', 'locale'}\n" \
-	/* Sets (on 1) or clears (0) a person's bit in one attribute's value. */ \
+	/* Sets (on 1) or clears (0) a person's bit in one attribute's value; none is no bit (unknown: not in any). */ \
 	"local function rattr(idx, attr, v, on)\n" \
-	"  local e = renc(v)\n" \
-	"  rpc('SETBIT', P..'ra:'..attr..':'..e, idx, on)\n" \
-	"  if on == 1 then rpc('HSETNX', P..'ra:v:'..attr, e, (v and v ~= '') and v or '') end\n" \
+	"  if v and v ~= '' then rpc('SETBIT', P..'ra:'..attr..':'..renc(v), idx, on) end\n" \
 	"end\n" \
-	/* The person's index, the combination of the last message they were sent and when (ms); created when asked. */ \
-	"local function ridx(person, create)\n" \
+	/*
+	 * The person's index, the combination of the last message they were
+	 * sent and when (ms), and whether the index is new; made when create
+	 * (and written, unless nosave: the caller writes it with more).
+	 */ \
+	"local function ridx(person, create, nosave)\n" \
 	"  if not person or person == '' then return nil end\n" \
 	"  local v = rpc('HGET', RX, person)\n" \
 	"  if v then\n" \
 	"    local i, c, t = string.match(v, '^(%d+),?(%d*),?(%d*)$')\n" \
-	"    if i then return i, c, t end\n" \
+	"    if i then return i, c, t, false end\n" \
 	"  end\n" \
 	"  if not create then return nil end\n" \
 	"  local n = rpc('INCR', P..'rx:n')\n" \
 	"  if not n then return nil end\n" \
 	"  local i = tostring(n)\n" \
-	"  rpc('HSET', RX, person, i)\n" \
+	"  if not nosave then rpc('HSET', RX, person, i) end\n" \
+	"  rpc('SETBIT', P..'ra:all', i, 1)\n" \
 	"  local ct = rpc('HMGET', P..'contact:'..person, 'sex', 'city', 'locale') or {}\n" \
 	"  for j, a in ipairs(RATTRS) do rattr(i, a, ct[j] or nil, 1) end\n" \
-	"  return i, '', ''\n" \
+	"  return i, '', '', true\n" \
 	"end\n" \
-	/* A person's attribute changed: their bit moves (only for people already counted). */ \
+	/* A person's attribute changed: the value's label is kept for reports; their bit moves if they count. */ \
 	"local function rmove(person, attr, old, new)\n" \
-	"  if renc(old) == renc(new) then\n" \
-	"    if new and new ~= '' then rpc('HSETNX', P..'ra:v:'..attr, renc(new), new) end\n" \
-	"    return\n" \
-	"  end\n" \
+	"  if new and new ~= '' then rpc('HSETNX', P..'ra:v:'..attr, renc(new), new) end\n" \
+	"  if renc(old) == renc(new) then return end\n" \
 	"  local i = ridx(person, false)\n" \
 	"  if not i then return end\n" \
 	"  rattr(i, attr, old, 0); rattr(i, attr, new, 1)\n" \

@@ -136,8 +136,8 @@ const char script_finish[] =
 	"      end\n"
 	"    end\n"
 	"    logev(id, S_SENT, campaign, kind, channel, person, provider, pid, attempt, '')\n"
-	/* The reach counters: sent; reached too when the provider sends no delivery receipts; what replies credit. */
-	"    local ri = ridx(person, true)\n"
+	/* The reach counters: sent; reached by the send alone when the provider sends no receipts; what replies credit. */
+	"    local ri = ridx(person, true, kind ~= 'reply')\n"
 	"    local rc = rcombo(campaign, kind, channel)\n"
 	"    rmark('s', rc, ri)\n"
 	"    if NORECEIPT[provider] then rmark('h', rc, ri) end\n"

@@ -42,10 +42,10 @@ const char scripts_apply_status[] =
 	"      if c ~= '' then later('SADD', P..'campaign:'..ck..':reached', m[7]) end\n"
 	"    end\n"
 	"    if status == S_READ then count(ck, 'read'); count(ck, bych('read', ch)) end\n"
-	/* The reach counters: delivered and reached (read implies both), read. */
+	/* The reach counters: delivered (read implies it; reached is delivered and h), read. */
 	"    local ri = ridx(m[7], true)\n"
 	"    local rc = rcombo(c, m[3] or '', ch)\n"
-	"    if m[1] ~= S_DELIVERED then rmark('d', rc, ri); rmark('h', rc, ri) end\n"
+	"    if m[1] ~= S_DELIVERED then rmark('d', rc, ri) end\n"
 	"    if status == S_READ then rmark('r', rc, ri) end\n"
 	"  end\n"
 	"  if status == S_UNDELIVERED and c ~= '' then\n"

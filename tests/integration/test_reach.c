@@ -945,12 +945,12 @@ test_verify_agrees_then_finds_corruption(void **state)
 	    "delivered");
 	json_decref(ans);
 	freeReplyObject(harness_cmd(S.h, "SETBIT %s 4000 0", key));
-	/* A rollup of a quarter that ended (the first question over it makes it), changed behind the counters' back. */
+	/* A rollup of a quarter that ended (the gateways make it in the background), changed behind the counters' back. */
 	snprintf(key, sizeof key, "/v1/reach?from=%.5s%02d-01&to=%s", S.day[PH_A], (atoi(S.day[PH_A] + 5) - 1) % 100,
 	    S.day[PH_C]);
 	assert_int_equal(api("GET", key, MONITORING, NULL, &ans), 200);
 	json_decref(ans);
-	snprintf(key, sizeof key, HARNESS_PREFIX "r:h:%.4sQ*", S.day[PH_A]);
+	snprintf(key, sizeof key, HARNESS_PREFIX "r:d:%.4sQ*", S.day[PH_A]);
 	r = harness_cmd(S.h, "KEYS %s", key);
 	assert_true(r->elements >= 1);
 	{

@@ -69,7 +69,10 @@
 	"  if not nosave then rpc('HSET', RX, person, i) end\n" \
 	"  rpc('SETBIT', P..'ra:all', i, 1)\n" \
 	"  local ct = rpc('HMGET', P..'contact:'..person, 'sex', 'city', 'locale') or {}\n" \
-	"  for j, a in ipairs(RATTRS) do rattr(i, a, ct[j] or nil, 1) end\n" \
+	"  for j, a in ipairs(RATTRS) do\n" \
+	"    local v = ct[j]\n" \
+	"    if v and v ~= '' then rattr(i, a, v, 1); rpc('HSETNX', P..'ra:v:'..a, renc(v), v) end\n" \
+	"  end\n" \
 	"  return i, '', '', true\n" \
 	"end\n" \
 	/* A person's attribute changed: the value's label is kept for reports; their bit moves if they count. */ \

@@ -427,6 +427,12 @@ reach_answered(void *arg, json_t *reply, const char *err)
 	struct buf b;
 	char file[64];
 
+	if (err != NULL && strstr(err, "too_large") != NULL) {
+		api_error(c, 422, "too_large", "by",
+		    "the question makes more than 3000 rows: ask for fewer breakdowns or filters, a longer period type, "
+		    "or a shorter range");
+		goto out;
+	}
 	if (err != NULL) {
 		if (!api_store_down(c))
 			api_error(c, 503, "unavailable", NULL, "the counters could not be read: try again");

@@ -37,7 +37,9 @@ struct verify {
 	long long read[VERIFY_STEPS];
 	json_t *diffs;
 	size_t ndiffs;
-	int tries; /* Redis's passing errors, retried */
+	json_t *cuts; /* streams trimmed: the last day they no longer fully hold */
+	int tries;    /* Redis's passing errors, retried */
+	char *failed; /* why the check stopped: its keys are being deleted before the answer */
 };
 
 static void verify_next(struct verify *v);
@@ -84,6 +86,8 @@ static void
 verify_free(struct verify *v)
 {
 	json_decref(v->diffs);
+	json_decref(v->cuts);
+	free(v->failed);
 	free(v);
 }
 
@@ -112,9 +116,15 @@ verify_done(struct verify *v)
 	for (size_t i = 0; i + 2 < VERIFY_STEPS; i++)
 		json_object_set_new(checked, verify_steps[i], json_integer(v->read[i]));
 	json_object_set_new(checked, "keys", json_integer(v->read[VERIFY_STEPS - 2]));
+	if (v->failed != NULL) {
+		json_decref(checked);
+		api_error(v->c, 503, "unavailable", NULL, "the check stopped: %s; run it again", v->failed);
+		verify_free(v);
+		return;
+	}
 	api_reply(v->c, 200,
-	    json_pack("{s:b, s:I, s:O, s:o}", "ok", v->ndiffs == 0, "differences_total", (json_int_t)v->ndiffs,
-		"differences", v->diffs, "checked", checked));
+	    json_pack("{s:b, s:I, s:O, s:o, s:O}", "ok", v->ndiffs == 0, "differences_total", (json_int_t)v->ndiffs,
+		"differences", v->diffs, "checked", checked, "unchecked_through", v->cuts));
 	verify_free(v);
 }
 
@@ -131,7 +141,16 @@ verify_stepped(void *arg, json_t *reply, const char *err)
 			verify_next(v);
 			return;
 		}
-		api_error(v->c, 503, "unavailable", NULL, "the check stopped: %s; run it again", err);
+		/* Its own keys (a copy of every counter) are deleted before it answers, unless Redis is gone. */
+		if (v->failed == NULL && strcmp(err, "unavailable") != 0) {
+			v->failed = xstrdup(err);
+			v->step = VERIFY_STEPS - 1;
+			snprintf(v->cursor, sizeof v->cursor, "0");
+			verify_next(v);
+			return;
+		}
+		api_error(v->c, 503, "unavailable", NULL, "the check stopped: %s; run it again",
+		    v->failed != NULL ? v->failed : err);
 		verify_free(v);
 		return;
 	}
@@ -142,6 +161,9 @@ verify_stepped(void *arg, json_t *reply, const char *err)
 		if (v->ndiffs++ < VERIFY_LIST_MAX)
 			json_array_append_new(v->diffs, verify_diff(d));
 	}
+	for (i = 0; i + 1 < json_array_size(json_array_get(reply, 3)); i += 2)
+		json_object_set(v->cuts, json_string_value(json_array_get(json_array_get(reply, 3), i)),
+		    json_array_get(json_array_get(reply, 3), i + 1));
 	if (next == NULL || strcmp(next, "0") == 0) {
 		snprintf(v->cursor, sizeof v->cursor, "0");
 		if (++v->step == VERIFY_STEPS) {
@@ -164,6 +186,7 @@ api_reach_verify(struct api_call *c)
 	v = xcalloc(1, sizeof *v);
 	v->c = c;
 	v->diffs = json_array();
+	v->cuts = json_object();
 	snprintf(v->run, sizeof v->run, "%llx", (unsigned long long)zone_now_ms() ^ (unsigned long long)random());
 	snprintf(v->cursor, sizeof v->cursor, "0");
 	verify_next(v);

@@ -214,7 +214,12 @@ reach_count(const struct reach_report *r, const struct reach_row *row, int col, 
 		hide = 1u << REACH_REACHED | 1u << REACH_DELIVERED;
 	} else
 		*v = row->v[col];
-	return r->suppress_below <= 1 || (row->suppressed & hide) == 0;
+	if (r->suppress_below <= 1)
+		return true;
+	/* The difference is a count like the others: small, it is hidden too. */
+	if (col == REACH_WITHOUT_RECEIPT && *v >= 1 && *v < r->suppress_below)
+		return false;
+	return (row->suppressed & hide) == 0;
 }
 
 /* A count as every text form shows it: the number, or "<t". */

@@ -68,9 +68,12 @@
 	"  if r.t then\n" \
 	"    local new, old = sorted_tags(r.t), cur.tags or ''\n" \
 	"    if new ~= old then\n" \
-	/* Referred: the first time the person has each referred:* tag, credited as replies are. */ \
+	/* Referred: a referred:* tag added, the first time the person has it, credited as replies are. */ \
+	"      local had = {}\n" \
+	"      for t in string.gmatch(old, '[^,]+') do had[t] = true end\n" \
 	"      for _, t in ipairs(r.t) do\n" \
-	"        if string.sub(t, 1, 9) == 'referred:' and redis.call('HEXISTS', P..'tagged:'..id, '~r:'..t) == 0 then\n" \
+	"        if not had[t] and string.sub(t, 1, 9) == 'referred:' and\n" \
+	"          redis.call('HEXISTS', P..'tagged:'..id, '~r:'..t) == 0 then\n" \
 	"          local ri, rc = rcredit(id, now, true)\n" \
 	"          rc = rc or rcombo('', '', '')\n" \
 	"          rmark('f', rc, ri)\n" \

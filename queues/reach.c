@@ -10,6 +10,9 @@
 /* The Lua text is laid out as Lua, not as C. */
 /* clang-format off */
 
+/* The most rows (with their zero rows) one question may compute: a few hundred milliseconds of Redis at most. */
+#define REACH_MAX_ROWS "3000"
+
 /* Indicators as the bitmaps name them, in the order of enum reach_metric. */
 #define REACH_LUA_METRICS "local MS = {'s', 'd', 'r', 'h', 'p', 'i', 'f', 'o'}\n"
 
@@ -112,6 +115,8 @@ static const char reach_query_text[] =
 	"  end\n"
 	"  return v\n"
 	"end\n"
+	"local out = {}\n"
+	"local ok, err = pcall(function()\n"
 	"local EV = {'campaign', 'kind', 'channel'}\n"
 	"local PD = {'sex', 'city', 'locale'}\n"
 	"local allow = {}\n"
@@ -127,11 +132,10 @@ static const char reach_query_text[] =
 	"    local keys = {}\n"
 	"    if a == 'sex' then keys = {P..'ra:sex:f', P..'ra:sex:m', P..'ra:sex:x'}\n"
 	"    else for _, v in ipairs(redis.call('HKEYS', P..'ra:v:'..a)) do keys[#keys + 1] = P..'ra:'..a..':'..v end end\n"
-	"    local t = newtmp()\n"
-	"    keys[#keys + 1] = P..'ra:all'\n"
 	/* The known values are a part of everyone: XOR takes them out. */
-	"    redis.call('BITOP', 'OR', t, unpack(keys, 1, #keys - 1 > 0 and #keys - 1 or 1))\n"
-	"    if #keys > 1 then redis.call('BITOP', 'XOR', t, t, P..'ra:all') end\n"
+	"    local t = newtmp()\n"
+	"    if #keys == 0 then redis.call('BITOP', 'OR', t, P..'ra:all')\n"
+	"    else redis.call('BITOP', 'XOR', t, orkeys(keys), P..'ra:all') end\n"
 	"    unk[a] = t\n"
 	"  end\n"
 	"  return unk[a]\n"
@@ -143,7 +147,7 @@ static const char reach_query_text[] =
 	"  if l and #l > 0 then\n"
 	"    local keys = {}\n"
 	"    for _, v in ipairs(l) do keys[#keys + 1] = akey(a, enc(v)) end\n"
-	"    if #keys == 1 then mask[#mask + 1] = keys[1] else local t = newtmp(); redis.call('BITOP', 'OR', t, unpack(keys)); mask[#mask + 1] = t end\n"
+	"    mask[#mask + 1] = orkeys(keys)\n"
 	"  end\n"
 	"end\n"
 	/* The values of each person dimension the rows are by. */
@@ -164,8 +168,7 @@ static const char reach_query_text[] =
 	"end\n"
 	"local evby = {}\n"
 	"for _, d in ipairs(Q.ev or {}) do evby[d] = true end\n"
-	"local out = {}\n"
-	"local pmask, scratch = newtmp(), newtmp()\n"
+	"local pmask, scratch, nrows = newtmp(), newtmp(), 0\n"
 	/* One period's rows (or the totals, with no breakdown): bk is its blocks. */
 	"local function run(plabel, bk, grouped)\n"
 	"  local groups, order = {}, {}\n"
@@ -214,6 +217,9 @@ static const char reach_query_text[] =
 	"      end\n"
 	"    end\n"
 	"    for _, pc in ipairs(combos_p) do\n"
+	/* A question is one script: past this many rows it would hold Redis too long. */
+	"      nrows = nrows + 1\n"
+	"      if nrows > " REACH_MAX_ROWS " then error({err = 'too_large'}) end\n"
 	"      local row = {plabel, t.g[1], t.g[2], t.g[3], '', '', ''}\n"
 	"      local ands = {unpack(mask)}\n"
 	"      for _, x in ipairs(pc) do\n"
@@ -249,7 +255,6 @@ static const char reach_query_text[] =
 	"    end\n"
 	"  end\n"
 	"end\n"
-	"local ok, err = pcall(function()\n"
 	"  for _, b in ipairs(Q.buckets or {}) do run(b.label, b.blocks, true) end\n"
 	"  run('', Q.total or {}, false)\n"
 	"end)\n"
@@ -268,8 +273,10 @@ static const char reach_query_text[] =
  * person's sex, city and locale from their contact record) — then
  * "compare" lists every key where the counters and the records differ,
  * ended rollups included, and "clean" deletes the run's keys. Each returns
- * {next cursor ("0": the step is done), records read, {differences}}; a
- * difference is {what, day, combo, live, recomputed}.
+ * {next cursor ("0": the step is done), records read, {differences},
+ * {stream, day…}}; a difference is {what, day, combo, live, recomputed};
+ * the last, at the end of compare, names the streams trimmed and the last
+ * day their records no longer fully hold (left out of the comparison).
  */
 static const char reach_verify_text[] =
 	"local P, step, cursor, count, run = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]\n"
@@ -307,7 +314,23 @@ static const char reach_verify_text[] =
 	"  for i = 1, #t, 2 do h[t[i]] = t[i + 1] end\n"
 	"  return h\n"
 	"end\n"
+	/*
+	 * A stream trimmed ([redis] log_maxlen) no longer has its oldest
+	 * records: the days up to its first one left cannot be recomputed, and
+	 * the comparison leaves them out (what says so is kept in the run).
+	 */
+	"local function trimmed(key, name)\n"
+	"  local ok, info = pcall(redis.call, 'XINFO', 'STREAM', key)\n"
+	"  if not ok then return end\n"
+	"  local h = {}\n"
+	"  for i = 1, #info, 2 do h[info[i]] = info[i + 1] end\n"
+	"  if (tonumber(h['entries-added']) or 0) > (tonumber(h.length) or 0) and type(h['first-entry']) == 'table' then\n"
+	"    local f = fields(h['first-entry'][2])\n"
+	"    if f.day then redis.call('HSET', V..'cut', name, f.day) end\n"
+	"  end\n"
+	"end\n"
 	"local function stream(key, each)\n"
+	"  if cursor == '0' then trimmed(key, step) end\n"
 	"  local start = cursor == '0' and '-' or '('..cursor\n"
 	"  local r = redis.call('XRANGE', key, start, '+', 'COUNT', count)\n"
 	"  for _, e in ipairs(r) do nread = nread + 1; each(fields(e[2])) end\n"
@@ -419,17 +442,26 @@ static const char reach_verify_text[] =
 	"    end\n"
 	"  end\n"
 	"  local PERSON = {p = true, o = true, f = true}\n"
+	"  local cut = {}\n"
+	"  local ch = redis.call('HGETALL', V..'cut')\n"
+	"  for i = 1, #ch, 2 do\n"
+	"    if ch[i] == 'log' then for _, m in ipairs({'s', 'd', 'r', 'h'}) do cut[m] = ch[i + 1] end\n"
+	"    elseif ch[i] == 'inbox' then cut.p = ch[i + 1] elseif ch[i] == 'topics' then cut.i = ch[i + 1] end\n"
+	"  end\n"
 	"  local r = redis.call('SSCAN', todo, cursor, 'COUNT', count)\n"
 	"  for _, k in ipairs(r[2]) do\n"
 	"    nread = nread + 1\n"
 	"    local m, day, c = string.match(k, '^r:(%a):(%w+):(%d+)$')\n"
 	"    local b = string.match(k, '^u:(%w+)$')\n"
 	"    if m then\n"
-	"      cmp(P..k, V..k, m, day, c, PERSON[m])\n"
+	"      if not (cut[m] and #day == 8 and day <= cut[m]) then cmp(P..k, V..k, m, day, c, PERSON[m]) end\n"
 	"    elseif b then\n"
 	/* A rollup against the OR of its live days: what a change of a past day would make it. */
 	"      local kids = parts(b)\n"
-	"      for _, c2 in ipairs(redis.call('SMEMBERS', P..'r:c:'..b)) do\n"
+	/* Every combination of its parts too: a late count of a new one in a past day shows. */
+	"      local sets = {P..'r:c:'..b}\n"
+	"      for _, kd in ipairs(kids) do sets[#sets + 1] = P..'r:c:'..kd end\n"
+	"      for _, c2 in ipairs(redis.call('SUNION', unpack(sets))) do\n"
 	"        for _, m2 in ipairs(MS) do\n"
 	"          local keys = {V..'none'}\n"
 	"          for _, kd in ipairs(kids) do keys[#keys + 1] = P..'r:'..m2..':'..kd..':'..c2 end\n"
@@ -451,7 +483,9 @@ static const char reach_verify_text[] =
 	"for _, d in ipairs(diffs) do\n"
 	"  if string.match(d[3], '^%d+$') then d[3] = redis.call('HGET', P..'rx:combos', d[3]) or d[3] end\n"
 	"end\n"
-	"return {next, nread, diffs}\n";
+	"local cuts = {}\n"
+	"if step == 'compare' and next == '0' then cuts = redis.call('HGETALL', V..'cut') end\n"
+	"return {next, nread, diffs, cuts}\n";
 
 
 /* funnel: P, the campaign's key form; {its record (the gateway's campaigns), its counters, why not sent}. */

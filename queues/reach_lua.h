@@ -102,7 +102,7 @@
 	"end\n" \
 	/* Counts person idx in indicator m (s d r h p i f o) today, for combination c. */ \
 	"local function rmark(m, c, idx)\n" \
-	"  if not c or not idx or DAY == '' then return end\n" \
+	"  if not c or c == '' or not idx or DAY == '' then return end\n" \
 	"  rpc('SETBIT', P..'r:'..m..':'..DAY..':'..c, idx, 1)\n" \
 	"  local bk = DAY..':'..c\n" \
 	"  if not r_block[bk] then\n" \
@@ -113,7 +113,7 @@
 	"end\n" \
 	/* A message (not an answer) was sent to the person: what their replies and choices are credited to. */ \
 	"local function rsent(person, idx, c, now)\n" \
-	"  if c then rpc('HSET', RX, person, idx..','..c..','..now) end\n" \
+	"  if c then rpc('HSET', RX, person, idx..','..c..','..now) else rpc('HSET', RX, person, idx) end\n" \
 	"end\n" \
 	/*
 	 * What a person's act is credited to: the combination of the last

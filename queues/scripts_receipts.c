@@ -45,11 +45,14 @@ const char scripts_apply_status[] =
 	/* The reach counters: delivered (read implies it; reached is delivered and h), read. */
 	"    local ri = ridx(m[7], true)\n"
 	"    local rc = rcombo(c, m[3] or '', ch)\n"
-	"    if m[1] ~= S_DELIVERED then rmark('d', rc, ri) end\n"
+	/* A read is a delivery too, on the day it is reported (--verify counts it so from the log). */
+	"    if m[1] ~= S_DELIVERED or status == S_READ then rmark('d', rc, ri) end\n"
 	"    if status == S_READ then rmark('r', rc, ri) end\n"
 	"  end\n"
+	/* The provider's code only (a word of up to 16 letters, digits, dots, dashes): its text could say anything. */
 	"  if status == S_UNDELIVERED and c ~= '' then\n"
-	"    write('HINCRBY', P..'campaign:'..ck..':why', S_UNDELIVERED..':'..(m[6] or '')..' '..(err ~= '' and err or '?'), 1)\n"
+	"    local code = (#err <= 16 and string.match(err, '^[%w%.%-]+$')) and err or (err == '' and '?' or 'other')\n"
+	"    write('HINCRBY', P..'campaign:'..ck..':why', S_UNDELIVERED..':'..(m[6] or '')..' '..code, 1)\n"
 	"  end\n"
 	"  logev(m[9] or kid, status, c, m[3] or '', ch, m[7] or '', m[6] or '', m[10] or '',\n"
 	"    m[11] or '1', err)\n"

@@ -262,10 +262,25 @@ out:
 	return rc;
 }
 
+struct client_sink {
+	FILE *out;
+	struct buf err;
+	CURL *curl;
+};
+
 static size_t
 client_write_file(char *data, size_t size, size_t n, void *arg)
 {
-	return fwrite(data, size, n, arg) * size;
+	struct client_sink *k = arg;
+	long status = 0;
+
+	/* A refusal's body is the API's error, kept to be said; only an answer goes to the file. */
+	curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status >= 300) {
+		buf_append(&k->err, data, size * n);
+		return size * n;
+	}
+	return fwrite(data, size, n, k->out) * size;
 }
 
 enum client_exit
@@ -273,6 +288,7 @@ client_download(const struct client *c, const char *path, FILE *out, struct clie
 {
 	struct curl_slist *headers = NULL;
 	struct buf auth;
+	struct client_sink sink;
 	enum client_exit rc = CLIENT_OK;
 	CURL *curl;
 	CURLcode cc;
@@ -284,16 +300,21 @@ client_download(const struct client *c, const char *path, FILE *out, struct clie
 		return CLIENT_UNREACHABLE;
 	}
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	sink.out = out;
+	sink.curl = curl;
+	buf_init(&sink.err);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, client_write_file);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
-	curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
 	cc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &a->status);
-	/* A refusal has its status; any other failure (the connection lost midway) is not a whole file. */
-	if (cc != CURLE_OK && (a->status < 400 || cc != CURLE_HTTP_RETURNED_ERROR)) {
+	/* A refusal has its status and the API's reason; any other failure (the connection lost midway) is not a whole file. */
+	if (cc != CURLE_OK) {
 		fprintf(stderr, "amuddu: the download from %s failed: %s\n", c->url, curl_easy_strerror(cc));
 		rc = CLIENT_UNREACHABLE;
+	} else if (a->status >= 300 && sink.err.len > 0) {
+		a->json = json_loadb(sink.err.data, sink.err.len, 0, NULL);
 	}
+	buf_free(&sink.err);
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	explicit_bzero(auth.data != NULL ? auth.data : (char *)"", auth.len);

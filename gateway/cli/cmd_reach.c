@@ -64,6 +64,35 @@ cmd_reach_verify(const struct client *c)
 	return rc;
 }
 
+/* The answer in f to out (stdout when NULL). */
+static int
+cmd_reach_copy(FILE *f, const char *out)
+{
+	FILE *to = out != NULL ? fopen(out, "wb") : stdout;
+	char chunk[8192];
+	size_t n;
+	bool ok = true;
+
+	if (to == NULL) {
+		fprintf(stderr, "amuddu reach: cannot write %s\n", out);
+		return CLIENT_USAGE;
+	}
+	rewind(f);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		ok = ok && fwrite(chunk, 1, n, to) == n;
+	if (to != stdout)
+		ok = fclose(to) == 0 && ok;
+	else
+		ok = fflush(stdout) == 0 && ok;
+	if (!ok) {
+		fprintf(stderr, "amuddu reach: cannot write %s\n", out != NULL ? out : "the answer");
+		return CLIENT_USAGE;
+	}
+	if (out != NULL)
+		fprintf(stderr, "amuddu reach: written to %s\n", out);
+	return CLIENT_OK;
+}
+
 int
 cmd_reach(const struct client *c, int argc, char **argv)
 {
@@ -71,7 +100,7 @@ cmd_reach(const struct client *c, int argc, char **argv)
 	const char *format = c->json ? "json" : "table", *out = NULL;
 	bool skip = false;
 	struct client_answer a;
-	FILE *f = stdout;
+	FILE *f;
 	int rc = CLIENT_OK;
 
 	if (argc == 1 && strcmp(argv[0], "--verify") == 0)
@@ -118,17 +147,28 @@ cmd_reach(const struct client *c, int argc, char **argv)
 	buf_init(&path);
 	buf_printf(&path, "/v1/reach?%s", q.data);
 	buf_free(&q);
-	if (out != NULL && (f = fopen(out, "wb")) == NULL) {
-		fprintf(stderr, "amuddu reach: cannot write %s\n", out);
+	/* Into a file of its own first: --out is written only with a whole answer. */
+	if ((f = tmpfile()) == NULL) {
+		fprintf(stderr, "amuddu reach: cannot make a temporary file\n");
 		buf_free(&path);
 		return CLIENT_USAGE;
 	}
-	if ((rc = client_download(c, path.data, f, &a)) == CLIENT_OK && (a.status < 200 || a.status > 299))
+	if ((rc = client_download(c, path.data, f, &a)) == CLIENT_OK && (a.status < 200 || a.status > 299)) {
+		const json_t *cell;
+		size_t i;
+
+		/* DHIS2: each count with no place there, and why. */
+		json_array_foreach(json_object_get(json_object_get(a.json, "error"), "cells"), i, cell)
+		{
+			fprintf(stderr, "  %s: %s (%lld)\n", json_string_value(json_object_get(cell, "cell")),
+			    json_string_value(json_object_get(cell, "reason")),
+			    (long long)json_integer_value(json_object_get(cell, "value")));
+		}
 		rc = client_refused(&a);
-	if (rc == CLIENT_OK && out != NULL)
-		fprintf(stderr, "amuddu reach: written to %s\n", out);
-	if (f != stdout)
-		fclose(f);
+	}
+	if (rc == CLIENT_OK)
+		rc = cmd_reach_copy(f, out);
+	fclose(f);
 	client_answer_free(&a);
 	buf_free(&path);
 	return rc;

@@ -282,5 +282,6 @@ cmd_contacts_export(const struct client *c, int argc, char **argv)
 		    a.status == 403 ? ": export with numbers is for the admin role" : "");
 		rc = a.status == 401 || a.status == 403 ? CLIENT_DENIED : CLIENT_REFUSED;
 	}
+	client_answer_free(&a);
 	return rc;
 }

@@ -177,6 +177,18 @@ reach_ask_parse(
 		a->sep = q[REACH_Q_SEP][0];
 	}
 	a->skip_unmapped = q[REACH_Q_UNMAPPED] != NULL && strcmp(q[REACH_Q_UNMAPPED], "skip") == 0;
+	if (q[REACH_Q_REFERRAL] != NULL) {
+		const char *r = q[REACH_Q_REFERRAL];
+
+		if (strncmp(r, "referred:", 9) == 0)
+			r += 9;
+		if (*r == '\0' || strlen(r) >= sizeof a->referral || strchr(r, ',') != NULL) {
+			snprintf(field, fieldlen, "referral");
+			snprintf(why, whylen, "referral is one referral tag: anapec, or referred:anapec");
+			return -1;
+		}
+		snprintf(a->referral, sizeof a->referral, "%s", r);
+	}
 	return 0;
 }
 
@@ -231,6 +243,8 @@ reach_question(const struct reach_ask *a, long today)
 	json_object_set_new(q, "ev", ev);
 	json_object_set_new(q, "pd", pd);
 	json_object_set(q, "f", a->filters);
+	if (a->referral[0] != '\0')
+		json_object_set_new(q, "referral", json_string(a->referral));
 	return q;
 }
 
@@ -329,7 +343,7 @@ void
 api_reach(struct api_call *c)
 {
 	static const char *const names[REACH_Q_COUNT] = { "from", "to", "period", "by", "campaign", "kind", "city",
-		"locale", "channel", "sex", "format", "sep", "unmapped" };
+		"locale", "channel", "sex", "format", "sep", "unmapped", "referral" };
 	char *q[REACH_Q_COUNT];
 	char field[32] = "", why[160] = "";
 	struct reach_call *rc = xcalloc(1, sizeof *rc);
@@ -429,7 +443,8 @@ reach_answered(void *arg, json_t *reply, const char *err)
 
 	if (err != NULL && strstr(err, "too_large") != NULL) {
 		api_error(c, 422, "too_large", "by",
-		    "the question makes more than 3000 rows: ask for fewer breakdowns or filters, a longer period type, "
+		    "the question makes more than 3000 rows: ask for fewer breakdowns or filters, a longer period "
+		    "type, "
 		    "or a shorter range");
 		goto out;
 	}
@@ -450,7 +465,11 @@ reach_answered(void *arg, json_t *reply, const char *err)
 	} else if (strncmp(rc->ask.format, "dhis2", 5) == 0) {
 		reach_send_dhis2(c, &rc->ask, &r);
 	} else {
-		api_reply(c, 200, reach_json(&r));
+		json_t *o = reach_json(&r);
+
+		if (rc->ask.referral[0] != '\0')
+			json_object_set_new(o, "referral", json_sprintf("referred:%s", rc->ask.referral));
+		api_reply(c, 200, o);
 	}
 	buf_free(&b);
 	reach_report_free(&r);

@@ -28,6 +28,7 @@ enum reach_q {
 	REACH_Q_FORMAT,
 	REACH_Q_SEP,
 	REACH_Q_UNMAPPED,
+	REACH_Q_REFERRAL, /* referred counts this referral alone ("anapec" or "referred:anapec") */
 	REACH_Q_COUNT
 };
 
@@ -40,6 +41,7 @@ struct reach_ask {
 	char format[16];    /* json, csv, table, dhis2-json, dhis2-csv */
 	char sep;           /* the CSV's separator */
 	bool skip_unmapped; /* DHIS2: leave out (and count) what has no place */
+	char referral[128]; /* "anapec": referred counts referred:anapec alone; "" all */
 };
 
 /* Today's local date as a day number. */

@@ -59,7 +59,7 @@ static json_t *
 verify_diff(const json_t *d)
 {
 	const char *what = json_string_value(json_array_get(d, 0)), *combo = json_string_value(json_array_get(d, 2));
-	char campaign[1100] = "", kind[64] = "", channel[32] = "";
+	char campaign[1100] = "", kind[64] = "", channel[32] = "", name[160];
 	const char *a, *b;
 	json_t *o;
 
@@ -67,6 +67,10 @@ verify_diff(const json_t *d)
 		snprintf(campaign, sizeof campaign, "%.*s", (int)(a - combo), combo);
 		snprintf(kind, sizeof kind, "%.*s", (int)(b - a - 1), a + 1);
 		snprintf(channel, sizeof channel, "%s", b + 1);
+	}
+	if (what != NULL && strncmp(what, "f~", 2) == 0) {
+		snprintf(name, sizeof name, "referred:%s", what + 2);
+		what = name;
 	}
 	o = json_pack("{s:s, s:s, s:I, s:I}", "indicator", verify_metric(what != NULL ? what : ""), "day",
 	    json_string_value(json_array_get(d, 1)) != NULL ? json_string_value(json_array_get(d, 1)) : "", "live",

@@ -77,6 +77,10 @@
 	"          local ri, rc = rcredit(id, now, true)\n" \
 	"          rc = rc or rcombo('', '', '')\n" \
 	"          rmark('f', rc, ri)\n" \
+	/* And under the referral's own name (f~anapec), for the programme's "referred to ANAPEC". */ \
+	"          local fm = 'f~'..renc(string.sub(t, 10))\n" \
+	"          rmark(fm, rc, ri)\n" \
+	"          rpc('SADD', P..'r:fm', fm)\n" \
 	"          redis.call('HSET', P..'tagged:'..id, '~r:'..t, DAY..' '..(rc or ''))\n" \
 	"        end\n" \
 	"      end\n" \

@@ -15,6 +15,10 @@
 
 /* Indicators as the bitmaps name them, in the order of enum reach_metric. */
 #define REACH_LUA_METRICS "local MS = {'s', 'd', 'r', 'h', 'p', 'i', 'f', 'o'}\n"
+/* The indicators and the referrals by name (f~anapec: referred:anapec), which rollups and checks keep too. */
+#define REACH_LUA_ALL_METRICS \
+	"local MA = {unpack(MS)}\n" \
+	"for _, fm in ipairs(redis.call('SMEMBERS', P..'r:fm')) do MA[#MA + 1] = fm end\n"
 
 /*
  * Rollups: a month that has ended is the OR of its days, and a quarter,
@@ -166,6 +170,9 @@ static const char reach_query_text[] =
 	"  if labels[k] == nil then labels[k] = redis.call('HGET', P..'ra:v:'..a, e) or e end\n"
 	"  return labels[k]\n"
 	"end\n"
+	/* referred: one referral alone when asked (Q.referral, "anapec" for referred:anapec). */
+	"local FM = 'f'\n"
+	"if Q.referral and Q.referral ~= '' then FM = 'f~'..enc(Q.referral) end\n"
 	"local evby = {}\n"
 	"for _, d in ipairs(Q.ev or {}) do evby[d] = true end\n"
 	"local pmask, scratch, nrows = newtmp(), newtmp(), 0\n"
@@ -185,7 +192,7 @@ static const char reach_query_text[] =
 	"        local gk = g[1]..'\\31'..g[2]..'\\31'..g[3]\n"
 	"        local t = groups[gk]\n"
 	"        if not t then t = {g = g, keys = {}}; for _, m in ipairs(MS) do t.keys[m] = {} end; groups[gk] = t; order[#order + 1] = gk end\n"
-	"        for _, m in ipairs(MS) do t.keys[m][#t.keys[m] + 1] = P..'r:'..m..':'..b..':'..c end\n"
+	"        for _, m in ipairs(MS) do t.keys[m][#t.keys[m] + 1] = P..'r:'..(m == 'f' and FM or m)..':'..b..':'..c end\n"
 	/* Reached: delivered, and the people h holds (sent by a route without receipts). */
 	"        t.keys.h[#t.keys.h + 1] = P..'r:d:'..b..':'..c\n"
 	"      end\n"
@@ -281,6 +288,7 @@ static const char reach_query_text[] =
 static const char reach_verify_text[] =
 	"local P, step, cursor, count, run = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]\n"
 	REACH_LUA_METRICS
+	REACH_LUA_ALL_METRICS
 	REACH_LUA_ROLLUP
 	"local V = P..'rv:'..run..':'\n"
 	"local NORECEIPT = {}\n"
@@ -388,7 +396,10 @@ static const char reach_verify_text[] =
 	"      if string.sub(h[j], 1, 3) == '~r:' then\n"
 	"        local day, c = string.match(h[j + 1], '^(%d+) (%d+)$')\n"
 	"        local i = idx(person)\n"
-	"        if day and i then mark('f', day, c, i) elseif day then missing('referred', day, 'no index for a referral') end\n"
+	"        if day and i then\n"
+	"          mark('f', day, c, i)\n"
+	"          mark('f~'..string.gsub(string.lower(string.sub(h[j], 13)), '[^%w%-%._@/]', function(ch) return string.format('%%%02X', string.byte(ch)) end), day, c, i)\n"
+	"        elseif day then missing('referred', day, 'no index for a referral') end\n"
 	"      end\n"
 	"    end\n"
 	"  end)\n"
@@ -416,7 +427,7 @@ static const char reach_verify_text[] =
 	"    redis.call('SET', V..'listed', '1')\n"
 	"    for _, day in ipairs(redis.call('SMEMBERS', P..'r:days')) do\n"
 	"      for _, c in ipairs(redis.call('SMEMBERS', P..'r:c:'..day)) do\n"
-	"        for _, m in ipairs(MS) do redis.call('SADD', todo, 'r:'..m..':'..day..':'..c) end\n"
+	"        for _, m in ipairs(MA) do redis.call('SADD', todo, 'r:'..m..':'..day..':'..c) end\n"
 	"      end\n"
 	"    end\n"
 	"    for _, k in ipairs(redis.call('SMEMBERS', V..'keys')) do redis.call('SADD', todo, 'r:'..k) end\n"
@@ -451,10 +462,10 @@ static const char reach_verify_text[] =
 	"  local r = redis.call('SSCAN', todo, cursor, 'COUNT', count)\n"
 	"  for _, k in ipairs(r[2]) do\n"
 	"    nread = nread + 1\n"
-	"    local m, day, c = string.match(k, '^r:(%a):(%w+):(%d+)$')\n"
+	"    local m, day, c = string.match(k, '^r:([^:]+):(%w+):(%d+)$')\n"
 	"    local b = string.match(k, '^u:(%w+)$')\n"
 	"    if m then\n"
-	"      if not (cut[m] and #day == 8 and day <= cut[m]) then cmp(P..k, V..k, m, day, c, PERSON[m]) end\n"
+	"      if not (cut[m] and #day == 8 and day <= cut[m]) then cmp(P..k, V..k, m, day, c, PERSON[string.sub(m, 1, 1)]) end\n"
 	"    elseif b then\n"
 	/* A rollup against the OR of its live days: what a change of a past day would make it. */
 	"      local kids = parts(b)\n"
@@ -462,7 +473,7 @@ static const char reach_verify_text[] =
 	"      local sets = {P..'r:c:'..b}\n"
 	"      for _, kd in ipairs(kids) do sets[#sets + 1] = P..'r:c:'..kd end\n"
 	"      for _, c2 in ipairs(redis.call('SUNION', unpack(sets))) do\n"
-	"        for _, m2 in ipairs(MS) do\n"
+	"        for _, m2 in ipairs(MA) do\n"
 	"          local keys = {V..'none'}\n"
 	"          for _, kd in ipairs(kids) do keys[#keys + 1] = P..'r:'..m2..':'..kd..':'..c2 end\n"
 	"          redis.call('BITOP', 'OR', V..'u', unpack(keys))\n"
@@ -507,6 +518,7 @@ static const char reach_funnel_text[] =
 static const char reach_rollup_text[] =
 	"local P, closed = ARGV[1], ARGV[2]\n"
 	REACH_LUA_METRICS
+	REACH_LUA_ALL_METRICS
 	REACH_LUA_ROLLUP
 	/* The last day of a month, quarter, semester or year, as YYYYMMDD. */
 	"local function last(b)\n"
@@ -523,7 +535,7 @@ static const char reach_rollup_text[] =
 	"  if #sets > 0 then\n"
 	"    redis.call('SUNIONSTORE', P..'r:c:'..b, unpack(sets))\n"
 	"    for _, c in ipairs(redis.call('SMEMBERS', P..'r:c:'..b)) do\n"
-	"      for _, m in ipairs(MS) do\n"
+	"      for _, m in ipairs(MA) do\n"
 	"        local keys = {}\n"
 	"        for _, k in ipairs(use) do keys[#keys + 1] = P..'r:'..m..':'..k..':'..c end\n"
 	"        redis.call('BITOP', 'OR', P..'r:'..m..':'..b..':'..c, unpack(keys))\n"

@@ -13,7 +13,7 @@
 #include "gateway/cli/commands.h"
 
 static const char *const cmd_reach_opts[] = { "from", "to", "period", "by", "campaign", "kind", "city", "locale",
-	"channel", "sex", "format", "sep" };
+	"channel", "sex", "format", "sep", "referral" };
 
 static void
 cmd_reach_param(struct buf *q, const char *name, const char *value)

@@ -645,6 +645,35 @@ test_counts_equal_the_scenario(void **state)
 	check(q, PH_A, PH_C, by_ks + 1, 1, "city", "Casablanca");
 	snprintf(q, sizeof q, "from=%s&to=%s&by=sex&campaign=resB", from, S.day[PH_C]);
 	check(q, PH_A, PH_C, by_ks + 1, 1, "campaign", "resB");
+	/* One referral alone: to ANAPEC p3 (an agent's tag, quarter A) and p5 (the employment topic, B); to Entraide p1. */
+	{
+		static const struct {
+			const char *referral, *period;
+			long long n;
+		} want[] = { { "anapec", "", 2 }, { "referred:entraide", "", 1 }, { "anapec", "A", 1 },
+			{ "anapec", "B", 1 } };
+		json_t *ans = NULL;
+
+		for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+			const char *to = want[k].period[0] == 'A' ? S.day[PH_A] : S.day[PH_C];
+			char f2[32];
+
+			snprintf(f2, sizeof f2, "%s", from);
+			if (want[k].period[0] == 'B')
+				snprintf(f2, sizeof f2, "%.5s%02d-01", S.day[PH_B], (atoi(S.day[PH_B] + 5) - 1) % 100);
+			snprintf(q, sizeof q, "/v1/reach?from=%s&to=%s&referral=%s", f2, to, want[k].referral);
+			assert_int_equal(api("GET", q, MONITORING, NULL, &ans), 200);
+			if (json_integer_value(json_object_get(json_object_get(ans, "totals"), "referred")) !=
+			    want[k].n)
+				fail_msg("%s: referred %lld, the scenario says %lld", q,
+				    (long long)json_integer_value(
+					json_object_get(json_object_get(ans, "totals"), "referred")),
+				    want[k].n);
+			/* The other indicators are as without it. */
+			assert_true(json_integer_value(json_object_get(json_object_get(ans, "totals"), "sent")) > 0);
+			json_decref(ans);
+		}
+	}
 }
 
 /* The cells of a spreadsheet LibreOffice wrote as flat XML: "f:<value>" for a number, "s:<text>" for text, "" empty. */

@@ -32,7 +32,6 @@ static void reach_dhis2_unmapped_add(struct reach_dhis2 *res, const char *cell, 
 static void reach_dhis2_target(const struct reach_dhis2_map *m, const struct reach_row *row, const bool by[],
     const char *pe, struct reach_dhis2_target *t);
 static const char *reach_dhis2_element(const struct reach_dhis2_map *m, int metric, const char *kind, char **why);
-static void reach_dhis2_csv_field(struct buf *out, const char *s);
 static void reach_dhis2_write(const struct reach_dhis2_map *m, const struct reach_dhis2_target *t, const char *de,
     long long v, const char *comment, struct buf *out, json_t *values);
 static char *reach_dhis2_comment(const struct reach_report *r, const struct reach_row *row, int metric);
@@ -202,22 +201,6 @@ reach_dhis2_element(const struct reach_dhis2_map *m, int metric, const char *kin
 	return de;
 }
 
-static void
-reach_dhis2_csv_field(struct buf *out, const char *s)
-{
-	bool quote = strpbrk(s, ",\"\r\n") != NULL;
-
-	if (quote)
-		buf_puts(out, "\"");
-	for (; *s != '\0'; s++) {
-		buf_append(out, s, 1);
-		if (*s == '"')
-			buf_puts(out, "\"");
-	}
-	if (quote)
-		buf_puts(out, "\"");
-}
-
 /* One data value, in the form asked for. */
 static void
 reach_dhis2_write(const struct reach_dhis2_map *m, const struct reach_dhis2_target *t, const char *de, long long v,
@@ -241,17 +224,17 @@ reach_dhis2_write(const struct reach_dhis2_map *m, const struct reach_dhis2_targ
 		json_array_append_new(values, o);
 		return;
 	}
-	reach_dhis2_csv_field(out, de);
+	reach_csv_text(out, de, ',', false);
 	buf_puts(out, ",");
-	reach_dhis2_csv_field(out, t->pe);
+	reach_csv_text(out, t->pe, ',', false);
 	buf_puts(out, ",");
-	reach_dhis2_csv_field(out, t->ou);
+	reach_csv_text(out, t->ou, ',', false);
 	buf_puts(out, ",");
-	reach_dhis2_csv_field(out, t->coc);
+	reach_csv_text(out, t->coc, ',', false);
 	buf_puts(out, ",");
-	reach_dhis2_csv_field(out, m->attribute_option_combo != NULL ? m->attribute_option_combo : "");
+	reach_csv_text(out, m->attribute_option_combo != NULL ? m->attribute_option_combo : "", ',', false);
 	buf_printf(out, ",%s,,,", num);
-	reach_dhis2_csv_field(out, comment != NULL ? comment : "");
+	reach_csv_text(out, comment != NULL ? comment : "", ',', false);
 	buf_puts(out, ",\n");
 }
 

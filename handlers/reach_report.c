@@ -34,7 +34,6 @@ static const char *reach_cell(
 static const char *reach_label(enum reach_dim d, const char *v);
 static bool reach_has_campaign_name(const struct reach_report *r);
 static size_t reach_text_width(const char *s);
-static void reach_csv_text(struct buf *out, const char *s, char sep, bool formula);
 static json_t *reach_json_row(const struct reach_report *r, const struct reach_row *row, bool dims);
 
 const char *
@@ -304,7 +303,7 @@ reach_json(const struct reach_report *r)
  * end. A cell that starts like a formula gets a quote in front, so that
  * Excel shows it instead of running it (OWASP, "CSV Injection").
  */
-static void
+void
 reach_csv_text(struct buf *out, const char *s, char sep, bool formula)
 {
 	bool quote = strchr(s, sep) != NULL || strpbrk(s, "\"\r\n") != NULL;

@@ -73,13 +73,13 @@ struct reach_row {
 struct reach_report {
 	enum reach_dim by[REACH_DIM_COUNT]; /* the breakdown, in the order asked */
 	size_t nby;
-	enum reach_period period;           /* the period type (REACH_PERIOD_RANGE when none was asked) */
-	char from[11], to[11];              /* the local dates covered, inclusive, "YYYY-MM-DD" */
-	struct reach_row *rows;             /* sorted by the by-dimensions in order, values ascending */
+	enum reach_period period; /* the period type (REACH_PERIOD_RANGE when none was asked) */
+	char from[11], to[11];    /* the local dates covered, inclusive, "YYYY-MM-DD" */
+	struct reach_row *rows;   /* sorted by the by-dimensions in order, values ascending */
 	size_t nrows;
-	struct reach_row totals;            /* unique people over all rows: not the sum of rows */
-	int suppress_below;                 /* counts 1..suppress_below-1 are suppressed; 0: off */
-	bool unconfirmed_routes;            /* some provider sends no delivery receipts: reached includes sends */
+	struct reach_row totals; /* unique people over all rows: not the sum of rows */
+	int suppress_below;      /* counts 1..suppress_below-1 are suppressed; 0: off */
+	bool unconfirmed_routes; /* some provider sends no delivery receipts: reached includes sends */
 };
 
 /* "campaign", "kind", …, "period" and back (-1 for an unknown name). */
@@ -134,6 +134,11 @@ json_t *reach_json(const struct reach_report *r);
  */
 void reach_csv(const struct reach_report *r, char sep, struct buf *out);
 /*
+ * One CSV cell of text s: quoted when it holds sep, a quote or a line end
+ * (quotes doubled); with formula, a leading = + - @ gets a ' first.
+ */
+void reach_csv_text(struct buf *out, const char *s, char sep, bool formula);
+/*
  * A table for the terminal, columns aligned by display width (Arabic and
  * accents counted as one), numbers on the right, and a line under it for
  * what a reader must know: reached includes sends, small counts hidden.
@@ -147,12 +152,12 @@ void reach_table(const struct reach_report *r, struct buf *out);
  * than range, and may be broken down by period, sex, city and kind only.
  */
 struct reach_dhis2_map {
-	const char *data_set;                        /* optional */
-	const char *attribute_option_combo;          /* optional */
-	const char *org_unit;                        /* the org unit when the report is not by city (optional) */
-	const char *coc_default;                     /* the COC when the report is not by sex (optional) */
-	const char *element[REACH_METRIC_COUNT];     /* NULL: the indicator is not reported to DHIS2 */
-	const char *coc_sex[4];                      /* female, male, other, unknown */
+	const char *data_set;                              /* optional */
+	const char *attribute_option_combo;                /* optional */
+	const char *org_unit;                              /* the org unit when the report is not by city (optional) */
+	const char *coc_default;                           /* the COC when the report is not by sex (optional) */
+	const char *element[REACH_METRIC_COUNT];           /* NULL: the indicator is not reported to DHIS2 */
+	const char *coc_sex[4];                            /* female, male, other, unknown */
 	const char *const *city_names, *const *city_units; /* ncity pairs, names compared case-insensitively */
 	size_t ncity;
 	/* "<metric>.<kind>" -> data element, when the report is by kind */
@@ -162,8 +167,8 @@ struct reach_dhis2_map {
 
 /* A count DHIS2 could not be given: which cell, which value, why. */
 struct reach_unmapped {
-	char *cell;   /* "2026Q3 reached female Tanger" */
-	char *reason; /* "city \"Tanger\" has no org unit" */
+	char *cell;      /* "2026Q3 reached female Tanger" */
+	char *reason;    /* "city \"Tanger\" has no org unit" */
 	long long value; /* -1 for a suppressed cell: its count stays hidden here too */
 };
 

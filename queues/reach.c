@@ -7,6 +7,8 @@
  */
 #include "queues/reach.h"
 
+#include "queues/reach_lua.h"
+
 /* The Lua text is laid out as Lua, not as C. */
 /* clang-format off */
 
@@ -92,9 +94,11 @@ static const char reach_query_text[] =
 	"local tmp, ntmp = P..'rq:'..redis.call('INCR', P..'rq:n')..':', 0\n"
 	"local made = {}\n"
 	"local function newtmp() ntmp = ntmp + 1; local k = tmp..ntmp; made[#made + 1] = k; return k end\n"
+	REACH_LUA_RENC
+	/* A value asked for: as stored, '~' (unknown) as it is. */
 	"local function enc(v)\n"
-	"  if v == '~' or v == '' then return '~' end\n"
-	"  return (string.gsub(string.lower(v), '[^%w%-%._@/]', function(c) return string.format('%%%02X', string.byte(c)) end))\n"
+	"  if v == '~' then return '~' end\n"
+	"  return renc(v)\n"
 	"end\n"
 	/* ORs keys into a temporary key (or gives back the one key); nil when there is none. */
 	"local function orkeys(keys)\n"
@@ -293,6 +297,7 @@ static const char reach_verify_text[] =
 	"local V = P..'rv:'..run..':'\n"
 	"local NORECEIPT = {}\n"
 	"for p in string.gmatch(ARGV[6] or '', '%S+') do NORECEIPT[p] = true end\n"
+	REACH_LUA_RENC
 	"local INFO = {training = true, employment = true, residency = true, covid = true}\n"
 	"local diffs, nread = {}, 0\n"
 	"local idxs, combos = {}, {}\n"
@@ -398,7 +403,7 @@ static const char reach_verify_text[] =
 	"        local i = idx(person)\n"
 	"        if day and i then\n"
 	"          mark('f', day, c, i)\n"
-	"          mark('f~'..string.gsub(string.lower(string.sub(h[j], 13)), '[^%w%-%._@/]', function(ch) return string.format('%%%02X', string.byte(ch)) end), day, c, i)\n"
+	"          mark('f~'..renc(string.sub(h[j], 13)), day, c, i)\n"
 	"        elseif day then missing('referred', day, 'no index for a referral') end\n"
 	"      end\n"
 	"    end\n"
@@ -413,7 +418,7 @@ static const char reach_verify_text[] =
 	"    for n, a in ipairs({'sex', 'city', 'locale'}) do\n"
 	"      local v = ct[n]\n"
 	"      if v and v ~= '' then\n"
-	"        local e = string.gsub(string.lower(v), '[^%w%-%._@/]', function(ch) return string.format('%%%02X', string.byte(ch)) end)\n"
+	"        local e = renc(v)\n"
 	"        redis.call('SETBIT', V..'ra:'..a..':'..e, i, 1)\n"
 	"        redis.call('SADD', V..'attrs', a..':'..e)\n"
 	"      end\n"

@@ -31,6 +31,17 @@
  */
 #define REACH_CREDIT_MS "2592000000"
 
+/*
+ * An attribute's value (or a referral's name) in a key: lower-cased,
+ * encoded as names in keys are; '~' for none. The counting scripts, the
+ * question and --verify all write and read keys with this one function.
+ */
+#define REACH_LUA_RENC \
+	"local function renc(v)\n" \
+	"  if not v or v == '' then return '~' end\n" \
+	"  return (string.gsub(string.lower(v), '[^%w%-%._@/]', function(c) return string.format('%%%02X', string.byte(c)) end))\n" \
+	"end\n"
+
 #define REACH_COMMON \
 	"local RX = P..'rx:p'\n" \
 	"local function rpc(...)\n" \
@@ -40,11 +51,7 @@
 	"    (type(v) == 'table' and tostring(v.err) or tostring(v)))\n" \
 	"  return nil\n" \
 	"end\n" \
-	/* An attribute's value in a key: lower-cased, encoded as names in keys are; '~' for none. */ \
-	"local function renc(v)\n" \
-	"  if not v or v == '' then return '~' end\n" \
-	"  return (string.gsub(string.lower(v), '[^%w%-%._@/]', function(c) return string.format('%%%02X', string.byte(c)) end))\n" \
-	"end\n" \
+	REACH_LUA_RENC \
 	"local RATTRS = {'sex', 'city', 'locale'}\n" \
 	/* Sets (on 1) or clears (0) a person's bit in one attribute's value; none is no bit (unknown: not in any). */ \
 	"local function rattr(idx, attr, v, on)\n" \

@@ -12,6 +12,7 @@ NEEDS_handlers/twilio_webhook := gateway/util/buf gateway/util/domain gateway/ut
 NEEDS_handlers/whatsapp := gateway/util/buf gateway/util/domain gateway/util/xmalloc handlers/provider handlers/whatsapp_webhook
 NEEDS_handlers/whatsapp_webhook := gateway/util/buf gateway/util/domain gateway/util/phone gateway/util/xmalloc handlers/form handlers/provider handlers/signature
 NEEDS_handlers/csv := gateway/util/buf gateway/util/xmalloc
+NEEDS_handlers/contacts_query := gateway/util/buf gateway/util/phone gateway/util/xmalloc handlers/contacts_csv
 NEEDS_handlers/contacts_csv := handlers/charset gateway/util/buf gateway/util/phone gateway/util/xmalloc gateway/util/zone handlers/csv
 NEEDS_handlers/template := gateway/util/buf
 NEEDS_handlers/charset := gateway/util/buf

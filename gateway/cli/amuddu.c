@@ -21,7 +21,12 @@ const struct command commands[] = {
 	    "row refuses the file unless --valid; --dry-run writes nothing; --windows-1252 for French\n"
 	    "Excel's plain \"CSV\". A progress bar shows on a terminal.",
 	    false },
-	{ "contacts", "list", cmd_contacts_list, "[--limit N] [--all]", "Lists contacts (numbers masked for agents).",
+	{ "contacts", "list", cmd_contacts_list,
+	    "[--q TEXT] [--city C] [--locale L] [--sex S] [--channel C] [--tag T] [--consent yes|no|none] [--limit N] "
+	    "[--all]",
+	    "Lists contacts, oldest first (numbers masked for agents). --q finds a part of a name or first\n"
+	    "name (case and accents aside), or a number (agents: a whole number, in any form); the filters\n"
+	    "take any of their values (repeat the option, or a,b) and all of them must hold.",
 	    false },
 	{ "contacts", "show", cmd_contacts_show, "ID", "Shows a contact and its consent history.", false },
 	{ "contacts", "set", cmd_contacts_set, "ID FIELD=VALUE...",

@@ -14,6 +14,7 @@ TEST_test_phone := gateway/util/phone
 TEST_test_redis_url := queues/redis_url
 TEST_test_segments := gateway/util/buf locales/segments
 TEST_test_contacts_csv := handlers/contacts_csv
+TEST_test_contacts_query := handlers/contacts_query
 TEST_test_template := handlers/template
 TEST_test_catalog := locales/catalog
 TEST_test_route := gateway/route gateway/util/domain gateway/util/zone

@@ -23,3 +23,6 @@ NEEDS_handlers/responder := gateway/util/buf gateway/util/zone handlers/keywords
 NEEDS_handlers/reach_report := gateway/util/buf gateway/util/xmalloc handlers/reach_dhis2
 NEEDS_handlers/reach_dhis2 := gateway/util/buf gateway/util/xmalloc handlers/reach_report
 NEEDS_handlers/reach_period :=
+NEEDS_handlers/svg := gateway/util/buf
+NEEDS_handlers/reach_svg := gateway/util/buf gateway/util/xmalloc handlers/reach_period handlers/reach_report handlers/reach_svg_draw handlers/svg locales/catalog
+NEEDS_handlers/reach_svg_draw := gateway/util/buf gateway/util/xmalloc handlers/reach_svg handlers/svg

@@ -74,8 +74,10 @@ const struct command commands[] = {
 	    "city, locale, channel, sex, period; filters --campaign, --kind, --city, --locale,\n"
 	    "--channel, --sex (comma lists). --format table (default), json, csv (Excel; --sep ';' for\n"
 	    "French Excel), dhis2-json, dhis2-csv (--skip-unmapped to leave out counts with no place in\n"
-	    "DHIS2); --out FILE; --referral anapec: referred counts referred:anapec alone. reach --verify\n"
-	    "recomputes every counter from the records and compares (exit 1 when any differs).",
+	    "DHIS2), svg (a chart: --by period, one dimension, or period and one dimension; --indicators\n"
+	    "sent,reached,replied; --lang fr|ar|en); --out FILE; --referral anapec: referred counts\n"
+	    "referred:anapec alone. reach --verify recomputes every counter from the records and compares\n"
+	    "(exit 1 when any differs).",
 	    false },
 	{ "segments", NULL, cmd_segments, "TEXT",
 	    "How carriers will count TEXT as an SMS: GSM-7 or UCS-2, parts, the characters that\n"

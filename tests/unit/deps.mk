@@ -30,3 +30,4 @@ TEST_test_keywords := handlers/keywords locales/catalog
 TEST_test_responder := handlers/responder
 TEST_test_reach_report := handlers/reach_report
 TEST_test_reach_period := handlers/reach_period
+TEST_test_reach_svg := handlers/reach_svg handlers/svg locales/catalog

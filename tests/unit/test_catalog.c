@@ -90,7 +90,10 @@ test_refusals(void **state)
 	}
 }
 
-/* The shipped catalogs: every key of the French one in every locale. */
+/*
+ * The shipped catalogs: every key of the French one in every locale, but
+ * the console's (console.*), which are in its languages: fr, ar and en.
+ */
 static void
 test_shipped_catalogs_complete(void **state)
 {
@@ -102,17 +105,33 @@ test_shipped_catalogs_complete(void **state)
 		"keywords.courtesy", "keywords.exceptions", "inbox.ack", "inbox.ack_open", "inbox.ack_later",
 		"day.today", "day.tomorrow", "day.mon", "day.tue", "day.wed", "day.thu", "day.fri", "day.sat",
 		"day.sun" };
+	static const char *const console[] = { "console.indicator.sent", "console.indicator.delivered",
+		"console.indicator.read", "console.indicator.reached", "console.indicator.replied",
+		"console.indicator.informed", "console.indicator.referred", "console.indicator.opted_out",
+		"console.sex.female", "console.sex.male", "console.sex.other", "console.sex.unknown",
+		"console.kind.training_offer", "console.kind.residency_followup", "console.kind.covid_info",
+		"console.kind.event", "console.kind.custom", "console.kind.reply", "console.chart.title",
+		"console.chart.title.period", "console.chart.title.campaign", "console.chart.title.kind",
+		"console.chart.title.city", "console.chart.title.locale", "console.chart.title.channel",
+		"console.chart.title.sex", "console.chart.people", "console.chart.total", "console.chart.no_data",
+		"console.chart.no_campaign", "console.chart.unknown", "console.chart.suppressed",
+		"console.chart.reached_includes_sends" };
 	static const char *const locales[] = { "fr", "ar", "ary", "ary-Latn", "en" };
 	struct catalog *c = catalog_new();
 	char why[300];
 
 	(void)state;
 	assert_int_equal(catalog_load_dir(c, "locales", why, sizeof why), 0);
-	for (size_t l = 0; l < sizeof locales / sizeof locales[0]; l++)
+	for (size_t l = 0; l < sizeof locales / sizeof locales[0]; l++) {
 		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
 			if (catalog_get(c, locales[l], keys[k]) == NULL)
 				fail_msg("%s has no %s", locales[l], keys[k]);
-	assert_int_equal(catalog_size(c), 5 * (sizeof keys / sizeof keys[0]));
+		for (size_t k = 0; k < sizeof console / sizeof console[0]; k++)
+			if ((catalog_get(c, locales[l], console[k]) == NULL) != (strncmp(locales[l], "ary", 3) == 0))
+				fail_msg("%s: %s, which is for the console's fr, ar and en", locales[l], console[k]);
+	}
+	assert_int_equal(
+	    catalog_size(c), 5 * (sizeof keys / sizeof keys[0]) + 3 * (sizeof console / sizeof console[0]));
 	catalog_free(c);
 }
 

@@ -127,6 +127,7 @@ api_free(struct api *a)
 {
 	if (a == NULL)
 		return;
+	session_shutdown();
 	console_free(a->console);
 	phone_key_free(a->pk);
 	free(a->country);
@@ -363,10 +364,14 @@ api_handle(struct api *a, struct evhttp_request *req, const char *path)
 		console_handle(a, req, path);
 		return;
 	}
+	/* A browser may open a /v1 answer with the session's cookie: it is never sniffed, run, or framed. */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Security-Policy",
+	    "default-src 'none'; frame-ancestors 'none'");
 	c = xcalloc(1, sizeof *c);
 	c->api = a;
 	c->req = req;
-	if (evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization") == NULL &&
+	if (a->console != NULL && evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization") == NULL &&
 	    session_cookie(req, sid)) {
 		c->path = xstrdup(path);
 		session_find(c, api_session_then);

@@ -154,6 +154,21 @@ config_console_set(struct config_api *a, const char *key, const char *value, cha
 		a->console_dir = xstrdup(value);
 		return 0;
 	}
+	if (strcmp(key, "origin") == 0) {
+		size_t n = strlen(value);
+
+		if ((strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0) ||
+		    strchr(strstr(value, "://") + 3, '/') != NULL || n > 200 || value[n - 1] == ':') {
+			snprintf(why, whylen,
+			    "origin: the console's address as a browser has it, e.g. https://amuddu.example.ma "
+			    "(scheme, host and port, no path), not '%s'",
+			    value);
+			return -1;
+		}
+		free(a->origin);
+		a->origin = xstrdup(value);
+		return 0;
+	}
 	if (strcmp(key, "session_hours") == 0) {
 		double h = strtod(value, &end);
 
@@ -174,7 +189,9 @@ config_console_set(struct config_api *a, const char *key, const char *value, cha
 	}
 	if (strncmp(key, "login.", 6) != 0) {
 		snprintf(why, whylen,
-		    "unknown key '%s' (dir, session_hours, secure_cookie, login.<name> = <role> pbkdf2-sha256:…)", key);
+		    "unknown key '%s' (dir, origin, session_hours, secure_cookie, login.<name> = <role> "
+		    "pbkdf2-sha256:…)",
+		    key);
 		return -1;
 	}
 	memset(&l, 0, sizeof l);
@@ -209,4 +226,6 @@ config_api_free(struct config_api *a)
 	a->nlogins = 0;
 	free(a->console_dir);
 	a->console_dir = NULL;
+	free(a->origin);
+	a->origin = NULL;
 }

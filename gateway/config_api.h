@@ -14,6 +14,8 @@
 #include "gateway/util/domain.h"
 
 #define CONFIG_API_NAME_MAX 64
+/* PBKDF2-SHA256 iterations of a console password as `amuddu password` makes it (OWASP's 2021 advice). */
+#define PASSWORD_ITERATIONS 210000
 
 struct config_api_token {
 	char name[CONFIG_API_NAME_MAX]; /* who, in the audit stream */
@@ -40,12 +42,13 @@ struct config_api {
 	char *console_dir;    /* the console's files ("off": no console); NULL: gateway/console */
 	long session_seconds; /* how long a console session lasts; 0: 8 hours */
 	int secure_cookie;    /* 1: the session cookie is Secure (the gateway is behind HTTPS) */
+	char *origin;         /* the console's origin as browsers send it ("https://host"), or NULL: the Host's */
 };
 
 /* One line of [api]; -1 with why (no secret in it) when it is not a valid one. */
 int config_api_set(struct config_api *a, const char *key, const char *value, char *why, size_t whylen)
     __attribute__((warn_unused_result));
-/* One line of [console] (dir, session_hours, secure_cookie, login.<name>); -1 with why (no secret in it). */
+/* One line of [console] (dir, origin, session_hours, secure_cookie, login.<name>); -1 with why (no secret in it). */
 int config_console_set(struct config_api *a, const char *key, const char *value, char *why, size_t whylen)
     __attribute__((warn_unused_result));
 void config_api_free(struct config_api *a);

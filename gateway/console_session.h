@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+struct api;
 struct api_call;
 
 /* What to do once a call's session is looked up: found, c->token is who it is. */
@@ -23,11 +24,21 @@ void session_find(struct api_call *c, session_then *then);
 bool session_csrf_ok(struct api_call *c);
 /* POST /console/session: signs in with {"token"} or {"login", "password"}; answers. */
 void session_signin(struct api_call *c);
-/* Forgets the request's session and clears its cookie (the caller answers). */
-void session_end(struct api_call *c);
+/* DELETE /console/session: forgets the request's session and clears its cookie; answers. */
+void session_signout(struct api_call *c);
+/* At exit, after the HTTP server is gone: waits for the passwords being hashed and frees their sign-ins. */
+void session_shutdown(void);
 /* Sets the session cookie to sid for max_age seconds (0 clears it). */
 void session_cookie_header(struct api_call *c, const char *sid, long max_age);
 /* {"name", "role", "csrf", "expires_at"} of the call's session. */
 json_t *session_json(const struct api_call *c, long long expires_ms);
+
+/* Shared by the sign-in (gateway/console_signin.c). */
+#define SESSION_DEFAULT_SECONDS (8 * 3600)
+bool session_random(char out[65]);
+void session_fingerprint(const unsigned char *credential, char out[17]);
+char *session_key(struct api *a, const char *sid);
+void session_unavailable(struct api_call *c);
+long session_seconds(const struct api *a);
 
 #endif

@@ -127,6 +127,9 @@ http_reply(struct evhttp_request *req, int code, const char *type, const char *b
 	case 200:
 		reason = "OK";
 		break;
+	case 301:
+		reason = "Moved Permanently";
+		break;
 	case 400:
 		reason = "Bad Request";
 		break;

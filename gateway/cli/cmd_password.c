@@ -14,10 +14,8 @@
 #include <unistd.h>
 
 #include "gateway/cli/commands.h"
+#include "gateway/config_api.h"
 #include "gateway/util/domain.h"
-
-/* As OWASP's password storage advice gives for PBKDF2-HMAC-SHA256 in 2021; a sign-in costs ~0.13 s of one core. */
-#define PASSWORD_ITERATIONS 210000
 
 /* One line from standard input without its newline; unechoed on a terminal. false at the end of input. */
 static bool
@@ -38,6 +36,9 @@ password_read(const char *prompt, char *out, size_t len)
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
 		fprintf(stderr, "\n");
 	}
+	/* A line the buffer could not hold whole is refused, never cut. */
+	if (got && strchr(out, '\n') == NULL && strlen(out) == len - 1)
+		return false;
 	out[strcspn(out, "\r\n")] = '\0';
 	return got;
 }
@@ -54,8 +55,14 @@ cmd_password(const struct client *c, int argc, char **argv)
 		fprintf(stderr, "amuddu password: give a login name and its role (agent, monitoring or admin)\n");
 		return 2;
 	}
+	if (*argv[0] == '\0' || strlen(argv[0]) >= CONFIG_API_NAME_MAX ||
+	    strspn(argv[0], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(argv[0])) {
+		fprintf(stderr, "amuddu password: a login name is 1 to %d letters, digits, '-', '_' or '.'\n",
+		    CONFIG_API_NAME_MAX - 1);
+		return 2;
+	}
 	if (!password_read("password: ", pw, sizeof pw) || strlen(pw) < 10) {
-		fprintf(stderr, "amuddu password: a password of at least 10 characters, on standard input\n");
+		fprintf(stderr, "amuddu password: a password of 10 to 254 characters, on standard input\n");
 		goto out;
 	}
 	if (isatty(STDIN_FILENO) && (!password_read("again: ", again, sizeof again) || strcmp(pw, again) != 0)) {

@@ -1,0 +1,367 @@
+/*
+ * Signing in to the web console (POST /console/session): a role token, or
+ * a named login whose password is checked with PBKDF2 on a thread of its
+ * own, never on the event loop that sends the messages. Every attempt is
+ * counted before it is checked, per client address and per login, in one
+ * Redis script, so that parallel guesses cannot pass the limit; a success
+ * takes its attempt back. The session it makes is gateway/console_session.c's.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/keyvalq_struct.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway/api_int.h"
+#include "gateway/console_session.h"
+#include "gateway/util/log.h"
+#include "gateway/util/xmalloc.h"
+#include "gateway/util/zone.h"
+
+#define SESSION_MAX_FAILS 10
+#define SESSION_FAIL_WINDOW "900"
+#define SESSION_MAX_HASHING 4
+/*
+ * Counts one sign-in attempt under each key (the address, and the login
+ * when there is one), each count living SESSION_FAIL_WINDOW seconds from
+ * its first attempt; answers the highest. A success takes its own back.
+ */
+#define SESSION_COUNT_LUA                                                                                              \
+	"local m = 0 for _, k in ipairs(KEYS) do local n = redis.call('INCR', k) "                                     \
+	"if n == 1 then redis.call('EXPIRE', k, ARGV[1]) end if n > m then m = n end end return m"
+
+/* A sign-in under way: what was presented, until the failure counts are read. */
+struct session_signin {
+	struct api_call *c;
+	char *token, *login, *password;
+	char ip[64];
+	char sid[65], csrf[65];
+	long long expires;
+	const char *name;
+	enum role role;
+	const unsigned char *credential; /* the configured token's SHA-256 or login's hash that matched */
+	/* The password's check on its own thread: the result, and the pipe that says it is there. */
+	pthread_t thread;
+	int pipe[2];
+	struct event *ev;
+	bool ok;
+};
+
+/* Passwords being hashed now (event loop only). */
+static int session_hashing;
+static struct session_signin *session_hashes[SESSION_MAX_HASHING];
+
+static void session_counted(void *arg, json_t *reply, const char *err);
+static void session_made(void *arg, json_t *reply, const char *err);
+static void session_signin_free(struct session_signin *s);
+static void session_checked(struct session_signin *s, bool ok);
+static void session_hashed(evutil_socket_t fd, short what, void *arg);
+static void *session_hash_thread(void *arg);
+
+static void
+signin_ignore(void *arg, json_t *reply, const char *err)
+{
+	(void)arg;
+	(void)reply;
+	(void)err;
+}
+
+static void
+session_signin_free(struct session_signin *s)
+{
+	if (s->ev != NULL)
+		event_free(s->ev);
+	if (s->pipe[0] >= 0) {
+		close(s->pipe[0]);
+		close(s->pipe[1]);
+	}
+	if (s->password != NULL)
+		OPENSSL_cleanse(s->password, strlen(s->password));
+	free(s->password);
+	free(s->token);
+	free(s->login);
+	free(s);
+}
+
+static char *
+session_fail_key(struct api *a, const char *what, const char *v)
+{
+	return xasprintf("%sconsole:fail:%s:%s", store_prefix(a->store), what, v);
+}
+
+void
+session_signin(struct api_call *c)
+{
+	json_t *body = api_body_json(c);
+	const char *token, *login, *password, *ip = NULL;
+	struct session_signin *s;
+	struct cmdargs a;
+	ev_uint16_t port;
+	char *k;
+
+	if (body == NULL)
+		return;
+	token = json_string_value(json_object_get(body, "token"));
+	login = json_string_value(json_object_get(body, "login"));
+	password = json_string_value(json_object_get(body, "password"));
+	if (token == NULL && login == NULL) {
+		json_decref(body);
+		api_error(c, 422, "invalid", "login", "give a login and its password, or a token");
+		return;
+	}
+	if (token == NULL && (password == NULL || *password == '\0')) {
+		json_decref(body);
+		api_error(c, 422, "invalid", "password", "give the login's password");
+		return;
+	}
+	if (api_store_down(c)) {
+		json_decref(body);
+		return;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->pipe[0] = s->pipe[1] = -1;
+	s->c = c;
+	s->token = token != NULL ? xstrdup(token) : NULL;
+	s->login = token == NULL ? xstrndup(login, strnlen(login, CONFIG_API_NAME_MAX)) : NULL;
+	s->password = token == NULL ? xstrdup(password) : NULL;
+	json_decref(body);
+	evhttp_connection_get_peer(evhttp_request_get_connection(c->req), (char **)&ip, &port);
+	snprintf(s->ip, sizeof s->ip, "%s", ip != NULL ? ip : "-");
+	/* The attempt is counted before it is checked, in one step: parallel guesses cannot pass the limit. */
+	memset(&a, 0, sizeof a);
+	cmdargs_str(&a, "EVAL");
+	cmdargs_str(&a, SESSION_COUNT_LUA);
+	cmdargs_num(&a, s->login != NULL ? 2 : 1);
+	k = session_fail_key(c->api, "ip", s->ip);
+	cmdargs_dup(&a, k, strlen(k));
+	free(k);
+	if (s->login != NULL) {
+		k = session_fail_key(c->api, "login", s->login);
+		cmdargs_dup(&a, k, strlen(k));
+		free(k);
+	}
+	cmdargs_str(&a, SESSION_FAIL_WINDOW);
+	store_command(c->api->store, &a, session_counted, s);
+}
+
+/* Whether the presented credentials are a configured token's or login's; sets s->name and s->role. */
+static bool
+session_check(struct session_signin *s)
+{
+	const struct config_api *cfg = s->c->api->tokens;
+	unsigned char d[32];
+	/* An unknown login costs as much as a known one, so timing does not tell which names exist. */
+	static const unsigned char dummy_salt[16];
+	const struct config_api_login *l = NULL;
+	unsigned iterations = PASSWORD_ITERATIONS;
+	bool ok = false;
+
+	if (s->token != NULL) {
+		SHA256((const unsigned char *)s->token, strlen(s->token), d);
+		for (size_t i = 0; i < cfg->ntokens; i++) {
+			if (CRYPTO_memcmp(d, cfg->tokens[i].sha256, sizeof d) == 0) {
+				s->name = cfg->tokens[i].name;
+				s->role = cfg->tokens[i].role;
+				s->credential = cfg->tokens[i].sha256;
+				ok = true;
+			}
+		}
+		OPENSSL_cleanse(d, sizeof d);
+		return ok;
+	}
+	/* The dummy's cost is the dearest login's, so that no known name answers slower than an unknown one. */
+	for (size_t i = 0; i < cfg->nlogins; i++) {
+		if (strcmp(cfg->logins[i].name, s->login) == 0)
+			l = &cfg->logins[i];
+		if (i == 0 || cfg->logins[i].iterations > iterations)
+			iterations = cfg->logins[i].iterations;
+	}
+	if (l != NULL)
+		iterations = l->iterations;
+	if (PKCS5_PBKDF2_HMAC(s->password, (int)strlen(s->password), l != NULL ? l->salt : dummy_salt,
+		l != NULL ? (int)l->saltlen : (int)sizeof dummy_salt, (int)iterations, EVP_sha256(), sizeof d,
+		d) == 1 &&
+	    l != NULL && CRYPTO_memcmp(d, l->hash, sizeof d) == 0) {
+		s->name = l->name;
+		s->role = l->role;
+		s->credential = l->hash;
+		ok = true;
+	}
+	OPENSSL_cleanse(d, sizeof d);
+	return ok;
+}
+
+/* A sign-in that succeeded takes its attempt back from the address's and the login's counts. */
+static void
+session_uncount(struct session_signin *s)
+{
+	const char *what[2] = { "ip", "login" };
+	const char *v[2] = { s->ip, s->login };
+
+	for (int i = 0; i < (s->login != NULL ? 2 : 1); i++) {
+		struct cmdargs a;
+		char *k = session_fail_key(s->c->api, what[i], v[i]);
+
+		memset(&a, 0, sizeof a);
+		cmdargs_str(&a, "DECR");
+		cmdargs_dup(&a, k, strlen(k));
+		store_command(s->c->api->store, &a, signin_ignore, NULL);
+		free(k);
+	}
+}
+
+static void
+session_counted(void *arg, json_t *reply, const char *err)
+{
+	struct session_signin *s = arg;
+	struct api_call *c = s->c;
+
+	if (err != NULL) {
+		session_signin_free(s);
+		session_unavailable(c);
+		return;
+	}
+	if (json_integer_value(reply) > SESSION_MAX_FAILS) {
+		session_signin_free(s);
+		evhttp_add_header(evhttp_request_get_output_headers(c->req), "Retry-After", SESSION_FAIL_WINDOW);
+		log_info("console sign-in refused=too_many_attempts");
+		api_error(c, 429, "too_many_attempts", NULL, "too many failed attempts: try again in 15 minutes");
+		return;
+	}
+	if (s->login == NULL) {
+		session_checked(s, session_check(s));
+		return;
+	}
+	/* PBKDF2 takes a tenth of a second on purpose: never on the event loop, which sends the messages. */
+	if (session_hashing >= SESSION_MAX_HASHING || pipe2(s->pipe, O_CLOEXEC) != 0) {
+		session_signin_free(s);
+		evhttp_add_header(evhttp_request_get_output_headers(c->req), "Retry-After", "2");
+		api_error(c, 503, "busy", NULL, "too many sign-ins at once: try again in a moment");
+		return;
+	}
+	s->ev = event_new(
+	    evhttp_connection_get_base(evhttp_request_get_connection(c->req)), s->pipe[0], EV_READ, session_hashed, s);
+	if (s->ev == NULL || event_add(s->ev, NULL) != 0 ||
+	    pthread_create(&s->thread, NULL, session_hash_thread, s) != 0) {
+		session_signin_free(s);
+		api_error(c, 500, "internal", NULL, "cannot check the password now");
+		return;
+	}
+	session_hashing++;
+	for (int i = 0; i < SESSION_MAX_HASHING; i++) {
+		if (session_hashes[i] == NULL) {
+			session_hashes[i] = s;
+			break;
+		}
+	}
+}
+
+/* The password's hash, off the event loop: only s is touched, then one byte on the pipe says it is done. */
+static void *
+session_hash_thread(void *arg)
+{
+	struct session_signin *s = arg;
+	char done = 1;
+
+	s->ok = session_check(s);
+	while (write(s->pipe[1], &done, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+static void
+session_hashed(evutil_socket_t fd, short what, void *arg)
+{
+	struct session_signin *s = arg;
+
+	(void)fd;
+	(void)what;
+	pthread_join(s->thread, NULL);
+	session_hashing--;
+	for (int i = 0; i < SESSION_MAX_HASHING; i++)
+		if (session_hashes[i] == s)
+			session_hashes[i] = NULL;
+	session_checked(s, s->ok);
+}
+
+void
+session_shutdown(void)
+{
+	/* The requests went with the HTTP server: the threads are waited for, nobody is answered. */
+	for (int i = 0; i < SESSION_MAX_HASHING; i++) {
+		struct session_signin *s = session_hashes[i];
+
+		if (s == NULL)
+			continue;
+		pthread_join(s->thread, NULL);
+		free(s->c);
+		session_signin_free(s);
+		session_hashes[i] = NULL;
+		session_hashing--;
+	}
+}
+
+/* Answers a checked sign-in: 401 (counted) or a new session. */
+static void
+session_checked(struct session_signin *s, bool ok)
+{
+	struct api_call *c = s->c;
+	struct cmdargs a;
+	char *key, *v, fp[17];
+
+	if (!ok) {
+		log_info("console sign-in refused=wrong kind=%s", s->login != NULL ? "login" : "token");
+		api_error(c, 401, "unauthorized", s->token != NULL ? "token" : "password",
+		    s->token != NULL ? "this token is not valid" : "the login or the password is wrong");
+		session_signin_free(s);
+		return;
+	}
+	session_uncount(s);
+	if (!session_random(s->sid) || !session_random(s->csrf)) {
+		session_signin_free(s);
+		api_error(c, 500, "internal", NULL, "no randomness for a session");
+		return;
+	}
+	s->expires = zone_now_ms() + session_seconds(c->api) * 1000LL;
+	key = session_key(c->api, s->sid);
+	session_fingerprint(s->credential, fp);
+	v = xasprintf("%c %s %s %lld %s", s->login != NULL ? 'l' : 't', s->name, s->csrf, s->expires, fp);
+	memset(&a, 0, sizeof a);
+	cmdargs_str(&a, "SET");
+	cmdargs_dup(&a, key, strlen(key));
+	cmdargs_dup(&a, v, strlen(v));
+	cmdargs_str(&a, "EX");
+	cmdargs_num(&a, session_seconds(c->api));
+	free(key);
+	free(v);
+	store_command(c->api->store, &a, session_made, s);
+}
+
+static void
+session_made(void *arg, json_t *reply, const char *err)
+{
+	struct session_signin *s = arg;
+	struct api_call *c = s->c;
+
+	(void)reply;
+	if (err != NULL) {
+		session_signin_free(s);
+		session_unavailable(c);
+		return;
+	}
+	snprintf(c->who.name, sizeof c->who.name, "%s", s->name);
+	c->who.role = s->role;
+	snprintf(c->csrf, sizeof c->csrf, "%s", s->csrf);
+	c->token = &c->who;
+	session_cookie_header(c, s->sid, session_seconds(c->api));
+	api_audit(c, "console.sign_in", NULL, s->login != NULL ? "login" : "token");
+	api_reply(c, 200, session_json(c, s->expires));
+	session_signin_free(s);
+}

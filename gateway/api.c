@@ -19,6 +19,8 @@
 #include <strings.h>
 
 #include "gateway/api_int.h"
+#include "gateway/console.h"
+#include "gateway/console_session.h"
 #include "gateway/util/buf.h"
 #include "gateway/util/log.h"
 #include "gateway/util/xmalloc.h"
@@ -79,6 +81,7 @@ static void api_idem_found(void *arg, json_t *reply, const char *err);
 static void api_ignore(void *arg, json_t *reply, const char *err);
 static void api_idem_claim(struct api_call *c, const struct api_route *route, const char *idem);
 static void api_idem_keep(struct api_call *c, int code, const char *text);
+static void api_console_load(struct api *a);
 
 struct api *
 api_new(const struct api_settings *s)
@@ -95,7 +98,28 @@ api_new(const struct api_settings *s)
 	a->catalog = s->catalog;
 	a->reach = s->reach;
 	snprintf(a->noreceipt, sizeof a->noreceipt, "%s", s->noreceipt != NULL ? s->noreceipt : "");
+	api_console_load(a);
 	return a;
+}
+
+/* The console's files, from [console] dir (gateway/console when not set; "off": none). */
+static void
+api_console_load(struct api *a)
+{
+	const char *dir = a->tokens->console_dir != NULL ? a->tokens->console_dir : "gateway/console";
+	char why[256];
+
+	if (strcmp(dir, "off") == 0)
+		return;
+	if ((a->console = console_new(dir, why, sizeof why)) == NULL) {
+		/* Only a directory set on purpose is worth an error; the default one is there in a checkout. */
+		if (a->tokens->console_dir != NULL)
+			log_error("[console] dir: %s; the console is off", why);
+		else
+			log_info("no console: %s", why);
+		return;
+	}
+	log_info("console: %zu files from %s", console_files(a->console), dir);
 }
 
 void
@@ -103,6 +127,7 @@ api_free(struct api *a)
 {
 	if (a == NULL)
 		return;
+	console_free(a->console);
 	phone_key_free(a->pk);
 	free(a->country);
 	free(a->fallback);
@@ -112,6 +137,7 @@ api_free(struct api *a)
 static void
 api_call_free(struct api_call *c)
 {
+	free(c->path);
 	free(c->idem_key);
 	free(c);
 }
@@ -313,24 +339,58 @@ api_method_name(enum evhttp_cmd_type m)
 	}
 }
 
+/* The call's session, when it came with its cookie and no token: routed as its token or login. */
+static void
+api_session_then(struct api_call *c, bool found)
+{
+	if (!found) {
+		session_cookie_header(c, "", 0);
+		api_error(c, 401, "unauthorized", NULL, "the session has ended: sign in again");
+		return;
+	}
+	if (!session_csrf_ok(c))
+		return;
+	api_route(c, c->path);
+}
+
 void
 api_handle(struct api *a, struct evhttp_request *req, const char *path)
 {
-	struct api_call *c = xcalloc(1, sizeof *c);
-	enum evhttp_cmd_type m = evhttp_request_get_command(req);
-	const struct api_route *route = NULL;
-	const char *idem;
-	char allow[64] = "";
-	bool known = false;
+	struct api_call *c;
+	char sid[65];
 
+	if (strncmp(path, "/console", 8) == 0) {
+		console_handle(a, req, path);
+		return;
+	}
+	c = xcalloc(1, sizeof *c);
 	c->api = a;
 	c->req = req;
+	if (evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization") == NULL &&
+	    session_cookie(req, sid)) {
+		c->path = xstrdup(path);
+		session_find(c, api_session_then);
+		return;
+	}
 	if ((c->token = api_authenticate(a, req)) == NULL) {
 		evhttp_add_header(
 		    evhttp_request_get_output_headers(req), "WWW-Authenticate", "Bearer realm=\"amuddu\"");
 		api_error(c, 401, "unauthorized", NULL, "a valid token is needed: Authorization: Bearer <token>");
 		return;
 	}
+	api_route(c, path);
+}
+
+void
+api_route(struct api_call *c, const char *path)
+{
+	enum evhttp_cmd_type m = evhttp_request_get_command(c->req);
+	struct evhttp_request *req = c->req;
+	const struct api_route *route = NULL;
+	const char *idem;
+	char allow[64] = "";
+	bool known = false;
+
 	for (size_t i = 0; i < sizeof api_routes / sizeof api_routes[0]; i++) {
 		if (!api_match(api_routes[i].pattern, path, c))
 			continue;

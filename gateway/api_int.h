@@ -27,6 +27,7 @@ struct api {
 	const struct catalog *catalog;
 	const struct config_reach *reach; /* [reach], [dhis2] */
 	char noreceipt[256];              /* providers without delivery receipts ("" for none) */
+	struct console *console;          /* the web console's files, or NULL */
 };
 
 struct api_call {
@@ -37,6 +38,11 @@ struct api_call {
 	size_t nparams;
 	char *idem_key; /* the store key of the call's Idempotency-Key, or NULL */
 	bool created;   /* answer 201: the call made what it answers with */
+	/* A call authenticated by a console session: who (c->token points here), its CSRF token and end. */
+	struct config_api_token who;
+	char csrf[65];
+	long long expires;
+	char *path; /* the path, kept while the session is looked up */
 };
 
 /* Answers with code and {"error": {"code": ecode, "message": …, "field": field or null}}. */
@@ -72,6 +78,9 @@ json_t *api_body_json(struct api_call *c);
 #define API_MESSAGE_ID_MAX 40
 /* A new id for a message the API queues: "m" and 16 random hex digits (GET /v1/messages/{id} finds it). */
 void api_message_id(char out[API_MESSAGE_ID_MAX]);
+
+/* Routes an authenticated call (c->token set) to its handler: 404, 405, 403 or the handler's answer. */
+void api_route(struct api_call *c, const char *path);
 
 /* Resource handlers (api_segments.c, api_contacts*.c, …). */
 void api_segments_post(struct api_call *c);

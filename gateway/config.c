@@ -319,10 +319,10 @@ config_handler(void *user, const char *section, const char *name, const char *va
 		p->fail_line = lineno;
 		return 0;
 	}
-	if (strcmp(section, "api") == 0) {
-		if (config_api_set(&p->c->api, name, value, why, sizeof why) == 0)
+	if (strcmp(section, "api") == 0 || strcmp(section, "console") == 0) {
+		if ((section[0] == 'a' ? config_api_set : config_console_set)(&p->c->api, name, value, why, sizeof why) == 0)
 			return 1;
-		snprintf(p->err, p->errlen, "%s:%d: [api] %s", p->name, lineno, why);
+		snprintf(p->err, p->errlen, "%s:%d: [%s] %s", p->name, lineno, section, why);
 		p->failed = true;
 		p->fail_line = lineno;
 		return 0;

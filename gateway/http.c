@@ -183,7 +183,7 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		h->h.webhook(h->arg, req, name, slash != NULL ? slash : "");
 		return;
 	}
-	if (strncmp(path, "/v1/", 4) == 0) {
+	if (strncmp(path, "/v1/", 4) == 0 || strcmp(path, "/console") == 0 || strncmp(path, "/console/", 9) == 0) {
 		h->h.api(h->arg, req, path);
 		return;
 	}

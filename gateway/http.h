@@ -24,7 +24,7 @@ struct http_handlers {
 	void (*metrics)(void *arg, struct buf *out);
 	/* A request under /webhooks/: name is the provider, route the rest ("" or "/status"). */
 	void (*webhook)(void *arg, struct evhttp_request *req, const char *name, const char *route);
-	/* A request under /v1/ (the API); path is the whole path. */
+	/* A request under /v1/ (the API) or /console (the web console); path is the whole path. */
 	void (*api)(void *arg, struct evhttp_request *req, const char *path);
 };
 

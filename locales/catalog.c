@@ -300,3 +300,15 @@ catalog_lookup(const struct catalog *c, const char *locale, const char *key, con
 		*chosen = l;
 	return l != NULL ? catalog_get(c, l, key) : NULL;
 }
+
+void
+catalog_each(const struct catalog *c, const char *locale, const char *prefix,
+    void (*fn)(void *arg, const char *key, const char *text), void *arg)
+{
+	size_t pl = strlen(prefix);
+	const char *loc = fallback_locale(locale, strlen(locale));
+
+	for (size_t i = 0; loc != NULL && i < c->n; i++)
+		if (strcmp(c->e[i].locale, loc) == 0 && strncmp(c->e[i].key, prefix, pl) == 0)
+			fn(arg, c->e[i].key, c->e[i].text);
+}

@@ -26,6 +26,9 @@ long catalog_line(const struct catalog *c, const char *locale, const char *key);
 /* The translation of key for a person of locale, down chain ([locales] fallback); *chosen its locale. NULL when none. */
 const char *catalog_lookup(
     const struct catalog *c, const char *locale, const char *key, const char *chain, const char **chosen);
+/* Calls fn for each translation in locale whose key begins with prefix, in the catalog's order. */
+void catalog_each(const struct catalog *c, const char *locale, const char *prefix,
+    void (*fn)(void *arg, const char *key, const char *text), void *arg);
 /* How many translations were loaded. */
 size_t catalog_size(const struct catalog *c);
 

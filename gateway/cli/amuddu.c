@@ -83,6 +83,11 @@ const struct command commands[] = {
 	    "AMUDDU_LOCALES, else ./locales; --locale is the person's stored locale. A bad catalog\n"
 	    "is named with its line (exit 1).",
 	    true },
+	{ "password", NULL, cmd_password, "NAME ROLE",
+	    "The [console] line of a named login for the web console: reads the password from\n"
+	    "standard input (twice, unechoed, on a terminal) and prints login.NAME = ROLE with the\n"
+	    "password's PBKDF2-SHA256 hash and a random salt, never the password.",
+	    true },
 };
 const size_t ncommands = sizeof commands / sizeof commands[0];
 

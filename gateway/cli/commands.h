@@ -35,6 +35,8 @@ int cmd_campaign_act(const struct client *c, int argc, char **argv);
 int cmd_send(const struct client *c, int argc, char **argv);
 /* keywords test: c->json only; the client's URL and token are not set. */
 int cmd_keywords_test(const struct client *c, int argc, char **argv);
+/* password NAME ROLE: a [console] login line; runs here, reads the password from stdin. */
+int cmd_password(const struct client *c, int argc, char **argv);
 int cmd_inbox_list(const struct client *c, int argc, char **argv);
 int cmd_inbox_show(const struct client *c, int argc, char **argv);
 int cmd_inbox_close(const struct client *c, int argc, char **argv);

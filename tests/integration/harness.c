@@ -892,7 +892,7 @@ harness_request(struct harness_http *hc, int port, const char *method, const cha
     const char *body, size_t len, char **out)
 {
 	struct curl_slist *hl = NULL;
-	struct buf b;
+	struct buf b, hb;
 	char url[1024];
 	long code = -1;
 	CURL *c;
@@ -909,6 +909,9 @@ harness_request(struct harness_http *hc, int port, const char *method, const cha
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, harness_curl_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	buf_init(&hb);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, harness_curl_write);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
@@ -925,6 +928,9 @@ harness_request(struct harness_http *hc, int port, const char *method, const cha
 	if (out != NULL)
 		*out = b.data != NULL ? buf_release(&b) : strdup("");
 	buf_free(&b);
+	free(hc->headers);
+	hc->headers = hb.data != NULL ? buf_release(&hb) : strdup("");
+	buf_free(&hb);
 	return code;
 }
 
@@ -934,6 +940,8 @@ harness_http_close(struct harness_http *hc)
 	if (hc->curl != NULL)
 		curl_easy_cleanup(hc->curl);
 	hc->curl = NULL;
+	free(hc->headers);
+	hc->headers = NULL;
 }
 
 /* Percent-decoding of one form component, + as space. */

@@ -116,6 +116,7 @@ int harness_gateway_port(struct harness *h);
 /* One HTTP exchange on a reusable connection (keep-alive between calls with the same struct). */
 struct harness_http {
 	void *curl;
+	char *headers; /* the last answer's header lines, as received (harness_http_close() frees) */
 };
 /*
  * method "GET"/"POST"/…; headers NULL-terminated "Name: value" strings or

@@ -844,7 +844,7 @@ test_api_tokens(void **state)
 	static const char *const bad_role[] = { "t.ini:3:", "[api]", "the role must be agent, monitoring or admin",
 		NULL };
 	static const char *const no_hash[] = { "t.ini:2:", "sha256:<64 hex digits>", "never the secret", NULL };
-	static const char *const twice[] = { "t.ini:3:", "token 'a' is given twice", NULL };
+	static const char *const twice[] = { "t.ini:3:", "'a' is given twice (as a token)", NULL };
 	static const char *const unknown[] = { "t.ini:2:", "unknown key 'tokens.a'", NULL };
 	static const char *const bad_name[] = { "t.ini:2:", "token name", NULL };
 	char text[512];
@@ -870,6 +870,45 @@ test_api_tokens(void **state)
 	expect_refused(text, "t.ini", unknown);
 	snprintf(text, sizeof text, "[api]\ntoken.a b = admin %s\n", h);
 	expect_refused(text, "t.ini", bad_name);
+}
+
+/* [console]: its files, its sessions and named logins with a PBKDF2 hash, never a password. */
+static void
+test_console_settings(void **state)
+{
+	static const char hash[] = "pbkdf2-sha256:210000:6d6005f9394c8e08e241f73a5ef77758:"
+				   "66fb68db04df284ed0bd912a8d3769c0df6a2a363687e9e68897601050262887";
+	static const char tok[] = "sha256:1d2f2c9a1b6d4a2c2c4e2d6a3a9b0e8b7f5c1d2e3f4a5b6c7d8e9f0a1b2c3d4e";
+	static const char *const no_hash[] = { "t.ini:2:", "[console] login 'amina'", "amuddu password",
+		"never the password", NULL };
+	static const char *const twice[] = { "t.ini:4:", "'amina' is given twice (as a login)", NULL };
+	static const char *const bad_hours[] = { "t.ini:2:", "session_hours", "'forever'", NULL };
+	static const char *const bad_secure[] = { "t.ini:2:", "secure_cookie: yes or no", NULL };
+	static const char *const unknown[] = { "t.ini:2:", "unknown key 'password'", NULL };
+	char text[512];
+	struct config *c;
+
+	(void)state;
+	snprintf(text, sizeof text,
+	    "[console]\ndir = /srv/console\nsession_hours = 2.5\nsecure_cookie = yes\nlogin.amina = agent %s\n", hash);
+	c = load_ok(text);
+	assert_string_equal(c->api.console_dir, "/srv/console");
+	assert_int_equal(c->api.session_seconds, 9000);
+	assert_int_equal(c->api.secure_cookie, 1);
+	assert_int_equal(c->api.nlogins, 1);
+	assert_string_equal(c->api.logins[0].name, "amina");
+	assert_int_equal(c->api.logins[0].role, ROLE_AGENT);
+	assert_int_equal(c->api.logins[0].iterations, 210000);
+	assert_int_equal(c->api.logins[0].saltlen, 16);
+	assert_int_equal(c->api.logins[0].hash[0], 0x66);
+	config_free(c);
+	expect_refused("[console]\nlogin.amina = agent hunter2hunter2\n", "t.ini", no_hash);
+	expect_refused("[console]\nlogin.amina = agent pbkdf2-sha256:10:0011223344556677:00\n", "t.ini", no_hash);
+	snprintf(text, sizeof text, "[console]\nlogin.amina = agent %s\n[api]\ntoken.amina = admin %s\n", hash, tok);
+	expect_refused(text, "t.ini", twice);
+	expect_refused("[console]\nsession_hours = forever\n", "t.ini", bad_hours);
+	expect_refused("[console]\nsecure_cookie = maybe\n", "t.ini", bad_secure);
+	expect_refused("[console]\npassword = x\n", "t.ini", unknown);
 }
 
 /* The campaigns' settings: consent, fallback chain, prices, rates and tier, each refused with its reason. */
@@ -943,6 +982,7 @@ main(void)
 		cmocka_unit_test_setup(test_time_and_quiet_hours, clear_env),
 		cmocka_unit_test_setup(test_replies, clear_env),
 		cmocka_unit_test_setup(test_api_tokens, clear_env),
+		cmocka_unit_test_setup(test_console_settings, clear_env),
 		cmocka_unit_test_setup(test_campaign_settings, clear_env),
 	};
 

@@ -4,7 +4,7 @@
 // "Check" saves it as a draft (POST /v1/campaigns) and shows its preview
 // (cost, end); "Send" schedules it and opens its page.
 import * as api from './api.js';
-import { t, pair, formatNumber, formatMoney, formatDateTime } from './i18n.js';
+import { t, label, pair, formatNumber, formatMoney, formatDateTime } from './i18n.js';
 import { h, heading, field, choices, checkedValues, select, summaryList, notice, showErrors, clearErrors,
 	errorText, debounce, button, excludedText } from './dom.js';
 import { LOCALES, localeLabel, sexLabel, SEXES } from './contacts.js';
@@ -29,7 +29,7 @@ export function render(main, ctx) {
 	ctx.setTitle(t('console.composer.title'));
 	const c = {
 		name: h('input', { type: 'text', class: 'input', autocomplete: 'off' }),
-		kind: select(KINDS.map((k) => [k, t('console.kind.' + k)]), 'custom'),
+		kind: select(KINDS.map((k) => [k, label('console.kind.', k)]), 'custom'),
 		channel: select(['auto', 'sms', 'whatsapp'].map((x) => [x, t('console.channel.' + x)]), 'auto'),
 		city: h('input', { type: 'text', class: 'input' }),
 		tags: h('input', { type: 'text', class: 'input', spellcheck: 'false' }),

@@ -114,6 +114,7 @@ export function render(main, ctx) {
 function contactsTable(rows) {
 	return table({
 		caption: t('console.contacts.table'),
+		rows,
 		rowAttrs: (c) => ({ dataset: { id: c.id } }),
 		columns: [
 			{ label: t('console.contacts.name'), cell: (c) => link(userText(personName(c)), '#/contacts/' + encodeURIComponent(c.id)) },

@@ -175,10 +175,10 @@ export function notice(text, kind = 'success') {
 // A table that scrolls inside its own box on a narrow screen; the box is
 // focusable and named so a keyboard can scroll it.
 // columns: [{label, cell(row) → node or text, num}], first column is the row header.
-export function table({ caption, columns, rows, rowAttrs, foot }) {
+export function table({ caption, columns, rows, rowAttrs, foot, hideCaption }) {
 	const head = h('tr', null, columns.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)));
 	const body = h('tbody', null, rows.map((r) => tableRow(columns, r, rowAttrs ? rowAttrs(r) : null)));
-	const tbl = h('table', { class: 'table' }, h('caption', { class: 'table__caption' }, caption),
+	const tbl = h('table', { class: 'table' }, h('caption', { class: hideCaption ? 'visually-hidden' : 'table__caption' }, caption),
 		h('thead', null, head), body);
 	if (foot)
 		tbl.append(h('tfoot', null, tableRow(columns, foot, { dataset: { total: '1' } })));
@@ -214,6 +214,8 @@ export function link(text, href, cls) {
 const KNOWN_ERRORS = ['network', 'forbidden', 'not_found', 'unauthorized', 'too_many_attempts', 'csrf', 'payload_too_large'];
 
 export function errorText(err) {
+	if (!(err && err.status !== undefined))
+		console.error(err);
 	if (err && err.status === 413)
 		return t('console.error.payload_too_large');
 	if (err && KNOWN_ERRORS.includes(err.code))

@@ -33,13 +33,13 @@ function dimLabel(dim, row) {
 }
 
 function indicatorColumns() {
-	return INDICATORS.map((k) => ({ label: t('console.indicator.' + k), key: k, num: true, cell: (r) => count(r[k]) }));
+	return INDICATORS.map((k) => ({ label: label('console.indicator.', k), key: k, num: true, cell: (r) => count(r[k]) }));
 }
 
 // The table of a breakdown: a row per value, the totals at the foot.
 export function reachTable(dim, report, caption) {
 	return table({
-		caption,
+		caption, hideCaption: true,
 		rowAttrs: (r) => ({ dataset: { value: String(r[dim]) } }),
 		columns: [{ label: t('console.reach.dim_' + dim), key: dim, cell: (r) => (r._total ? t('console.reach.total') : dimLabel(dim, r)) }, ...indicatorColumns()],
 		rows: report.rows || [],
@@ -73,7 +73,7 @@ function breakdown(view, p, dim, withChart) {
 	const parts = [];
 	if (withChart)
 		parts.push(chart(p, dim, t('console.reach.chart_alt_' + dim, {
-			from: p.from, to: p.to, indicators: CHART_INDICATORS.map((k) => t('console.indicator.' + k)).join(t('console.list_separator')),
+			from: p.from, to: p.to, indicators: CHART_INDICATORS.map((k) => label('console.indicator.', k)).join(t('console.list_separator')),
 		})));
 	view.append(section(dim, title, ...parts, slot));
 	const query = { from: p.from, to: p.to, by: dim, period: dim === 'period' ? p.step : null };
@@ -147,7 +147,7 @@ async function showFunnel(out, campaign, name) {
 		table({
 			caption: t('console.reach.funnel_people'),
 			rowAttrs: (k) => ({ dataset: { indicator: k } }),
-			columns: [{ label: t('console.reach.funnel_step'), cell: (k) => t('console.indicator.' + k) },
+			columns: [{ label: t('console.reach.funnel_step'), cell: (k) => label('console.indicator.', k) },
 				{ label: t('console.reach.funnel_count'), num: true, key: 'people', cell: (k) => count(f.people[k]) }],
 			rows: steps,
 		}),

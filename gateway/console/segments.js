@@ -17,10 +17,9 @@ export function smsBox({ id, label, hint, lang, dir, placeholders, rows = 4 }) {
 		const tools = h('div', { class: 'inserts', role: 'group', 'aria-label': t('console.composer.insert_label') },
 			h('span', { class: 'inserts__label', 'aria-hidden': 'true' }, t('console.composer.insert_label')),
 			PLACEHOLDERS.map((p) => h('button', {
-				type: 'button', class: 'button button--small button--secondary', dir: 'ltr',
-				'aria-label': t('console.composer.insert_' + p), dataset: { placeholder: p },
+				type: 'button', class: 'button button--small button--secondary', dataset: { placeholder: p },
 				onclick: () => insertAtCursor(textarea, '{' + p + '}'),
-			}, '{' + p + '}')));
+			}, h('bdi', { dir: 'ltr' }, '{' + p + '}'), h('span', { class: 'visually-hidden' }, ' ' + t('console.composer.insert_' + p)))));
 		wrap.append(tools);
 	}
 	wrap.append(counter);

@@ -3,7 +3,7 @@
 // ends) and the moves its state allows (schedule, pause, resume, cancel).
 import * as api from './api.js';
 import { t, label, pair, formatNumber, formatDateTime } from './i18n.js';
-import { h, heading, table, summaryList, userText, link, notice, errorText, button } from './dom.js';
+import { h, heading, table, summaryList, userText, link, notice, errorText, button, pagedList } from './dom.js';
 import { localeLabel } from './contacts.js';
 
 const POLL_MS = 2000;
@@ -28,34 +28,25 @@ function stateTag(state) {
 
 function listPage(main, ctx) {
 	ctx.setTitle(t('console.campaigns.title'));
-	const found = [];
 	const box = h('div', { 'aria-live': 'polite' });
 	const moreBox = h('div');
 	main.append(heading(t('console.campaigns.title')),
 		h('p', null, link(t('console.campaigns.new'), '#/campaigns/new', 'button')), box, moreBox);
-	async function page(cursor) {
-		try {
-			const ans = await api.get('/v1/campaigns', { cursor });
-			found.push(...ans.campaigns);
-			box.replaceChildren(found.length ? table({
-				caption: t('console.campaigns.table'),
-				rowAttrs: (c) => ({ dataset: { id: c.id } }),
-				columns: [
-					{ label: t('console.campaigns.name'), cell: (c) => link(userText(c.name), '#/campaigns/' + encodeURIComponent(c.id)) },
-					{ label: t('console.campaigns.kind'), cell: (c) => label('console.kind.', c.kind) },
-					{ label: t('console.campaigns.state'), cell: (c) => stateTag(c.state) },
-					{ label: t('console.campaigns.start'), cell: (c) => formatDateTime(c.start_at) },
-					{ label: t('console.campaigns.sent'), num: true, cell: (c) => formatNumber((c.counts && c.counts.sent) || 0) },
-				],
-				rows: found,
-			}) : h('p', null, t('console.campaigns.none')));
-			moreBox.replaceChildren(ans.next_cursor
-				? button(t('console.contacts.more'), () => page(ans.next_cursor), 'button--secondary') : '');
-		} catch (e) {
-			box.replaceChildren(notice(errorText(e), 'error'));
-		}
-	}
-	page(null);
+	pagedList(box, moreBox, async (cursor) => {
+		const ans = await api.get('/v1/campaigns', { cursor });
+		return { items: ans.campaigns, next: ans.next_cursor };
+	}, (found) => (found.length ? table({
+		caption: t('console.campaigns.table'),
+		rowAttrs: (c) => ({ dataset: { id: c.id } }),
+		columns: [
+			{ label: t('console.campaigns.name'), cell: (c) => link(userText(c.name), '#/campaigns/' + encodeURIComponent(c.id)) },
+			{ label: t('console.campaigns.kind'), cell: (c) => label('console.kind.', c.kind) },
+			{ label: t('console.campaigns.state'), cell: (c) => stateTag(c.state) },
+			{ label: t('console.campaigns.start'), cell: (c) => formatDateTime(c.start_at) },
+			{ label: t('console.campaigns.sent'), num: true, cell: (c) => formatNumber((c.counts && c.counts.sent) || 0) },
+		],
+		rows: found,
+	}) : h('p', null, t('console.campaigns.none'))));
 }
 
 // How far a campaign is: messages handled (sent, failed or skipped) out of

@@ -4,7 +4,7 @@
 // time, so "show more" goes on until next_cursor is null.
 import * as api from './api.js';
 import { t, label } from './i18n.js';
-import { h, heading, field, select, table, userText, phone, link, notice, errorText } from './dom.js';
+import { h, heading, field, select, table, userText, phone, link, pagedList } from './dom.js';
 
 export const LOCALES = ['fr', 'ar', 'ary', 'ary-Latn', 'en'];
 export const SEXES = { f: 'female', m: 'male', x: 'other' };
@@ -80,35 +80,17 @@ export function render(main, ctx) {
 	for (const k of FILTERS)
 		if (q.get(k))
 			query[k] = q.get(k);
-	const found = [];
-	const status = h('p', { class: 'results__count' });
-	const tableBox = h('div');
+	const listBox = h('div');
 	const moreBox = h('div');
-	results.append(status, tableBox, moreBox);
-
-	async function page(cursor) {
-		moreBox.replaceChildren(h('p', { class: 'hint' }, t('console.loading')));
-		try {
-			const ans = await api.get('/v1/contacts', { ...query, cursor });
-			found.push(...ans.contacts);
-			draw(ans.next_cursor);
-		} catch (e) {
-			moreBox.replaceChildren(notice(errorText(e), 'error'));
-		}
-	}
-
-	function draw(next) {
-		status.textContent = next
+	results.append(listBox, moreBox);
+	pagedList(listBox, moreBox, async (cursor) => {
+		const ans = await api.get('/v1/contacts', { ...query, cursor });
+		return { items: ans.contacts, next: ans.next_cursor };
+	}, (found, next) => h('div', null,
+		h('p', { class: 'results__count' }, next
 			? t('console.contacts.count_so_far', { n: found.length })
-			: t('console.contacts.count', { n: found.length });
-		tableBox.replaceChildren(found.length ? contactsTable(found) : h('p', null,
-			next ? t('console.contacts.none_yet') : t('console.contacts.none')));
-		moreBox.replaceChildren(next
-			? h('button', { type: 'button', class: 'button button--secondary', onclick: () => page(next) }, t('console.contacts.more'))
-			: '');
-	}
-
-	page(null);
+			: t('console.contacts.count', { n: found.length })),
+		found.length ? contactsTable(found) : h('p', null, next ? t('console.contacts.none_yet') : t('console.contacts.none'))));
 }
 
 function contactsTable(rows) {

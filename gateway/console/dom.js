@@ -231,3 +231,22 @@ export function excludedText(excluded) {
 		.map(([why, n]) => t('console.excluded.' + why, { n: count(n) }));
 	return parts.length ? parts.join(t('console.list_separator')) : t('console.excluded.none');
 }
+
+// A list read a page at a time (the API's cursor): fetchPage(cursor) →
+// {items, next}; draw(all so far, next) → what box shows. "Show more" asks
+// for the next page until there is none.
+export function pagedList(box, moreBox, fetchPage, draw) {
+	const found = [];
+	async function page(cursor) {
+		moreBox.replaceChildren(h('p', { class: 'hint' }, t('console.loading')));
+		try {
+			const { items, next } = await fetchPage(cursor);
+			found.push(...items);
+			box.replaceChildren(draw(found, next));
+			moreBox.replaceChildren(next ? button(t('console.contacts.more'), () => page(next), 'button--secondary') : '');
+		} catch (e) {
+			moreBox.replaceChildren(notice(errorText(e), 'error'));
+		}
+	}
+	page(null);
+}

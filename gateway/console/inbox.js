@@ -5,7 +5,7 @@
 // right to left with their numbers and links in order.
 import * as api from './api.js';
 import { t, label, formatNumber, formatDateTime } from './i18n.js';
-import { h, heading, summaryList, userText, phone, link, notice, showErrors, clearErrors, errorText, button } from './dom.js';
+import { h, heading, summaryList, userText, phone, link, notice, showErrors, clearErrors, errorText, button, pagedList } from './dom.js';
 import { localeLabel } from './contacts.js';
 import { smsBox } from './segments.js';
 
@@ -22,24 +22,13 @@ function campaignNames(list) {
 
 function list(main, ctx) {
 	ctx.setTitle(t('console.inbox.title'));
-	const box = h('div', { 'aria-live': 'polite' }, h('p', null, t('console.loading')));
+	const box = h('div', { 'aria-live': 'polite' });
 	const moreBox = h('div');
-	const found = [];
 	main.append(heading(t('console.inbox.title')), h('p', { class: 'lead' }, t('console.inbox.intro')), box, moreBox);
-	async function page(cursor) {
-		try {
-			const ans = await api.get('/v1/inbox', { limit: 50, cursor });
-			found.push(...ans.conversations);
-			box.replaceChildren(found.length
-				? h('ul', { class: 'cards' }, found.map(card))
-				: h('p', null, t('console.inbox.none')));
-			moreBox.replaceChildren(ans.next_cursor
-				? button(t('console.contacts.more'), () => page(ans.next_cursor), 'button--secondary') : '');
-		} catch (e) {
-			box.replaceChildren(notice(errorText(e), 'error'));
-		}
-	}
-	page(null);
+	pagedList(box, moreBox, async (cursor) => {
+		const ans = await api.get('/v1/inbox', { limit: 50, cursor });
+		return { items: ans.conversations, next: ans.next_cursor };
+	}, (found) => (found.length ? h('ul', { class: 'cards' }, found.map(card)) : h('p', null, t('console.inbox.none'))));
 }
 
 function card(c) {

@@ -121,6 +121,17 @@ function funnelSection(view, p) {
 	}, (e) => slot.replaceChildren(notice(errorText(e), 'error')));
 }
 
+// A funnel's table: a row per step (named by its key), its count.
+function stepsTable(caption, head, keys, name, values, attr, col) {
+	return table({
+		caption,
+		rowAttrs: (k) => ({ dataset: { [attr]: k } }),
+		columns: [{ label: head, cell: name },
+			{ label: t('console.reach.funnel_count'), num: true, key: col, cell: (k) => count(values[k]) }],
+		rows: keys,
+	});
+}
+
 async function showFunnel(out, campaign, name) {
 	out.replaceChildren(h('p', { class: 'hint' }, t('console.loading')));
 	let f;
@@ -144,20 +155,10 @@ async function showFunnel(out, campaign, name) {
 			[t('console.reach.funnel_recipients'), count(a.recipients), 'recipients'],
 			[t('console.composer.preview_excluded'), excludedText(a.excluded), 'excluded'],
 		]),
-		table({
-			caption: t('console.reach.funnel_people'),
-			rowAttrs: (k) => ({ dataset: { indicator: k } }),
-			columns: [{ label: t('console.reach.funnel_step'), cell: (k) => label('console.indicator.', k) },
-				{ label: t('console.reach.funnel_count'), num: true, key: 'people', cell: (k) => count(f.people[k]) }],
-			rows: steps,
-		}),
-		table({
-			caption: t('console.reach.funnel_messages'),
-			rowAttrs: (k) => ({ dataset: { state: k } }),
-			columns: [{ label: t('console.reach.funnel_state'), cell: (k) => label('console.reach.msg_', k) },
-				{ label: t('console.reach.funnel_count'), num: true, key: 'messages', cell: (k) => count(f.messages[k]) }],
-			rows: msgs,
-		}),
+		stepsTable(t('console.reach.funnel_people'), t('console.reach.funnel_step'), steps,
+			(k) => label('console.indicator.', k), f.people, 'indicator', 'people'),
+		stepsTable(t('console.reach.funnel_messages'), t('console.reach.funnel_state'), msgs,
+			(k) => label('console.reach.msg_', k), f.messages, 'state', 'messages'),
 		reasons.length ? table({
 			caption: t('console.reach.funnel_reasons'),
 			columns: [{ label: t('console.reach.funnel_reason'), cell: (r) => pair(label('console.reach.msg_', r.outcome), label('console.reach.why_', r.why)) },
@@ -180,7 +181,7 @@ function downloads(view, p) {
 		out.replaceChildren();
 		const by = checkedValues(form, 'dl-by');
 		const query = { from: p.from, to: p.to, by: by.length ? by : null, format,
-			period: by.includes('period') ? p.step : null, sep: format === 'csv' ? checkedValues(form, 'dl-sep')[0] : null };
+			period: format.startsWith('dhis2') ? p.dhis2 : by.includes('period') ? p.step : null, sep: format === 'csv' ? checkedValues(form, 'dl-sep')[0] : null };
 		try {
 			const res = await api.request('GET', '/v1/reach', { query, raw: true });
 			api.saveFile(await res.blob(), `reach-${p.from}-${p.to}${format === 'csv' ? '' : '-dhis2'}.${ext}`);

@@ -51,7 +51,8 @@ export function periodOf(q) {
 		r = { from: `${y}-${p2(m)}-01`, to: `${y}-${p2(m)}-${p2(lastDay(y, m))}`, step: 'day' };
 	}
 	}
-	return { type, ...r };
+	// DHIS2 takes whole periods: the one chosen, or months between two dates.
+	return { type, ...r, dhis2: type === 'range' ? 'month' : type };
 }
 
 export function render(main, ctx) {

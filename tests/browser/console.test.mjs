@@ -156,6 +156,16 @@ await step('1. without a session: sign-in page, /v1 refused, a room shows sign-i
 	check(csp.includes("script-src 'self'") && csp.includes("default-src 'none'"), `CSP header: ${csp}`);
 	await page.locator('#signin-login').waitFor();
 	check(await textOf(page.locator('h1')) === s('fr', 'console.signin.title'), 'the heading is not the sign-in title');
+	await page.keyboard.press('Tab');
+	check(await page.evaluate(() => document.activeElement.id) === 'skip' && await page.locator('#skip').isVisible(),
+		'the first Tab does not show the skip link');
+	await page.locator('form button[type="submit"]').click();
+	const summary = page.locator('.error-summary');
+	await summary.waitFor();
+	check(await summary.evaluate((el) => el === document.activeElement), 'the error summary does not take the focus');
+	check(await summary.locator('a[href="#signin-login"]').count() === 1, 'the error summary does not link to the login field');
+	check(await page.getAttribute('#signin-login', 'aria-invalid') === 'true'
+		&& await page.locator('[data-field="signin-login"] .error-message').count() === 1, 'no error next to the login field');
 	const status = await page.evaluate(() => fetch('/v1/contacts').then((r) => r.status));
 	check(status === 401, `fetch /v1/contacts from the page answered ${status}`);
 	const posted = await page.evaluate(() => fetch('/v1/segments', {

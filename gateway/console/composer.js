@@ -63,7 +63,7 @@ export function render(main, ctx) {
 		h('p', { class: 'hint' }, t('console.composer.vars_hint')),
 		VARS.map((v) => {
 			varInputs[v] = h('input', { type: v === 'link' ? 'url' : 'text', class: 'input', dir: 'auto' });
-			return field({ id: 'var-' + v, label: t('console.composer.var_' + v), control: varInputs[v] });
+			return field({ id: 'var-' + v, label: [t('console.composer.var_' + v), ' ', h('bdi', { dir: 'ltr' }, '{' + v + '}')], control: varInputs[v] });
 		}));
 	const submit = h('button', { type: 'submit', class: 'button' }, t('console.composer.check'));
 	const form = h('form', { class: 'form', novalidate: true },

@@ -147,7 +147,7 @@ for (const lang of ['fr', 'ar', 'en'])
 	strings[lang] = (await (await fetch(`${URL_}/console/i18n/${lang}.json`)).json()).strings;
 
 const tag = 'essai-' + STARTED.toString(36);
-const shot = { campaign: null, thread: null };
+const shot = { campaign: null, thread: null, contact: null };
 
 await step('1. without a session: sign-in page, /v1 refused, a room shows sign-in', async () => {
 	const page = await newPage(browser);
@@ -255,6 +255,7 @@ await step('3. agent (named login): CSV import with a dry run, its refused row, 
 	await row.first().waitFor();
 	const number = await textOf(row.first().locator('[data-col="phone"]'));
 	check(/\*{3,}/.test(number) && !number.includes('612009101'), `the number is not masked: ${number}`);
+	shot.contact = '/contacts/' + await row.first().getAttribute('data-id');
 	current = page;
 	shot.agent = page;
 });
@@ -332,7 +333,9 @@ await step('5. inbox: the Arabic conversation right to left, an answer in the th
 const PAGES = [
 	['signin', null, '#signin-login'],
 	['contacts', '#/contacts', '.results table'],
+	['contact', () => shot.contact && '#' + shot.contact, 'form [data-field="contact-tags"]'],
 	['composer', '#/campaigns/new', '#audience-count[data-state="ready"]'],
+	['campaigns', '#/campaigns', 'table'],
 	['campaign', () => shot.campaign && '#' + shot.campaign, '.progress-box[data-state]'],
 	['inbox', () => shot.thread && '#' + shot.thread, '.thread'],
 	['dashboard', '#/reach', '#reach-locale table'],

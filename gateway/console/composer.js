@@ -34,6 +34,7 @@ export function render(main, ctx) {
 		city: h('input', { type: 'text', class: 'input' }),
 		tags: h('input', { type: 'text', class: 'input', spellcheck: 'false' }),
 		start: h('input', { type: 'datetime-local', class: 'input', value: localNow() }),
+		replied: select([['', t('console.composer.replied_any')]], ''),
 	};
 	const audienceBox = h('fieldset', { class: 'fieldset' },
 		h('legend', { class: 'fieldset__legend' }, t('console.composer.audience')),
@@ -42,7 +43,9 @@ export function render(main, ctx) {
 		field({ id: 'c-tags', label: t('console.composer.tags_any'), hint: t('console.hint.comma_list'), control: c.tags }),
 		choices({ name: 'a-locale', legend: t('console.contacts.locale'), options: LOCALES.map((l) => [l, localeLabel(l)]) }),
 		choices({ name: 'a-sex', legend: t('console.contacts.sex'), options: Object.keys(SEXES).map((s) => [s, sexLabel(s)]) }),
-		choices({ name: 'a-channel', legend: t('console.contacts.channel'), options: ['sms', 'whatsapp'].map((x) => [x, t('console.channel.' + x)]) }));
+		choices({ name: 'a-channel', legend: t('console.contacts.channel'), options: ['sms', 'whatsapp'].map((x) => [x, t('console.channel.' + x)]) }),
+		field({ id: 'c-replied', label: t('console.composer.replied'), hint: t('console.composer.replied_hint'), control: c.replied }));
+	earlierCampaigns(c.replied);
 	const audienceCount = h('div', { class: 'panel panel--count', id: 'audience-count', 'aria-live': 'polite' });
 	audienceBox.append(audienceCount);
 
@@ -87,6 +90,9 @@ export function render(main, ctx) {
 		for (const k of Object.keys(a))
 			if (!a[k].length)
 				delete a[k];
+		const [how, id] = c.replied.value.split(':');
+		if (id)
+			a[how === 'yes' ? 'replied_to' : 'not_replied_to'] = id;
 		return a;
 	}
 
@@ -166,6 +172,22 @@ export function render(main, ctx) {
 	form.addEventListener('input', () => {
 		preview.hidden = true;
 	});
+}
+
+// The campaigns already sent, for "who replied to it, or did not" (the
+// residency-card follow-up goes to those who did not).
+async function earlierCampaigns(sel) {
+	try {
+		const ans = await api.get('/v1/campaigns');
+		const sent = ans.campaigns.filter((x) => x.state !== 'draft' && x.state !== 'cancelled');
+		if (!sent.length)
+			return;
+		for (const [how, key] of [['not', 'console.composer.replied_not'], ['yes', 'console.composer.replied_yes']])
+			sel.append(h('optgroup', { label: t(key) },
+				sent.map((x) => h('option', { value: how + ':' + x.id }, x.name))));
+	} catch (e) {
+		/* the filter is only offered when the campaigns can be listed */
+	}
 }
 
 // The form field a refusal's "field" names (texts.fr, vars.centre, start_at…).

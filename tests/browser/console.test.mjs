@@ -401,6 +401,25 @@ await step('7. axe-core on every page in French and Arabic: no serious or critic
 	check(!bad.length, bad.join('; '));
 });
 
+await step('8. admin: a contact erased after a page that asks to confirm', async () => {
+	const page = await newPage(browser);
+	await signIn(page, { token: env('AMUDDU_ADMIN_TOKEN') });
+	await go(page, '#/contacts?q=Kamara');
+	const row = page.locator('tbody tr', { hasText: 'Kamara' }).first();
+	await row.waitFor();
+	const id = await row.getAttribute('data-id');
+	await row.locator('a').first().click();
+	await page.locator('a.button--warning').click();
+	await page.waitForURL(/\/erase$/);
+	check((await textOf(page.locator('h1'))).includes('Kamara'), 'the confirmation page does not name the person');
+	await page.locator('button.button--warning').click();
+	await page.waitForURL(/#\/contacts$/);
+	await page.locator('.notice').waitFor();
+	const st = await page.evaluate((x) => fetch('/v1/contacts/' + x).then((r) => r.status), id);
+	check(st === 404, `the erased contact still answers ${st}`);
+	await page.context().close();
+});
+
 await browser.close();
 console.log(`# ${failures ? failures + ' failed' : 'all passed'} in ${((Date.now() - STARTED) / 1000).toFixed(0)} s`);
 process.exit(failures ? 1 : 0);

@@ -163,7 +163,8 @@ export function render(main, ctx) {
 			const p = await api.post('/v1/campaigns/' + draft.id + '/preview', {});
 			drawPreview(preview, p, draft.id, ctx);
 		} catch (e) {
-			showErrors(form, [{ id: fieldOf(e.field, b), text: errorText(e) }]);
+			const named = /^(texts\.[\w-]+):/.exec(e.message || '');
+			showErrors(form, [{ id: fieldOf(named ? named[1] : e.field, b), text: errorText(e) }]);
 		} finally {
 			submit.disabled = false;
 		}

@@ -2,7 +2,7 @@
 // changes consent and tags (PATCH /v1/contacts/{id}); an admin may erase
 // the person (DELETE), after a page that asks to confirm.
 import * as api from './api.js';
-import { t, formatDateTime } from './i18n.js';
+import { t, isolate, formatDateTime } from './i18n.js';
 import { h, heading, field, choices, checkedValues, summaryList, table, userText, phone, link, notice,
 	showErrors, errorText, button } from './dom.js';
 import { personName, sexLabel, localeLabel, consentLabel, tagList } from './contacts.js';
@@ -87,7 +87,7 @@ function drawErase(body, c, ctx) {
 	ctx.setTitle(t('console.contact.erase_title'));
 	const status = h('div', { 'aria-live': 'polite' });
 	body.replaceChildren(
-		heading(t('console.contact.erase_confirm_title', { name: '\u2068' + personName(c) + '\u2069' })),
+		heading(t('console.contact.erase_confirm_title', { name: isolate(personName(c)) })),
 		h('div', { class: 'warning' }, h('strong', null, t('console.contact.erase_warning'))),
 		h('p', null, t('console.contact.erase_what')),
 		h('div', { class: 'button-group' },

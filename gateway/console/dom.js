@@ -1,7 +1,7 @@
 // Building the page without innerHTML: every piece of text, the server's
 // and the user's alike, goes in as a text node. Form helpers follow the
 // GOV.UK Design System's patterns (error summary, errors next to fields).
-import { t, formatNumber } from './i18n.js';
+import { t, isolate, formatNumber } from './i18n.js';
 
 // h('p', {class: 'x', dir: 'auto'}, 'text', child, [more]) → an element.
 // Attributes named on* take a function (addEventListener, no inline code).
@@ -221,7 +221,7 @@ export function errorText(err) {
 	if (err && KNOWN_ERRORS.includes(err.code))
 		return t('console.error.' + err.code);
 	if (err && (err.status === 422 || err.status === 409 || err.status === 400) && err.message)
-		return t('console.error.refused', { reason: err.message });
+		return t('console.error.refused', { reason: isolate(err.message) });
 	return t('console.error.other', { status: err && err.status ? err.status : '?' });
 }
 

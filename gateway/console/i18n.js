@@ -97,3 +97,10 @@ export function formatDateTime(iso) {
 export function pair(key, value) {
 	return t('console.pair', { key, value });
 }
+
+// A value put into a sentence (a date such as 2026-12-31, a name) keeps
+// its own direction inside Arabic text: first-strong isolation, the
+// Unicode way; the string itself is never reordered.
+export function isolate(value) {
+	return '\u2068' + value + '\u2069';
+}

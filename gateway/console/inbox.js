@@ -4,7 +4,7 @@
 // texts keep their own direction (dir="auto"): Arabic and Darija read
 // right to left with their numbers and links in order.
 import * as api from './api.js';
-import { t, label, formatNumber, formatDateTime } from './i18n.js';
+import { t, label, isolate, formatNumber, formatDateTime } from './i18n.js';
 import { h, heading, summaryList, userText, phone, link, notice, showErrors, clearErrors, errorText, button, pagedList } from './dom.js';
 import { localeLabel } from './contacts.js';
 import { smsBox } from './segments.js';
@@ -49,10 +49,10 @@ function who(m) {
 	if (m.direction === 'in')
 		return t('console.inbox.from_person');
 	if (m.direction === 'closed')
-		return m.by ? t('console.inbox.closed_by', { by: '\u2068' + m.by + '\u2069' }) : t('console.inbox.closed');
+		return m.by ? t('console.inbox.closed_by', { by: isolate(m.by) }) : t('console.inbox.closed');
 	if (m.automatic)
 		return t('console.inbox.automatic');
-	return m.by ? t('console.inbox.from_agent', { by: '\u2068' + m.by + '\u2069' }) : t('console.inbox.from_us');
+	return m.by ? t('console.inbox.from_agent', { by: isolate(m.by) }) : t('console.inbox.from_us');
 }
 
 function messageItem(m, locale) {

@@ -4,7 +4,7 @@
 // Excel, DHIS2). Counts may be strings ("<5": small-cell suppression),
 // shown as they come.
 import * as api from './api.js';
-import { t, label, pair, language } from './i18n.js';
+import { t, label, pair, language, isolate } from './i18n.js';
 import { h, table, count, notice, errorText, button, userText, select, field, choices, checkedValues, summaryList, excludedText } from './dom.js';
 import { localeLabel } from './contacts.js';
 
@@ -27,6 +27,8 @@ function dimLabel(dim, row) {
 		return label('console.channel.', v);
 	case 'campaign':
 		return userText(row.campaign_name || v);
+	case 'period':
+		return h('bdi', { dir: 'ltr' }, v);
 	default:
 		return userText(v);
 	}
@@ -73,7 +75,7 @@ function breakdown(view, p, dim, withChart) {
 	const parts = [];
 	if (withChart)
 		parts.push(chart(p, dim, t('console.reach.chart_alt_' + dim, {
-			from: p.from, to: p.to, indicators: CHART_INDICATORS.map((k) => label('console.indicator.', k)).join(t('console.list_separator')),
+			from: isolate(p.from), to: isolate(p.to), indicators: CHART_INDICATORS.map((k) => label('console.indicator.', k)).join(t('console.list_separator')),
 		})));
 	view.append(section(dim, title, ...parts, slot));
 	const query = { from: p.from, to: p.to, by: dim, period: dim === 'period' ? p.step : null };
@@ -89,7 +91,7 @@ function breakdown(view, p, dim, withChart) {
 }
 
 export function drawDashboard(view, p) {
-	view.append(h('p', { class: 'period-shown', role: 'status' }, t('console.reach.showing', { from: p.from, to: p.to })));
+	view.append(h('p', { class: 'period-shown', role: 'status' }, t('console.reach.showing', { from: isolate(p.from), to: isolate(p.to) })));
 	breakdown(view, p, 'period', true);
 	breakdown(view, p, 'kind', true);
 	breakdown(view, p, 'sex', true);

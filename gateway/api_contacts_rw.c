@@ -1,6 +1,6 @@
 /*
- * The contacts one by one: GET /v1/contacts (paged by a cursor),
- * GET /v1/contacts/{id} (with the consent history), PATCH
+ * The contacts one by one: GET /v1/contacts (searched and filtered, paged
+ * by a cursor), GET /v1/contacts/{id} (with the consent history), PATCH
  * /v1/contacts/{id}, DELETE /v1/contacts/{id} (erasure: admin) and
  * GET /v1/contacts/export (CSV with the numbers: admin). Agents see
  * numbers masked; every change is audited with the contact's id, which
@@ -17,10 +17,14 @@
 #include "gateway/util/xmalloc.h"
 #include "gateway/util/zone.h"
 #include "handlers/contacts_csv.h"
+#include "handlers/contacts_query.h"
 #include "queues/contacts.h"
+#include "queues/contacts_search.h"
 
 #define CONTACTS_PAGE_MAX 500
-#define CONTACTS_EXPORT_CHUNK "500"
+#define CONTACTS_EXPORT_CHUNK 500
+/* Contacts one search call looks at, at most: Redis is held for a few milliseconds, whatever their number. */
+#define CONTACTS_EXAMINE "2000"
 
 /* An export being gathered, page by page. */
 struct export
@@ -34,6 +38,9 @@ static json_t *contact_json(const json_t *pairs, const char *id, bool unmasked);
 static json_t *contact_time(const char *ms);
 static bool contact_id_ok(struct api_call *c);
 static struct cmdargs contact_args(struct api_call *c);
+static bool contacts_cursor_ok(const char *cursor);
+static void contacts_search_run(
+    struct api_call *c, const char *cursor, long limit, const json_t *filter, store_cb *cb, void *arg);
 static void contacts_listed(void *arg, json_t *reply, const char *err);
 static void contacts_shown(void *arg, json_t *reply, const char *err);
 static void contacts_updated(void *arg, json_t *reply, const char *err);
@@ -144,53 +151,92 @@ contacts_failed(struct api_call *c, const char *err)
 	return true;
 }
 
+/*
+ * A page of contacts, searched and filtered (handlers/contacts_query.h).
+ * A number in q finds only a whole number for a role that sees numbers
+ * masked.
+ */
 void
 api_contacts_list(struct api_call *c)
 {
-	char *cursor = api_query(c, "cursor"), *limit = api_query(c, "limit");
-	long n = limit != NULL ? strtol(limit, NULL, 10) : 50;
-	struct cmdargs a;
+	char *cursor = api_query(c, "cursor"), *limit = api_query(c, "limit"), *v[CONTACTS_Q_COUNT];
+	struct contacts_query_settings s = { c->api->country, c->token->role != ROLE_ADMIN };
+	char *end = NULL;
+	long n = limit != NULL && *limit != '\0' ? strtol(limit, &end, 10) : 50;
+	const char *field = NULL;
+	json_t *filter = NULL;
+	char why[200];
 
-	if (n < 1 || n > CONTACTS_PAGE_MAX ||
-	    (cursor != NULL && strspn(cursor, "0123456789:abcdef") != strlen(cursor))) {
-		api_error(c, 422, "invalid", n < 1 || n > CONTACTS_PAGE_MAX ? "limit" : "cursor",
+	for (int i = 0; i < CONTACTS_Q_COUNT; i++)
+		v[i] = api_query(c, contacts_query_names[i]);
+	if (n < 1 || n > CONTACTS_PAGE_MAX || (end != NULL && *end != '\0') || !contacts_cursor_ok(cursor)) {
+		api_error(c, 422, "invalid", contacts_cursor_ok(cursor) ? "limit" : "cursor",
 		    "limit is 1 to %d; cursor is the next_cursor of the page before", CONTACTS_PAGE_MAX);
+		goto out;
+	}
+	if ((filter = contacts_query_parse((const char *const *)v, &s, &field, why, sizeof why)) == NULL) {
+		api_error(c, 422, "invalid", field, "%s", why);
 		goto out;
 	}
 	if (api_store_down(c))
 		goto out;
-	a = contact_args(c);
-	cmdargs_dup(&a, cursor != NULL ? cursor : "", cursor != NULL ? strlen(cursor) : 0);
-	cmdargs_num(&a, n);
-	store_run(c->api->store, &contacts_page, &a, contacts_listed, c);
+	contacts_search_run(c, cursor != NULL ? cursor : "", n, filter, contacts_listed, c);
 out:
+	for (int i = 0; i < CONTACTS_Q_COUNT; i++)
+		free(v[i]);
+	json_decref(filter);
 	free(cursor);
 	free(limit);
+}
+
+/* A cursor this list gave: "<ms>:<id>" (none: the first page). */
+static bool
+contacts_cursor_ok(const char *cursor)
+{
+	const char *colon = cursor != NULL ? strchr(cursor, ':') : NULL;
+
+	if (cursor == NULL || *cursor == '\0')
+		return true;
+	return colon != NULL && colon > cursor && colon - cursor <= 16 &&
+	    strspn(cursor, "0123456789") == (size_t)(colon - cursor) && strlen(colon + 1) > 0 &&
+	    strlen(colon + 1) <= 64 && strspn(colon + 1, "0123456789abcdef") == strlen(colon + 1);
+}
+
+/* One call of the search script: up to limit contacts after cursor that filter takes. */
+static void
+contacts_search_run(struct api_call *c, const char *cursor, long limit, const json_t *filter, store_cb *cb, void *arg)
+{
+	struct cmdargs a = contact_args(c);
+	char *f = json_dumps(filter, JSON_COMPACT);
+
+	cmdargs_dup(&a, cursor, strlen(cursor));
+	cmdargs_num(&a, limit);
+	cmdargs_str(&a, CONTACTS_EXAMINE);
+	cmdargs_dup(&a, f, strlen(f));
+	free(f);
+	store_run(c->api->store, &contacts_search, &a, cb, arg);
 }
 
 static void
 contacts_listed(void *arg, json_t *reply, const char *err)
 {
 	struct api_call *c = arg;
-	json_t *list = json_array(), *page;
+	const char *next = json_string_value(json_array_get(reply, 0));
+	json_t *list, *row;
 	size_t i;
-	char *limit;
-	long n;
 
-	if (contacts_failed(c, err)) {
-		json_decref(list);
+	if (contacts_failed(c, err))
 		return;
-	}
-	json_array_foreach(reply, i, page)
+	list = json_array();
+	json_array_foreach(json_array_get(reply, 1), i, row)
 	{
 		json_array_append_new(list,
-		    contact_json(json_array_get(page, 2), json_string_value(json_array_get(page, 0)),
+		    contact_json(json_array_get(row, 2), json_string_value(json_array_get(row, 0)),
 			c->token->role == ROLE_ADMIN));
 	}
-	limit = api_query(c, "limit");
-	n = limit != NULL ? strtol(limit, NULL, 10) : 50;
-	free(limit);
-	api_reply_page(c, "contacts", list, reply, n > 0 ? (size_t)n : 0);
+	api_reply(c, 200,
+	    json_pack("{s:o, s:o}", "contacts", list, "next_cursor",
+		next != NULL && *next != '\0' ? json_string(next) : json_null()));
 }
 
 void
@@ -430,11 +476,10 @@ api_contacts_export(struct api_call *c)
 static void
 contacts_export_page(struct export *e, const char *after)
 {
-	struct cmdargs a = contact_args(e->c);
+	json_t *all = json_object();
 
-	cmdargs_dup(&a, after, strlen(after));
-	cmdargs_str(&a, CONTACTS_EXPORT_CHUNK);
-	store_run(e->c->api->store, &contacts_page, &a, contacts_exported, e);
+	contacts_search_run(e->c, after, CONTACTS_EXPORT_CHUNK, all, contacts_exported, e);
+	json_decref(all);
 }
 
 static void
@@ -443,16 +488,16 @@ contacts_exported(void *arg, json_t *reply, const char *err)
 	static const char *const cols[] = { "phone", "name", "first_name", "city", "locale", "sex", "channel", "tags",
 		"consent", "consent_at" };
 	struct export *e = arg;
+	const char *next = json_string_value(json_array_get(reply, 0));
 	json_t *page;
 	size_t i;
-	char after[64] = "";
 
 	if (contacts_failed(e->c, err)) {
 		evbuffer_free(e->out);
 		free(e);
 		return;
 	}
-	json_array_foreach(reply, i, page)
+	json_array_foreach(json_array_get(reply, 1), i, page)
 	{
 		json_t *pairs = json_array_get(page, 2);
 
@@ -471,11 +516,9 @@ contacts_exported(void *arg, json_t *reply, const char *err)
 			contacts_csv_cell(e->out, v != NULL ? v : "", k + 1 == sizeof cols / sizeof cols[0]);
 		}
 		e->rows++;
-		snprintf(after, sizeof after, "%s:%s", json_string_value(json_array_get(page, 1)),
-		    json_string_value(json_array_get(page, 0)));
 	}
-	if (json_array_size(reply) == (size_t)atoi(CONTACTS_EXPORT_CHUNK)) {
-		contacts_export_page(e, after);
+	if (next != NULL && *next != '\0') {
+		contacts_export_page(e, next);
 		return;
 	}
 	{

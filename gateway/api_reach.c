@@ -1,10 +1,11 @@
 /*
  * GET /v1/reach: the programme's indicators, exact and unique per person,
  * for any local period, broken down and filtered by campaign, kind, city,
- * locale, channel, sex and period, as JSON, CSV for Excel, a table, or
- * DHIS2 dataValueSets (JSON or CSV). The question becomes the list of
- * blocks (days, ended periods) the counters keep, one script combines
- * them (queues/reach.c), and handlers/reach_report.c writes the answer.
+ * locale, channel, sex and period, as JSON, CSV for Excel, a table,
+ * DHIS2 dataValueSets (JSON or CSV), or an SVG chart. The question becomes
+ * the list of blocks (days, ended periods) the counters keep, one script
+ * combines them (queues/reach.c), and handlers/reach_report.c (the chart:
+ * handlers/reach_svg.c) writes the answer.
  * docs/indicators.md gives the definitions.
  */
 #include <event2/buffer.h>
@@ -17,6 +18,7 @@
 #include "gateway/api_reach.h"
 #include "gateway/util/xmalloc.h"
 #include "handlers/reach_period.h"
+#include "handlers/reach_svg.h"
 #include "queues/reach.h"
 
 /* A question covers at most this many days (ten years). */
@@ -28,6 +30,7 @@ static const char *const reach_sex_codes[4] = { "f", "m", "x", "~" };
 struct reach_call {
 	struct api_call *c;
 	struct reach_ask ask;
+	struct reach_svg_chart chart; /* format=svg */
 };
 
 static void reach_answered(void *arg, json_t *reply, const char *err);
@@ -156,14 +159,14 @@ reach_ask_parse(
 		}
 	}
 	if (q[REACH_Q_FORMAT] != NULL) {
-		static const char *const formats[] = { "json", "csv", "table", "dhis2-json", "dhis2-csv" };
+		static const char *const formats[] = { "json", "csv", "table", "dhis2-json", "dhis2-csv", "svg" };
 		bool ok = false;
 
 		for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
 			ok = ok || strcmp(q[REACH_Q_FORMAT], formats[i]) == 0;
 		if (!ok) {
 			snprintf(field, fieldlen, "format");
-			snprintf(why, whylen, "format is json, csv, table, dhis2-json or dhis2-csv");
+			snprintf(why, whylen, "format is json, csv, table, dhis2-json, dhis2-csv or svg");
 			return -1;
 		}
 		snprintf(a->format, sizeof a->format, "%s", q[REACH_Q_FORMAT]);
@@ -343,21 +346,26 @@ void
 api_reach(struct api_call *c)
 {
 	static const char *const names[REACH_Q_COUNT] = { "from", "to", "period", "by", "campaign", "kind", "city",
-		"locale", "channel", "sex", "format", "sep", "unmapped", "referral" };
+		"locale", "channel", "sex", "format", "sep", "unmapped", "referral", "indicators", "lang" };
 	char *q[REACH_Q_COUNT];
-	char field[32] = "", why[160] = "";
+	char field[32] = "", why[200] = "";
 	struct reach_call *rc = xcalloc(1, sizeof *rc);
-	int rv;
+	int rv, status = 400;
 
 	for (int i = 0; i < REACH_Q_COUNT; i++)
 		q[i] = api_query(c, names[i]);
 	rv = reach_ask_parse(&rc->ask, (const char *const *)q, reach_today(), field, sizeof field, why, sizeof why);
+	/* A question the counters could answer, but not as a chart. */
+	if (rv == 0 && strcmp(rc->ask.format, "svg") == 0 &&
+	    (rv = reach_svg_parse(&rc->chart, rc->ask.by, rc->ask.nby, q[REACH_Q_INDICATORS], q[REACH_Q_LANG], field,
+		 sizeof field, why, sizeof why)) != 0)
+		status = 422;
 	for (int i = 0; i < REACH_Q_COUNT; i++)
 		free(q[i]);
 	if (rv != 0) {
 		reach_ask_free(&rc->ask);
 		free(rc);
-		api_error(c, 400, "invalid", field, "%s", why);
+		api_error(c, status, "invalid", field, "%s", why);
 		return;
 	}
 	if (api_store_down(c)) {
@@ -464,6 +472,13 @@ reach_answered(void *arg, json_t *reply, const char *err)
 		reach_send_text(c, &b, "text/plain; charset=utf-8", NULL);
 	} else if (strncmp(rc->ask.format, "dhis2", 5) == 0) {
 		reach_send_dhis2(c, &rc->ask, &r);
+	} else if (strcmp(rc->ask.format, "svg") == 0) {
+		/* Shown as an <img>: never sniffed as something else, and nothing in it may run or load. */
+		reach_svg(&r, &rc->chart, c->api->catalog, &b);
+		evhttp_add_header(evhttp_request_get_output_headers(c->req), "X-Content-Type-Options", "nosniff");
+		evhttp_add_header(
+		    evhttp_request_get_output_headers(c->req), "Content-Security-Policy", "default-src 'none'");
+		reach_send_text(c, &b, "image/svg+xml; charset=utf-8", NULL);
 	} else {
 		json_t *o = reach_json(&r);
 

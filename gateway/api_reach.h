@@ -28,7 +28,9 @@ enum reach_q {
 	REACH_Q_FORMAT,
 	REACH_Q_SEP,
 	REACH_Q_UNMAPPED,
-	REACH_Q_REFERRAL, /* referred counts this referral alone ("anapec" or "referred:anapec") */
+	REACH_Q_REFERRAL,   /* referred counts this referral alone ("anapec" or "referred:anapec") */
+	REACH_Q_INDICATORS, /* format=svg: the indicators drawn (handlers/reach_svg.h) */
+	REACH_Q_LANG,       /* format=svg: the labels' language */
 	REACH_Q_COUNT
 };
 
@@ -38,7 +40,7 @@ struct reach_ask {
 	enum reach_dim by[REACH_DIM_COUNT];
 	size_t nby;
 	json_t *filters;    /* {"campaign": [...], "sex": ["f"], …} as the script takes them */
-	char format[16];    /* json, csv, table, dhis2-json, dhis2-csv */
+	char format[16];    /* json, csv, table, dhis2-json, dhis2-csv, svg */
 	char sep;           /* the CSV's separator */
 	bool skip_unmapped; /* DHIS2: leave out (and count) what has no place */
 	char referral[128]; /* "anapec": referred counts referred:anapec alone; "" all */

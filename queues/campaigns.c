@@ -7,15 +7,13 @@
  * lease (it stalled, another took over) can write nothing more.
  */
 #include "queues/campaigns.h"
+#include "queues/contacts_lua.h"
 
 /* The Lua text is laid out as Lua, not as C. */
 /* clang-format off */
 
 #define CAMPAIGNS_COMMON \
-	"local P = ARGV[1]\n" \
-	"local function enc(v)\n" \
-	"  return (string.gsub(string.lower(v), '[^%w%-%._~@/]', function(c) return string.format('%%%02X', string.byte(c)) end))\n" \
-	"end\n" \
+	CONTACTS_INDEX \
 	"local LOCALES = {'fr', 'ar', 'ary', 'ary-Latn', 'en'}\n" \
 	"local CHANNELS = {'sms', 'whatsapp', 'auto'}\n" \
 	/* Resolves audience a into key dest (the recipients), and the counts. */ \
@@ -23,7 +21,7 @@
 	"  local tmp, inter, used = P..'tmp:aud', {P..'ix:all'}, {}\n" \
 	"  local function anyof(attr, list)\n" \
 	"    local k, src = tmp..':'..attr, {}\n" \
-	"    for _, v in ipairs(list) do src[#src + 1] = P..'ix:'..attr..':'..enc(v) end\n" \
+	"    for _, v in ipairs(list) do src[#src + 1] = ix(attr, v) end\n" \
 	"    redis.call('DEL', k)\n" \
 	"    if #src > 0 then redis.call('SUNIONSTORE', k, unpack(src)) end\n" \
 	"    used[#used + 1] = k\n" \
@@ -34,7 +32,7 @@
 	"  end\n" \
 	"  if type(a.tags_any) == 'table' and #a.tags_any > 0 then inter[#inter + 1] = anyof('tag', a.tags_any) end\n" \
 	"  if type(a.tags_all) == 'table' then\n" \
-	"    for _, t in ipairs(a.tags_all) do inter[#inter + 1] = P..'ix:tag:'..enc(t) end\n" \
+	"    for _, t in ipairs(a.tags_all) do inter[#inter + 1] = ix('tag', t) end\n" \
 	"  end\n" \
 	"  redis.call('SINTERSTORE', tmp, unpack(inter))\n" \
 	"  local x = a.replied_to or a.not_replied_to\n" \
@@ -64,14 +62,14 @@
 	"    by_locale = {}, by_channel = {}}\n" \
 	"  local known = 0\n" \
 	"  for _, l in ipairs(LOCALES) do\n" \
-	"    local k = redis.call('SINTERCARD', 2, dest, P..'ix:locale:'..enc(l))\n" \
+	"    local k = redis.call('SINTERCARD', 2, dest, ix('locale', l))\n" \
 	"    if k > 0 then c.by_locale[l] = k end\n" \
 	"    known = known + k\n" \
 	"  end\n" \
 	"  if r - known > 0 then c.by_locale['none'] = r - known end\n" \
 	"  known = 0\n" \
 	"  for _, ch in ipairs(CHANNELS) do\n" \
-	"    local k = redis.call('SINTERCARD', 2, dest, P..'ix:channel:'..ch)\n" \
+	"    local k = redis.call('SINTERCARD', 2, dest, ix('channel', ch))\n" \
 	"    if k > 0 then c.by_channel[ch] = k end\n" \
 	"    known = known + k\n" \
 	"  end\n" \

@@ -137,26 +137,6 @@ static const char contacts_get_text[] =
 	"local P, id = ARGV[1], ARGV[2]\n"
 	"return {redis.call('HGETALL', P..'contact:'..id), redis.call('XREVRANGE', P..'consent:'..id, '+', '-', 'COUNT', 100)}\n";
 
-static const char contacts_page_text[] =
-	"local P, after, count = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
-	"local ms, last = string.match(after, '^(%d+):(.*)$')\n"
-	"local min = ms or '-inf'\n"
-	"local out = {}\n"
-	"local offset = 0\n"
-	"while #out < count do\n"
-	"  local ids = redis.call('ZRANGEBYSCORE', P..'contacts', min, '+inf', 'WITHSCORES', 'LIMIT', offset, count + 1)\n"
-	"  if #ids == 0 then break end\n"
-	"  for i = 1, #ids, 2 do\n"
-	"    local sc = string.format('%d', tonumber(ids[i + 1]))\n"
-	"    if not ms or sc ~= ms or ids[i] > last then\n"
-	"      if #out == count then return out end\n"
-	"      out[#out + 1] = {ids[i], sc, redis.call('HGETALL', P..'contact:'..ids[i])}\n"
-	"    end\n"
-	"  end\n"
-	"  offset = offset + count + 1\n"
-	"end\n"
-	"return out\n";
-
 static const char contacts_update_text[] = CONTACTS_COMMON
 	"local id, now, source, by = ARGV[2], ARGV[3], ARGV[4], ARGV[5]\n"
 	"DAY = ARGV[7]\n"
@@ -214,6 +194,5 @@ struct lua_script contacts_drop = { "contacts_drop", contacts_drop_text, "" };
 struct lua_script contacts_part_begin = { "contacts_part_begin", contacts_part_begin_text, "" };
 struct lua_script contacts_part_end = { "contacts_part_end", contacts_part_end_text, "" };
 struct lua_script contacts_get = { "contacts_get", contacts_get_text, "" };
-struct lua_script contacts_page = { "contacts_page", contacts_page_text, "" };
 struct lua_script contacts_update = { "contacts_update", contacts_update_text, "" };
 struct lua_script contacts_erase = { "contacts_erase", contacts_erase_text, "" };

@@ -44,8 +44,6 @@ extern struct lua_script contacts_part_end;
 extern struct lua_script contacts_drop;
 /* get: P, id: the contact's hash as [field, value, …] ([] when none), then its consent history. */
 extern struct lua_script contacts_get;
-/* page: P, after ("" or "<ms>:<id>"), count: up to count contacts after the cursor, each its hash. */
-extern struct lua_script contacts_page;
 /* update: P, id, now (ms), source, by, row JSON: as commit for one row of an existing contact; 0 when none. */
 extern struct lua_script contacts_update;
 /* erase: P, id: removes the contact, its indexes, consent history and inbox entries; 0 when none. */

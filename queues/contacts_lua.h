@@ -13,15 +13,19 @@
 /* The Lua text is laid out as Lua, not as C. */
 /* clang-format off */
 
-#define CONTACTS_COMMON \
+/* The key prefix and the names of the index keys: P ix:<attr>:<value>, for the contacts' and the audiences' scripts. */
+#define CONTACTS_INDEX \
 	"local P = ARGV[1]\n" \
-	/* The local date of the call (each script that counts sets it from its arguments). */ \
-	"local DAY = ''\n" \
-	REACH_COMMON \
 	"local function enc(v)\n" \
 	"  return (string.gsub(string.lower(v), '[^%w%-%._~@/]', function(c) return string.format('%%%02X', string.byte(c)) end))\n" \
 	"end\n" \
-	"local function ix(attr, v) return P..'ix:'..attr..':'..enc(v) end\n" \
+	"local function ix(attr, v) return P..'ix:'..attr..':'..enc(v) end\n"
+
+#define CONTACTS_COMMON \
+	CONTACTS_INDEX \
+	/* The local date of the call (each script that counts sets it from its arguments). */ \
+	"local DAY = ''\n" \
+	REACH_COMMON \
 	"local INDEXED = {city = true, locale = true, sex = true, channel = true}\n" \
 	"local ATTRS = {'name', 'first_name', 'city', 'locale', 'sex', 'channel'}\n" \
 	"local function hash(key)\n" \

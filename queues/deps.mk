@@ -19,6 +19,7 @@ NEEDS_queues/scripts_receipts :=
 NEEDS_queues/lua := gateway/util/log gateway/util/xmalloc queues/cmdargs queues/redis_conn
 NEEDS_queues/store := gateway/util/buf gateway/util/log gateway/util/xmalloc queues/cmdargs queues/lua queues/redis_conn queues/script_call
 NEEDS_queues/contacts := queues/lua
+NEEDS_queues/contacts_search := queues/lua
 NEEDS_queues/campaigns := queues/lua
 NEEDS_queues/limits := queues/lua
 NEEDS_queues/conversations := queues/lua

@@ -21,7 +21,12 @@ const struct command commands[] = {
 	    "row refuses the file unless --valid; --dry-run writes nothing; --windows-1252 for French\n"
 	    "Excel's plain \"CSV\". A progress bar shows on a terminal.",
 	    false },
-	{ "contacts", "list", cmd_contacts_list, "[--limit N] [--all]", "Lists contacts (numbers masked for agents).",
+	{ "contacts", "list", cmd_contacts_list,
+	    "[--q TEXT] [--city C] [--locale L] [--sex S] [--channel C] [--tag T] [--consent yes|no|none] [--limit N] "
+	    "[--all]",
+	    "Lists contacts, oldest first (numbers masked for agents). --q finds a part of a name or first\n"
+	    "name (case and accents aside), or a number (agents: a whole number, in any form); the filters\n"
+	    "take any of their values (repeat the option, or a,b) and all of them must hold.",
 	    false },
 	{ "contacts", "show", cmd_contacts_show, "ID", "Shows a contact and its consent history.", false },
 	{ "contacts", "set", cmd_contacts_set, "ID FIELD=VALUE...",
@@ -69,8 +74,10 @@ const struct command commands[] = {
 	    "city, locale, channel, sex, period; filters --campaign, --kind, --city, --locale,\n"
 	    "--channel, --sex (comma lists). --format table (default), json, csv (Excel; --sep ';' for\n"
 	    "French Excel), dhis2-json, dhis2-csv (--skip-unmapped to leave out counts with no place in\n"
-	    "DHIS2); --out FILE; --referral anapec: referred counts referred:anapec alone. reach --verify\n"
-	    "recomputes every counter from the records and compares (exit 1 when any differs).",
+	    "DHIS2), svg (a chart: --by period, one dimension, or period and one dimension; --indicators\n"
+	    "sent,reached,replied; --lang fr|ar|en); --out FILE; --referral anapec: referred counts\n"
+	    "referred:anapec alone. reach --verify recomputes every counter from the records and compares\n"
+	    "(exit 1 when any differs).",
 	    false },
 	{ "segments", NULL, cmd_segments, "TEXT",
 	    "How carriers will count TEXT as an SMS: GSM-7 or UCS-2, parts, the characters that\n"

@@ -1,6 +1,7 @@
 /*
  * amuddu contacts import|list|show|set|delete|export: the contacts API
- * (docs/api.md) for a terminal. Readable output by default, the API's JSON
+ * (docs/api.md) for a terminal; list searches and filters with the API's
+ * parameters as options. Readable output by default, the API's JSON
  * with --json.
  */
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "gateway/cli/commands.h"
+#include "gateway/util/buf.h"
 
 static int cmd_answer(const struct client *c, struct client_answer *a, int rc, void (*show)(const json_t *j));
 static void cmd_contact_line(const json_t *o);
@@ -124,37 +126,68 @@ cmd_contact_line(const json_t *o)
 	    json_is_object(consent) ? json_string_value(json_object_get(consent, "value")) : "-");
 }
 
+/*
+ * A page of contacts (--limit, 50 by default), searched and filtered as
+ * GET /v1/contacts is; a list option given again adds to its list. A
+ * search can answer short pages with more to look through: pages are
+ * asked for until the page is full or nothing is left (--all: until
+ * nothing is left).
+ */
 int
 cmd_contacts_list(const struct client *c, int argc, char **argv)
 {
+	static const char *const filters[] = { "q", "city", "locale", "sex", "channel", "tag", "consent" };
+	struct buf given[sizeof filters / sizeof filters[0]], query, path;
 	struct client_answer a;
-	char path[256];
 	char *cursor = NULL;
 	int rc = CLIENT_OK;
 	long shown = 0, limit = 50;
 	bool all = false;
 
+	for (size_t k = 0; k < sizeof filters / sizeof filters[0]; k++)
+		buf_init(&given[k]);
+	buf_init(&query);
+	buf_init(&path);
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--all") == 0)
+		size_t k;
+
+		for (k = 0; k < sizeof filters / sizeof filters[0]; k++)
+			if (strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i] + 2, filters[k]) == 0)
+				break;
+		if (strcmp(argv[i], "--all") == 0) {
 			all = true;
-		else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
+		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
 			limit = strtol(argv[++i], NULL, 10);
-		else {
-			fprintf(stderr, "amuddu: contacts list [--limit N] [--all]\n");
-			return CLIENT_USAGE;
+		} else if (k < sizeof filters / sizeof filters[0] && i + 1 < argc) {
+			if (given[k].len > 0)
+				buf_puts(&given[k], k == 0 ? " " : ",");
+			buf_puts(&given[k], argv[++i]);
+		} else {
+			fprintf(stderr,
+			    "amuddu: contacts list [--q TEXT] [--city C] [--locale L] [--sex S] [--channel C] "
+			    "[--tag T] [--consent yes|no|none] [--limit N] [--all]\n");
+			rc = CLIENT_USAGE;
+			goto out;
 		}
 	}
+	for (size_t k = 0; k < sizeof filters / sizeof filters[0]; k++)
+		if (given[k].len > 0)
+			buf_add_form_field(&query, filters[k], given[k].data);
 	if (!c->json)
 		printf("%-24s  %-14s  %-24s  %-12s  %-8s  %s\n", "id", "phone", "name", "city", "locale", "consent");
 	do {
 		size_t i;
 		json_t *o;
+		long want = all ? limit : limit - shown;
 
-		snprintf(path, sizeof path, "/v1/contacts?limit=%ld%s%s", limit > 500 ? 500 : limit,
-		    cursor != NULL ? "&cursor=" : "", cursor != NULL ? cursor : "");
+		buf_reset(&path);
+		buf_printf(&path, "/v1/contacts?limit=%ld%s%s", want > 500 ? 500 : want, query.len > 0 ? "&" : "",
+		    query.len > 0 ? query.data : "");
+		if (cursor != NULL)
+			buf_printf(&path, "&cursor=%s", cursor);
 		free(cursor);
 		cursor = NULL;
-		if ((rc = client_expect(c, "GET", path, NULL, 200, &a)) != CLIENT_OK)
+		if ((rc = client_expect(c, "GET", path.data, NULL, 200, &a)) != CLIENT_OK)
 			break;
 		json_array_foreach(json_object_get(a.json, "contacts"), i, o)
 		{
@@ -167,10 +200,15 @@ cmd_contacts_list(const struct client *c, int argc, char **argv)
 		if (json_is_string(json_object_get(a.json, "next_cursor")))
 			cursor = strdup(json_string_value(json_object_get(a.json, "next_cursor")));
 		client_answer_free(&a);
-	} while (all && cursor != NULL);
+	} while (cursor != NULL && (all || shown < limit));
 	if (cursor != NULL && !c->json)
-		printf("(more: --all shows every contact)\n");
+		printf("(more: --all shows them all)\n");
+out:
 	free(cursor);
+	for (size_t k = 0; k < sizeof filters / sizeof filters[0]; k++)
+		buf_free(&given[k]);
+	buf_free(&query);
+	buf_free(&path);
 	return rc;
 }
 

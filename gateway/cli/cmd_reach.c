@@ -2,7 +2,8 @@
  * amuddu reach [options] | reach --verify | reach funnel CAMPAIGN: the
  * programme's indicators over /v1/reach, with the API's options as
  * --from, --to, --period, --by and the filters; a table by default, or
- * --format csv (Excel), json, dhis2-json, dhis2-csv, to stdout or --out.
+ * --format csv (Excel), json, dhis2-json, dhis2-csv, svg (a chart: --indicators,
+ * --lang), to stdout or --out.
  */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@
 #include "gateway/cli/commands.h"
 
 static const char *const cmd_reach_opts[] = { "from", "to", "period", "by", "campaign", "kind", "city", "locale",
-	"channel", "sex", "format", "sep", "referral" };
+	"channel", "sex", "format", "sep", "referral", "indicators", "lang" };
 
 static void
 cmd_reach_param(struct buf *q, const char *name, const char *value)

@@ -66,9 +66,7 @@ static const struct {
 	{ "GB", "44" },
 };
 
-static const char *phone_country_code(const char *country);
-
-static const char *
+const char *
 phone_country_code(const char *country)
 {
 	if (country == NULL || *country == '\0')

@@ -28,6 +28,8 @@ int phone_normalise_in(const char *in, const char *country, char *out, const cha
     __attribute__((warn_unused_result));
 /* Whether country is one phone_normalise_in() knows. */
 int phone_country_known(const char *country);
+/* The calling code of country ("212" for "MA"; NULL or "" is "MA"), or NULL for one it does not know. */
+const char *phone_country_code(const char *country);
 /* Writes a masked copy of an E.164 number (+2126******78, same length) to out (PHONE_MASK_MAX bytes). */
 void phone_mask(const char *e164, char *out);
 

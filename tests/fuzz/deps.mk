@@ -16,3 +16,4 @@ TEST_fuzz_contacts_csv := handlers/contacts_csv
 TEST_fuzz_template := handlers/template
 TEST_fuzz_catalog := locales/catalog
 TEST_fuzz_keywords := handlers/keywords locales/catalog
+TEST_fuzz_reach_svg := handlers/reach_svg handlers/svg

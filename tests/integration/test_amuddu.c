@@ -282,6 +282,16 @@ test_agent_workflow(void **state)
 	r = amuddu(h, HARNESS_AGENT_SECRET, "contacts list");
 	assert_non_null(strstr(r.out, "+2126******01"));
 	run_free(&r);
+	/* Searched and filtered: a list option given twice is either value. */
+	r = amuddu(h, HARNESS_AGENT_SECRET, "contacts list --q OMAR --city Salé --city rabat --consent yes");
+	assert_int_equal(r.code, 0);
+	assert_non_null(strstr(r.out, "+2126******02"));
+	assert_null(strstr(r.out, "+2126******01"));
+	run_free(&r);
+	r = amuddu(h, HARNESS_AGENT_SECRET, "contacts list --locale de");
+	assert_int_equal(r.code, 1);
+	assert_non_null(strstr(r.err, "'de' is not a language"));
+	run_free(&r);
 	snprintf(args, sizeof args, "contacts set %s consent=no city=Salé", id);
 	r = amuddu(h, HARNESS_AGENT_SECRET, args);
 	assert_int_equal(r.code, 0);

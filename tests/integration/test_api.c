@@ -183,6 +183,20 @@ test_segments_through_prism(void **state)
 	json_decref(j);
 	assert_int_equal(call(h, h->prism_port, "GET", "/v1/reach?by=nothing", MONITORING, NULL, NULL, &j), 400);
 	expect_error(j, "invalid", "by");
+	/* The charts: an image the description names, and a breakdown a chart cannot draw. */
+	assert_int_equal(
+	    call(h, h->prism_port, "GET", "/v1/reach?by=kind&format=svg&lang=ar", MONITORING, NULL, NULL, &j), 200);
+	assert_null(j);
+	assert_int_equal(
+	    call(h, h->prism_port, "GET", "/v1/reach?by=period,sex&format=svg", MONITORING, NULL, NULL, &j), 200);
+	assert_null(j);
+	assert_int_equal(
+	    call(h, h->prism_port, "GET", "/v1/reach?by=kind,sex&format=svg", MONITORING, NULL, NULL, &j), 422);
+	expect_error(j, "invalid", "by");
+	assert_int_equal(call(h, h->prism_port, "GET", "/v1/reach?by=period,sex&format=svg&indicators=sent,replied",
+			     MONITORING, NULL, NULL, &j),
+	    422);
+	expect_error(j, "invalid", "indicators");
 	assert_int_equal(call(h, h->prism_port, "POST", "/v1/reach/verify", MONITORING, NULL, NULL, &j), 200);
 	assert_true(json_is_true(json_object_get(j, "ok")));
 	json_decref(j);

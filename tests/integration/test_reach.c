@@ -9,7 +9,8 @@
  * Every count of GET /v1/reach, alone and broken down, is compared with
  * what this file computes from the scenario itself; reach --verify agrees
  * and then finds counters corrupted on purpose; the DHIS2 export is
- * checked value by value; the CSV goes through LibreOffice.
+ * checked value by value; the CSV goes through LibreOffice; the SVG
+ * charts carry the scenario's numbers and parse as XML.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gateway/util/buf.h"
 #include "tests/integration/harness.h"
 
 #define ADMIN "Bearer " HARNESS_ADMIN_SECRET
@@ -205,6 +207,25 @@ api(const char *method, const char *path, const char *auth, const char *body, js
 {
 	return harness_api(harness_gateway_port(S.h), method, path, auth, body != NULL ? "application/json" : NULL,
 	    body, body != NULL ? strlen(body) : 0, NULL, ans);
+}
+
+/* A file of the run directory, whole (the caller frees it). */
+static char *
+slurp(const char *name)
+{
+	char path[600], *text;
+	FILE *f;
+	long len;
+
+	snprintf(path, sizeof path, "%s/%s", S.h->dir, name);
+	assert_non_null(f = fopen(path, "rb"));
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	text = calloc(1, (size_t)len + 1);
+	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	return text;
 }
 
 /* --- the scenario ---------------------------------------------------------------------- */
@@ -721,7 +742,7 @@ fods_cells(const char *xml, char cells[][128], size_t max, size_t *ncols)
 static void
 test_csv_through_a_spreadsheet(void **state)
 {
-	char path[512], csv[600], fods[600], cmd[2048], from[32];
+	char path[512], csv[600], cmd[2048], from[32];
 	struct harness_http hc = { 0 };
 	char *body = NULL;
 	json_t *ans = NULL, *row;
@@ -729,7 +750,6 @@ test_csv_through_a_spreadsheet(void **state)
 	size_t i, n, cols;
 	FILE *f;
 	char *xml;
-	long len;
 
 	(void)state;
 	snprintf(from, sizeof from, "%.5s%02d-01", S.day[PH_A], (atoi(S.day[PH_A] + 5) - 1) % 100);
@@ -754,15 +774,7 @@ test_csv_through_a_spreadsheet(void **state)
 	    "--outdir %s %s >%s/soffice.log 2>&1",
 	    S.h->dir, S.h->dir, csv, S.h->dir);
 	assert_int_equal(system(cmd), 0);
-	snprintf(fods, sizeof fods, "%s/reach.fods", S.h->dir);
-	f = fopen(fods, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	xml = calloc(1, (size_t)len + 1);
-	assert_int_equal(fread(xml, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
+	xml = slurp("reach.fods");
 	n = fods_cells(xml, cells, 512, &cols);
 	free(xml);
 	assert_string_equal(cells[0], "s:city");
@@ -974,6 +986,143 @@ test_funnel(void **state)
 	json_decref(ans);
 }
 
+/*
+ * GET /v1/reach?query as the console's <img> gets it, by curl: the status;
+ * the headers and body in chart.h and chart.svg of the run directory.
+ */
+static long
+chart(const char *query, const char *auth)
+{
+	char cmd[1400], *code;
+	long status;
+
+	snprintf(cmd, sizeof cmd,
+	    "curl -s -o %s/chart.svg -D %s/chart.h -w '%%{http_code}' -H 'Authorization: %s' "
+	    "'http://127.0.0.1:%d/v1/reach?%s' > %s/chart.code",
+	    S.h->dir, S.h->dir, auth, harness_gateway_port(S.h), query, S.h->dir);
+	assert_int_equal(system(cmd), 0);
+	code = slurp("chart.code");
+	status = atol(code);
+	free(code);
+	return status;
+}
+
+/* The chart's <desc> as an XML parser reads it (xmllint); fails unless chart.svg is well-formed. */
+static char *
+chart_desc(void)
+{
+	char cmd[800], chunk[4096];
+	struct buf out;
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof cmd,
+	    "xmllint --nonet --xpath 'string(/*[local-name()=\"svg\"]/*[local-name()=\"desc\"])' %s/chart.svg 2>&1",
+	    S.h->dir);
+	assert_non_null(p = popen(cmd, "r"));
+	buf_init(&out);
+	while ((n = fread(chunk, 1, sizeof chunk, p)) > 0)
+		buf_append(&out, chunk, n);
+	if (pclose(p) != 0)
+		fail_msg("xmllint refused the chart: %s", out.data != NULL ? out.data : "");
+	return buf_release(&out);
+}
+
+/* The charts the console shows: the scenario's numbers in them, headers for an <img>, roles. */
+static void
+test_svg_chart(void **state)
+{
+	static const char *const by_sex[] = { "sex" };
+	static const char *const by_q[] = { "period" };
+	static const struct {
+		const char *sex, *label;
+	} sexes[] = { { "female", "Femmes" }, { "male", "Hommes" }, { "other", "Autre" },
+		{ "unknown", "Non renseigné" } };
+	char q[512], from[32], want[256], cmd[1024], *h, *body, *desc;
+	json_t *w, *ans = NULL;
+	size_t checked = 0;
+
+	(void)state;
+	snprintf(from, sizeof from, "%.5s%02d-01", S.day[PH_A], (atoi(S.day[PH_A] + 5) - 1) % 100);
+	snprintf(q, sizeof q, "from=%s&to=%s&by=sex&format=svg&lang=fr", from, S.day[PH_C]);
+	assert_int_equal(chart(q, MONITORING), 200);
+	h = slurp("chart.h");
+	assert_non_null(strcasestr(h, "\nContent-Type: image/svg+xml; charset=utf-8\r\n"));
+	assert_non_null(strcasestr(h, "\nX-Content-Type-Options: nosniff\r\n"));
+	assert_non_null(strcasestr(h, "\nCache-Control: no-store\r\n"));
+	free(h);
+	body = slurp("chart.svg");
+	assert_non_null(strstr(body, "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\""));
+	assert_null(strstr(body, "<script"));
+	assert_null(strstr(body, "style="));
+	free(body);
+	/* Each sex's people sent, reached and replied, in French, as the scenario counts them. */
+	desc = chart_desc();
+	w = expected(PH_A, PH_C, by_sex, 1, NULL, NULL);
+	for (size_t i = 0; i < sizeof sexes / sizeof sexes[0]; i++) {
+		json_t *row;
+
+		snprintf(want, sizeof want, "%s|", sexes[i].sex);
+		if ((row = json_object_get(w, want)) == NULL)
+			continue;
+		snprintf(want, sizeof want, " %s: Message envoyé %lld, Touchées %lld, Ont répondu %lld.",
+		    sexes[i].label, (long long)json_integer_value(json_object_get(row, "sent")),
+		    (long long)json_integer_value(json_object_get(row, "reached")),
+		    (long long)json_integer_value(json_object_get(row, "replied")));
+		if (strstr(desc, want) == NULL)
+			fail_msg("'%s' not in the chart's desc: %s", want, desc);
+		checked++;
+	}
+	assert_true(checked >= 3);
+	json_decref(w);
+	w = expected(PH_A, PH_C, NULL, 0, NULL, NULL);
+	snprintf(want, sizeof want,
+	    " Total (chaque personne une fois): Message envoyé %lld, Touchées %lld, Ont répondu %lld.",
+	    (long long)json_integer_value(json_object_get(json_object_get(w, ""), "sent")),
+	    (long long)json_integer_value(json_object_get(json_object_get(w, ""), "reached")),
+	    (long long)json_integer_value(json_object_get(json_object_get(w, ""), "replied")));
+	if (strstr(desc, want) == NULL)
+		fail_msg("'%s' not in the chart's desc: %s", want, desc);
+	json_decref(w);
+	free(desc);
+	/* Reached over the three quarters, in English. */
+	snprintf(q, sizeof q, "from=%s&to=%s&period=quarter&by=period&indicators=reached&lang=en&format=svg", from,
+	    S.day[PH_C]);
+	assert_int_equal(chart(q, MONITORING), 200);
+	desc = chart_desc();
+	w = expected(PH_A, PH_C, by_q, 1, NULL, NULL);
+	{
+		long long n[PH_COUNT];
+
+		for (int ph = 0; ph < PH_COUNT; ph++) {
+			snprintf(want, sizeof want, "%s|", S.period[ph]);
+			n[ph] = json_integer_value(json_object_get(json_object_get(w, want), "reached"));
+		}
+		snprintf(want, sizeof want, " Reached: %s %lld, %s %lld, %s %lld.", S.period[PH_A], n[PH_A],
+		    S.period[PH_B], n[PH_B], S.period[PH_C], n[PH_C]);
+	}
+	if (strstr(desc, want) == NULL)
+		fail_msg("'%s' not in the chart's desc: %s", want, desc);
+	json_decref(w);
+	free(desc);
+	/* Not for an agent; not a breakdown a chart can draw. */
+	assert_int_equal(chart(q, AGENT), 403);
+	snprintf(q, sizeof q, "/v1/reach?from=%s&by=kind,sex&format=svg", from);
+	assert_int_equal(api("GET", q, MONITORING, NULL, &ans), 422);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ans, "error"), "field")), "by");
+	json_decref(ans);
+	/* The CLI writes the same chart to a file. */
+	snprintf(cmd, sizeof cmd,
+	    "AMUDDU_URL=http://127.0.0.1:%d AMUDDU_TOKEN=" HARNESS_MONITORING_SECRET
+	    " %s/amuddu reach --from %s --to %s --by sex --format svg --lang ar --out %s/cli.svg 2>/dev/null",
+	    harness_gateway_port(S.h), S.h->build, from, S.day[PH_C], S.h->dir);
+	assert_int_equal(system(cmd), 0);
+	body = slurp("cli.svg");
+	assert_non_null(strstr(body, "xml:lang=\"ar\""));
+	assert_non_null(strstr(body, "direction=\"rtl\">نساء</text>"));
+	free(body);
+}
+
 /* The CLI's table and the gauges of /metrics; no personal data in any report. */
 static void
 test_cli_metrics_and_no_personal_data(void **state)
@@ -1111,6 +1260,7 @@ main(void)
 		cmocka_unit_test(test_csv_through_a_spreadsheet),
 		cmocka_unit_test(test_dhis2_export),
 		cmocka_unit_test(test_funnel),
+		cmocka_unit_test(test_svg_chart),
 		cmocka_unit_test(test_cli_metrics_and_no_personal_data),
 		cmocka_unit_test(test_verify_agrees_then_finds_corruption),
 	};

@@ -294,9 +294,11 @@ await step('4. composer: three languages, live SMS counter, audience, cost, sche
 	check(sameCount(await textOf(preview.locator('[data-key="recipients"] dd')), 3), 'the preview does not say 3 people');
 	check(/\d/.test(await textOf(preview.locator('[data-key="cost"] dd'))), 'no cost in the preview');
 	check(/\d/.test(await textOf(preview.locator('[data-key="finishes"] dd'))), 'no finish time in the preview');
+	const previewId = await preview.getAttribute('data-campaign');
 	await preview.locator('.button-group button').click();
-	await page.waitForURL(/#\/campaigns\/[^/]+$/);
-	shot.campaign = page.url().split('#')[1];
+	await page.waitForURL((u) => /#\/campaigns\/[^/]+$/.test(u.hash) && !u.hash.endsWith('/new'));
+	shot.campaign = new URL(page.url()).hash.slice(1);
+	check(shot.campaign.endsWith(previewId), `the campaign page is not the previewed campaign's: ${shot.campaign}`);
 	await page.locator('.progress-box[data-state="done"]').waitFor({ timeout: 90000 });
 	check(sameCount(await textOf(page.locator('.progress-box [data-key="sent"] dd')), 3), 'sent is not 3 at the end');
 	check(await page.getAttribute('#progress-bar', 'value') === await page.getAttribute('#progress-bar', 'max'),

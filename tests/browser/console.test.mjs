@@ -38,13 +38,16 @@ const ARABIC = /[\u0600-\u06FF]/;
 const STARTED = Date.now();
 
 let failures = 0;
+const pageErrors = []; // uncaught exceptions in the console's own code
 let current = null; // the page a failing step is shown by
 const strings = {}; // the catalogs, as the console gets them
 
 async function step(name, fn) {
 	const t0 = Date.now();
+	const errorsBefore = pageErrors.length;
 	try {
 		await fn();
+		check(pageErrors.length === errorsBefore, `the page threw: ${pageErrors.slice(errorsBefore).join('; ')}`);
 		console.log(`ok - ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 	} catch (e) {
 		failures++;
@@ -80,7 +83,7 @@ async function newPage(browser, { width = 1280, height = 800, lang = 'fr' } = {}
 	});
 	const page = await context.newPage();
 	page.setDefaultTimeout(15000);
-	page.on('pageerror', (e) => console.log(`#   page error: ${e.message}`));
+	page.on('pageerror', (e) => pageErrors.push(e.message));
 	current = page;
 	return page;
 }

@@ -67,7 +67,7 @@ function drawContact(body, c, ctx) {
 		form,
 		h('h2', null, t('console.contact.history')),
 		history.length ? table({
-			caption: t('console.contact.history'),
+			caption: t('console.contact.history'), hideCaption: true,
 			columns: [
 				{ label: t('console.contact.history_at'), cell: (e) => formatDateTime(e.at) },
 				{ label: t('console.contacts.consent'), cell: (e) => t('console.consent.' + e.value) },

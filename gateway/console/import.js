@@ -76,7 +76,7 @@ function problems(report) {
 	if (report.errors && report.errors.length) {
 		parts.push(h('h2', null, t('console.import.errors_title')),
 			table({
-				caption: t('console.import.errors_title'),
+				caption: t('console.import.errors_title'), hideCaption: true,
 				rowAttrs: (e) => ({ dataset: { line: String(e.line) } }),
 				columns: [
 					{ label: t('console.import.line'), key: 'line', num: true, cell: (e) => formatNumber(e.line) },

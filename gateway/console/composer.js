@@ -212,7 +212,8 @@ function drawAudience(box, a) {
 	box.dataset.recipients = String(a.recipients);
 	box.replaceChildren(
 		h('p', { class: 'panel__big' }, t('console.composer.recipients', { n: formatNumber(a.recipients) })),
-		h('p', null, t('console.composer.audience_total', { n: formatNumber(a.audience) }), ' ', excludedText(a.excluded)),
+		h('p', null, t('console.composer.audience_total', { n: formatNumber(a.audience) }), ' ',
+			pair(t('console.composer.preview_excluded'), excludedText(a.excluded))),
 		a.recipients ? h('p', { class: 'hint' }, byLocaleText(a.by_locale)) : null);
 }
 

@@ -185,7 +185,7 @@ async function earlierCampaigns(sel) {
 			return;
 		for (const [how, key] of [['not', 'console.composer.replied_not'], ['yes', 'console.composer.replied_yes']])
 			sel.append(h('optgroup', { label: t(key) },
-				sent.map((x) => h('option', { value: how + ':' + x.id }, x.name))));
+				sent.map((x) => h('option', { value: how + ':' + x.id, dir: 'auto' }, x.name))));
 	} catch (e) {
 		/* the filter is only offered when the campaigns can be listed */
 	}

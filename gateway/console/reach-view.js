@@ -112,6 +112,7 @@ function funnelSection(view, p) {
 			return;
 		}
 		const pick = select(rows.map((r) => [r.campaign, r.campaign_name || r.campaign]), rows[0].campaign);
+		pick.querySelectorAll('option').forEach((o) => { o.dir = 'auto'; });
 		const form = h('form', { class: 'form inline-form', novalidate: true },
 			field({ id: 'funnel-campaign', label: t('console.reach.funnel_campaign'), control: pick }),
 			h('button', { type: 'submit', class: 'button button--secondary' }, t('console.reach.funnel_show')));

@@ -350,22 +350,21 @@ api_reach(struct api_call *c)
 	char *q[REACH_Q_COUNT];
 	char field[32] = "", why[200] = "";
 	struct reach_call *rc = xcalloc(1, sizeof *rc);
-	int rv, status = 400;
+	int rv;
 
 	for (int i = 0; i < REACH_Q_COUNT; i++)
 		q[i] = api_query(c, names[i]);
 	rv = reach_ask_parse(&rc->ask, (const char *const *)q, reach_today(), field, sizeof field, why, sizeof why);
 	/* A question the counters could answer, but not as a chart. */
-	if (rv == 0 && strcmp(rc->ask.format, "svg") == 0 &&
-	    (rv = reach_svg_parse(&rc->chart, rc->ask.by, rc->ask.nby, q[REACH_Q_INDICATORS], q[REACH_Q_LANG], field,
-		 sizeof field, why, sizeof why)) != 0)
-		status = 422;
+	if (rv == 0 && strcmp(rc->ask.format, "svg") == 0)
+		rv = reach_svg_parse(&rc->chart, rc->ask.by, rc->ask.nby, q[REACH_Q_INDICATORS], q[REACH_Q_LANG], field,
+		    sizeof field, why, sizeof why);
 	for (int i = 0; i < REACH_Q_COUNT; i++)
 		free(q[i]);
 	if (rv != 0) {
 		reach_ask_free(&rc->ask);
 		free(rc);
-		api_error(c, status, "invalid", field, "%s", why);
+		api_error(c, 422, "invalid", field, "%s", why);
 		return;
 	}
 	if (api_store_down(c)) {
@@ -412,7 +411,7 @@ reach_send_dhis2(struct api_call *c, const struct reach_ask *a, const struct rea
 	if (reach_dhis2(r, &m, csv, &b, &res, why, sizeof why) != 0) {
 		buf_free(&b);
 		reach_dhis2_free(&res);
-		api_error(c, 400, "invalid", "format", "%s", why);
+		api_error(c, 422, "invalid", "format", "%s", why);
 		return;
 	}
 	for (size_t i = 0; i < res.nunmapped; i++)

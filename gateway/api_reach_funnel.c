@@ -193,7 +193,7 @@ api_reach_funnel(struct api_call *c)
 	if (name == NULL || *name == '\0') {
 		free(name);
 		api_error(
-		    c, 400, "invalid", "campaign", "campaign is the campaign's id or name as its messages carry it");
+		    c, 422, "invalid", "campaign", "campaign is the campaign's id or name as its messages carry it");
 		return;
 	}
 	if (api_store_down(c)) {
@@ -210,7 +210,7 @@ api_reach_funnel(struct api_call *c)
 	q[REACH_Q_TO] = to;
 	q[REACH_Q_CAMPAIGN] = name;
 	if (reach_ask_parse(&f->ask, q, today, field, sizeof field, why, sizeof why) != 0) {
-		api_error(c, 400, "invalid", field, "%s", why);
+		api_error(c, 422, "invalid", field, "%s", why);
 		funnel_free(f);
 		return;
 	}

@@ -181,7 +181,7 @@ test_segments_through_prism(void **state)
 	    call(h, h->prism_port, "GET", "/v1/reach?by=kind,sex,period&period=day", MONITORING, NULL, NULL, &j), 200);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "totals"), "sent")), 1);
 	json_decref(j);
-	assert_int_equal(call(h, h->prism_port, "GET", "/v1/reach?by=nothing", MONITORING, NULL, NULL, &j), 400);
+	assert_int_equal(call(h, h->prism_port, "GET", "/v1/reach?by=nothing", MONITORING, NULL, NULL, &j), 422);
 	expect_error(j, "invalid", "by");
 	/* The charts: an image the description names, and a breakdown a chart cannot draw. */
 	assert_int_equal(

@@ -885,6 +885,8 @@ test_console_settings(void **state)
 	static const char *const bad_hours[] = { "t.ini:2:", "session_hours", "'forever'", NULL };
 	static const char *const bad_secure[] = { "t.ini:2:", "secure_cookie: yes or no", NULL };
 	static const char *const unknown[] = { "t.ini:2:", "unknown key 'password'", NULL };
+	static const char *const bad_origin[] = { "t.ini:2:", "origin: the console's address as a browser has it",
+		NULL };
 	char text[512];
 	struct config *c;
 
@@ -909,6 +911,12 @@ test_console_settings(void **state)
 	expect_refused("[console]\nsession_hours = forever\n", "t.ini", bad_hours);
 	expect_refused("[console]\nsecure_cookie = maybe\n", "t.ini", bad_secure);
 	expect_refused("[console]\npassword = x\n", "t.ini", unknown);
+	expect_refused("[console]\norigin = amuddu.example.ma\n", "t.ini", bad_origin);
+	expect_refused("[console]\norigin = https://amuddu.example.ma/console/\n", "t.ini", bad_origin);
+	c = load_ok("[console]\norigin = https://amuddu.example.ma:8443\ndir = off\n");
+	assert_string_equal(c->api.origin, "https://amuddu.example.ma:8443");
+	assert_string_equal(c->api.console_dir, "off");
+	config_free(c);
 }
 
 /* The campaigns' settings: consent, fallback chain, prices, rates and tier, each refused with its reason. */

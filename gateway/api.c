@@ -372,7 +372,7 @@ api_handle(struct api *a, struct evhttp_request *req, const char *path)
 	c->api = a;
 	c->req = req;
 	if (a->console != NULL && evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization") == NULL &&
-	    session_cookie(req, sid)) {
+	    session_cookie(a, req, sid)) {
 		c->path = xstrdup(path);
 		session_find(c, api_session_then);
 		return;

@@ -27,7 +27,16 @@
 #include "gateway/util/zone.h"
 #include "gateway/util/xmalloc.h"
 
-#define SESSION_COOKIE "amuddu_session"
+/*
+ * Behind HTTPS the cookie's name carries the __Host- prefix: browsers then
+ * take it only when Secure, for this host and path /, so neither a sibling
+ * subdomain nor a plain-HTTP answer can plant one.
+ */
+static const char *
+session_cookie_name(const struct api *a)
+{
+	return a->tokens->secure_cookie ? "__Host-amuddu_session" : "amuddu_session";
+}
 
 /* A session lookup under way. */
 struct session_find {
@@ -108,15 +117,16 @@ session_seconds(const struct api *a)
 }
 
 bool
-session_cookie(struct evhttp_request *req, char sid[65])
+session_cookie(const struct api *a, struct evhttp_request *req, char sid[65])
 {
+	const char *name = session_cookie_name(a);
 	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req), "Cookie");
-	size_t nl = strlen(SESSION_COOKIE);
+	size_t nl = strlen(name);
 
 	for (const char *p = h; p != NULL && *p != '\0';) {
 		while (*p == ' ' || *p == ';')
 			p++;
-		if (strncmp(p, SESSION_COOKIE, nl) == 0 && p[nl] == '=') {
+		if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
 			size_t n = strcspn(p + nl + 1, "; ");
 
 			if (n != 64 || strspn(p + nl + 1, "0123456789abcdef") < 64)
@@ -136,7 +146,7 @@ session_find(struct api_call *c, session_then *then)
 	struct session_find *f;
 	char sid[65];
 
-	if (!session_cookie(c->req, sid)) {
+	if (!session_cookie(c->api, c->req, sid)) {
 		then(c, false);
 		return;
 	}
@@ -219,8 +229,8 @@ session_csrf_ok(struct api_call *c)
 void
 session_cookie_header(struct api_call *c, const char *sid, long max_age)
 {
-	char *v = xasprintf("%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Strict%s", SESSION_COOKIE, sid, max_age,
-	    c->api->tokens->secure_cookie ? "; Secure" : "");
+	char *v = xasprintf("%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Strict%s", session_cookie_name(c->api), sid,
+	    max_age, c->api->tokens->secure_cookie ? "; Secure" : "");
 
 	evhttp_add_header(evhttp_request_get_output_headers(c->req), "Set-Cookie", v);
 	free(v);
@@ -256,7 +266,7 @@ session_signout_found(struct api_call *c, bool found)
 {
 	char sid[65];
 
-	if (!found || !session_cookie(c->req, sid)) {
+	if (!found || !session_cookie(c->api, c->req, sid)) {
 		session_cookie_header(c, "", 0);
 		api_send(c, 204, NULL);
 		return;

@@ -17,7 +17,7 @@ struct api_call;
 typedef void session_then(struct api_call *c, bool found);
 
 /* The session id in the request's cookie into sid; false when there is none. */
-bool session_cookie(struct evhttp_request *req, char sid[65]);
+bool session_cookie(const struct api *a, struct evhttp_request *req, char sid[65]);
 /* Looks the call's session up, then calls then (now when there is no cookie); answers 503 itself. */
 void session_find(struct api_call *c, session_then *then);
 /* For a changing call: its Origin is this host and its X-CSRF-Token the session's; else answers 403. */

@@ -336,6 +336,43 @@ test_strings_from_catalogs(void **state)
 	json_decref(fr);
 }
 
+/* Behind HTTPS (secure_cookie = yes) the cookie is Secure and __Host- named; the plain name is no session. */
+static void
+test_secure_cookie(void **state)
+{
+	struct fixture *fx = *state;
+	struct harness_http hc = { 0 };
+	const char *js[] = { "Content-Type: application/json", NULL };
+	static const char body[] = "{\"token\": \"" HARNESS_MONITORING_SECRET "\"}";
+	char extra[2048], set[400], ck[160], sid[80], *out = NULL;
+	const char *hs[] = { ck, NULL };
+	int port = harness_free_port();
+	long code = -1;
+
+	snprintf(extra, sizeof extra, "[http]\nlisten = 127.0.0.1:%d\n[console]\ndir = %s\nsecure_cookie = yes\n", port,
+	    fx->dir);
+	harness_api_section(extra, sizeof extra);
+	harness_gateway_spawn(fx->h, "secure", extra);
+	for (int i = 0; i < 200 && code != 200; i++) {
+		harness_sleep_ms(50);
+		code = harness_request(&hc, port, "GET", "/healthz", NULL, NULL, 0, NULL);
+	}
+	assert_int_equal(code, 200);
+	assert_int_equal(harness_request(&hc, port, "POST", "/console/session", js, body, strlen(body), &out), 200);
+	free(out);
+	header(&hc, "Set-Cookie", set, sizeof set);
+	assert_int_equal(strncmp(set, "__Host-amuddu_session=", 22), 0);
+	assert_non_null(strstr(set, "; Secure"));
+	snprintf(sid, sizeof sid, "%.64s", set + 22);
+	snprintf(ck, sizeof ck, "Cookie: amuddu_session=%s", sid);
+	assert_int_equal(harness_request(&hc, port, "GET", "/v1/reach", hs, NULL, 0, &out), 401);
+	free(out);
+	snprintf(ck, sizeof ck, "Cookie: __Host-amuddu_session=%s", sid);
+	assert_int_equal(harness_request(&hc, port, "GET", "/v1/reach", hs, NULL, 0, &out), 200);
+	free(out);
+	harness_http_close(&hc);
+}
+
 int
 main(void)
 {
@@ -344,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_failed_sign_ins_throttled),
 		cmocka_unit_test(test_files_and_headers),
 		cmocka_unit_test(test_strings_from_catalogs),
+		cmocka_unit_test(test_secure_cookie),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -239,11 +239,13 @@ session_cookie_header(struct api_call *c, const char *sid, long max_age)
 json_t *
 session_json(const struct api_call *c, long long expires)
 {
-	char at[40];
+	char at[40], now[40];
 
 	zone_format(expires / 1000, at, sizeof at);
-	return json_pack("{s:s, s:s, s:s, s:s}", "name", c->who.name, "role", role_name(c->who.role), "csrf", c->csrf,
-	    "expires_at", at);
+	/* The programme's clock, for the console's "now" and dates: never the device's own zone. */
+	zone_format(zone_now_ms() / 1000, now, sizeof now);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", c->who.name, "role", role_name(c->who.role), "csrf",
+	    c->csrf, "expires_at", at, "now", now);
 }
 
 static void

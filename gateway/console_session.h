@@ -30,7 +30,7 @@ void session_signout(struct api_call *c);
 void session_shutdown(void);
 /* Sets the session cookie to sid for max_age seconds (0 clears it). */
 void session_cookie_header(struct api_call *c, const char *sid, long max_age);
-/* {"name", "role", "csrf", "expires_at"} of the call's session. */
+/* {"name", "role", "csrf", "expires_at", "now"} of the call's session ("now": local time, with its offset). */
 json_t *session_json(const struct api_call *c, long long expires_ms);
 
 /* Shared by the sign-in (gateway/console_signin.c). */

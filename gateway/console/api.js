@@ -1,6 +1,8 @@
 // Calls to the gateway: the console's session (/console/session) and the
 // /v1 API, same-origin with the session cookie. Owns the CSRF token that
 // every call other than GET/HEAD must carry.
+import { setClock } from './i18n.js';
+
 let csrf = null;
 let onSignedOut = () => {};
 
@@ -88,11 +90,12 @@ export function withQuery(path, query) {
 export const get = (path, query) => request('GET', path, { query });
 export const post = (path, json, opts = {}) => request('POST', path, { ...opts, json });
 
-// The session: {name, role, csrf} or null when not signed in.
+// The session: {name, role, csrf, expires_at, now} or null when not signed in.
 export async function session() {
 	try {
 		const s = await request('GET', '/console/session');
 		csrf = s.csrf;
+		setClock(s.now);
 		return s;
 	} catch (e) {
 		if (e.status === 401)
@@ -104,6 +107,7 @@ export async function session() {
 export async function signIn(credentials) {
 	const s = await request('POST', '/console/session', { json: credentials });
 	csrf = s.csrf;
+	setClock(s.now);
 	return s;
 }
 

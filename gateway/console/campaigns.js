@@ -77,36 +77,72 @@ function campaignPage(main, ctx, id) {
 		clearTimeout(timer);
 	});
 
+	// Each move starts a new generation: a poll answered from before it is stale and drawn never.
+	let generation = 0;
+
+	function schedule(c, ms) {
+		clearTimeout(timer);
+		timer = c && FINAL.includes(c.state) ? null : setTimeout(poll, ms);
+	}
+
 	async function poll() {
+		const mine = generation;
 		timer = null;
 		try {
 			const c = await api.get('/v1/campaigns/' + encodeURIComponent(id));
-			if (stopped)
+			if (stopped || mine !== generation)
 				return;
 			draw(c);
-			if (!FINAL.includes(c.state))
-				timer = setTimeout(poll, POLL_MS);
+			schedule(c, POLL_MS);
 		} catch (e) {
-			if (stopped)
+			if (stopped || mine !== generation)
 				return;
 			status.replaceChildren(notice(errorText(e), 'error'));
 			if (e.status !== 404 && e.status !== 403 && e.status !== 401)
-				timer = setTimeout(poll, POLL_MS * 2);
+				schedule(null, POLL_MS * 2);
 		}
 	}
 
 	async function move(verb) {
+		generation++;
+		clearTimeout(timer);
 		status.replaceChildren();
+		for (const b of actions.querySelectorAll('button'))
+			b.disabled = true;
 		try {
 			const c = await api.post('/v1/campaigns/' + encodeURIComponent(id) + '/' + verb, {});
+			if (stopped)
+				return;
 			draw(c);
 			status.replaceChildren(notice(t('console.campaign.moved_' + verb)));
-			clearTimeout(timer);
-			if (!FINAL.includes(c.state))
-				timer = setTimeout(poll, POLL_MS);
+			status.querySelector('.notice')?.setAttribute('tabindex', '-1');
+			status.querySelector('.notice')?.focus();
+			schedule(c, POLL_MS);
 		} catch (e) {
+			if (stopped)
+				return;
+			drawActions(lastState);
 			status.replaceChildren(notice(errorText(e), 'error'));
+			schedule(null, POLL_MS);
 		}
+	}
+
+	// Cancelling cannot be undone: it asks first, beside the button, and "no" is the first choice.
+	function confirmCancel() {
+		actions.replaceChildren(
+			h('p', { class: 'warning' }, t('console.campaign.cancel_confirm')),
+			button(t('console.campaign.cancel_no'), () => {
+				drawActions(lastState);
+				actions.querySelector('button')?.focus();
+			}, 'button--secondary'),
+			button(t('console.campaign.cancel_yes'), () => move('cancel'), 'button--warning'));
+		actions.querySelector('button').focus();
+	}
+
+	function drawActions(state) {
+		actions.replaceChildren(...(MOVES[state] || []).map((verb) => verb === 'cancel'
+			? button(t('console.campaign.cancel'), confirmCancel, 'button--warning')
+			: button(t('console.campaign.' + verb), () => move(verb), 'button--secondary')));
 	}
 
 	function draw(c) {
@@ -118,10 +154,8 @@ function campaignPage(main, ctx, id) {
 		}
 		if (lastState !== null && lastState !== c.state)
 			announce.textContent = t('console.campaign.now', { state: label('console.state.', c.state) });
-		if (lastState !== c.state) {
-			actions.replaceChildren(...(MOVES[c.state] || []).map((verb) =>
-				button(t('console.campaign.' + verb), () => move(verb), verb === 'cancel' ? 'button--warning' : 'button--secondary')));
-		}
+		if (lastState !== c.state)
+			drawActions(c.state);
 		lastState = c.state;
 		drawProgress(live, c);
 	}
@@ -147,7 +181,7 @@ function drawProgress(box, c) {
 
 function drawDetails(box, c) {
 	const audience = Object.entries(c.audience || {}).map(([k, v]) =>
-		pair(label('console.audience.', k), Array.isArray(v) ? v.join(', ') : String(v)));
+		pair(label('console.audience.', k), Array.isArray(v) ? v.join(t('console.list_separator')) : String(v)));
 	box.replaceChildren(
 		h('h2', null, t('console.campaign.details')),
 		summaryList([

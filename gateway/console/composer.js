@@ -4,7 +4,7 @@
 // "Check" saves it as a draft (POST /v1/campaigns) and shows its preview
 // (cost, end); "Send" schedules it and opens its page.
 import * as api from './api.js';
-import { t, label, pair, formatNumber, formatMoney, formatDateTime } from './i18n.js';
+import { t, label, pair, formatNumber, formatMoney, formatDateTime, programmeNow } from './i18n.js';
 import { h, heading, field, choices, checkedValues, select, summaryList, notice, showErrors, clearErrors,
 	errorText, debounce, button, excludedText } from './dom.js';
 import { LOCALES, localeLabel, sexLabel, SEXES } from './contacts.js';
@@ -18,21 +18,21 @@ function commaList(v) {
 	return v.split(',').map((x) => x.trim()).filter(Boolean);
 }
 
-// Now, in the device's local time, as a datetime-local input wants it.
+// Now on the programme's clock (Morocco's, which the API reads start_at in), as a datetime-local input wants it.
 function localNow() {
-	const d = new Date();
+	const d = programmeNow();
 	const p = (n) => String(n).padStart(2, '0');
-	return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+	return `${d.y}-${p(d.m)}-${p(d.d)}T${p(d.H)}:${p(d.M)}`;
 }
 
 export function render(main, ctx) {
 	ctx.setTitle(t('console.composer.title'));
 	const c = {
-		name: h('input', { type: 'text', class: 'input', autocomplete: 'off' }),
+		name: h('input', { type: 'text', class: 'input', dir: 'auto', autocomplete: 'off' }),
 		kind: select(KINDS.map((k) => [k, label('console.kind.', k)]), 'custom'),
 		channel: select(['auto', 'sms', 'whatsapp'].map((x) => [x, t('console.channel.' + x)]), 'auto'),
-		city: h('input', { type: 'text', class: 'input' }),
-		tags: h('input', { type: 'text', class: 'input', spellcheck: 'false' }),
+		city: h('input', { type: 'text', class: 'input', dir: 'auto' }),
+		tags: h('input', { type: 'text', class: 'input', dir: 'auto', spellcheck: 'false' }),
 		start: h('input', { type: 'datetime-local', class: 'input', value: localNow() }),
 		replied: select([['', t('console.composer.replied_any')]], ''),
 	};
@@ -142,6 +142,7 @@ export function render(main, ctx) {
 	// The last draft saved, so an unchanged form is not saved twice and a
 	// changed one replaces (cancels) the draft before it.
 	let draft = null;
+	const idemKeys = {};
 	form.addEventListener('submit', async (ev) => {
 		ev.preventDefault();
 		const b = body();
@@ -155,13 +156,18 @@ export function render(main, ctx) {
 		try {
 			const key = JSON.stringify(b);
 			if (!draft || draft.key !== key) {
-				if (draft)
+				if (draft) {
 					api.post('/v1/campaigns/' + draft.id + '/cancel', {}).catch(() => {});
-				const made = await api.post('/v1/campaigns', b, { key: api.idempotencyKey() });
+					delete idemKeys[draft.key]; // the same content again makes a new draft, not the cancelled one
+				}
+				// One key per form content: a retry after a lost answer gets the same draft back.
+				const made = await api.post('/v1/campaigns', b, { key: idemKeys[key] ||= api.idempotencyKey() });
 				draft = { key, id: made.id };
 			}
 			const p = await api.post('/v1/campaigns/' + draft.id + '/preview', {});
-			drawPreview(preview, p, draft.id, ctx);
+			// Typed into while it was being checked: that preview is of another campaign than the form's.
+			if (JSON.stringify(body()) === key)
+				drawPreview(preview, p, draft.id, ctx);
 		} catch (e) {
 			const named = /^(texts\.[\w-]+):/.exec(e.message || '');
 			showErrors(form, [{ id: fieldOf(named ? named[1] : e.field, b), text: errorText(e) }]);

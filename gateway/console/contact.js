@@ -31,7 +31,7 @@ function drawContact(body, c, ctx) {
 		name: 'consent', legend: t('console.contact.consent_question'), type: 'radio', checked: [consentNow],
 		options: [['yes', t('console.consent.yes')], ['no', t('console.consent.no')]],
 	});
-	const tags = h('input', { type: 'text', class: 'input', value: (c.tags || []).join(', '), spellcheck: 'false' });
+	const tags = h('input', { type: 'text', class: 'input', dir: 'auto', value: (c.tags || []).join(', '), spellcheck: 'false' });
 	const status = h('div', { 'aria-live': 'polite' });
 	const form = h('form', { class: 'form', novalidate: true },
 		h('h2', null, t('console.contact.change')), consent,

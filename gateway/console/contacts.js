@@ -35,12 +35,12 @@ export function render(main, ctx) {
 	ctx.setTitle(t('console.contacts.title'));
 	const q = ctx.query;
 	const controls = {
-		q: h('input', { type: 'search', class: 'input', value: q.get('q') || '', autocomplete: 'off' }),
-		city: h('input', { type: 'text', class: 'input', value: q.get('city') || '' }),
+		q: h('input', { type: 'search', class: 'input', dir: 'auto', value: q.get('q') || '', autocomplete: 'off' }),
+		city: h('input', { type: 'text', class: 'input', dir: 'auto', value: q.get('city') || '' }),
 		locale: select(anyOption(LOCALES.map((l) => [l, localeLabel(l)])), q.get('locale') || ''),
 		sex: select(anyOption(Object.keys(SEXES).map((s) => [s, sexLabel(s)])), q.get('sex') || ''),
 		channel: select(anyOption(['sms', 'whatsapp', 'auto'].map((c) => [c, t('console.channel.' + c)])), q.get('channel') || ''),
-		tag: h('input', { type: 'text', class: 'input', value: q.get('tag') || '', spellcheck: 'false' }),
+		tag: h('input', { type: 'text', class: 'input', dir: 'auto', value: q.get('tag') || '', spellcheck: 'false' }),
 		consent: select(anyOption(['yes', 'no', 'none'].map((c) => [c, t('console.consent.' + c)])), q.get('consent') || ''),
 	};
 	const filtered = FILTERS.some((k) => k !== 'q' && q.get(k));

@@ -83,14 +83,40 @@ export function formatMoney(amount, currency) {
 	}
 }
 
-// A time from the API (ISO 8601 with its offset) in the device's local time.
+// The programme's clock (Morocco's, as the gateway reads it): how far the
+// device's clock is from it and the programme's offset from UTC, from the
+// session's "now". Dates and times are shown and typed in it, whatever
+// zone the device is set to.
+let clockSkew = 0;
+let clockOffset = 0;
+
+export function setClock(now) {
+	const m = /([+-])(\d\d):(\d\d)$/.exec(now || '');
+	const at = Date.parse(now || '');
+	if (!m || Number.isNaN(at))
+		return;
+	clockOffset = (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60000;
+	clockSkew = at - Date.now();
+}
+
+// Now on the programme's clock: {y, m, d, H, M} as its wall clock shows it.
+export function programmeNow() {
+	const d = new Date(Date.now() + clockSkew + clockOffset);
+	return { y: d.getUTCFullYear(), m: d.getUTCMonth() + 1, d: d.getUTCDate(), H: d.getUTCHours(),
+		M: d.getUTCMinutes() };
+}
+
+// A time from the API (ISO 8601 in the programme's time, with its offset),
+// shown as that wall clock reads it, in the language's format.
 export function formatDateTime(iso) {
 	if (!iso)
 		return '—';
-	const d = new Date(iso);
-	if (Number.isNaN(d.getTime()))
+	const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(String(iso));
+	if (!m)
 		return String(iso);
-	return new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+	const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]));
+	return new Intl.DateTimeFormat(intlLocale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })
+		.format(d);
 }
 
 // "label: value" with the language's own punctuation and spacing.

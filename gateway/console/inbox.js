@@ -96,6 +96,10 @@ function thread(main, ctx, id) {
 				key = api.idempotencyKey();
 				await load(t('console.inbox.sent'));
 			} catch (e) {
+				// The gateway keeps an answer under its key: after a refusal (409, 422) a new try needs a
+				// new key, or it gets the old refusal back; after a lost answer or a 5xx the same key is safe.
+				if (e.status >= 400 && e.status < 500)
+					key = api.idempotencyKey();
 				showErrors(form, [{ id: 'reply-text', text: errorText(e) }]);
 			}
 		});

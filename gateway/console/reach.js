@@ -2,16 +2,17 @@
 // quarter, a semester, a year or any dates) whose choice lives in the
 // address (#/reach?type=month&month=2026-12), so a reload or a change of
 // language shows the same period; reach-view.js draws what it shows.
-import { t } from './i18n.js';
+import { t, programmeNow } from './i18n.js';
 import { h, heading, field, select, showErrors } from './dom.js';
 import { drawDashboard } from './reach-view.js';
 
 const TYPES = ['month', 'quarter', 'semester', 'year', 'range'];
 const p2 = (n) => String(n).padStart(2, '0');
 
+// Today on the programme's clock, not the device's.
 function today() {
-	const d = new Date();
-	return { y: d.getFullYear(), m: d.getMonth() + 1, d: d.getDate() };
+	const d = programmeNow();
+	return { y: d.y, m: d.m, d: d.d };
 }
 
 function lastDay(y, m) {

@@ -185,8 +185,16 @@ export function render(main, ctx) {
 // residency-card follow-up goes to those who did not).
 async function earlierCampaigns(sel) {
 	try {
-		const ans = await api.get('/v1/campaigns');
-		const sent = ans.campaigns.filter((x) => x.state !== 'draft' && x.state !== 'cancelled');
+		// Every page (oldest first, 50 a page, up to 40 pages), newest shown first.
+		const all = [];
+		let cursor = null;
+		for (let i = 0; i < 40; i++) {
+			const ans = await api.get('/v1/campaigns', cursor ? { cursor } : undefined);
+			all.push(...ans.campaigns);
+			if (!(cursor = ans.next_cursor))
+				break;
+		}
+		const sent = all.filter((x) => x.state !== 'draft' && x.state !== 'cancelled').reverse();
 		if (!sent.length)
 			return;
 		for (const [how, key] of [['not', 'console.composer.replied_not'], ['yes', 'console.composer.replied_yes']])

@@ -431,6 +431,42 @@ await step('8. admin: a contact erased after a page that asks to confirm', async
 	await page.context().close();
 });
 
+await step('9. a campaign\'s moves: pause, resume, cancel asked first (no keeps it, yes cancels it)', async () => {
+	const page = await newPage(browser);
+	await signIn(page, { token: env('AMUDDU_AGENT_TOKEN') });
+	// A campaign scheduled for a later day, made through the API as the page's own session.
+	const id = await page.evaluate(async (tagName) => {
+		const { csrf } = await (await fetch('/console/session')).json();
+		const headers = { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf };
+		const made = await (await fetch('/v1/campaigns', { method: 'POST', headers, body: JSON.stringify({
+			name: 'Journée portes ouvertes ' + tagName, kind: 'event', audience: { tags_any: [tagName] },
+			texts: { fr: 'Portes ouvertes samedi.', ar: 'أبواب مفتوحة يوم السبت.', 'ary-Latn': 'Portes ouvertes nhar sebt.' },
+			start_at: '2030-01-05T10:00', channel: 'sms' }) })).json();
+		await fetch('/v1/campaigns/' + made.id + '/schedule', { method: 'POST', headers, body: '{}' });
+		return made.id;
+	}, tag);
+	const state = () => page.evaluate((x) => fetch('/v1/campaigns/' + x).then((r) => r.json()).then((c) => c.state), id);
+	const press = (key) => page.locator('.button-group button', { hasText: s('fr', key) }).click();
+	await go(page, '#/campaigns/' + id);
+	await page.locator('.progress-box[data-state="scheduled"]').waitFor();
+	await press('console.campaign.pause');
+	await page.locator('.progress-box[data-state="paused"]').waitFor();
+	check(await state() === 'paused', 'the campaign is not paused');
+	await press('console.campaign.resume');
+	await page.locator('.progress-box[data-state="scheduled"]').waitFor();
+	await press('console.campaign.cancel');
+	await page.locator('.warning', { hasText: s('fr', 'console.campaign.cancel_confirm') }).waitFor();
+	await press('console.campaign.cancel_no');
+	await page.locator('.button-group button', { hasText: s('fr', 'console.campaign.pause') }).waitFor();
+	check(await state() === 'scheduled', 'saying no cancelled the campaign all the same');
+	await press('console.campaign.cancel');
+	await press('console.campaign.cancel_yes');
+	await page.locator('.progress-box[data-state="cancelled"]').waitFor();
+	check(await state() === 'cancelled', 'the campaign is not cancelled');
+	check(await page.locator('.button-group button').count() === 0, 'a cancelled campaign still offers moves');
+	await page.context().close();
+});
+
 await browser.close();
 console.log(`# ${failures ? failures + ' failed' : 'all passed'} in ${((Date.now() - STARTED) / 1000).toFixed(0)} s`);
 process.exit(failures ? 1 : 0);

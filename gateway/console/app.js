@@ -4,7 +4,7 @@
 // timer) it stops through ctx.onLeave.
 import * as api from './api.js';
 import { t, LANGUAGES, language, initialLanguage, loadLanguage } from './i18n.js';
-import { h, clear, heading, link, notice, errorText } from './dom.js';
+import { h, clear, heading, link, notice, errorText, fieldValues, restoreFields } from './dom.js';
 import * as signin from './signin.js';
 import * as contacts from './contacts.js';
 import * as contact from './contact.js';
@@ -40,7 +40,7 @@ function routeModule(room, rest) {
 	}
 }
 
-const state = { session: null, leave: [], flash: null };
+const state = { session: null, leave: [], flash: null, kept: null };
 
 function rolesOf(room) {
 	const r = ROOMS.find((x) => x.room === room);
@@ -102,7 +102,14 @@ function renderHeader() {
 }
 
 async function changeLanguage(ev) {
-	await loadLanguage(ev.target.value, true);
+	const fields = fieldValues(document.getElementById('main'));
+	try {
+		await loadLanguage(ev.target.value, true);
+	} catch (e) {
+		ev.target.value = language(); // the page stays in the language it is in
+		return;
+	}
+	state.kept = { hash: location.hash, fields };
 	route();
 	document.getElementById('language').focus();
 }
@@ -159,6 +166,11 @@ function route() {
 		return;
 	}
 	mod.render(main, ctx);
+	// What was typed before the page was drawn again (a language changed, a session signed in again).
+	if (state.kept && state.kept.hash === location.hash) {
+		restoreFields(main, state.kept.fields);
+		state.kept = null;
+	}
 }
 
 function signedIn(session, next) {
@@ -194,6 +206,7 @@ async function boot() {
 			return;
 		state.session = null;
 		state.flash = t('console.signin.expired');
+		state.kept = { hash: location.hash, fields: fieldValues(document.getElementById('main')) };
 		route();
 	});
 	window.addEventListener('hashchange', () => {

@@ -250,3 +250,29 @@ export function pagedList(box, moreBox, fetchPage, draw) {
 	}
 	page(null);
 }
+
+// The values of a page's fields that have an id (never a file or a password), to put back
+// when the same page is drawn again.
+export function fieldValues(root) {
+	const out = {};
+	for (const el of root.querySelectorAll('input[id], textarea[id], select[id]')) {
+		if (el.type === 'file' || el.type === 'password')
+			continue;
+		out[el.id] = el.type === 'checkbox' || el.type === 'radio' ? el.checked : el.value;
+	}
+	return out;
+}
+
+// Puts fieldValues() back, each field told it changed (live counts follow).
+export function restoreFields(root, saved) {
+	for (const [id, v] of Object.entries(saved || {})) {
+		const el = root.querySelector('#' + CSS.escape(id));
+		if (!el || el.type === 'file' || el.type === 'password')
+			continue;
+		if (el.type === 'checkbox' || el.type === 'radio')
+			el.checked = v;
+		else
+			el.value = v;
+		el.dispatchEvent(new Event('input', { bubbles: true }));
+	}
+}

@@ -431,7 +431,7 @@ await step('8. admin: a contact erased after a page that asks to confirm', async
 	await page.context().close();
 });
 
-await step('9. a campaign\'s moves: pause, resume, cancel asked first (no keeps it, yes cancels it)', async () => {
+await step('9. a campaign\'s moves: pause, resume, cancel asked first (no keeps it, yes cancels it); typing kept across a language change', async () => {
 	const page = await newPage(browser);
 	await signIn(page, { token: env('AMUDDU_AGENT_TOKEN') });
 	// A campaign scheduled for a later day, made through the API as the page's own session.
@@ -445,6 +445,15 @@ await step('9. a campaign\'s moves: pause, resume, cancel asked first (no keeps 
 		await fetch('/v1/campaigns/' + made.id + '/schedule', { method: 'POST', headers, body: '{}' });
 		return made.id;
 	}, tag);
+	// What was typed survives a change of language.
+	await go(page, '#/campaigns/new');
+	await page.fill('#text-fr', 'Bonjour {first_name}, atelier CV samedi.');
+	await page.selectOption('#language', 'ar');
+	await page.locator('html[dir="rtl"]').waitFor();
+	check(await page.inputValue('#text-fr') === 'Bonjour {first_name}, atelier CV samedi.',
+		'the text typed was lost when the language changed');
+	await page.selectOption('#language', 'fr');
+	await page.locator('html[dir="ltr"]').waitFor();
 	const state = () => page.evaluate((x) => fetch('/v1/campaigns/' + x).then((r) => r.json()).then((c) => c.state), id);
 	const press = (key) => page.locator('.button-group button', { hasText: s('fr', key) }).click();
 	await go(page, '#/campaigns/' + id);

@@ -54,8 +54,7 @@ struct session_signin {
 	bool ok;
 };
 
-/* Passwords being hashed now (event loop only). */
-static int session_hashing;
+/* The sign-ins whose passwords are being hashed now, a slot each (event loop only). */
 static struct session_signin *session_hashes[SESSION_MAX_HASHING];
 
 static void session_counted(void *arg, json_t *reply, const char *err);
@@ -90,10 +89,27 @@ session_signin_free(struct session_signin *s)
 	free(s);
 }
 
-static char *
-session_fail_key(struct api *a, const char *what, const char *v)
+/* The slot holding s (NULL: a free one), or -1. */
+static int
+session_slot(const struct session_signin *s)
 {
-	return xasprintf("%sconsole:fail:%s:%s", store_prefix(a->store), what, v);
+	for (int i = 0; i < SESSION_MAX_HASHING; i++)
+		if (session_hashes[i] == s)
+			return i;
+	return -1;
+}
+
+/* The keys of a sign-in's attempt counts: the address's, and the login's for a login; how many. */
+static int
+session_fail_keys(const struct session_signin *s, char *keys[2])
+{
+	const char *prefix = store_prefix(s->c->api->store);
+
+	keys[0] = xasprintf("%sconsole:fail:ip:%s", prefix, s->ip);
+	if (s->login == NULL)
+		return 1;
+	keys[1] = xasprintf("%sconsole:fail:login:%s", prefix, s->login);
+	return 2;
 }
 
 void
@@ -104,7 +120,8 @@ session_signin(struct api_call *c)
 	struct session_signin *s;
 	struct cmdargs a;
 	ev_uint16_t port;
-	char *k;
+	char *keys[2];
+	int n;
 
 	if (body == NULL)
 		return;
@@ -138,14 +155,11 @@ session_signin(struct api_call *c)
 	memset(&a, 0, sizeof a);
 	cmdargs_str(&a, "EVAL");
 	cmdargs_str(&a, SESSION_COUNT_LUA);
-	cmdargs_num(&a, s->login != NULL ? 2 : 1);
-	k = session_fail_key(c->api, "ip", s->ip);
-	cmdargs_dup(&a, k, strlen(k));
-	free(k);
-	if (s->login != NULL) {
-		k = session_fail_key(c->api, "login", s->login);
-		cmdargs_dup(&a, k, strlen(k));
-		free(k);
+	n = session_fail_keys(s, keys);
+	cmdargs_num(&a, n);
+	for (int i = 0; i < n; i++) {
+		cmdargs_dup(&a, keys[i], strlen(keys[i]));
+		free(keys[i]);
 	}
 	cmdargs_str(&a, SESSION_FAIL_WINDOW);
 	store_command(c->api->store, &a, session_counted, s);
@@ -202,18 +216,17 @@ session_check(struct session_signin *s)
 static void
 session_uncount(struct session_signin *s)
 {
-	const char *what[2] = { "ip", "login" };
-	const char *v[2] = { s->ip, s->login };
+	char *keys[2];
+	int n = session_fail_keys(s, keys);
 
-	for (int i = 0; i < (s->login != NULL ? 2 : 1); i++) {
+	for (int i = 0; i < n; i++) {
 		struct cmdargs a;
-		char *k = session_fail_key(s->c->api, what[i], v[i]);
 
 		memset(&a, 0, sizeof a);
 		cmdargs_str(&a, "DECR");
-		cmdargs_dup(&a, k, strlen(k));
+		cmdargs_dup(&a, keys[i], strlen(keys[i]));
 		store_command(s->c->api->store, &a, signin_ignore, NULL);
-		free(k);
+		free(keys[i]);
 	}
 }
 
@@ -222,6 +235,7 @@ session_counted(void *arg, json_t *reply, const char *err)
 {
 	struct session_signin *s = arg;
 	struct api_call *c = s->c;
+	int slot;
 
 	if (err != NULL) {
 		session_signin_free(s);
@@ -240,7 +254,7 @@ session_counted(void *arg, json_t *reply, const char *err)
 		return;
 	}
 	/* PBKDF2 takes a tenth of a second on purpose: never on the event loop, which sends the messages. */
-	if (session_hashing >= SESSION_MAX_HASHING || pipe2(s->pipe, O_CLOEXEC) != 0) {
+	if ((slot = session_slot(NULL)) < 0 || pipe2(s->pipe, O_CLOEXEC) != 0) {
 		session_signin_free(s);
 		evhttp_add_header(evhttp_request_get_output_headers(c->req), "Retry-After", "2");
 		api_error(c, 503, "busy", NULL, "too many sign-ins at once: try again in a moment");
@@ -254,13 +268,7 @@ session_counted(void *arg, json_t *reply, const char *err)
 		api_error(c, 500, "internal", NULL, "cannot check the password now");
 		return;
 	}
-	session_hashing++;
-	for (int i = 0; i < SESSION_MAX_HASHING; i++) {
-		if (session_hashes[i] == NULL) {
-			session_hashes[i] = s;
-			break;
-		}
-	}
+	session_hashes[slot] = s;
 }
 
 /* The password's hash, off the event loop: only s is touched, then one byte on the pipe says it is done. */
@@ -284,10 +292,7 @@ session_hashed(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	pthread_join(s->thread, NULL);
-	session_hashing--;
-	for (int i = 0; i < SESSION_MAX_HASHING; i++)
-		if (session_hashes[i] == s)
-			session_hashes[i] = NULL;
+	session_hashes[session_slot(s)] = NULL;
 	session_checked(s, s->ok);
 }
 
@@ -304,7 +309,6 @@ session_shutdown(void)
 		free(s->c);
 		session_signin_free(s);
 		session_hashes[i] = NULL;
-		session_hashing--;
 	}
 }
 

@@ -37,14 +37,20 @@ config_api_hex(const char *s, unsigned char *out, size_t n)
 	return s[2 * n] == '\0' ? 0 : -1;
 }
 
-/* A token's or login's name: 1 to 63 of [A-Za-z0-9-_.], not yet given as either. */
+bool
+config_api_name_ok(const char *name)
+{
+	return *name != '\0' && strlen(name) < CONFIG_API_NAME_MAX &&
+	    strspn(name,
+		"abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == strlen(name);
+}
+
+/* A token's or login's name: config_api_name_ok(), and not yet given as either. */
 static int
 config_api_name(const struct config_api *a, const char *what, const char *name, char *why, size_t whylen)
 {
-	if (*name == '\0' || strlen(name) >= CONFIG_API_NAME_MAX ||
-	    strspn(name,
-		"abcdefghijklmnopqrstuvwxyz"
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(name)) {
+	if (!config_api_name_ok(name)) {
 		snprintf(why, whylen, "a %s name is 1 to %d letters, digits, '-', '_' or '.'", what,
 		    CONFIG_API_NAME_MAX - 1);
 		return -1;

@@ -9,6 +9,7 @@
 #ifndef AMUDDU_CONFIG_API_H
 #define AMUDDU_CONFIG_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "gateway/util/domain.h"
@@ -45,6 +46,8 @@ struct config_api {
 	char *origin;         /* the console's origin as browsers send it ("https://host"), or NULL: the Host's */
 };
 
+/* Whether name can name a token or a login: 1 to 63 letters, digits, '-', '_' or '.'. */
+bool config_api_name_ok(const char *name);
 /* One line of [api]; -1 with why (no secret in it) when it is not a valid one. */
 int config_api_set(struct config_api *a, const char *key, const char *value, char *why, size_t whylen)
     __attribute__((warn_unused_result));

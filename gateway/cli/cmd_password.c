@@ -55,8 +55,7 @@ cmd_password(const struct client *c, int argc, char **argv)
 		fprintf(stderr, "amuddu password: give a login name and its role (agent, monitoring or admin)\n");
 		return 2;
 	}
-	if (*argv[0] == '\0' || strlen(argv[0]) >= CONFIG_API_NAME_MAX ||
-	    strspn(argv[0], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(argv[0])) {
+	if (!config_api_name_ok(argv[0])) {
 		fprintf(stderr, "amuddu password: a login name is 1 to %d letters, digits, '-', '_' or '.'\n",
 		    CONFIG_API_NAME_MAX - 1);
 		return 2;

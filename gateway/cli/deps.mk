@@ -8,4 +8,4 @@ NEEDS_gateway/cli/cmd_segments := gateway/cli/client
 NEEDS_gateway/cli/cmd_keywords := handlers/keywords locales/catalog
 NEEDS_gateway/cli/cmd_inbox := gateway/cli/client
 NEEDS_gateway/cli/cmd_reach := gateway/cli/client gateway/util/buf
-NEEDS_gateway/cli/cmd_password := gateway/util/domain
+NEEDS_gateway/cli/cmd_password := gateway/config_api gateway/util/domain

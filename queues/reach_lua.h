@@ -53,9 +53,68 @@
 	"end\n" \
 	REACH_LUA_RENC \
 	"local RATTRS = {'sex', 'city', 'locale'}\n" \
+	/*
+	 * Batching, for a script that records many messages in one call (the
+	 * outbox's finish): rpreload() reads every person's index at once and
+	 * turns it on; then the bits set and the indexes written are gathered
+	 * and made by rflush(), one BITFIELD per bitmap and one HSET of the
+	 * indexes, instead of a call each; the new people's indexes are taken
+	 * with one INCRBY. Setting a bit and writing an index are idempotent,
+	 * so an item that fails after gathering its writes leaves nothing wrong
+	 * behind (as when they were made at once); an index taken for a person
+	 * whose item then failed is never used, and an index no bit holds
+	 * counts nowhere. Other scripts write at once.
+	 */ \
+	"local r_batch, r_known, r_bits, r_bitkeys, r_rx = false, {}, {}, {}, {}\n" \
+	"local r_next, r_last = 0, -1\n" \
+	"local function rsetbit(key, idx)\n" \
+	"  if not r_batch then rpc('SETBIT', key, idx, 1); return end\n" \
+	"  local l = r_bits[key]\n" \
+	"  if not l then l = {}; r_bits[key] = l; r_bitkeys[#r_bitkeys + 1] = key end\n" \
+	"  l[#l + 1] = idx\n" \
+	"end\n" \
+	"local function rxget(person)\n" \
+	"  if r_batch then\n" \
+	"    local v = r_known[person]\n" \
+	"    if v ~= nil then return v or nil end\n" \
+	"  end\n" \
+	"  return rpc('HGET', RX, person) or nil\n" \
+	"end\n" \
+	"local function rxset(person, v)\n" \
+	"  if not r_batch then rpc('HSET', RX, person, v); return end\n" \
+	"  r_known[person] = v\n" \
+	"  r_rx[#r_rx + 1] = person; r_rx[#r_rx + 1] = v\n" \
+	"end\n" \
+	"local function rpreload(persons)\n" \
+	"  r_batch = true\n" \
+	"  for i = 1, #persons, 1000 do\n" \
+	"    local j = math.min(i + 999, #persons)\n" \
+	"    local ok, r = pcall(redis.call, 'HMGET', RX, unpack(persons, i, j))\n" \
+	"    if ok then for k = i, j do r_known[persons[k]] = r[k - i + 1] end end\n" \
+	"  end\n" \
+	"  local new, seen = 0, {}\n" \
+	"  for _, p in ipairs(persons) do\n" \
+	"    if r_known[p] == false and not seen[p] then seen[p] = true; new = new + 1 end\n" \
+	"  end\n" \
+	"  local last = new > 0 and rpc('INCRBY', P..'rx:n', new)\n" \
+	"  if last then r_next, r_last = last - new + 1, last end\n" \
+	"end\n" \
+	"local function rflush()\n" \
+	"  for _, key in ipairs(r_bitkeys) do\n" \
+	"    local l = r_bits[key]\n" \
+	"    for i = 1, #l, 500 do\n" \
+	"      local a = {'BITFIELD', key}\n" \
+	"      for j = i, math.min(i + 499, #l) do a[#a + 1] = 'SET'; a[#a + 1] = 'u1'; a[#a + 1] = l[j]; a[#a + 1] = '1' end\n" \
+	"      rpc(unpack(a))\n" \
+	"    end\n" \
+	"  end\n" \
+	"  for i = 1, #r_rx, 1000 do rpc('HSET', RX, unpack(r_rx, i, math.min(i + 999, #r_rx))) end\n" \
+	"  r_bits, r_bitkeys, r_rx = {}, {}, {}\n" \
+	"end\n" \
 	/* Sets (on 1) or clears (0) a person's bit in one attribute's value; none is no bit (unknown: not in any). */ \
 	"local function rattr(idx, attr, v, on)\n" \
-	"  if v and v ~= '' then rpc('SETBIT', P..'ra:'..attr..':'..renc(v), idx, on) end\n" \
+	"  if not v or v == '' then return end\n" \
+	"  if on == 1 then rsetbit(P..'ra:'..attr..':'..renc(v), idx) else rpc('SETBIT', P..'ra:'..attr..':'..renc(v), idx, 0) end\n" \
 	"end\n" \
 	/*
 	 * The person's index, the combination of the last message they were
@@ -64,17 +123,18 @@
 	 */ \
 	"local function ridx(person, create, nosave)\n" \
 	"  if not person or person == '' then return nil end\n" \
-	"  local v = rpc('HGET', RX, person)\n" \
+	"  local v = rxget(person)\n" \
 	"  if v then\n" \
 	"    local i, c, t = string.match(v, '^(%d+),?(%d*),?(%d*)$')\n" \
 	"    if i then return i, c, t, false end\n" \
 	"  end\n" \
 	"  if not create then return nil end\n" \
-	"  local n = rpc('INCR', P..'rx:n')\n" \
+	"  local n\n" \
+	"  if r_next <= r_last then n = r_next; r_next = r_next + 1 else n = rpc('INCR', P..'rx:n') end\n" \
 	"  if not n then return nil end\n" \
 	"  local i = tostring(n)\n" \
-	"  if not nosave then rpc('HSET', RX, person, i) end\n" \
-	"  rpc('SETBIT', P..'ra:all', i, 1)\n" \
+	"  if not nosave then rxset(person, i) end\n" \
+	"  rsetbit(P..'ra:all', i)\n" \
 	"  local ct = rpc('HMGET', P..'contact:'..person, 'sex', 'city', 'locale') or {}\n" \
 	"  for j, a in ipairs(RATTRS) do\n" \
 	"    local v = ct[j]\n" \
@@ -108,19 +168,25 @@
 	"  return c\n" \
 	"end\n" \
 	/* Counts person idx in indicator m (s d r h p i f o) today, for combination c. */ \
+	/* The bitmaps' names are made once per call (r_key[DAY][m][c]), and the day's lists of combinations written once. */ \
+	"local r_key = {}\n" \
 	"local function rmark(m, c, idx)\n" \
 	"  if not c or c == '' or not idx or DAY == '' then return end\n" \
-	"  rpc('SETBIT', P..'r:'..m..':'..DAY..':'..c, idx, 1)\n" \
-	"  local bk = DAY..':'..c\n" \
-	"  if not r_block[bk] then\n" \
-	"    r_block[bk] = true\n" \
-	"    rpc('SADD', P..'r:c:'..DAY, c)\n" \
-	"    if not r_block[DAY] then r_block[DAY] = true; rpc('SADD', P..'r:days', DAY) end\n" \
+	"  local kd = r_key[DAY]\n" \
+	"  if not kd then kd = {}; r_key[DAY] = kd; rpc('SADD', P..'r:days', DAY) end\n" \
+	"  local km = kd[m]\n" \
+	"  if not km then km = {}; kd[m] = km end\n" \
+	"  local key = km[c]\n" \
+	"  if not key then\n" \
+	"    key = P..'r:'..m..':'..DAY..':'..c; km[c] = key\n" \
+	"    local bk = DAY..':'..c\n" \
+	"    if not r_block[bk] then r_block[bk] = true; rpc('SADD', P..'r:c:'..DAY, c) end\n" \
 	"  end\n" \
+	"  rsetbit(key, idx)\n" \
 	"end\n" \
 	/* A message (not an answer) was sent to the person: what their replies and choices are credited to. */ \
 	"local function rsent(person, idx, c, now)\n" \
-	"  if c then rpc('HSET', RX, person, idx..','..c..','..now) else rpc('HSET', RX, person, idx) end\n" \
+	"  rxset(person, c and idx..','..c..','..now or idx)\n" \
 	"end\n" \
 	/*
 	 * What a person's act is credited to: the combination of the last

@@ -77,7 +77,18 @@ static const char scripts_prologue[] =
 	 * table, where each write is O(1) whatever its size.
 	 */
 	"local IFL_MARK = string.rep('-', 80)\n"
-	"local function ifl(lane) return P..'inflight:'..lane..':'..C end\n"
+	/* Each lane's stream and in-flight index, named once per call. */
+	"local ifl_keys, stream_keys = {}, {}\n"
+	"local function ifl(lane)\n"
+	"  local k = ifl_keys[lane]\n"
+	"  if not k then k = P..'inflight:'..lane..':'..C; ifl_keys[lane] = k end\n"
+	"  return k\n"
+	"end\n"
+	"local function outbox(lane)\n"
+	"  local k = stream_keys[lane]\n"
+	"  if not k then k = P..'outbox:'..lane; stream_keys[lane] = k end\n"
+	"  return k\n"
+	"end\n"
 	/*
 	 * A key one message cannot spoil for the others: a write to a shared key
 	 * that fails (a campaign's hash of the wrong type) is logged and counted,

@@ -38,7 +38,7 @@ const char script_begin[] =
 	"local seen = {}\n"
 	"local function one(b, out)\n"
 	"  @ITEM@\n"
-	"  local key, stream = P..'msg:'..kid, P..'outbox:'..lane\n"
+	"  local key, stream = P..'msg:'..kid, outbox(lane)\n"
 	"  local res\n"
 	"  if redis.call('HSETNX', key, 'entry', entry) == 1 then\n"
 	"    count(ckey, 'queued')\n"
@@ -91,6 +91,16 @@ const char script_begin[] =
  */
 const char script_finish[] =
 	"local anyearly = redis.call('ZCARD', P..'early') > 0\n"
+	/* The reach indexes of everyone sent a message, read at once; the counters' writes made once at the end. */
+	"do\n"
+	"  local persons, b = {}, FIRST\n"
+	"  for _ = 1, N do\n"
+	"    local person = ARGV[b + I.person]\n"
+	"    if ARGV[b + I.outcome] == O_SENT and person ~= '' then persons[#persons + 1] = person end\n"
+	"    b = b + STRIDE + (tonumber(ARGV[b + NF - 1]) or 0)\n"
+	"  end\n"
+	"  rpreload(persons)\n"
+	"end\n"
 	"local NORECEIPT = {}\n"
 	"for p in string.gmatch(noreceipt, '%S+') do NORECEIPT[p] = true end\n"
 	/* attempts is left out of a message sent at the first attempt: its absence means 1. */
@@ -106,7 +116,7 @@ const char script_finish[] =
 	"end\n"
 	"local function one(b, out)\n"
 	"  @ITEM@\n"
-	"  local key, stream = P..'msg:'..kid, P..'outbox:'..lane\n"
+	"  local key, stream = P..'msg:'..kid, outbox(lane)\n"
 	"  local st = redis.call('HMGET', key, 'state', 'entry', 'attempts')\n"
 	"  local ours = (not st[1] or st[1] == S_SENDING) and st[2] == entry\n"
 	"  if not ours or (st[3] or '1') ~= attempt then\n"
@@ -200,7 +210,9 @@ const char script_finish[] =
 	"  end\n"
 	"  out[#out + 1] = R_DONE\n"
 	"end\n"
-	"return run(one)\n";
+	"local out = run(one)\n"
+	"rflush()\n"
+	"return out\n";
 
 /*
  * schedule: per message R_DONE parked, R_UNCHANGED parked before, R_DUPLICATE or R_STALE.
@@ -210,7 +222,7 @@ const char script_finish[] =
 const char script_schedule[] =
 	"local function one(b, out)\n"
 	"  @ITEM@\n"
-	"  local key, stream, fk = P..'msg:'..kid, P..'outbox:'..lane, P..'fields:'..kid\n"
+	"  local key, stream, fk = P..'msg:'..kid, outbox(lane), P..'fields:'..kid\n"
 	"  local st = redis.call('HMGET', key, 'state', 'entry', 'attempts')\n"
 	"  if st[2] and st[2] ~= entry then\n"
 	SCRIPTS_SEEN_ENTRY
@@ -258,7 +270,7 @@ const char script_schedule[] =
 const char script_reject[] =
 	"local function one(b, out)\n"
 	"  @ITEM@\n"
-	"  local stream = P..'outbox:'..lane\n"
+	"  local stream = outbox(lane)\n"
 	"  if not mine(stream, entry) then out[#out + 1] = R_UNCHANGED; return end\n"
 	"  ack(stream, entry)\n"
 	"  redis.call('XADD', P..'deadletter', '*', 'dl_reason', reason, 'dl_id', id, 'dl_lane', lane,\n"
@@ -282,7 +294,7 @@ const char script_poison[] =
 	"local function try(...) return pcall(redis.call, ...) end\n"
 	"local function one(b, out)\n"
 	"  @ITEM@\n"
-	"  local stream = P..'outbox:'..lane\n"
+	"  local stream = outbox(lane)\n"
 	"  if not mine(stream, entry) then out[#out + 1] = R_UNCHANGED; return end\n"
 	"  ack(stream, entry)\n"
 	"  redis.call('XADD', P..'deadletter', '*', 'dl_reason', reason, 'dl_id', id, 'dl_lane', lane,\n"

@@ -66,6 +66,8 @@ const char scripts_apply_status[] =
  */
 const char script_status[] =
 	"redis.call('ZREMRANGEBYSCORE', P..'early', '-inf', nows)\n"
+	/* The reach counters' bits and indexes written once at the end (reach_lua.h). */
+	"r_batch = true\n"
 	"local function one(b, out)\n"
 	"  @ITEM@\n"
 	"  local kid = redis.call('GET', P..'pid:'..provider..':'..pkey)\n"
@@ -81,7 +83,9 @@ const char script_status[] =
 	"    out[#out + 1] = 0\n"
 	"  end\n"
 	"end\n"
-	"return run(one)\n";
+	"local out = run(one)\n"
+	"rflush()\n"
+	"return out\n";
 
 /*
  * inbound: creates the contact when new, refreshes the WhatsApp window,

@@ -138,6 +138,8 @@ begin(struct harness *h, const char *entry, const char *id)
 
 /* The due time finish_item() gives a retry: now + this. */
 static long long retry_in_ms = 60000;
+/* The person finish_item() gives a message. */
+static const char *finish_person = "p1";
 
 /* One finish item for id's attempt on entry. */
 static void
@@ -164,7 +166,7 @@ finish_item(struct call *c, const char *entry, const char *id, const char *attem
 	item[SCRIPTS_FINISH_I_pkey] = item[SCRIPTS_FINISH_I_pid];
 	item[SCRIPTS_FINISH_I_err] = strcmp(outcome, "sent") == 0 ? "" : "http 500: provider error";
 	item[SCRIPTS_FINISH_I_due] = num(c, harness_now_ms() + retry_in_ms);
-	item[SCRIPTS_FINISH_I_person] = "p1";
+	item[SCRIPTS_FINISH_I_person] = finish_person;
 	item[SCRIPTS_FINISH_I_campaign] = "c";
 	item[SCRIPTS_FINISH_I_ckey] = "c";
 	item[SCRIPTS_FINISH_I_kind] = "custom";
@@ -441,6 +443,85 @@ test_finish_isolates_one_item(void **state)
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 2);
 	assert_int_equal(harness_log_count(h, "sent"), 2);
 	assert_int_equal(pending(h), 1); /* b1 stays pending, for the poison step */
+}
+
+/* An integer reply's value; the reply is freed. */
+static long long
+reply_int(redisReply *r)
+{
+	long long v;
+
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+	v = r->integer;
+	freeReplyObject(r);
+	return v;
+}
+
+/* A string reply, copied into out and freed. */
+static void
+reply_str(redisReply *r, char *out, size_t n)
+{
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_STRING);
+	snprintf(out, n, "%s", r->str);
+	freeReplyObject(r);
+}
+
+/*
+ * Reach counters written once per call: two messages to one new person and
+ * one to a known person in one batch give the new person one index, set one
+ * bit each in the day's "sent" bitmap, and write each one's last message.
+ */
+static void
+test_finish_counts_reach_once_per_person(void **state)
+{
+	struct harness *h = *state;
+	static const char *const persons[3] = { "p1", "p2", "p1" };
+	const char *head[SCRIPTS_FINISH_H_COUNT];
+	char e[3][64], id[3][8], combo[16], key[128], v[64];
+	struct call c;
+	redisReply *r;
+
+	freeReplyObject(harness_cmd(h, "SET " HARNESS_PREFIX "rx:n 7"));
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "rx:p p2 7"));
+	for (int i = 0; i < 3; i++) {
+		snprintf(id[i], sizeof id[i], "r%d", i);
+		snprintf(e[i], sizeof e[i], "%s", claim_entry(h, id[i]));
+		assert_int_equal(begin(h, e[i], id[i]), 1);
+	}
+	head[SCRIPTS_FINISH_H_ttl] = "3600";
+	head[SCRIPTS_FINISH_H_noreceipt] = "";
+	call_start(&c, SCRIPTS_FINISH, "c1", head);
+	for (int i = 0; i < 3; i++) {
+		finish_person = persons[i];
+		finish_item(&c, e[i], id[i], "1", "sent");
+	}
+	finish_person = "p1";
+	r = call_run(h, &c);
+	for (size_t i = 0; i < r->elements; i++)
+		assert_int_equal(r->element[i]->integer, SCRIPTS_R_DONE);
+	freeReplyObject(r);
+	/* One new index, for p1; p2 kept its own. */
+	reply_str(harness_cmd(h, "GET " HARNESS_PREFIX "rx:n"), v, sizeof v);
+	assert_string_equal(v, "8");
+	r = harness_cmd(h, "HVALS " HARNESS_PREFIX "rx:combo");
+	assert_int_equal(r->elements, 1); /* (c, custom, sms), made at first use */
+	snprintf(combo, sizeof combo, "%s", r->element[0]->str);
+	freeReplyObject(r);
+	reply_str(harness_cmd(h, "HGET " HARNESS_PREFIX "rx:p p1"), v, sizeof v);
+	assert_int_equal(strncmp(v, "8,", 2), 0);
+	assert_int_equal(strncmp(v + 2, combo, strlen(combo)), 0);
+	reply_str(harness_cmd(h, "HGET " HARNESS_PREFIX "rx:p p2"), v, sizeof v);
+	assert_int_equal(strncmp(v, "7,", 2), 0);
+	/* Sent: the two people, once each, on the call's day; everyone: the new one. */
+	snprintf(key, sizeof key, HARNESS_PREFIX "r:s:20261203:%s", combo);
+	assert_int_equal(reply_int(harness_cmd(h, "BITCOUNT %s", key)), 2);
+	assert_int_equal(reply_int(harness_cmd(h, "GETBIT %s 7", key)), 1);
+	assert_int_equal(reply_int(harness_cmd(h, "GETBIT %s 8", key)), 1);
+	assert_int_equal(reply_int(harness_cmd(h, "BITCOUNT " HARNESS_PREFIX "ra:all")), 1);
+	assert_int_equal(reply_int(harness_cmd(h, "GETBIT " HARNESS_PREFIX "ra:all 8")), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 3);
 }
 
 /* The schedule never brings a message that moved on (sent) back into its lane. */
@@ -851,6 +932,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_finish_of_an_attempt_taken_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_due_leaves_finished_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finish_isolates_one_item, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finish_counts_reach_once_per_person, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_while_first_attempt_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_of_a_begun_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_of_a_sending_message, setup, teardown),

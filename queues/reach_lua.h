@@ -54,16 +54,16 @@
 	REACH_LUA_RENC \
 	"local RATTRS = {'sex', 'city', 'locale'}\n" \
 	/*
-	 * Batching, for a script that records many messages in one call (the
-	 * outbox's finish): rpreload() reads every person's index at once and
-	 * turns it on; then the bits set and the indexes written are gathered
-	 * and made by rflush(), one BITFIELD per bitmap and one HSET of the
-	 * indexes, instead of a call each; the new people's indexes are taken
-	 * with one INCRBY. Setting a bit and writing an index are idempotent,
-	 * so an item that fails after gathering its writes leaves nothing wrong
-	 * behind (as when they were made at once); an index taken for a person
-	 * whose item then failed is never used, and an index no bit holds
-	 * counts nowhere. Other scripts write at once.
+	 * Batching, for a script that records many events in one call: after
+	 * rbatch(), the bits set and the indexes written are gathered and made
+	 * by rflush(), one BITFIELD per bitmap and one HSET of the indexes,
+	 * instead of a call each (the status callbacks); rpreload() also reads
+	 * every given person's index at once and takes the new ones with one
+	 * INCRBY (the outbox's finish). Setting a bit and writing an index are
+	 * idempotent, so an item that fails after gathering its writes leaves
+	 * nothing wrong behind (as when they were made at once); an index taken
+	 * for a person whose item then did not count is never used, and an
+	 * index no bit holds counts nowhere. Other scripts write at once.
 	 */ \
 	"local r_batch, r_known, r_bits, r_bitkeys, r_rx = false, {}, {}, {}, {}\n" \
 	"local r_next, r_last = 0, -1\n" \
@@ -85,6 +85,7 @@
 	"  r_known[person] = v\n" \
 	"  r_rx[#r_rx + 1] = person; r_rx[#r_rx + 1] = v\n" \
 	"end\n" \
+	"local function rbatch() r_batch = true end\n" \
 	"local function rpreload(persons)\n" \
 	"  r_batch = true\n" \
 	"  for i = 1, #persons, 1000 do\n" \
@@ -105,7 +106,10 @@
 	"    for i = 1, #l, 500 do\n" \
 	"      local a = {'BITFIELD', key}\n" \
 	"      for j = i, math.min(i + 499, #l) do a[#a + 1] = 'SET'; a[#a + 1] = 'u1'; a[#a + 1] = l[j]; a[#a + 1] = '1' end\n" \
-	"      rpc(unpack(a))\n" \
+	/* BITFIELD checks every offset first: one it refuses (an index some other program wrote) costs only its own bit. */ \
+	"      if not rpc(unpack(a)) then\n" \
+	"        for j = i, math.min(i + 499, #l) do rpc('SETBIT', key, l[j], 1) end\n" \
+	"      end\n" \
 	"    end\n" \
 	"  end\n" \
 	"  for i = 1, #r_rx, 1000 do rpc('HSET', RX, unpack(r_rx, i, math.min(i + 999, #r_rx))) end\n" \

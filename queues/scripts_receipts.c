@@ -67,7 +67,7 @@ const char scripts_apply_status[] =
 const char script_status[] =
 	"redis.call('ZREMRANGEBYSCORE', P..'early', '-inf', nows)\n"
 	/* The reach counters' bits and indexes written once at the end (reach_lua.h). */
-	"r_batch = true\n"
+	"rbatch()\n"
 	"local function one(b, out)\n"
 	"  @ITEM@\n"
 	"  local kid = redis.call('GET', P..'pid:'..provider..':'..pkey)\n"

@@ -297,6 +297,7 @@ setup(void **state)
 	struct harness *h = calloc(1, sizeof *h);
 
 	harness_init(h, "scripts");
+	finish_person = "p1";
 	harness_redis_start(h, false);
 	freeReplyObject(harness_cmd(h, "XGROUP CREATE " STREAM " amuddu-gateway 0 MKSTREAM"));
 	*state = h;
@@ -469,6 +470,43 @@ reply_str(redisReply *r, char *out, size_t n)
 }
 
 /*
+ * One message to each of persons[0..n) (new entries, begun one by one),
+ * finished as sent in one call; every outcome recorded. Writes the name of
+ * the day's "sent" bitmap of their (campaign, kind, channel) into key.
+ */
+static void
+finish_sent_to(struct harness *h, const char *const *persons, int n, char *key, size_t keylen)
+{
+	const char *head[SCRIPTS_FINISH_H_COUNT];
+	char e[8][64], id[8][8];
+	struct call c;
+	redisReply *r;
+
+	assert_true(n <= 8);
+	for (int i = 0; i < n; i++) {
+		snprintf(id[i], sizeof id[i], "r%d", i);
+		snprintf(e[i], sizeof e[i], "%s", claim_entry(h, id[i]));
+		assert_int_equal(begin(h, e[i], id[i]), 1);
+	}
+	head[SCRIPTS_FINISH_H_ttl] = "3600";
+	head[SCRIPTS_FINISH_H_noreceipt] = "";
+	call_start(&c, SCRIPTS_FINISH, "c1", head);
+	for (int i = 0; i < n; i++) {
+		finish_person = persons[i];
+		finish_item(&c, e[i], id[i], "1", "sent");
+	}
+	finish_person = "p1";
+	r = call_run(h, &c);
+	for (size_t i = 0; i < r->elements; i++)
+		assert_int_equal(r->element[i]->integer, SCRIPTS_R_DONE);
+	freeReplyObject(r);
+	r = harness_cmd(h, "HVALS " HARNESS_PREFIX "rx:combo");
+	assert_int_equal(r->elements, 1); /* (c, custom, sms), made at first use */
+	snprintf(key, keylen, HARNESS_PREFIX "r:s:20261203:%s", r->element[0]->str);
+	freeReplyObject(r);
+}
+
+/*
  * Reach counters written once per call: two messages to one new person and
  * one to a known person in one batch give the new person one index, set one
  * bit each in the day's "sent" bitmap, and write each one's last message.
@@ -478,50 +516,44 @@ test_finish_counts_reach_once_per_person(void **state)
 {
 	struct harness *h = *state;
 	static const char *const persons[3] = { "p1", "p2", "p1" };
-	const char *head[SCRIPTS_FINISH_H_COUNT];
-	char e[3][64], id[3][8], combo[16], key[128], v[64];
-	struct call c;
-	redisReply *r;
+	char key[128], v[64];
+	const char *combo;
 
 	freeReplyObject(harness_cmd(h, "SET " HARNESS_PREFIX "rx:n 7"));
 	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "rx:p p2 7"));
-	for (int i = 0; i < 3; i++) {
-		snprintf(id[i], sizeof id[i], "r%d", i);
-		snprintf(e[i], sizeof e[i], "%s", claim_entry(h, id[i]));
-		assert_int_equal(begin(h, e[i], id[i]), 1);
-	}
-	head[SCRIPTS_FINISH_H_ttl] = "3600";
-	head[SCRIPTS_FINISH_H_noreceipt] = "";
-	call_start(&c, SCRIPTS_FINISH, "c1", head);
-	for (int i = 0; i < 3; i++) {
-		finish_person = persons[i];
-		finish_item(&c, e[i], id[i], "1", "sent");
-	}
-	finish_person = "p1";
-	r = call_run(h, &c);
-	for (size_t i = 0; i < r->elements; i++)
-		assert_int_equal(r->element[i]->integer, SCRIPTS_R_DONE);
-	freeReplyObject(r);
+	finish_sent_to(h, persons, 3, key, sizeof key);
+	combo = strrchr(key, ':') + 1;
 	/* One new index, for p1; p2 kept its own. */
 	reply_str(harness_cmd(h, "GET " HARNESS_PREFIX "rx:n"), v, sizeof v);
 	assert_string_equal(v, "8");
-	r = harness_cmd(h, "HVALS " HARNESS_PREFIX "rx:combo");
-	assert_int_equal(r->elements, 1); /* (c, custom, sms), made at first use */
-	snprintf(combo, sizeof combo, "%s", r->element[0]->str);
-	freeReplyObject(r);
 	reply_str(harness_cmd(h, "HGET " HARNESS_PREFIX "rx:p p1"), v, sizeof v);
 	assert_int_equal(strncmp(v, "8,", 2), 0);
 	assert_int_equal(strncmp(v + 2, combo, strlen(combo)), 0);
 	reply_str(harness_cmd(h, "HGET " HARNESS_PREFIX "rx:p p2"), v, sizeof v);
 	assert_int_equal(strncmp(v, "7,", 2), 0);
 	/* Sent: the two people, once each, on the call's day; everyone: the new one. */
-	snprintf(key, sizeof key, HARNESS_PREFIX "r:s:20261203:%s", combo);
 	assert_int_equal(reply_int(harness_cmd(h, "BITCOUNT %s", key)), 2);
 	assert_int_equal(reply_int(harness_cmd(h, "GETBIT %s 7", key)), 1);
 	assert_int_equal(reply_int(harness_cmd(h, "GETBIT %s 8", key)), 1);
 	assert_int_equal(reply_int(harness_cmd(h, "BITCOUNT " HARNESS_PREFIX "ra:all")), 1);
 	assert_int_equal(reply_int(harness_cmd(h, "GETBIT " HARNESS_PREFIX "ra:all 8")), 1);
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 3);
+}
+
+/* An index Redis refuses as a bit offset (another program wrote it) costs only that person's bit. */
+static void
+test_finish_reach_bit_refused_alone(void **state)
+{
+	struct harness *h = *state;
+	static const char *const persons[2] = { "p1", "p2" };
+	char key[128];
+
+	freeReplyObject(harness_cmd(h, "SET " HARNESS_PREFIX "rx:n 3"));
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "rx:p p2 99999999999"));
+	finish_sent_to(h, persons, 2, key, sizeof key);
+	assert_int_equal(reply_int(harness_cmd(h, "BITCOUNT %s", key)), 1);
+	assert_int_equal(reply_int(harness_cmd(h, "GETBIT %s 4", key)), 1);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 2);
 }
 
 /* The schedule never brings a message that moved on (sent) back into its lane. */
@@ -933,6 +965,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_due_leaves_finished_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finish_isolates_one_item, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finish_counts_reach_once_per_person, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finish_reach_bit_refused_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_while_first_attempt_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_of_a_begun_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_of_a_sending_message, setup, teardown),

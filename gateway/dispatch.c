@@ -209,6 +209,12 @@ dispatch_transfer_get(struct dispatch *d)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+	/*
+	 * Each handle keeps a receive buffer: libcurl's 16 KiB default is a
+	 * MiB at 64 connections, for answers of a few hundred bytes to a few
+	 * KiB (a longer one is read in more passes).
+	 */
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, d->s.connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, d->s.request_timeout_ms);

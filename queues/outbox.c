@@ -253,7 +253,9 @@ outbox_item_release(struct outbox_item *it)
 	TAILQ_REMOVE(&ob->held_list, it, held);
 	ob->held--;
 	message_free(&it->msg);
+	free(it->provider_id);
 	free(it->pkey);
+	free(it->error);
 	free(it);
 	if (ob->freeing)
 		return;

@@ -27,6 +27,9 @@ enum outbox_phase {
 	OUTBOX_PHASE_RECORDING,   /* its outcome is being written */
 };
 
+/* The longest reason an outcome records, with its NUL. */
+#define OUTBOX_ERROR_MAX 320
+
 struct outbox_item {
 	struct message msg; /* first: the gateway's pointer is ours */
 	struct outbox *ob;
@@ -42,9 +45,10 @@ struct outbox_item {
 	/* The outcome, as the finish script takes it. */
 	enum outcome outcome;
 	const char *channel, *provider;
-	char provider_id[DOMAIN_PROVIDER_ID_MAX];
+	/* Made when the outcome is known (NULL before): an item waiting to be sent carries neither. */
+	char *provider_id; /* at most DOMAIN_PROVIDER_ID_MAX - 1 bytes */
 	char *pkey;
-	char error[320];
+	char *error; /* at most OUTBOX_ERROR_MAX - 1 bytes */
 	char optout[48];
 	char attempt_s[16], due_s[24];
 	TAILQ_ENTRY(outbox_item) queue; /* to_record or unrecorded */

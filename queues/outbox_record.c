@@ -9,6 +9,7 @@
  */
 #include "queues/outbox_int.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,19 @@ out:
 
 /* --- finish ------------------------------------------------------------- */
 
+/* The item's outcome reason, cut at OUTBOX_ERROR_MAX - 1 bytes; fmt's arguments may be the old reason. */
+static void __attribute__((format(printf, 2, 3))) outbox_item_error(struct outbox_item *it, const char *fmt, ...)
+{
+	char s[OUTBOX_ERROR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s, sizeof s, fmt, ap);
+	va_end(ap);
+	free(it->error);
+	it->error = xstrdup(s);
+}
+
 void
 outbox_record(struct outbox *ob, struct message *m, const struct outbox_result *r)
 {
@@ -232,10 +246,10 @@ outbox_record(struct outbox *ob, struct message *m, const struct outbox_result *
 	enum outcome oc = r->outcome;
 
 	it->phase = OUTBOX_PHASE_RECORDING;
-	snprintf(it->error, sizeof it->error, "%s", r->error != NULL ? r->error : "");
+	outbox_item_error(it, "%s", r->error != NULL ? r->error : "");
 	if (oc == OUTCOME_RETRY && m->attempt >= ob->s.max_attempts) {
-		snprintf(it->error, sizeof it->error, "gave up after %d attempts: %s", m->attempt,
-		    r->error != NULL ? r->error : "retryable error");
+		outbox_item_error(
+		    it, "gave up after %d attempts: %s", m->attempt, r->error != NULL ? r->error : "retryable error");
 		oc = OUTCOME_FAILED;
 	}
 	if (oc == OUTCOME_RETRY) {
@@ -243,7 +257,7 @@ outbox_record(struct outbox *ob, struct message *m, const struct outbox_result *
 		    backoff_delay_ms(
 			m->attempt, ob->s.retry_base_ms, ob->s.retry_max_ms, r->retry_after_ms, outbox_random(ob));
 		if (m->expires > 0 && due >= m->expires * 1000) {
-			snprintf(it->error, sizeof it->error, "expires before the next attempt is due: %s",
+			outbox_item_error(it, "expires before the next attempt is due: %s",
 			    r->error != NULL ? r->error : "retryable error");
 			oc = OUTCOME_EXPIRED;
 		}
@@ -251,8 +265,8 @@ outbox_record(struct outbox *ob, struct message *m, const struct outbox_result *
 	if (oc == OUTCOME_DEFERRED) {
 		due = r->due_ms;
 		if (m->expires > 0 && due >= m->expires * 1000) {
-			snprintf(it->error, sizeof it->error, "expires before it may go: %s",
-			    r->error != NULL ? r->error : "held back");
+			outbox_item_error(
+			    it, "expires before it may go: %s", r->error != NULL ? r->error : "held back");
 			oc = OUTCOME_EXPIRED;
 		}
 	}
@@ -278,8 +292,13 @@ outbox_record(struct outbox *ob, struct message *m, const struct outbox_result *
 	it->outcome = oc;
 	it->channel = r->channel != CHANNEL_AUTO ? channel_name(r->channel) : "";
 	it->provider = r->provider != NULL ? r->provider : "";
-	snprintf(it->provider_id, sizeof it->provider_id, "%s",
-	    oc == OUTCOME_SENT && r->provider_id != NULL ? r->provider_id : "");
+	{
+		char pid[DOMAIN_PROVIDER_ID_MAX];
+
+		snprintf(pid, sizeof pid, "%s", oc == OUTCOME_SENT && r->provider_id != NULL ? r->provider_id : "");
+		free(it->provider_id);
+		it->provider_id = xstrdup(pid);
+	}
 	free(it->pkey);
 	it->pkey = keys_encode(it->provider_id, strlen(it->provider_id));
 	snprintf(it->optout, sizeof it->optout, "%s", r->optout != NULL ? r->optout : "");
@@ -443,7 +462,7 @@ outbox_replay_cb(evutil_socket_t fd, short what, void *arg)
 		TAILQ_REMOVE(&ob->unrecorded, it, queue);
 		n++;
 		if (it->poisoned)
-			outbox_poison(it, it->error, strlen(it->error));
+			outbox_poison(it, it->error, strlen(it->error)); /* set when it was poisoned */
 		else
 			outbox_finish_queue(it);
 	}
@@ -468,7 +487,7 @@ outbox_poison(struct outbox_item *it, const char *reason, size_t len)
 	if (!it->poisoned) {
 		log_error("a message cannot be recorded: dead-lettering it id=%s entry=%s reason=\"%.*s\"",
 		    m->kid != NULL ? m->kid : "", m->entry_id, (int)(len > 200 ? 200 : len), reason);
-		snprintf(it->error, sizeof it->error, "cannot be recorded: %.*s", (int)(len > 280 ? 280 : len), reason);
+		outbox_item_error(it, "cannot be recorded: %.*s", (int)(len > 280 ? 280 : len), reason);
 	}
 	it->poisoned = true;
 	it->phase = OUTBOX_PHASE_RECORDING;

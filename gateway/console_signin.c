@@ -72,6 +72,18 @@ signin_ignore(void *arg, json_t *reply, const char *err)
 	(void)err;
 }
 
+/* One command on one key, its answer not waited for. */
+static void
+signin_command(struct api *api, const char *verb, const char *key)
+{
+	struct cmdargs a;
+
+	memset(&a, 0, sizeof a);
+	cmdargs_str(&a, verb);
+	cmdargs_dup(&a, key, strlen(key));
+	store_command(api->store, &a, signin_ignore, NULL);
+}
+
 static void
 session_signin_free(struct session_signin *s)
 {
@@ -220,12 +232,7 @@ session_uncount(struct session_signin *s)
 	int n = session_fail_keys(s, keys);
 
 	for (int i = 0; i < n; i++) {
-		struct cmdargs a;
-
-		memset(&a, 0, sizeof a);
-		cmdargs_str(&a, "DECR");
-		cmdargs_dup(&a, keys[i], strlen(keys[i]));
-		store_command(s->c->api->store, &a, signin_ignore, NULL);
+		signin_command(s->c->api, "DECR", keys[i]);
 		free(keys[i]);
 	}
 }
@@ -353,12 +360,20 @@ session_made(void *arg, json_t *reply, const char *err)
 {
 	struct session_signin *s = arg;
 	struct api_call *c = s->c;
+	char old[65];
 
 	(void)reply;
 	if (err != NULL) {
 		session_signin_free(s);
 		session_unavailable(c);
 		return;
+	}
+	/* The session this browser had before is forgotten: its cookie is replaced, and nothing may use it again. */
+	if (session_cookie(c->api, c->req, old)) {
+		char *key = session_key(c->api, old);
+
+		signin_command(c->api, "DEL", key);
+		free(key);
 	}
 	snprintf(c->who.name, sizeof c->who.name, "%s", s->name);
 	c->who.role = s->role;

@@ -228,6 +228,15 @@ test_sign_in_and_roles(void **state)
 	assert_int_equal(with_cookie(fx, "DELETE", "/console/session", cookie, csrf, NULL, NULL), 204);
 	assert_int_equal(with_cookie(fx, "GET", "/v1/contacts", cookie, NULL, NULL, NULL), 401);
 	assert_int_equal(with_cookie(fx, "GET", "/console/session", cookie, NULL, NULL, NULL), 401);
+	/* Signing in again from a browser that has a session forgets that one: its cookie is no session any more. */
+	assert_int_equal(
+	    sign_in(fx, "{\"login\": \"" LOGIN "\", \"password\": \"" PASSWORD "\"}", cookie, csrf, NULL), 200);
+	assert_int_equal(with_cookie(fx, "GET", "/console/session", cookie, NULL, NULL, NULL), 200);
+	assert_int_equal(with_cookie(fx, "POST", "/console/session", cookie, NULL, NULL,
+			     "{\"login\": \"" LOGIN "\", \"password\": \"" PASSWORD "\"}"),
+	    200);
+	assert_int_equal(with_cookie(fx, "GET", "/console/session", cookie, NULL, NULL, NULL), 401);
+	assert_int_equal(with_cookie(fx, "GET", "/v1/contacts", cookie, NULL, NULL, NULL), 401);
 }
 
 static void

@@ -106,8 +106,16 @@
 	"    for i = 1, #l, 500 do\n" \
 	"      local a = {'BITFIELD', key}\n" \
 	"      for j = i, math.min(i + 499, #l) do a[#a + 1] = 'SET'; a[#a + 1] = 'u1'; a[#a + 1] = l[j]; a[#a + 1] = '1' end\n" \
-	/* BITFIELD checks every offset first: one it refuses (an index some other program wrote) costs only its own bit. */ \
-	"      if not rpc(unpack(a)) then\n" \
+	/*
+	 * BITFIELD checks every offset first: one it refuses (an index some
+	 * other program wrote) costs only its own bit. A key of the wrong type
+	 * refuses them all: logged once, not once per bit.
+	 */ \
+	"      local ok, e = pcall(redis.call, unpack(a))\n" \
+	"      if ok then\n" \
+	"      elseif string.find(type(e) == 'table' and tostring(e.err) or tostring(e), 'WRONGTYPE', 1, true) then\n" \
+	"        rpc('SETBIT', key, l[i], 1)\n" \
+	"      else\n" \
 	"        for j = i, math.min(i + 499, #l) do rpc('SETBIT', key, l[j], 1) end\n" \
 	"      end\n" \
 	"    end\n" \

@@ -556,6 +556,31 @@ test_finish_reach_bit_refused_alone(void **state)
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 2);
 }
 
+/* A bitmap some other program made a list: its bits are lost, logged; the messages and the other counters are not. */
+static void
+test_finish_reach_bitmap_of_wrong_type(void **state)
+{
+	struct harness *h = *state;
+	static const char *const persons[2] = { "p1", "p2" };
+	char key[128];
+	redisReply *r;
+	static const char combo[] = "c\x1f"
+				    "custom\x1f"
+				    "sms"; /* (campaign, kind, channel) as the scripts name it */
+
+	r = redisCommand(h->r, "HSET " HARNESS_PREFIX "rx:combo %b 1", combo, sizeof combo - 1);
+	freeReplyObject(r);
+	freeReplyObject(harness_cmd(h, "HSET " HARNESS_PREFIX "rx:combos 1 x"));
+	freeReplyObject(harness_cmd(h, "SET " HARNESS_PREFIX "rx:nc 1"));
+	freeReplyObject(harness_cmd(h, "RPUSH " HARNESS_PREFIX "r:s:20261203:1 not-a-bitmap"));
+	finish_sent_to(h, persons, 2, key, sizeof key);
+	assert_string_equal(key, HARNESS_PREFIX "r:s:20261203:1");
+	assert_int_equal(reply_int(harness_cmd(h, "LLEN %s", key)), 1);
+	assert_int_equal(reply_int(harness_cmd(h, "BITCOUNT " HARNESS_PREFIX "ra:all")), 2);
+	assert_int_equal(reply_int(harness_cmd(h, "HLEN " HARNESS_PREFIX "rx:p")), 2);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 2);
+}
+
 /* The schedule never brings a message that moved on (sent) back into its lane. */
 static void
 test_due_leaves_finished_messages(void **state)
@@ -966,6 +991,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_finish_isolates_one_item, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finish_counts_reach_once_per_person, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_finish_reach_bit_refused_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_finish_reach_bitmap_of_wrong_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_while_first_attempt_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_of_a_begun_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schedule_of_a_sending_message, setup, teardown),

@@ -64,24 +64,25 @@ static void session_checked(struct session_signin *s, bool ok);
 static void session_hashed(evutil_socket_t fd, short what, void *arg);
 static void *session_hash_thread(void *arg);
 
+/* A command whose answer is not waited for, but whose failure is logged (what names the key, not the key). */
 static void
-signin_ignore(void *arg, json_t *reply, const char *err)
+signin_logged(void *arg, json_t *reply, const char *err)
 {
-	(void)arg;
 	(void)reply;
-	(void)err;
+	if (err != NULL)
+		log_warn("console sign-in: the store did not take the %s: %s", (const char *)arg, err);
 }
 
-/* One command on one key, its answer not waited for. */
+/* One command on one key, its answer not waited for; what says what it was for, in a log line. */
 static void
-signin_command(struct api *api, const char *verb, const char *key)
+signin_command(struct api *api, const char *verb, const char *key, const char *what)
 {
 	struct cmdargs a;
 
 	memset(&a, 0, sizeof a);
 	cmdargs_str(&a, verb);
 	cmdargs_dup(&a, key, strlen(key));
-	store_command(api->store, &a, signin_ignore, NULL);
+	store_command(api->store, &a, signin_logged, (void *)what);
 }
 
 static void
@@ -232,7 +233,7 @@ session_uncount(struct session_signin *s)
 	int n = session_fail_keys(s, keys);
 
 	for (int i = 0; i < n; i++) {
-		signin_command(s->c->api, "DECR", keys[i]);
+		signin_command(s->c->api, "DECR", keys[i], "attempt taken back");
 		free(keys[i]);
 	}
 }
@@ -372,7 +373,7 @@ session_made(void *arg, json_t *reply, const char *err)
 	if (session_cookie(c->api, c->req, old)) {
 		char *key = session_key(c->api, old);
 
-		signin_command(c->api, "DEL", key);
+		signin_command(c->api, "DEL", key, "forgetting of the previous session");
 		free(key);
 	}
 	snprintf(c->who.name, sizeof c->who.name, "%s", s->name);

@@ -210,9 +210,10 @@ dispatch_transfer_get(struct dispatch *d)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
 	/*
-	 * Each handle keeps a receive buffer: libcurl's 16 KiB default is a
-	 * MiB at 64 connections, for answers of a few hundred bytes to a few
-	 * KiB (a longer one is read in more passes).
+	 * Each transfer handle (pooled, one per transfer at once) keeps a
+	 * receive buffer: libcurl's 16 KiB default is a MiB for 64 of them,
+	 * for answers of a few hundred bytes to a few KiB; a longer answer is
+	 * read in more passes.
 	 */
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

@@ -226,7 +226,10 @@ out:
 /* --- finish ------------------------------------------------------------- */
 
 /* The item's outcome reason, cut at OUTBOX_ERROR_MAX - 1 bytes; fmt's arguments may be the old reason. */
-static void __attribute__((format(printf, 2, 3))) outbox_item_error(struct outbox_item *it, const char *fmt, ...)
+static void outbox_item_error(struct outbox_item *it, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+outbox_item_error(struct outbox_item *it, const char *fmt, ...)
 {
 	char s[OUTBOX_ERROR_MAX];
 	va_list ap;

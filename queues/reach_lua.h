@@ -179,9 +179,9 @@
 	"  r_combo[k] = c\n" \
 	"  return c\n" \
 	"end\n" \
-	/* Counts person idx in indicator m (s d r h p i f o) today, for combination c. */ \
 	/* The bitmaps' names are made once per call (r_key[DAY][m][c]), and the day's lists of combinations written once. */ \
 	"local r_key = {}\n" \
+	/* Counts person idx in indicator m (s d r h p i f o) today, for combination c. */ \
 	"local function rmark(m, c, idx)\n" \
 	"  if not c or c == '' or not idx or DAY == '' then return end\n" \
 	"  local kd = r_key[DAY]\n" \

@@ -96,8 +96,7 @@ session_unavailable(struct api_call *c)
 	api_error(c, 503, "unavailable", NULL, "the gateway cannot reach its store now; try again shortly");
 }
 
-/* verb (GET, DEL) on the store key of session sid. */
-static void
+void
 session_command(struct api *a, const char *verb, const char *sid, store_cb *cb, void *arg)
 {
 	struct cmdargs args;

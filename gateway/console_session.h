@@ -10,6 +10,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "queues/store.h"
+
 struct api;
 struct api_call;
 
@@ -38,6 +40,8 @@ json_t *session_json(const struct api_call *c, long long expires_ms);
 bool session_random(char out[65]);
 void session_fingerprint(const unsigned char *credential, char out[17]);
 char *session_key(struct api *a, const char *sid);
+/* verb (GET, DEL) on the store key of session sid; cb gets the answer. */
+void session_command(struct api *a, const char *verb, const char *sid, store_cb *cb, void *arg);
 void session_unavailable(struct api_call *c);
 long session_seconds(const struct api *a);
 

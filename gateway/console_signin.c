@@ -370,12 +370,8 @@ session_made(void *arg, json_t *reply, const char *err)
 		return;
 	}
 	/* The session this browser had before is forgotten: its cookie is replaced, and nothing may use it again. */
-	if (session_cookie(c->api, c->req, old)) {
-		char *key = session_key(c->api, old);
-
-		signin_command(c->api, "DEL", key, "forgetting of the previous session");
-		free(key);
-	}
+	if (session_cookie(c->api, c->req, old))
+		session_command(c->api, "DEL", old, signin_logged, (void *)"forgetting of the previous session");
 	snprintf(c->who.name, sizeof c->who.name, "%s", s->name);
 	c->who.role = s->role;
 	snprintf(c->csrf, sizeof c->csrf, "%s", s->csrf);

@@ -59,11 +59,13 @@ static const char contacts_commit_text[] = CONTACTS_COMMON
 	"  end\n"
 	"  redis.call('DEL', rows, meta..':seen', meta, meta..':errors')\n"
 	"  redis.call('SREM', P..'imports:committing', id)\n"
+	"  rflush()\n"
 	"  return '0'\n"
 	"end\n"
 	"local next = r[1] == '0' and 'r' or r[1]\n"
 	"redis.call('HSET', meta, 'commit_cursor', next, 'commit_at', now, 'commit_source', source, 'commit_by', by)\n"
 	"redis.call('SADD', P..'imports:committing', id)\n"
+	"rflush()\n"
 	"return next\n";
 
 /*
@@ -145,6 +147,7 @@ static const char contacts_update_text[] = CONTACTS_COMMON
 	"local r = cjson.decode(ARGV[6])\n"
 	"r.ph = cur.phone\n"
 	"apply(id, cur, r, now, source, by)\n"
+	"rflush()\n"
 	"return 1\n";
 
 static const char contacts_erase_text[] = CONTACTS_COMMON
@@ -183,6 +186,7 @@ static const char contacts_erase_text[] = CONTACTS_COMMON
 	"for i = 1, #oids, 500 do redis.call('XDEL', P..'outbox:reply', unpack(oids, i, math.min(i + 499, #oids))) end\n"
 	"redis.call('DEL', key, P..'consent:'..id, il, P..'conv:'..id, P..'thread:'..id, P..'tagged:'..id, P..'rcv:'..id,\n"
 	"  P..'rl:in:'..id, ol)\n"
+	"rflush()\n"
 	"return 1\n";
 
 /* clang-format on */

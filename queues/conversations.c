@@ -137,6 +137,7 @@ static const char conv_apply_text[] = CONTACTS_COMMON
 	"end\n"
 	"redis.call('LTRIM', tk, -" CONV_THREAD_MAX ", -1)\n"
 	"redis.call('XACK', P..'inbox', group, entry)\n"
+	"rflush()\n"
 	"return 1\n";
 
 static const char inbox_page_text[] = "local P = ARGV[1]\n" CONV_CAMPAIGNS

@@ -16,7 +16,9 @@
  *
  * Before it: P (the key prefix) and DAY (the local date, "YYYYMMDD") as
  * locals. Writes go through pcall: a counter some other program broke is
- * logged by Redis and never stops the step it counts for.
+ * logged by Redis and never stops the step it counts for; rflush(), which
+ * every script that counts calls last, adds the failures to write_errors
+ * in P stats.
  */
 #ifndef AMUDDU_REACH_LUA_H
 #define AMUDDU_REACH_LUA_H
@@ -44,9 +46,11 @@
 
 #define REACH_COMMON \
 	"local RX = P..'rx:p'\n" \
+	"local r_err = 0\n" \
 	"local function rpc(...)\n" \
 	"  local ok, v = pcall(redis.call, ...)\n" \
 	"  if ok then return v end\n" \
+	"  r_err = r_err + 1\n" \
 	"  redis.log(redis.LOG_WARNING, 'amuddu reach: cannot write '..tostring(select(2, ...))..': '..\n" \
 	"    (type(v) == 'table' and tostring(v.err) or tostring(v)))\n" \
 	"  return nil\n" \
@@ -109,11 +113,13 @@
 	/*
 	 * BITFIELD checks every offset first: one it refuses (an index some
 	 * other program wrote) costs only its own bit. A key of the wrong type
-	 * refuses them all: logged once, not once per bit.
+	 * refuses them all: logged once, not once per bit, and every bit
+	 * counted as a failed write.
 	 */ \
 	"      local ok, e = pcall(redis.call, unpack(a))\n" \
 	"      if ok then\n" \
 	"      elseif string.find(type(e) == 'table' and tostring(e.err) or tostring(e), 'WRONGTYPE', 1, true) then\n" \
+	"        r_err = r_err + math.min(500, #l - i + 1) - 1\n" \
 	"        rpc('SETBIT', key, l[i], 1)\n" \
 	"      else\n" \
 	"        for j = i, math.min(i + 499, #l) do rpc('SETBIT', key, l[j], 1) end\n" \
@@ -122,6 +128,7 @@
 	"  end\n" \
 	"  for i = 1, #r_rx, 1000 do rpc('HSET', RX, unpack(r_rx, i, math.min(i + 999, #r_rx))) end\n" \
 	"  r_bits, r_bitkeys, r_rx = {}, {}, {}\n" \
+	"  if r_err > 0 then pcall(redis.call, 'HINCRBY', P..'stats', 'write_errors', r_err); r_err = 0 end\n" \
 	"end\n" \
 	/* Sets (on 1) or clears (0) a person's bit in one attribute's value; none is no bit (unknown: not in any). */ \
 	"local function rattr(idx, attr, v, on)\n" \

@@ -140,6 +140,8 @@ const char script_inbound[] =
 	"  count('', 'inbound'); count('', 'inbound.'..channel)\n"
 	"  out[#out + 1] = 1\n"
 	"end\n"
-	"return run(one)\n";
+	"local out = run(one)\n"
+	"rflush()\n"
+	"return out\n";
 
 /* clang-format on */

@@ -554,6 +554,7 @@ test_finish_reach_bit_refused_alone(void **state)
 	assert_int_equal(reply_int(harness_cmd(h, "BITCOUNT %s", key)), 1);
 	assert_int_equal(reply_int(harness_cmd(h, "GETBIT %s 4", key)), 1);
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 2);
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "write_errors"), 1);
 }
 
 /* A bitmap some other program made a list: its bits are lost, logged; the messages and the other counters are not. */
@@ -579,6 +580,8 @@ test_finish_reach_bitmap_of_wrong_type(void **state)
 	assert_int_equal(reply_int(harness_cmd(h, "BITCOUNT " HARNESS_PREFIX "ra:all")), 2);
 	assert_int_equal(reply_int(harness_cmd(h, "HLEN " HARNESS_PREFIX "rx:p")), 2);
 	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "sent"), 2);
+	/* Each bit lost is a failed write, counted (logged by Redis once). */
+	assert_int_equal(harness_hget_ll(h, HARNESS_PREFIX "stats", "write_errors"), 2);
 }
 
 /* The schedule never brings a message that moved on (sent) back into its lane. */

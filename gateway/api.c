@@ -97,6 +97,7 @@ api_new(const struct api_settings *s)
 		a->est = *s->estimates;
 	a->catalog = s->catalog;
 	a->reach = s->reach;
+	a->metrics = s->metrics;
 	snprintf(a->noreceipt, sizeof a->noreceipt, "%s", s->noreceipt != NULL ? s->noreceipt : "");
 	api_console_load(a);
 	return a;

@@ -14,6 +14,8 @@
 #include "gateway/util/zone.h"
 #include "queues/store.h"
 
+struct metrics;
+
 struct api;
 
 /* What a campaign's preview estimates its cost and its end with. */
@@ -26,15 +28,16 @@ struct api_estimates {
 };
 
 struct api_settings {
-	const struct config_api *tokens; /* must outlive the api */
-	struct store *store;             /* the API's Redis connection (the api does not own it) */
-	const char *pseudonym_key;       /* [gateway] pseudonym_key: contact ids */
-	const char *country;             /* [contacts] default_country */
-	const char *fallback;            /* [locales] fallback */
-	struct api_estimates *estimates; /* for campaign previews (copied) */
-	const struct catalog *catalog;   /* the standard messages (campaign texts by kind), or NULL */
+	const struct config_api *tokens;  /* must outlive the api */
+	struct store *store;              /* the API's Redis connection (the api does not own it) */
+	const char *pseudonym_key;        /* [gateway] pseudonym_key: contact ids */
+	const char *country;              /* [contacts] default_country */
+	const char *fallback;             /* [locales] fallback */
+	struct api_estimates *estimates;  /* for campaign previews (copied) */
+	const struct catalog *catalog;    /* the standard messages (campaign texts by kind), or NULL */
 	const struct config_reach *reach; /* [reach], [dhis2]: must outlive the api */
-	const char *noreceipt;           /* providers without delivery receipts, space-separated */
+	const char *noreceipt;            /* providers without delivery receipts, space-separated */
+	struct metrics *metrics;          /* console sign-ins are counted there (may be NULL) */
 };
 
 struct api *api_new(const struct api_settings *s);

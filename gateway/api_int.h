@@ -28,6 +28,7 @@ struct api {
 	const struct config_reach *reach; /* [reach], [dhis2] */
 	char noreceipt[256];              /* providers without delivery receipts ("" for none) */
 	struct console *console;          /* the web console's files, or NULL */
+	struct metrics *metrics;          /* the gateway's, or NULL */
 };
 
 struct api_call {

@@ -193,9 +193,12 @@ config_console_set(struct config_api *a, const char *key, const char *value, cha
 		a->secure_cookie = strcmp(value, "yes") == 0;
 		return 0;
 	}
+	if (strcmp(key, "trusted_proxies") == 0)
+		return netaddr_list_parse(&a->trusted_proxies, value, why, whylen);
 	if (strncmp(key, "login.", 6) != 0) {
 		snprintf(why, whylen,
-		    "unknown key '%s' (dir, origin, session_hours, secure_cookie, login.<name> = <role> "
+		    "unknown key '%s' (dir, origin, session_hours, secure_cookie, trusted_proxies, login.<name> = "
+		    "<role> "
 		    "pbkdf2-sha256:…)",
 		    key);
 		return -1;
@@ -234,4 +237,5 @@ config_api_free(struct config_api *a)
 	a->console_dir = NULL;
 	free(a->origin);
 	a->origin = NULL;
+	netaddr_list_free(&a->trusted_proxies);
 }

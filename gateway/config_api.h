@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "gateway/util/domain.h"
+#include "gateway/util/netaddr.h"
 
 #define CONFIG_API_NAME_MAX 64
 /* PBKDF2-SHA256 iterations of a console password as `amuddu password` makes it (OWASP's 2021 advice). */
@@ -44,6 +45,8 @@ struct config_api {
 	long session_seconds; /* how long a console session lasts; 0: 8 hours */
 	int secure_cookie;    /* 1: the session cookie is Secure (the gateway is behind HTTPS) */
 	char *origin;         /* the console's origin as browsers send it ("https://host"), or NULL: the Host's */
+	/* Proxies whose X-Forwarded-For names the client a sign-in is counted under (none: the peer). */
+	struct netaddr_list trusted_proxies;
 };
 
 /* Whether name can name a token or a login: 1 to 63 letters, digits, '-', '_' or '.'. */
@@ -51,7 +54,7 @@ bool config_api_name_ok(const char *name);
 /* One line of [api]; -1 with why (no secret in it) when it is not a valid one. */
 int config_api_set(struct config_api *a, const char *key, const char *value, char *why, size_t whylen)
     __attribute__((warn_unused_result));
-/* One line of [console] (dir, origin, session_hours, secure_cookie, login.<name>); -1 with why (no secret in it). */
+/* One line of [console] (dir, origin, session_hours, secure_cookie, trusted_proxies, login.<name>); -1 with why (no secret in it). */
 int config_console_set(struct config_api *a, const char *key, const char *value, char *why, size_t whylen)
     __attribute__((warn_unused_result));
 void config_api_free(struct config_api *a);

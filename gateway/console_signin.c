@@ -4,7 +4,9 @@
  * own, never on the event loop that sends the messages. Every attempt is
  * counted before it is checked, per client address and per login, in one
  * Redis script, so that parallel guesses cannot pass the limit; a success
- * takes its attempt back. The session it makes is gateway/console_session.c's.
+ * takes its attempt back. Behind a proxy of [console] trusted_proxies, the
+ * client address is the one the proxy read from its own peer
+ * (X-Forwarded-For). The session it makes is gateway/console_session.c's.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -17,11 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include "gateway/api_int.h"
 #include "gateway/console_session.h"
+#include "gateway/metrics.h"
 #include "gateway/util/log.h"
+#include "gateway/util/netaddr.h"
 #include "gateway/util/xmalloc.h"
 #include "gateway/util/zone.h"
 
@@ -41,7 +47,7 @@
 struct session_signin {
 	struct api_call *c;
 	char *token, *login, *password;
-	char ip[64];
+	char ip[NETADDR_TEXT_MAX];
 	char sid[65], csrf[65];
 	long long expires;
 	const char *name;
@@ -125,34 +131,71 @@ session_fail_keys(const struct session_signin *s, char *keys[2])
 	return 2;
 }
 
+/* The address the attempt is counted under: the peer's, or the client's that a trusted proxy names. */
+static void
+session_client(struct api_call *c, char *out, size_t outlen)
+{
+	const struct netaddr_list *trusted = &c->api->tokens->trusted_proxies;
+	struct evhttp_connection *conn = evhttp_request_get_connection(c->req);
+	const char *peer = NULL;
+	ev_uint16_t port;
+	char *xff = NULL;
+
+	evhttp_connection_get_peer(conn, (char **)&peer, &port);
+	if (trusted->n > 0 && netaddr_list_has(trusted, peer)) {
+		const struct evkeyval *h;
+
+		/* Every X-Forwarded-For in order, as one list: the last one's items are the nearest. */
+		TAILQ_FOREACH(h, evhttp_request_get_input_headers(c->req), next)
+		{
+			if (strcasecmp(h->key, "X-Forwarded-For") != 0)
+				continue;
+			if (xff == NULL) {
+				xff = xstrdup(h->value);
+			} else {
+				char *joined = xasprintf("%s,%s", xff, h->value);
+
+				free(xff);
+				xff = joined;
+			}
+		}
+	}
+	netaddr_client(trusted, peer, xff, out, outlen);
+	free(xff);
+}
+
 void
 session_signin(struct api_call *c)
 {
 	json_t *body = api_body_json(c);
-	const char *token, *login, *password, *ip = NULL;
+	const char *token, *login, *password;
 	struct session_signin *s;
 	struct cmdargs a;
-	ev_uint16_t port;
 	char *keys[2];
 	int n;
 
-	if (body == NULL)
+	if (body == NULL) {
+		metrics_count_signin(c->api->metrics, METRICS_SIGNIN_INVALID);
 		return;
+	}
 	token = json_string_value(json_object_get(body, "token"));
 	login = json_string_value(json_object_get(body, "login"));
 	password = json_string_value(json_object_get(body, "password"));
 	if (token == NULL && login == NULL) {
 		json_decref(body);
+		metrics_count_signin(c->api->metrics, METRICS_SIGNIN_INVALID);
 		api_error(c, 422, "invalid", "login", "give a login and its password, or a token");
 		return;
 	}
 	if (token == NULL && (password == NULL || *password == '\0')) {
 		json_decref(body);
+		metrics_count_signin(c->api->metrics, METRICS_SIGNIN_INVALID);
 		api_error(c, 422, "invalid", "password", "give the login's password");
 		return;
 	}
 	if (api_store_down(c)) {
 		json_decref(body);
+		metrics_count_signin(c->api->metrics, METRICS_SIGNIN_UNAVAILABLE);
 		return;
 	}
 	s = xcalloc(1, sizeof *s);
@@ -162,8 +205,7 @@ session_signin(struct api_call *c)
 	s->login = token == NULL ? xstrndup(login, strnlen(login, CONFIG_API_NAME_MAX)) : NULL;
 	s->password = token == NULL ? xstrdup(password) : NULL;
 	json_decref(body);
-	evhttp_connection_get_peer(evhttp_request_get_connection(c->req), (char **)&ip, &port);
-	snprintf(s->ip, sizeof s->ip, "%s", ip != NULL ? ip : "-");
+	session_client(c, s->ip, sizeof s->ip);
 	/* The attempt is counted before it is checked, in one step: parallel guesses cannot pass the limit. */
 	memset(&a, 0, sizeof a);
 	cmdargs_str(&a, "EVAL");
@@ -247,11 +289,13 @@ session_counted(void *arg, json_t *reply, const char *err)
 
 	if (err != NULL) {
 		session_signin_free(s);
+		metrics_count_signin(c->api->metrics, METRICS_SIGNIN_UNAVAILABLE);
 		session_unavailable(c);
 		return;
 	}
 	if (json_integer_value(reply) > SESSION_MAX_FAILS) {
 		session_signin_free(s);
+		metrics_count_signin(c->api->metrics, METRICS_SIGNIN_THROTTLED);
 		evhttp_add_header(evhttp_request_get_output_headers(c->req), "Retry-After", SESSION_FAIL_WINDOW);
 		log_info("console sign-in refused=too_many_attempts");
 		api_error(c, 429, "too_many_attempts", NULL, "too many failed attempts: try again in 15 minutes");
@@ -264,6 +308,7 @@ session_counted(void *arg, json_t *reply, const char *err)
 	/* PBKDF2 takes a tenth of a second on purpose: never on the event loop, which sends the messages. */
 	if ((slot = session_slot(NULL)) < 0 || pipe2(s->pipe, O_CLOEXEC) != 0) {
 		session_signin_free(s);
+		metrics_count_signin(c->api->metrics, METRICS_SIGNIN_BUSY);
 		evhttp_add_header(evhttp_request_get_output_headers(c->req), "Retry-After", "2");
 		api_error(c, 503, "busy", NULL, "too many sign-ins at once: try again in a moment");
 		return;
@@ -273,6 +318,7 @@ session_counted(void *arg, json_t *reply, const char *err)
 	if (s->ev == NULL || event_add(s->ev, NULL) != 0 ||
 	    pthread_create(&s->thread, NULL, session_hash_thread, s) != 0) {
 		session_signin_free(s);
+		metrics_count_signin(c->api->metrics, METRICS_SIGNIN_UNAVAILABLE);
 		api_error(c, 500, "internal", NULL, "cannot check the password now");
 		return;
 	}
@@ -329,6 +375,7 @@ session_checked(struct session_signin *s, bool ok)
 	char *key, *v, fp[17];
 
 	if (!ok) {
+		metrics_count_signin(c->api->metrics, METRICS_SIGNIN_WRONG);
 		log_info("console sign-in refused=wrong kind=%s", s->login != NULL ? "login" : "token");
 		api_error(c, 401, "unauthorized", s->token != NULL ? "token" : "password",
 		    s->token != NULL ? "this token is not valid" : "the login or the password is wrong");
@@ -338,6 +385,7 @@ session_checked(struct session_signin *s, bool ok)
 	session_uncount(s);
 	if (!session_random(s->sid) || !session_random(s->csrf)) {
 		session_signin_free(s);
+		metrics_count_signin(c->api->metrics, METRICS_SIGNIN_UNAVAILABLE);
 		api_error(c, 500, "internal", NULL, "no randomness for a session");
 		return;
 	}
@@ -366,6 +414,7 @@ session_made(void *arg, json_t *reply, const char *err)
 	(void)reply;
 	if (err != NULL) {
 		session_signin_free(s);
+		metrics_count_signin(c->api->metrics, METRICS_SIGNIN_UNAVAILABLE);
 		session_unavailable(c);
 		return;
 	}
@@ -378,6 +427,7 @@ session_made(void *arg, json_t *reply, const char *err)
 	c->token = &c->who;
 	session_cookie_header(c, s->sid, session_seconds(c->api));
 	api_audit(c, "console.sign_in", NULL, s->login != NULL ? "login" : "token");
+	metrics_count_signin(c->api->metrics, METRICS_SIGNIN_OK);
 	api_reply(c, 200, session_json(c, s->expires));
 	session_signin_free(s);
 }

@@ -2,7 +2,7 @@
 # fuzz targets link a module with exactly this (and what that needs in turn).
 # Held to the layering of docs/design.md by scripts/check-layers.
 NEEDS_gateway/config := gateway/config_api gateway/config_reach gateway/config_check gateway/config_provider gateway/util/xmalloc gateway/util/zone handlers/providers
-NEEDS_gateway/config_api := gateway/util/domain gateway/util/xmalloc
+NEEDS_gateway/config_api := gateway/util/domain gateway/util/netaddr gateway/util/xmalloc
 NEEDS_gateway/dispatch := gateway/util/buf gateway/util/log gateway/util/xmalloc handlers/provider
 NEEDS_gateway/gateway := locales/catalog gateway/api gateway/reach_gauges gateway/campaign_run gateway/import_resume gateway/responder gateway/throttle queues/store gateway/config gateway/dispatch gateway/http gateway/metrics gateway/route gateway/sender gateway/util/log gateway/util/xmalloc gateway/webhook queues/outbox queues/receipts queues/redis_url
 NEEDS_gateway/http := gateway/http_conns gateway/util/buf gateway/util/log gateway/util/xmalloc
@@ -32,4 +32,4 @@ NEEDS_gateway/api_reach_verify := gateway/util/xmalloc gateway/util/zone queues/
 NEEDS_gateway/reach_gauges := gateway/api_reach gateway/util/buf gateway/util/log gateway/util/xmalloc handlers/reach_period handlers/reach_report queues/cmdargs queues/reach queues/store
 NEEDS_gateway/console := gateway/api gateway/console_session gateway/http gateway/util/xmalloc locales/catalog
 NEEDS_gateway/console_session := gateway/api gateway/config_api gateway/util/domain gateway/util/log gateway/util/xmalloc gateway/util/zone queues/cmdargs queues/store
-NEEDS_gateway/console_signin := gateway/api gateway/console_session gateway/config_api gateway/util/domain gateway/util/log gateway/util/xmalloc gateway/util/zone queues/cmdargs queues/store
+NEEDS_gateway/console_signin := gateway/api gateway/console_session gateway/config_api gateway/metrics gateway/util/domain gateway/util/log gateway/util/netaddr gateway/util/xmalloc gateway/util/zone queues/cmdargs queues/store

@@ -293,7 +293,7 @@ gateway_http_new(struct gateway *gw, char *err, size_t errlen)
 		return 0;
 	{
 		struct api_settings as = { &cfg->api, gw->store, cfg->pseudonym_key, cfg->default_country,
-			cfg->locale_fallback, NULL, NULL, &cfg->reach, gw->noreceipt };
+			cfg->locale_fallback, NULL, NULL, &cfg->reach, gw->noreceipt, gw->metrics };
 		struct api_estimates est;
 		const char *v;
 

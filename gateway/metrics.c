@@ -25,6 +25,7 @@ struct metrics {
 	/* the last row: requests for no known provider */
 	unsigned long long webhooks[METRICS_MAX_PROVIDERS + 1][METRICS_WEBHOOK_COUNT];
 	unsigned long long receipts[METRICS_MAX_PROVIDERS][METRICS_RECEIPT_COUNT];
+	unsigned long long signins[METRICS_SIGNIN_COUNT];
 };
 
 static const double metrics_bounds[METRICS_LATENCY_BUCKETS - 1] = {
@@ -53,6 +54,14 @@ static const char *const metrics_webhook_names[METRICS_WEBHOOK_COUNT] = {
 	"bad_request",
 	"timeout",
 	"evicted",
+};
+static const char *const metrics_signin_names[METRICS_SIGNIN_COUNT] = {
+	"ok",
+	"wrong",
+	"throttled",
+	"busy",
+	"unavailable",
+	"invalid",
 };
 static const char *const metrics_receipt_names[METRICS_RECEIPT_COUNT] = {
 	"recorded",
@@ -122,6 +131,13 @@ metrics_count_receipts(struct metrics *mt, size_t provider, enum metrics_receipt
 }
 
 void
+metrics_count_signin(struct metrics *mt, enum metrics_signin result)
+{
+	if (mt != NULL && (size_t)result < METRICS_SIGNIN_COUNT)
+		mt->signins[result]++;
+}
+
+void
 metrics_count_latency(struct metrics *mt, size_t p, long long elapsed_us)
 {
 	double s = (double)elapsed_us / 1e6;
@@ -188,6 +204,10 @@ metrics_render(const struct metrics *mt, const struct metrics_gauges *g, struct 
 		for (int r = 0; r < METRICS_RECEIPT_COUNT; r++)
 			buf_printf(out, "amuddu_receipts_total{provider=\"%s\",result=\"%s\"} %llu\n", mt->provider[p],
 			    metrics_receipt_names[r], mt->receipts[p][r]);
+	metrics_header(out, "amuddu_console_sign_ins_total", "counter", "Console sign-ins by result.");
+	for (int r = 0; r < METRICS_SIGNIN_COUNT; r++)
+		buf_printf(out, "amuddu_console_sign_ins_total{result=\"%s\"} %llu\n", metrics_signin_names[r],
+		    mt->signins[r]);
 	metrics_header(out, "amuddu_inflight_messages", "gauge", "Messages claimed and not yet recorded.");
 	buf_printf(out, "amuddu_inflight_messages %zu\n", g->held);
 	metrics_header(out, "amuddu_inflight_requests", "gauge", "Requests to providers running now.");

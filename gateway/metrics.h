@@ -1,7 +1,8 @@
 /*
  * The gateway's counters and their Prometheus text exposition (format
  * 0.0.4): messages by lane, channel, provider and outcome, provider
- * latency, webhook requests by result, receipts, and the gauges the caller
+ * latency, webhook requests by result, receipts, console sign-ins by
+ * result, and the gauges the caller
  * samples at scrape time. One struct metrics per gateway, owned by it.
  */
 #ifndef AMUDDU_METRICS_H
@@ -44,6 +45,17 @@ enum metrics_receipt {
 	METRICS_RECEIPT_COUNT,
 };
 
+/* What became of a console sign-in (POST /console/session). */
+enum metrics_signin {
+	METRICS_SIGNIN_OK = 0,
+	METRICS_SIGNIN_WRONG,       /* 401: the credentials are not a configured token's or login's */
+	METRICS_SIGNIN_THROTTLED,   /* 429: too many failed attempts from the address or for the login */
+	METRICS_SIGNIN_BUSY,        /* 503: too many passwords being checked at once */
+	METRICS_SIGNIN_UNAVAILABLE, /* not checked or not kept: Redis away, no thread or randomness */
+	METRICS_SIGNIN_INVALID,     /* 422: no login and password, nor token */
+	METRICS_SIGNIN_COUNT,
+};
+
 struct metrics;
 
 /* Sampled when /metrics is read. */
@@ -71,6 +83,7 @@ size_t metrics_provider_find(const struct metrics *mt, const char *name);
 void metrics_count_webhook(struct metrics *mt, size_t provider, enum metrics_webhook result);
 /* n receipts of provider that came to result. */
 void metrics_count_receipts(struct metrics *mt, size_t provider, enum metrics_receipt result, unsigned long long n);
+void metrics_count_signin(struct metrics *mt, enum metrics_signin result);
 void metrics_render(const struct metrics *mt, const struct metrics_gauges *g, struct buf *out);
 
 #endif

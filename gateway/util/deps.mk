@@ -4,6 +4,7 @@
 NEEDS_gateway/util/buf := gateway/util/xmalloc
 NEEDS_gateway/util/domain :=
 NEEDS_gateway/util/log :=
+NEEDS_gateway/util/netaddr := gateway/util/xmalloc
 NEEDS_gateway/util/phone := gateway/util/log gateway/util/xmalloc
 NEEDS_gateway/util/strset := gateway/util/xmalloc
 NEEDS_gateway/util/xmalloc :=

@@ -5,6 +5,7 @@ TEST_fuzz_form := gateway/util/buf handlers/form handlers/signature
 TEST_fuzz_json_scan := handlers/json_scan
 TEST_fuzz_locale_guess := locales/locale_guess
 TEST_fuzz_message := gateway/util/buf queues/message
+TEST_fuzz_netaddr := gateway/util/netaddr
 TEST_fuzz_phone := gateway/util/phone
 TEST_fuzz_provider_answer := handlers/generic handlers/provider handlers/signature handlers/whatsapp
 TEST_fuzz_redis_url := queues/redis_url

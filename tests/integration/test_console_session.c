@@ -66,7 +66,9 @@ setup(void **state)
 	write_file(fx->dir, "app.js", "document.title = 'x';\n");
 	write_file(fx->dir, "css/console.css", "body { margin: 0 }\n");
 	write_file(fx->dir, ".secret", "not for anyone\n");
-	snprintf(extra, sizeof extra, "[console]\ndir = %s\nlogin." LOGIN " = agent pbkdf2-sha256:10000:%s:%s\n",
+	/* The tests' requests come from 127.0.0.1: a proxy, when they say whom for. */
+	snprintf(extra, sizeof extra,
+	    "[console]\ndir = %s\ntrusted_proxies = 127.0.0.1\nlogin." LOGIN " = agent pbkdf2-sha256:10000:%s:%s\n",
 	    fx->dir, "30313233343536373839616263646566", hex);
 	fx->h = harness_api_new("console_session", extra);
 	*state = fx;
@@ -104,15 +106,24 @@ header(const struct harness_http *hc, const char *name, char *out, size_t len)
 	}
 }
 
-/* Signs in with body; the cookie ("amuddu_session=…") and the CSRF token into cookie and csrf. */
+/*
+ * Signs in with body, through a proxy that says the request came from xff
+ * (NULL: straight); the cookie ("amuddu_session=…") and the CSRF token into
+ * cookie and csrf.
+ */
 static long
-sign_in(struct fixture *fx, const char *body, char cookie[100], char csrf[70], json_t **answer)
+sign_in_via(struct fixture *fx, const char *xff, const char *body, char cookie[100], char csrf[70], json_t **answer)
 {
 	struct harness_http hc = { 0 };
-	const char *hs[] = { "Content-Type: application/json", NULL };
+	char forwarded[200];
+	const char *hs[] = { "Content-Type: application/json", xff != NULL ? forwarded : NULL, NULL };
 	char *out = NULL, set[400];
-	long code = harness_request(&hc, fx->h->gateway_port, "POST", "/console/session", hs, body, strlen(body), &out);
-	json_t *j = json_loads(out, 0, NULL);
+	long code;
+	json_t *j;
+
+	snprintf(forwarded, sizeof forwarded, "X-Forwarded-For: %s", xff != NULL ? xff : "");
+	code = harness_request(&hc, fx->h->gateway_port, "POST", "/console/session", hs, body, strlen(body), &out);
+	j = json_loads(out, 0, NULL);
 
 	header(&hc, "Set-Cookie", set, sizeof set);
 	snprintf(last_headers, sizeof last_headers, "%s", hc.headers);
@@ -131,6 +142,12 @@ sign_in(struct fixture *fx, const char *body, char cookie[100], char csrf[70], j
 	free(out);
 	harness_http_close(&hc);
 	return code;
+}
+
+static long
+sign_in(struct fixture *fx, const char *body, char cookie[100], char csrf[70], json_t **answer)
+{
+	return sign_in_via(fx, NULL, body, cookie, csrf, answer);
 }
 
 /* One call with the session cookie, the CSRF token (or NULL) and another header (or NULL). */
@@ -264,6 +281,39 @@ test_failed_sign_ins_throttled(void **state)
 	    sign_in(fx, "{\"login\": \"" LOGIN "\", \"password\": \"" PASSWORD "\"}", cookie, csrf, NULL), 200);
 }
 
+/*
+ * Behind a trusted proxy each person is counted by the address the proxy
+ * names: one who guesses is refused, the others sharing the proxy are not,
+ * and an address the guesser writes into the header changes nothing.
+ */
+static void
+test_sign_ins_behind_a_proxy(void **state)
+{
+	struct fixture *fx = *state;
+	static const char guess[] = "{\"token\": \"guess\"}", right[] = "{\"token\": \"" HARNESS_AGENT_SECRET "\"}";
+	char cookie[100], csrf[70];
+	redisReply *r;
+	long wrong = harness_metric(fx->h, "amuddu_console_sign_ins_total{result=\"wrong\"}"),
+	     throttled = harness_metric(fx->h, "amuddu_console_sign_ins_total{result=\"throttled\"}"),
+	     ok = harness_metric(fx->h, "amuddu_console_sign_ins_total{result=\"ok\"}");
+
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(sign_in_via(fx, "198.51.100.7", guess, cookie, csrf, NULL), 401);
+	assert_int_equal(sign_in_via(fx, "198.51.100.7", right, cookie, csrf, NULL), 429);
+	assert_int_equal(sign_in_via(fx, "203.0.113.1, 198.51.100.7", right, cookie, csrf, NULL), 429);
+	assert_int_equal(sign_in_via(fx, "198.51.100.8", right, cookie, csrf, NULL), 200);
+	assert_int_equal(sign_in(fx, right, cookie, csrf, NULL), 200);
+	r = harness_cmd(fx->h, "GET " HARNESS_PREFIX "console:fail:ip:198.51.100.7");
+	assert_true(r->type == REDIS_REPLY_STRING && atoi(r->str) >= 10);
+	freeReplyObject(r);
+	freeReplyObject(harness_cmd(fx->h, "DEL " HARNESS_PREFIX "console:fail:ip:198.51.100.7"));
+	/* The operator sees the guessing in /metrics, with no address or name in it. */
+	assert_true(wrong >= 0 && throttled >= 0 && ok >= 0);
+	assert_int_equal(harness_metric(fx->h, "amuddu_console_sign_ins_total{result=\"wrong\"}"), wrong + 10);
+	assert_int_equal(harness_metric(fx->h, "amuddu_console_sign_ins_total{result=\"throttled\"}"), throttled + 2);
+	assert_int_equal(harness_metric(fx->h, "amuddu_console_sign_ins_total{result=\"ok\"}"), ok + 2);
+}
+
 static void
 test_files_and_headers(void **state)
 {
@@ -388,6 +438,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_in_and_roles),
 		cmocka_unit_test(test_failed_sign_ins_throttled),
+		cmocka_unit_test(test_sign_ins_behind_a_proxy),
 		cmocka_unit_test(test_files_and_headers),
 		cmocka_unit_test(test_strings_from_catalogs),
 		cmocka_unit_test(test_secure_cookie),

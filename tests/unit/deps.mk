@@ -10,6 +10,7 @@ TEST_test_json_scan := handlers/json_scan
 TEST_test_locale_guess := locales/locale_guess
 TEST_test_message := gateway/util/domain queues/message
 TEST_test_metrics := gateway/metrics gateway/util/buf
+TEST_test_netaddr := gateway/util/netaddr
 TEST_test_phone := gateway/util/phone
 TEST_test_redis_url := queues/redis_url
 TEST_test_segments := gateway/util/buf locales/segments

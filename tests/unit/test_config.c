@@ -887,6 +887,8 @@ test_console_settings(void **state)
 	static const char *const unknown[] = { "t.ini:2:", "unknown key 'password'", NULL };
 	static const char *const bad_origin[] = { "t.ini:2:", "origin: the console's address as a browser has it",
 		NULL };
+	static const char *const bad_proxy[] = { "t.ini:2:", "trusted_proxies: 'proxy.local' is not an IPv4 or IPv6",
+		NULL };
 	char text[512];
 	struct config *c;
 
@@ -916,6 +918,12 @@ test_console_settings(void **state)
 	c = load_ok("[console]\norigin = https://amuddu.example.ma:8443\ndir = off\n");
 	assert_string_equal(c->api.origin, "https://amuddu.example.ma:8443");
 	assert_string_equal(c->api.console_dir, "off");
+	assert_int_equal(c->api.trusted_proxies.n, 0);
+	config_free(c);
+	expect_refused("[console]\ntrusted_proxies = 127.0.0.1, proxy.local\n", "t.ini", bad_proxy);
+	c = load_ok("[console]\ntrusted_proxies = 127.0.0.1, 10.0.0.0/8, ::1\n");
+	assert_int_equal(c->api.trusted_proxies.n, 3);
+	assert_true(netaddr_list_has(&c->api.trusted_proxies, "10.20.30.40"));
 	config_free(c);
 }
 

@@ -55,7 +55,8 @@ struct import_batch {
 };
 
 static int import_row(void *arg, const struct contact_row *r);
-static void import_refused(void *arg, long line, const char *column, const char *why);
+static void import_refused(
+    void *arg, long line, const char *column, const char *code, const char *value, const char *why);
 static void import_note(void *arg, const char *what);
 static void import_send(struct import *im);
 static void import_staged(void *arg, json_t *reply, const char *err);
@@ -85,15 +86,22 @@ import_free(struct import *im)
 	free(im);
 }
 
+/* A refused row in the answer: where, why as a code the console translates (with the value at fault), and in words. */
 static void
-import_refused(void *arg, long line, const char *column, const char *why)
+import_refused(void *arg, long line, const char *column, const char *code, const char *value, const char *why)
 {
 	struct import *im = arg;
+	json_t *e;
 
 	im->refused++;
-	if (json_array_size(im->errors) < IMPORT_MAX_ERRORS)
-		json_array_append_new(im->errors,
-		    json_pack("{s:I, s:s, s:s}", "line", (json_int_t)line, "column", column, "reason", why));
+	if (json_array_size(im->errors) >= IMPORT_MAX_ERRORS)
+		return;
+	e = json_pack("{s:I, s:s, s:s, s:s}", "line", (json_int_t)line, "column", column, "code", code, "reason", why);
+	/* The value at fault, when there is one (json_string() refuses one that is not UTF-8: left out). */
+	if (e != NULL && *value != '\0')
+		json_object_set_new(e, "value", json_string(value));
+	if (e != NULL)
+		json_array_append_new(im->errors, e);
 }
 
 static void
@@ -149,7 +157,7 @@ import_row(void *arg, const struct contact_row *r)
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	if (text == NULL) {
-		import_refused(im, r->line, "", "a value is not valid UTF-8");
+		import_refused(im, r->line, "", "not_utf8", "", "a value is not valid UTF-8");
 		return 0;
 	}
 	im->rows++;
@@ -208,7 +216,7 @@ import_staged(void *arg, json_t *reply, const char *err)
 			if (v != NULL && strncmp(v, "dup:", 4) == 0) {
 				im->rows--;
 				snprintf(why, sizeof why, "the same number as line %s", v + 4);
-				import_refused(im, b->lines[i], col, why);
+				import_refused(im, b->lines[i], col, "duplicate", v + 4, why);
 			}
 		}
 	}

@@ -331,7 +331,7 @@ static int
 contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 {
 	struct contact_row row;
-	const char *v, *reason, *col = "";
+	const char *v, *reason, *col = "", *code = "", *value = "";
 	char why[200], shown[48];
 
 	memset(&row, 0, sizeof row);
@@ -348,10 +348,12 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 		switch (p->cols[i]) {
 		case COL_PHONE:
 			if (*v == '\0') {
+				code = "phone_empty";
 				snprintf(why, sizeof why, "the phone number is empty");
 				goto refused;
 			}
 			if (phone_normalise_in(v, p->s.country, row.phone, &reason) != 0) {
+				code = "phone_invalid";
 				snprintf(why, sizeof why, "not a phone number: %s", reason);
 				goto refused;
 			}
@@ -367,6 +369,8 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 			break;
 		case COL_LOCALE:
 			if (contacts_choice(contacts_locales, CONTACTS_N(contacts_locales), v, &row.locale) != 0) {
+				code = "locale_invalid";
+				value = shown;
 				snprintf(why, sizeof why, "'%s' is not a language: fr, ar, ary, ary-Latn or en",
 				    contacts_shown(v, shown, sizeof shown));
 				goto refused;
@@ -374,6 +378,8 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 			break;
 		case COL_SEX:
 			if (contacts_choice(contacts_sexes, CONTACTS_N(contacts_sexes), v, &row.sex) != 0) {
+				code = "sex_invalid";
+				value = shown;
 				snprintf(why, sizeof why, "'%s' is not f, m, x (femme, homme) or empty",
 				    contacts_shown(v, shown, sizeof shown));
 				goto refused;
@@ -381,6 +387,8 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 			break;
 		case COL_CHANNEL:
 			if (contacts_choice(contacts_channels, CONTACTS_N(contacts_channels), v, &row.channel) != 0) {
+				code = "channel_invalid";
+				value = shown;
 				snprintf(why, sizeof why, "'%s' is not sms, whatsapp or auto",
 				    contacts_shown(v, shown, sizeof shown));
 				goto refused;
@@ -404,6 +412,7 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 				if (*tok == '\0')
 					continue;
 				if (strlen(tok) > 64) {
+					code = "tag_too_long";
 					snprintf(why, sizeof why, "a tag is longer than 64 bytes");
 					goto refused;
 				}
@@ -412,6 +421,9 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 				if (dup)
 					continue;
 				if (row.ntags == CONTACTS_CSV_MAX_TAGS) {
+					code = "too_many_tags";
+					snprintf(shown, sizeof shown, "%d", CONTACTS_CSV_MAX_TAGS);
+					value = shown; /* the most a row may have */
 					snprintf(why, sizeof why, "more than %d tags", CONTACTS_CSV_MAX_TAGS);
 					goto refused;
 				}
@@ -430,6 +442,8 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 			    strcmp(v, "0") == 0 || strcasecmp(v, "false") == 0 || strcasecmp(v, "faux") == 0) {
 				row.consent = 0;
 			} else {
+				code = "consent_invalid";
+				value = shown;
 				snprintf(why, sizeof why, "'%s' is not oui/yes or non/no",
 				    contacts_shown(v, shown, sizeof shown));
 				goto refused;
@@ -437,11 +451,14 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 			break;
 		case COL_CONSENT_DATE:
 			if (*v != '\0' && (contacts_date(v, &row.consent_at) != 0 || row.consent_at <= 0)) {
+				code = "date_invalid";
+				value = shown;
 				snprintf(why, sizeof why, "'%s' is not a date (2026-11-30, 30/11/2026 or with a time)",
 				    contacts_shown(v, shown, sizeof shown));
 				goto refused;
 			}
 			if (row.consent_at > (long long)time(NULL) + 86400) {
+				code = "date_future";
 				snprintf(why, sizeof why, "the consent date is in the future");
 				goto refused;
 			}
@@ -459,17 +476,19 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 		for (size_t i = 0; i < p->ncols; i++)
 			if (p->cols[i] == COL_PHONE)
 				col = p->colnames[i];
+		code = "phone_missing";
 		snprintf(why, sizeof why, "the phone number is missing");
 		goto refused;
 	}
 	if (row.consent_at != 0 && row.consent < 0) {
 		col = "";
+		code = "date_without_consent";
 		snprintf(why, sizeof why, "a consent date without consent (oui or non)");
 		goto refused;
 	}
 	return p->h.row(p->arg, &row);
 refused:
-	p->h.refused(p->arg, r->line + p->line_offset, col, why);
+	p->h.refused(p->arg, r->line + p->line_offset, col, code, value, why);
 	return 0;
 }
 

@@ -48,6 +48,24 @@ struct contact_row {
 	size_t nextra;
 };
 
+/*
+ * Why a row is refused, as codes a console translates (with {value} the
+ * value at fault, {max} a limit): X(code).
+ */
+#define CONTACTS_CSV_REFUSALS(X)                                                                                       \
+	X(phone_empty)                                                                                                 \
+	X(phone_invalid)                                                                                               \
+	X(phone_missing)                                                                                               \
+	X(locale_invalid)                                                                                              \
+	X(sex_invalid)                                                                                                 \
+	X(channel_invalid)                                                                                             \
+	X(tag_too_long)                                                                                                \
+	X(too_many_tags)                                                                                               \
+	X(consent_invalid)                                                                                             \
+	X(date_invalid)                                                                                                \
+	X(date_future)                                                                                                 \
+	X(date_without_consent)
+
 struct contacts_csv_settings {
 	const char *country; /* default country of national numbers ("MA") */
 	bool windows1252;    /* the bytes are Windows-1252: convert them */
@@ -56,8 +74,13 @@ struct contacts_csv_settings {
 struct contacts_csv_handlers {
 	/* A valid row; return -1 to stop reading. */
 	int (*row)(void *arg, const struct contact_row *r);
-	/* A refused row: its line, the column at fault (as the header wrote it, or "") and why. */
-	void (*refused)(void *arg, long line, const char *column, const char *why);
+	/*
+	 * A refused row: its line, the column at fault (as the header wrote it,
+	 * or ""), why as a code (CONTACTS_CSV_REFUSALS) with the value at fault
+	 * (shortened; "" when none, and never a phone number; for too_many_tags
+	 * the most a row may have), and why in words.
+	 */
+	void (*refused)(void *arg, long line, const char *column, const char *code, const char *value, const char *why);
 	/* Something about the file worth saying that refuses nothing (a column kept as a field, …). */
 	void (*note)(void *arg, const char *what);
 };

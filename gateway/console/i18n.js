@@ -59,6 +59,11 @@ export function t(key, vars) {
 		Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : m);
 }
 
+// Whether the catalog has a string for key.
+export function has(key) {
+	return Object.prototype.hasOwnProperty.call(strings, key);
+}
+
 // A catalog label for an API value, or the value itself when the catalog
 // has none (a kind or a city the catalogs do not name).
 export function label(prefix, value) {

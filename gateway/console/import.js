@@ -1,12 +1,20 @@
 // Importing contacts from a spreadsheet: the file is checked first (a dry
 // run: nothing is written, each refused row is named with its line, column
-// and the gateway's reason), then, once the agent confirms, its valid rows
+// and why, in the agent's language), then, once the agent confirms, its valid rows
 // are written (mode=valid, with an Idempotency-Key so a repeated click
 // imports once).
 import * as api from './api.js';
-import { t, formatNumber } from './i18n.js';
+import { t, has, formatNumber, isolate } from './i18n.js';
 import { h, heading, field, choices, checkedValues, summaryList, table, userText, link, notice,
 	showErrors, errorText, button } from './dom.js';
+
+// Why a row was refused: the catalog's words for the gateway's code, with
+// the value at fault; the gateway's own words (English) for a code the
+// catalogs do not know yet.
+function refusal(e) {
+	const key = 'console.csv.' + e.code;
+	return has(key) ? t(key, { value: isolate(e.value || '') }) : userText(e.reason);
+}
 
 export function render(main, ctx) {
 	ctx.setTitle(t('console.import.title'));
@@ -81,7 +89,7 @@ function problems(report) {
 				columns: [
 					{ label: t('console.import.line'), key: 'line', num: true, cell: (e) => formatNumber(e.line) },
 					{ label: t('console.import.column'), key: 'column', cell: (e) => userText(e.column || '—') },
-					{ label: t('console.import.reason'), key: 'reason', cell: (e) => userText(e.reason) },
+					{ label: t('console.import.reason'), key: 'reason', cell: refusal },
 				],
 				rows: report.errors,
 			}));

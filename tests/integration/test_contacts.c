@@ -184,6 +184,13 @@ test_refused_rows_all_or_valid(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(e, 2), "line")), 5);
 	assert_string_equal(
 	    json_string_value(json_object_get(json_array_get(e, 2), "reason")), "the same number as line 2");
+	/* Each also as a code with the value at fault, for the console to say in the agent's language. */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 0), "code")), "phone_invalid");
+	assert_null(json_object_get(json_array_get(e, 0), "value"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 1), "code")), "locale_invalid");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 1), "value")), "de");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 2), "code")), "duplicate");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(e, 2), "value")), "2");
 	json_decref(j);
 	s = contact_field(h, "+212612345001", "name");
 	assert_null(s);

@@ -22,12 +22,13 @@
 struct got {
 	char rows[8192];
 	char refused[4096];
+	char codes[4096]; /* line|code|value of each refused row */
 	char notes[1024];
 	int nrows, nrefused;
 };
 
 static int on_row(void *arg, const struct contact_row *r);
-static void on_refused(void *arg, long line, const char *column, const char *why);
+static void on_refused(void *arg, long line, const char *column, const char *code, const char *value, const char *why);
 static void on_note(void *arg, const char *what);
 static int parse(const char *data, size_t len, size_t piece, bool cp1252, struct got *g, char *why);
 
@@ -52,12 +53,14 @@ on_row(void *arg, const struct contact_row *r)
 }
 
 static void
-on_refused(void *arg, long line, const char *column, const char *why)
+on_refused(void *arg, long line, const char *column, const char *code, const char *value, const char *why)
 {
 	struct got *g = arg;
 	size_t used = strlen(g->refused);
 
 	snprintf(g->refused + used, sizeof g->refused - used, "%ld|%s|%s\n", line, column, why);
+	used = strlen(g->codes);
+	snprintf(g->codes + used, sizeof g->codes - used, "%ld|%s|%s\n", line, code, value);
 	g->nrefused++;
 }
 
@@ -182,6 +185,18 @@ test_refused_rows(void **state)
 	    "10|date_consentement|'31/02/2026' is not a date (2026-11-30, 30/11/2026 or with a time)\n"
 	    "11||a consent date without consent (oui or non)\n"
 	    "12|téléphone|not a phone number: unexpected character in phone number\n");
+	/* The same as codes a console translates, with the value at fault (never a phone number). */
+	assert_string_equal(g.codes,
+	    "3|phone_empty|\n"
+	    "4|phone_invalid|\n"
+	    "5|phone_invalid|\n"
+	    "6|locale_invalid|de\n"
+	    "7|sex_invalid|femelle\n"
+	    "8|channel_invalid|fax\n"
+	    "9|consent_invalid|peut-être\n"
+	    "10|date_invalid|31/02/2026\n"
+	    "11|date_without_consent|\n"
+	    "12|phone_invalid|\n");
 	assert_non_null(strstr(g.rows, "13|+212712345678|L||ary||m|whatsapp||1|1796031000|\n"));
 }
 

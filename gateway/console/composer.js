@@ -4,7 +4,7 @@
 // "Check" saves it as a draft (POST /v1/campaigns) and shows its preview
 // (cost, end); "Send" schedules it and opens its page.
 import * as api from './api.js';
-import { t, label, pair, formatNumber, formatMoney, formatDateTime, programmeNow } from './i18n.js';
+import { t, label, pair, formatNumber, formatMoney, formatDateTime, programmeNow, isolate } from './i18n.js';
 import { h, heading, field, choices, checkedValues, select, summaryList, notice, showErrors, clearErrors,
 	errorText, debounce, button, excludedText } from './dom.js';
 import { LOCALES, localeLabel, sexLabel, SEXES } from './contacts.js';
@@ -13,6 +13,30 @@ import { smsBox, PLACEHOLDERS } from './segments.js';
 export const KINDS = ['training_offer', 'residency_followup', 'covid_info', 'event', 'custom'];
 const RTL = ['ar', 'ary'];
 const VARS = PLACEHOLDERS.filter((p) => p !== 'first_name');
+
+// The braces of a text as the gateway reads them (handlers/template.c):
+// "{{" and "}}" are braces, "{name}" a placeholder, which must have a value
+// (first_name, or a var given); any other brace is refused. Checked here to
+// say it in the agent's language, next to the field at fault; the gateway
+// checks again. Calls found(fieldId, catalog key, placeholder) for each.
+const BRACES = /\{\{|\}\}|\{([A-Za-z][A-Za-z0-9_]{0,31})\}|[{}]/g;
+
+function textProblems(locale, text, vars, found) {
+	for (const m of text.matchAll(BRACES)) {
+		if (m[0] === '{{' || m[0] === '}}')
+			continue;
+		if (m[1] === undefined) {
+			found('text-' + locale, 'console.composer.text_brace', '');
+			return;
+		}
+		if (m[1] === 'first_name' || Object.prototype.hasOwnProperty.call(vars, m[1]))
+			continue;
+		if (VARS.includes(m[1]))
+			found('var-' + m[1], 'console.composer.var_empty', m[1]);
+		else
+			found('text-' + locale, 'console.composer.text_placeholder_unknown', m[1]);
+	}
+}
 
 function commaList(v) {
 	return v.split(',').map((x) => x.trim()).filter(Boolean);
@@ -134,6 +158,16 @@ export function render(main, ctx) {
 			errors.push({ id: 'c-name', text: t('console.composer.name_missing') });
 		if (!Object.keys(b.texts).length)
 			errors.push({ id: 'text-fr', text: t('console.composer.texts_missing') });
+		// One message per field: the first problem of each text, each var missing once.
+		const seen = new Set();
+		for (const [l, text] of Object.entries(b.texts)) {
+			textProblems(l, text, b.vars, (id, key, name) => {
+				if (seen.has(id))
+					return;
+				seen.add(id);
+				errors.push({ id, text: t(key, { name: isolate('{' + name + '}') }) });
+			});
+		}
 		if (!b.start_at)
 			errors.push({ id: 'c-start', text: t('console.composer.start_missing') });
 		return errors;

@@ -294,6 +294,17 @@ await step('4. composer: three languages, live SMS counter, audience, cost, sche
 	const ary = await page.inputValue('#text-ary-Latn');
 	check(ary === 'Salam {first_name}, kayna formation f trisinti f Sla nhar tnin.', `the placeholder button wrote: ${ary}`);
 	await page.locator('#text-ary-Latn-counter[data-encoding="gsm7"]').waitFor();
+	// Placeholders the gateway would refuse are named in French next to their field, before any call.
+	await page.fill('#text-en', 'Training on {date} for {nom}');
+	await page.locator('form button[type="submit"]').last().click();
+	const said = (key, name) => s('fr', key).replace('{name}', '\u2068{' + name + '}\u2069');
+	await page.locator('#var-date-error').waitFor();
+	check((await textOf(page.locator('#var-date-error'))).includes(said('console.composer.var_empty', 'date')),
+		`no French error beside the date: ${await textOf(page.locator('#var-date-error'))}`);
+	check((await textOf(page.locator('#text-en-error'))).includes(said('console.composer.text_placeholder_unknown', 'nom')),
+		`no French error beside the English text: ${await textOf(page.locator('#text-en-error'))}`);
+	check(await page.locator('.error-summary li').count() === 2, 'the error summary does not list the two problems');
+	await page.fill('#text-en', '');
 	await page.locator('form button[type="submit"]').last().click();
 	const preview = page.locator('section.preview');
 	await preview.locator('[data-key="cost"] dd').waitFor();

@@ -52,7 +52,7 @@ enum metrics_signin {
 	METRICS_SIGNIN_THROTTLED,   /* 429: too many failed attempts from the address or for the login */
 	METRICS_SIGNIN_BUSY,        /* 503: too many passwords being checked at once */
 	METRICS_SIGNIN_UNAVAILABLE, /* not checked or not kept: Redis away, no thread or randomness */
-	METRICS_SIGNIN_INVALID,     /* 422: no login and password, nor token */
+	METRICS_SIGNIN_INVALID,     /* 422, 400, 415: no login and password nor token, or no JSON object */
 	METRICS_SIGNIN_COUNT,
 };
 

@@ -98,7 +98,7 @@ static int contacts_csv_row(struct contacts_csv *p, const struct csv_record *r);
 static void contacts_fold(const char *in, char *out, size_t outlen);
 static const char *contacts_keep(struct contacts_csv *p, const char *s, size_t len);
 static int contacts_choice(const void *table, size_t n, const char *v, const char **out);
-static const char *contacts_shown(const char *v, char *out, size_t outlen);
+static const char *contacts_shown(const struct contacts_csv *p, const char *v, char *out, size_t outlen);
 static int contacts_date(const char *s, long long *t);
 static int contacts_pass(struct contacts_csv *p, const char *data, size_t len, char *why, size_t whylen);
 
@@ -230,12 +230,23 @@ contacts_keep(struct contacts_csv *p, const char *s, size_t len)
 	return d;
 }
 
-/* At most 40 bytes of v for a message, cut on a whole character. */
+/*
+ * At most 40 bytes of v for a message, cut on a whole character, into out;
+ * returns it as the value at fault. A phone number in the wrong column (a
+ * file whose columns are shifted) is personal data: out says "…" and the
+ * value returned is "" (none shown).
+ */
 static const char *
-contacts_shown(const char *v, char *out, size_t outlen)
+contacts_shown(const struct contacts_csv *p, const char *v, char *out, size_t outlen)
 {
 	size_t n = strlen(v) < 40 ? strlen(v) : 40;
+	char e164[PHONE_E164_MAX];
+	const char *reason;
 
+	if (phone_normalise_in(v, p->s.country, e164, &reason) == 0) {
+		snprintf(out, outlen, "%s", "…");
+		return "";
+	}
 	snprintf(out, outlen, "%.*s", (int)utf8_prefix(v, n), v);
 	return out;
 }
@@ -370,27 +381,24 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 		case COL_LOCALE:
 			if (contacts_choice(contacts_locales, CONTACTS_N(contacts_locales), v, &row.locale) != 0) {
 				code = "locale_invalid";
-				value = shown;
-				snprintf(why, sizeof why, "'%s' is not a language: fr, ar, ary, ary-Latn or en",
-				    contacts_shown(v, shown, sizeof shown));
+				value = contacts_shown(p, v, shown, sizeof shown);
+				snprintf(why, sizeof why, "'%s' is not a language: fr, ar, ary, ary-Latn or en", shown);
 				goto refused;
 			}
 			break;
 		case COL_SEX:
 			if (contacts_choice(contacts_sexes, CONTACTS_N(contacts_sexes), v, &row.sex) != 0) {
 				code = "sex_invalid";
-				value = shown;
-				snprintf(why, sizeof why, "'%s' is not f, m, x (femme, homme) or empty",
-				    contacts_shown(v, shown, sizeof shown));
+				value = contacts_shown(p, v, shown, sizeof shown);
+				snprintf(why, sizeof why, "'%s' is not f, m, x (femme, homme) or empty", shown);
 				goto refused;
 			}
 			break;
 		case COL_CHANNEL:
 			if (contacts_choice(contacts_channels, CONTACTS_N(contacts_channels), v, &row.channel) != 0) {
 				code = "channel_invalid";
-				value = shown;
-				snprintf(why, sizeof why, "'%s' is not sms, whatsapp or auto",
-				    contacts_shown(v, shown, sizeof shown));
+				value = contacts_shown(p, v, shown, sizeof shown);
+				snprintf(why, sizeof why, "'%s' is not sms, whatsapp or auto", shown);
 				goto refused;
 			}
 			break;
@@ -443,18 +451,17 @@ contacts_csv_row(struct contacts_csv *p, const struct csv_record *r)
 				row.consent = 0;
 			} else {
 				code = "consent_invalid";
-				value = shown;
-				snprintf(why, sizeof why, "'%s' is not oui/yes or non/no",
-				    contacts_shown(v, shown, sizeof shown));
+				value = contacts_shown(p, v, shown, sizeof shown);
+				snprintf(why, sizeof why, "'%s' is not oui/yes or non/no", shown);
 				goto refused;
 			}
 			break;
 		case COL_CONSENT_DATE:
 			if (*v != '\0' && (contacts_date(v, &row.consent_at) != 0 || row.consent_at <= 0)) {
 				code = "date_invalid";
-				value = shown;
+				value = contacts_shown(p, v, shown, sizeof shown);
 				snprintf(why, sizeof why, "'%s' is not a date (2026-11-30, 30/11/2026 or with a time)",
-				    contacts_shown(v, shown, sizeof shown));
+				    shown);
 				goto refused;
 			}
 			if (row.consent_at > (long long)time(NULL) + 86400) {

@@ -50,7 +50,7 @@ struct contact_row {
 
 /*
  * Why a row is refused, as codes a console translates (with {value} the
- * value at fault, {max} a limit): X(code).
+ * value at fault, or for too_many_tags the most a row may have): X(code).
  */
 #define CONTACTS_CSV_REFUSALS(X)                                                                                       \
 	X(phone_empty)                                                                                                 \

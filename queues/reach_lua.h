@@ -55,6 +55,14 @@
 	"    (type(v) == 'table' and tostring(v.err) or tostring(v)))\n" \
 	"  return nil\n" \
 	"end\n" \
+	/* A read the same way, logged but not counted: the writes it leads to count when they fail. */ \
+	"local function rget(...)\n" \
+	"  local ok, v = pcall(redis.call, ...)\n" \
+	"  if ok then return v end\n" \
+	"  redis.log(redis.LOG_WARNING, 'amuddu reach: cannot read '..tostring(select(2, ...))..': '..\n" \
+	"    (type(v) == 'table' and tostring(v.err) or tostring(v)))\n" \
+	"  return nil\n" \
+	"end\n" \
 	REACH_LUA_RENC \
 	"local RATTRS = {'sex', 'city', 'locale'}\n" \
 	/*
@@ -82,7 +90,7 @@
 	"    local v = r_known[person]\n" \
 	"    if v ~= nil then return v or nil end\n" \
 	"  end\n" \
-	"  return rpc('HGET', RX, person) or nil\n" \
+	"  return rget('HGET', RX, person) or nil\n" \
 	"end\n" \
 	"local function rxset(person, v)\n" \
 	"  if not r_batch then rpc('HSET', RX, person, v); return end\n" \
@@ -154,7 +162,7 @@
 	"  local i = tostring(n)\n" \
 	"  if not nosave then rxset(person, i) end\n" \
 	"  rsetbit(P..'ra:all', i)\n" \
-	"  local ct = rpc('HMGET', P..'contact:'..person, 'sex', 'city', 'locale') or {}\n" \
+	"  local ct = rget('HMGET', P..'contact:'..person, 'sex', 'city', 'locale') or {}\n" \
 	"  for j, a in ipairs(RATTRS) do\n" \
 	"    local v = ct[j]\n" \
 	"    if v and v ~= '' then rattr(i, a, v, 1); rpc('HSETNX', P..'ra:v:'..a, renc(v), v) end\n" \
@@ -175,7 +183,7 @@
 	"  local k = (campaign or '')..'\\31'..(kind or '')..'\\31'..(channel or '')\n" \
 	"  local c = r_combo[k]\n" \
 	"  if c then return c end\n" \
-	"  c = rpc('HGET', P..'rx:combo', k)\n" \
+	"  c = rget('HGET', P..'rx:combo', k)\n" \
 	"  if not c then\n" \
 	"    local n = rpc('INCR', P..'rx:nc')\n" \
 	"    if not n then return nil end\n" \

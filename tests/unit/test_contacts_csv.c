@@ -200,6 +200,25 @@ test_refused_rows(void **state)
 	assert_non_null(strstr(g.rows, "13|+212712345678|L||ary||m|whatsapp||1|1796031000|\n"));
 }
 
+/* A file whose columns are shifted puts numbers where words go: the refusal never repeats a number. */
+static void
+test_refusals_never_show_a_number(void **state)
+{
+	static const char f[] = "nom;langue;téléphone;consentement\n"
+				"A;0612345678;fr;oui\n"
+				"B;fr;0612345679;+212612345670\n";
+	struct got g;
+	char why[256];
+
+	(void)state;
+	assert_int_equal(parse(f, strlen(f), 0, false, &g, why), 0);
+	assert_int_equal(g.nrefused, 2);
+	assert_string_equal(g.codes, "2|locale_invalid|\n3|consent_invalid|\n");
+	assert_string_equal(g.refused,
+	    "2|langue|'…' is not a language: fr, ar, ary, ary-Latn or en\n"
+	    "3|consentement|'…' is not oui/yes or non/no\n");
+}
+
 /* French Excel's plain "CSV" is Windows-1252: refused with the reason, then read when asked. */
 static void
 test_windows_1252(void **state)
@@ -274,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_french_excel_utf8),
 		cmocka_unit_test(test_quotes_and_line_numbers),
 		cmocka_unit_test(test_refused_rows),
+		cmocka_unit_test(test_refusals_never_show_a_number),
 		cmocka_unit_test(test_windows_1252),
 		cmocka_unit_test(test_streaming_pieces),
 		cmocka_unit_test(test_file_level_refusals),

@@ -47,22 +47,17 @@
 #define REACH_COMMON \
 	"local RX = P..'rx:p'\n" \
 	"local r_err = 0\n" \
-	"local function rpc(...)\n" \
+	/* A write (counted when it fails) or a read (logged only: the writes it leads to count). */ \
+	"local function rcall(write, ...)\n" \
 	"  local ok, v = pcall(redis.call, ...)\n" \
 	"  if ok then return v end\n" \
-	"  r_err = r_err + 1\n" \
-	"  redis.log(redis.LOG_WARNING, 'amuddu reach: cannot write '..tostring(select(2, ...))..': '..\n" \
-	"    (type(v) == 'table' and tostring(v.err) or tostring(v)))\n" \
+	"  if write then r_err = r_err + 1 end\n" \
+	"  redis.log(redis.LOG_WARNING, 'amuddu reach: cannot '..(write and 'write ' or 'read ')..\n" \
+	"    tostring(select(2, ...))..': '..(type(v) == 'table' and tostring(v.err) or tostring(v)))\n" \
 	"  return nil\n" \
 	"end\n" \
-	/* A read the same way, logged but not counted: the writes it leads to count when they fail. */ \
-	"local function rget(...)\n" \
-	"  local ok, v = pcall(redis.call, ...)\n" \
-	"  if ok then return v end\n" \
-	"  redis.log(redis.LOG_WARNING, 'amuddu reach: cannot read '..tostring(select(2, ...))..': '..\n" \
-	"    (type(v) == 'table' and tostring(v.err) or tostring(v)))\n" \
-	"  return nil\n" \
-	"end\n" \
+	"local function rpc(...) return rcall(true, ...) end\n" \
+	"local function rget(...) return rcall(false, ...) end\n" \
 	REACH_LUA_RENC \
 	"local RATTRS = {'sex', 'city', 'locale'}\n" \
 	/*
